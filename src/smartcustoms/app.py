@@ -1,0 +1,120 @@
+"""FastAPI app factory: mounts each domain's routes, the console and its local assets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy import Engine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from smartcustoms import __version__
+from smartcustoms.db import get_engine, session_factory
+from smartcustoms.errors import FieldError, SmartCustomsError
+from smartcustoms.settings import get_settings
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    """('body', 'lines', 0, 'hs_code') -> 'lines[0].hs_code'."""
+    out = ""
+    for part in loc[1:] if loc and loc[0] in ("body", "query", "header", "path") else loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "body"
+
+
+class BodySizeLimit:
+    """Refuse request bodies over the limit with 413 before anything reads them whole."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(send)
+            return
+        seen = 0
+        too_big = False
+
+        async def limited() -> Message:
+            nonlocal seen, too_big
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    too_big = True
+                    raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _BodyTooLarge:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        err = SmartCustomsError(f"request body larger than {self.max_bytes} bytes", [], 413, "body_too_large")
+        err.errors.append(FieldError("body", f"at most {self.max_bytes} bytes", "too_large"))
+        resp = JSONResponse(err.to_dict(), status_code=413)
+        await resp({"type": "http"}, _empty_receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _empty_receive() -> Message:
+    return {"type": "http.disconnect"}
+
+
+def create_app(engine: Engine | None = None) -> FastAPI:
+    """Build the app; tests pass their own engine."""
+    from smartcustoms.console.routes import mount_console
+    from smartcustoms.declarations.api import router as declarations_router
+
+    settings = get_settings()
+    app = FastAPI(
+        title="smartcustoms",
+        version=__version__,
+        description="Customs clearance and risk management (Japan Customs SMART Customs action plan).",
+    )
+    app.state.session_factory = session_factory(engine or get_engine())
+
+    @app.exception_handler(SmartCustomsError)
+    async def _platform_error(_request: Request, exc: SmartCustomsError) -> JSONResponse:
+        return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            e = errors[0]
+            detail = e.get("ctx", {}).get("error", "malformed JSON")
+            body = SmartCustomsError(f"malformed JSON: {detail}", [FieldError("body", f"malformed JSON: {detail}",
+                                                                       "malformed_json")], 400, "malformed_json")
+            return JSONResponse(body.to_dict(), status_code=400)
+        fields = [FieldError(_field_path(tuple(e.get("loc", ()))), str(e.get("msg", "invalid")), str(e.get("type", "invalid")))
+                  for e in errors]
+        body = SmartCustomsError("; ".join(f"{f.field}: {f.reason}" for f in fields[:10]), fields, 422,
+                                 "validation_failed")
+        return JSONResponse(body.to_dict(), status_code=422)
+
+    @app.get("/healthz", tags=["platform"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/console/")
+
+    app.include_router(declarations_router)
+    mount_console(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,108 @@
+"""Append to and verify the audit chain (the caller owns the transaction)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from smartcustoms.audit.chain import (
+    GENESIS_HASH,
+    ChainEntry,
+    ChainProblem,
+    canonical_json,
+    entry_hash,
+    verify_chain,
+)
+from smartcustoms.audit.models import AuditEntry, AuditHead
+from smartcustoms.db import utcnow
+
+
+def append(
+    session: Session, *, actor: str, action: str, entity_type: str, entity_id: str, data: dict[str, Any]
+) -> AuditEntry:
+    """Append one entry, chained to the previous one, inside the caller's transaction."""
+    # Bumping the head row first takes the write lock (row lock on PostgreSQL, database lock on
+    # SQLite), so two concurrent transactions can never chain onto the same predecessor.
+    row = session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1).returning(AuditHead.seq)
+    ).first()
+    if row is None:
+        session.add(AuditHead(id=1, seq=1, hash=GENESIS_HASH))
+        session.flush()
+        seq = 1
+    else:
+        seq = int(row[0])
+    if seq == 1:
+        prev = GENESIS_HASH
+    else:
+        prev_row = session.execute(select(AuditEntry.hash).where(AuditEntry.seq == seq - 1)).scalar_one_or_none()
+        prev = prev_row if prev_row is not None else _head_hash(session)
+    at = utcnow().isoformat()
+    payload = canonical_json(json.loads(json.dumps(data, default=str)))
+    digest = entry_hash(
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        payload=payload,
+        prev_hash=prev,
+    )
+    entry = AuditEntry(
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        payload=payload,
+        prev_hash=prev,
+        hash=digest,
+    )
+    session.add(entry)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=digest))
+    return entry
+
+
+def _head_hash(session: Session) -> str:
+    return session.execute(select(AuditHead.hash).where(AuditHead.id == 1)).scalar_one()
+
+
+def _entries(session: Session) -> Iterator[ChainEntry]:
+    stmt = select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=2000)
+    for e in session.scalars(stmt):
+        yield ChainEntry(
+            seq=e.seq,
+            at=e.at,
+            actor=e.actor,
+            action=e.action,
+            entity_type=e.entity_type,
+            entity_id=e.entity_id,
+            payload=e.payload,
+            prev_hash=e.prev_hash,
+            hash=e.hash,
+        )
+
+
+def verify(session: Session) -> tuple[int, ChainProblem | None, str]:
+    """Check the whole chain; returns (entries checked, first problem or None, head hash)."""
+    head = session.get(AuditHead, 1)
+    head_seq = head.seq if head else 0
+    head_hash = head.hash if head else GENESIS_HASH
+    count, problem = verify_chain(_entries(session), head_seq, head_hash)
+    return count, problem, head_hash
+
+
+def history(session: Session, entity_type: str, entity_id: str) -> list[AuditEntry]:
+    """Entries about one entity, oldest first."""
+    stmt = (
+        select(AuditEntry)
+        .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == entity_id)
+        .order_by(AuditEntry.seq)
+    )
+    return list(session.scalars(stmt))

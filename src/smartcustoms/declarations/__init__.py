@@ -1,0 +1,1 @@
+"""Import (and later export) declarations and their lifecycle."""

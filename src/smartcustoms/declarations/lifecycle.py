@@ -1,0 +1,68 @@
+"""Pure lifecycle of an import declaration: statuses, which decision is allowed from where."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+RELEASED = "released"
+UNDER_REVIEW = "under_review"
+AWAITING_INSPECTION = "awaiting_inspection"
+DOCUMENTS_REQUESTED = "documents_requested"
+INSPECTED = "inspected"
+HELD = "held"
+REJECTED = "rejected"
+
+STATUSES = (UNDER_REVIEW, AWAITING_INSPECTION, DOCUMENTS_REQUESTED, INSPECTED, HELD, RELEASED, REJECTED)
+FINAL = frozenset({RELEASED, REJECTED})
+OPEN = frozenset(STATUSES) - FINAL
+
+# Decision -> statuses it may be taken from. Releasing a declaration awaiting inspection needs the
+# inspection result in the same decision (see service.decide).
+ALLOWED_FROM: dict[str, frozenset[str]] = {
+    "release": frozenset({UNDER_REVIEW, DOCUMENTS_REQUESTED, INSPECTED, HELD, AWAITING_INSPECTION}),
+    "request_documents": frozenset({UNDER_REVIEW, AWAITING_INSPECTION, INSPECTED, HELD}),
+    "order_inspection": frozenset({UNDER_REVIEW, DOCUMENTS_REQUESTED, HELD}),
+    "record_inspection": frozenset({AWAITING_INSPECTION}),
+    "hold": OPEN - {HELD},
+    "reject": OPEN,
+    "reroute": OPEN,
+    "amend": frozenset({UNDER_REVIEW, AWAITING_INSPECTION, DOCUMENTS_REQUESTED, INSPECTED}),
+}
+DECISIONS = ("release", "request_documents", "order_inspection", "record_inspection", "hold", "reject", "reroute")
+SUPERVISOR_DECISIONS = frozenset({"reroute"})
+INSPECTION_RESULTS = ("no_discrepancy", "discrepancy")
+
+
+def pending_status(lane: int) -> str:
+    """The status a declaration waits in for its lane (lane 1 is released at once)."""
+    return {1: RELEASED, 2: UNDER_REVIEW, 3: AWAITING_INSPECTION}[lane]
+
+
+@dataclass(frozen=True)
+class Transition:
+    to_status: str
+    lane: int
+
+
+def next_state(action: str, status: str, lane: int, new_lane: int | None = None) -> Transition | None:
+    """Where a decision takes a declaration, or None when it is not allowed from this status."""
+    if status not in ALLOWED_FROM.get(action, frozenset()):
+        return None
+    match action:
+        case "release":
+            return Transition(RELEASED, lane)
+        case "request_documents":
+            return Transition(DOCUMENTS_REQUESTED, lane)
+        case "order_inspection":
+            return Transition(AWAITING_INSPECTION, 3)
+        case "record_inspection":
+            return Transition(INSPECTED, lane)
+        case "hold":
+            return Transition(HELD, lane)
+        case "reject":
+            return Transition(REJECTED, lane)
+        case "reroute":
+            if new_lane not in (1, 2, 3):
+                return None
+            return Transition(pending_status(new_lane), new_lane)
+    return None

@@ -1,0 +1,93 @@
+"""API shapes of import declarations (pydantic)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Code2 = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=2, max_length=2)]
+Code3 = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=3, max_length=3)]
+
+TRANSPORT_MODES = ("air", "sea", "post", "road", "rail", "other")
+
+
+class _In(BaseModel):
+    # Unknown fields are refused so that a misspelt field never passes silently.
+    model_config = ConfigDict(extra="forbid")
+
+
+class ImporterIn(_In):
+    code: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=32)]
+    name: Text200
+    country: Code2
+
+
+class ConsignorIn(_In):
+    name: Text200
+    country: Code2
+
+
+class LineIn(_In):
+    hs_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=6, max_length=12)]
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    quantity: Decimal = Field(gt=0, description="Quantity in `unit`")
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=2, max_length=3)]
+    net_mass_kg: Decimal = Field(ge=0)
+    customs_value: Decimal = Field(gt=0, description="Customs value (CIF) of the line in the declaration currency")
+    origin_country: Code2
+    duty_rate: Decimal = Field(ge=0, le=10, description="Duty rate the declarant claims, as a fraction (0.14 = 14%)")
+    consumption_tax: Literal["standard", "reduced"] = "standard"
+
+
+class ImportDeclarationIn(_In):
+    """An import declaration as a trader lodges or amends it."""
+
+    importer: ImporterIn
+    consignor: ConsignorIn
+    transport_mode: Literal["air", "sea", "post", "road", "rail", "other"]
+    office: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    currency: Code3 = "JPY"
+    personal_use: bool = False
+    simplified_tariff_opt_out: bool = Field(
+        default=False, description="Importer opts for the general tariff instead of simplified rates (≤ ¥200,000)"
+    )
+    lines: list[LineIn] = Field(min_length=1)
+
+
+class StatusChangeOut(BaseModel):
+    action: str
+    from_status: str | None
+    to_status: str
+    lane: int
+    reason: str
+    actor: str
+    at: datetime
+
+
+class ImportDeclarationOut(BaseModel):
+    """A declaration as the API returns it (lodge, fetch, list, amend)."""
+
+    id: str
+    status: str
+    lane: int
+    lane_reasons: list[dict[str, Any]]
+    assessment: dict[str, Any]
+    importer: dict[str, Any]
+    consignor: dict[str, Any]
+    transport_mode: str
+    office: str
+    currency: str
+    personal_use: bool
+    simplified_tariff_opt_out: bool
+    aeo_importer: bool
+    declared_on: date
+    exchange_rate: dict[str, Any] | None
+    inspection: dict[str, Any] | None
+    lines: list[dict[str, Any]]
+    version: int
+    lodged_at: datetime
+    updated_at: datetime

@@ -1,0 +1,197 @@
+"""What the declarations domain does after lodgement: read, list, history, officer decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from smartcustoms.audit import service as audit
+from smartcustoms.db import utcnow
+from smartcustoms.declarations import lifecycle
+from smartcustoms.declarations.models import ImportDeclaration, StatusChange
+from smartcustoms.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from smartcustoms.identity.models import ROLE_RANK
+
+MAX_REASON = 1000
+
+
+def to_out(d: ImportDeclaration) -> dict[str, Any]:
+    """The API shape of a declaration (lodge, fetch, list and amend all return this)."""
+    return {
+        "id": d.id,
+        "status": d.status,
+        "lane": d.lane,
+        "lane_reasons": d.lane_reasons,
+        "assessment": d.assessment,
+        "importer": {"code": d.importer_code, "name": d.importer_name, "country": d.importer_country},
+        "consignor": {"name": d.consignor_name, "country": d.consignor_country},
+        "transport_mode": d.transport_mode,
+        "office": d.office,
+        "currency": d.currency,
+        "personal_use": d.personal_use,
+        "simplified_tariff_opt_out": d.simplified_tariff_opt_out,
+        "aeo_importer": d.aeo_importer,
+        "declared_on": d.declared_on.isoformat(),
+        "exchange_rate": d.exchange_rate,
+        "inspection": d.inspection,
+        "lines": [
+            {
+                "line_no": ln.line_no,
+                "hs_code": ln.hs_code,
+                "description": ln.description,
+                "quantity": str(ln.quantity),
+                "unit": ln.unit,
+                "net_mass_kg": str(ln.net_mass_kg),
+                "customs_value": str(ln.customs_value),
+                "origin_country": ln.origin_country,
+                "duty_rate": str(ln.duty_rate),
+                "consumption_tax": ln.consumption_tax,
+            }
+            for ln in d.lines
+        ],
+        "version": d.version,
+        "lodged_at": d.lodged_at.isoformat(),
+        "updated_at": d.updated_at.isoformat(),
+    }
+
+
+def get_for_trader(session: Session, trader_id: int, declaration_id: str) -> ImportDeclaration:
+    """A trader's own declaration; another trader's is reported as not found (no existence leak)."""
+    d = session.scalar(
+        select(ImportDeclaration).where(ImportDeclaration.id == declaration_id, ImportDeclaration.trader_id == trader_id)
+    )
+    if d is None:
+        raise NotFound(f"import declaration {declaration_id}")
+    return d
+
+
+def list_for_trader(
+    session: Session, trader_id: int, status: str | None, lane: int | None, limit: int, offset: int
+) -> tuple[list[ImportDeclaration], int]:
+    """A trader's declarations, newest first, and the total count."""
+    where = [ImportDeclaration.trader_id == trader_id]
+    if status:
+        where.append(ImportDeclaration.status == status)
+    if lane:
+        where.append(ImportDeclaration.lane == lane)
+    total = session.scalar(select(func.count()).select_from(ImportDeclaration).where(*where)) or 0
+    rows = session.scalars(
+        select(ImportDeclaration).where(*where)
+        .order_by(ImportDeclaration.lodged_at.desc(), ImportDeclaration.id).limit(limit).offset(offset)
+    )
+    return list(rows), total
+
+
+def get(session: Session, declaration_id: str, for_update: bool = False) -> ImportDeclaration:
+    """Any declaration (officers)."""
+    stmt = select(ImportDeclaration).where(ImportDeclaration.id == declaration_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    d = session.scalar(stmt)
+    if d is None:
+        raise NotFound(f"import declaration {declaration_id}")
+    return d
+
+
+def history(session: Session, declaration_id: str) -> list[StatusChange]:
+    """Status history, oldest first."""
+    return list(
+        session.scalars(
+            select(StatusChange).where(StatusChange.declaration_id == declaration_id).order_by(StatusChange.id)
+        )
+    )
+
+
+def record_change(
+    session: Session, d: ImportDeclaration, action: str, from_status: str | None, reason: str, actor: str,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Add a status-history row and its audit entry for the declaration's current state."""
+    session.add(StatusChange(declaration_id=d.id, action=action, from_status=from_status, to_status=d.status,
+                             lane=d.lane, reason=reason, actor=actor))
+    audit.append(
+        session, actor=actor, action=f"import_declaration.{action}", entity_type="import_declaration",
+        entity_id=d.id,
+        data={"from_status": from_status, "to_status": d.status, "lane": d.lane, "reason": reason,
+              "version": d.version, "total_jpy": d.total_jpy, **(extra or {})},
+    )
+
+
+def decide(
+    session: Session, declaration_id: str, *, action: str, reason: str, officer: str, role: str,
+    new_lane: int | None = None, inspection_result: str | None = None, findings: str | None = None,
+) -> ImportDeclaration:
+    """Apply an officer's decision, checking role, reason and current status."""
+    reason = (reason or "").strip()
+    if action not in lifecycle.DECISIONS:
+        raise ValidationFailed([FieldError("action", f"one of {', '.join(lifecycle.DECISIONS)}")])
+    if action in lifecycle.SUPERVISOR_DECISIONS and ROLE_RANK.get(role, 0) < ROLE_RANK["supervisor"]:
+        raise Forbidden(f"{action} needs the supervisor role")
+    if not reason:
+        raise ValidationFailed([FieldError("reason", "every decision needs a reason")])
+    if len(reason) > MAX_REASON:
+        raise ValidationFailed([FieldError("reason", f"at most {MAX_REASON} characters")])
+    d = get(session, declaration_id, for_update=True)
+    needs_result = action == "record_inspection" or (
+        action == "release" and d.status == lifecycle.AWAITING_INSPECTION
+    )
+    if needs_result and inspection_result not in lifecycle.INSPECTION_RESULTS:
+        raise ValidationFailed(
+            [FieldError("inspection_result", f"record the inspection result: {', '.join(lifecycle.INSPECTION_RESULTS)}")]
+        )
+    if action == "release" and needs_result and inspection_result != "no_discrepancy":
+        raise Conflict("goods with an inspection discrepancy cannot be released in the same step; "
+                       "record the result, then decide", "inspection_result", "discrepancy_found")
+    if action == "reroute" and new_lane not in (1, 2, 3):
+        raise ValidationFailed([FieldError("lane", "1, 2 or 3")])
+    if action == "reroute" and new_lane == d.lane:
+        raise Conflict(f"declaration is already in lane {d.lane}", "lane", "same_lane")
+    transition = lifecycle.next_state(action, d.status, d.lane, new_lane)
+    if transition is None:
+        raise Conflict(f"cannot {action.replace('_', ' ')} a declaration that is {d.status.replace('_', ' ')}",
+                       "status", "wrong_state")
+    from_status = d.status
+    extra: dict[str, Any] = {}
+    if needs_result:
+        d.inspection = {"result": inspection_result, "findings": (findings or "").strip(), "officer": officer,
+                        "at": utcnow().isoformat()}
+        extra["inspection"] = d.inspection
+    if action == "reroute":
+        extra["from_lane"] = d.lane
+        d.lane_reasons = [*d.lane_reasons, {"kind": "reroute", "profile_id": None, "profile": f"re-routed by {officer}",
+                                            "lane": transition.lane, "reason": reason, "matched": {},
+                                            "lines": [], "random": False}]
+    d.status, d.lane = transition.to_status, transition.lane
+    d.updated_at = utcnow()
+    record_change(session, d, action, from_status, reason, f"officer:{officer}", extra)
+    return d
+
+
+def queue(
+    session: Session, *, lane: int | None, status: str | None, limit: int = 100, offset: int = 0
+) -> tuple[list[ImportDeclaration], int]:
+    """Officers' queue, oldest first (first in, first reviewed)."""
+    where = []
+    if lane:
+        where.append(ImportDeclaration.lane == lane)
+    if status == "open":
+        where.append(ImportDeclaration.status.in_(sorted(lifecycle.OPEN)))
+    elif status:
+        where.append(ImportDeclaration.status == status)
+    total = session.scalar(select(func.count()).select_from(ImportDeclaration).where(*where)) or 0
+    rows = session.scalars(
+        select(ImportDeclaration).where(*where).order_by(ImportDeclaration.lodged_at, ImportDeclaration.id)
+        .limit(limit).offset(offset)
+    )
+    return list(rows), total
+
+
+def counts_by_lane_status(session: Session) -> dict[tuple[int, str], int]:
+    """How many declarations sit in each lane and status (the dashboard chart)."""
+    rows = session.execute(
+        select(ImportDeclaration.lane, ImportDeclaration.status, func.count())
+        .group_by(ImportDeclaration.lane, ImportDeclaration.status)
+    )
+    return {(int(lane), str(status)): int(n) for lane, status, n in rows}

@@ -1,0 +1,1 @@
+"""Illustrative data for `smartcustoms demo` (not official rates)."""

@@ -1,0 +1,1 @@
+"""Officers, traders, API keys and roles."""

@@ -1,0 +1,42 @@
+"""Run Alembic migrations programmatically against an engine."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine
+
+from smartcustoms.db import get_engine
+
+
+def alembic_config() -> Config:
+    """Alembic config pointing at the migrations shipped in the package."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("smartcustoms").joinpath("migrations")))
+    return cfg
+
+
+def upgrade(engine: Engine | None = None, revision: str = "head") -> None:
+    """Bring the database schema to `revision`."""
+    cfg = alembic_config()
+    with (engine or get_engine()).begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def current(engine: Engine | None = None) -> str | None:
+    """The revision the database is at."""
+    from alembic.runtime.migration import MigrationContext
+
+    with (engine or get_engine()).connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def revision(message: str, engine: Engine) -> None:
+    """Autogenerate a new revision (developers)."""
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.revision(cfg, message=message, autogenerate=True)

@@ -1,0 +1,1 @@
+"""Reference data: HS nomenclature, countries, currencies (shipped) and weekly exchange rates (loaded)."""

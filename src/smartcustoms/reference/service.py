@@ -1,0 +1,92 @@
+"""Load weekly exchange rates from CSV and find the rate in force on a date."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smartcustoms.audit import service as audit
+from smartcustoms.errors import FieldError, ValidationFailed
+from smartcustoms.reference.codes import is_currency
+from smartcustoms.reference.models import ExchangeRate
+
+RATE_COLUMNS = ("currency", "valid_from", "valid_to", "rate_jpy", "source")
+
+
+@dataclass(frozen=True)
+class RateRow:
+    currency: str
+    valid_from: date
+    valid_to: date
+    rate_jpy: Decimal
+    source: str
+
+
+def parse_rates_csv(path: Path) -> list[RateRow]:
+    """Parse and check a rates file; any bad row refuses the whole file, naming row and column.
+
+    Columns: currency, valid_from, valid_to (empty = valid_from + 6 days, one customs week),
+    rate_jpy (yen per unit), source.
+    """
+    rows: list[RateRow] = []
+    errors: list[FieldError] = []
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in RATE_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValidationFailed([FieldError("header", f"missing columns: {', '.join(missing)}")])
+        for n, raw in enumerate(reader, start=2):
+            try:
+                cur = raw["currency"].strip().upper()
+                if not is_currency(cur) or cur == "JPY":
+                    raise ValueError(f"currency: unknown or JPY: {cur!r}")
+                vf = date.fromisoformat(raw["valid_from"].strip())
+                vt = date.fromisoformat(raw["valid_to"].strip()) if raw["valid_to"].strip() else vf + timedelta(6)
+                if vt < vf:
+                    raise ValueError("valid_to: before valid_from")
+                rate = Decimal(raw["rate_jpy"].strip())
+                if not rate.is_finite() or rate <= 0:
+                    raise ValueError("rate_jpy: must be a positive number")
+                source = raw["source"].strip()
+                if not source:
+                    raise ValueError("source: required (name the publication)")
+                rows.append(RateRow(cur, vf, vt, rate, source))
+            except (ValueError, InvalidOperation) as exc:
+                errors.append(FieldError(f"row {n}", str(exc)))
+    if errors:
+        raise ValidationFailed(errors[:50], f"{len(errors)} bad row(s) in {path.name}; nothing loaded")
+    return rows
+
+
+def load_rates(session: Session, rows: list[RateRow], actor: str = "cli") -> int:
+    """Insert or replace the rates (same currency and week start replaces); returns rows written."""
+    for r in rows:
+        existing = session.scalar(
+            select(ExchangeRate).where(ExchangeRate.currency == r.currency, ExchangeRate.valid_from == r.valid_from)
+        )
+        if existing:
+            existing.valid_to, existing.rate_jpy, existing.source = r.valid_to, r.rate_jpy, r.source
+        else:
+            session.add(ExchangeRate(currency=r.currency, valid_from=r.valid_from, valid_to=r.valid_to,
+                                     rate_jpy=r.rate_jpy, source=r.source))
+    if rows:
+        audit.append(session, actor=actor, action="exchange_rates.loaded", entity_type="exchange_rates",
+                     entity_id=f"{min(r.valid_from for r in rows)}..{max(r.valid_to for r in rows)}",
+                     data={"rows": len(rows), "currencies": sorted({r.currency for r in rows})})
+    return len(rows)
+
+
+def rate_on(session: Session, currency: str, on: date) -> ExchangeRate | None:
+    """The weekly rate applicable on a date (latest week start wins if weeks overlap)."""
+    return session.scalar(
+        select(ExchangeRate)
+        .where(ExchangeRate.currency == currency, ExchangeRate.valid_from <= on, ExchangeRate.valid_to >= on)
+        .order_by(ExchangeRate.valid_from.desc())
+        .limit(1)
+    )

@@ -1,0 +1,1 @@
+"""Tariff schedule and the pure duty and consumption-tax assessment."""

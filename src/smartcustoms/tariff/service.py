@@ -1,0 +1,117 @@
+"""Load the tariff schedule from CSV and resolve a line's rate on a date."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from smartcustoms.audit import service as audit
+from smartcustoms.errors import FieldError, ValidationFailed
+from smartcustoms.reference.codes import hs_problem, normalise_hs
+from smartcustoms.tariff.calc import DutyRate
+from smartcustoms.tariff.models import TariffRate
+
+TARIFF_COLUMNS = ("hs_code", "duty_rate", "valid_from", "valid_to", "source")
+SPECIFIC_UNITS = ("LTR", "KGM")
+
+
+@dataclass(frozen=True)
+class TariffRow:
+    hs_code: str
+    ad_valorem: Decimal | None
+    specific_jpy: Decimal | None
+    specific_unit: str | None
+    valid_from: date
+    valid_to: date | None
+    source: str
+
+
+def _opt_decimal(text: str | None) -> Decimal | None:
+    text = (text or "").strip()
+    return Decimal(text) if text else None
+
+
+def parse_tariff_csv(path: Path) -> list[TariffRow]:
+    """Parse a tariff file; any bad row refuses the whole file.
+
+    Columns: hs_code (6 or 9 digits), duty_rate (ad valorem fraction, may be empty when a specific
+    rate is given), valid_from, valid_to (empty = open), source; optional specific_jpy and
+    specific_unit (LTR or KGM) for yen-per-unit duties.
+    """
+    rows: list[TariffRow] = []
+    errors: list[FieldError] = []
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in TARIFF_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValidationFailed([FieldError("header", f"missing columns: {', '.join(missing)}")])
+        for n, raw in enumerate(reader, start=2):
+            try:
+                code = normalise_hs(raw["hs_code"])
+                problem = hs_problem(code)
+                if problem:
+                    raise ValueError(f"hs_code: {problem}")
+                adv = _opt_decimal(raw["duty_rate"])
+                spec = _opt_decimal(raw.get("specific_jpy"))
+                unit = (raw.get("specific_unit") or "").strip().upper() or None
+                if adv is None and spec is None:
+                    raise ValueError("duty_rate: give an ad valorem rate or specific_jpy")
+                if adv is not None and not (Decimal(0) <= adv <= Decimal(10)):
+                    raise ValueError("duty_rate: a fraction between 0 and 10 (e.g. 0.14 for 14%)")
+                if spec is not None and (spec < 0 or unit not in SPECIFIC_UNITS):
+                    raise ValueError(f"specific_jpy/specific_unit: non-negative yen per {'/'.join(SPECIFIC_UNITS)}")
+                vf = date.fromisoformat(raw["valid_from"].strip())
+                vt = date.fromisoformat(raw["valid_to"].strip()) if raw["valid_to"].strip() else None
+                if vt and vt < vf:
+                    raise ValueError("valid_to: before valid_from")
+                source = raw["source"].strip()
+                if not source:
+                    raise ValueError("source: required")
+                rows.append(TariffRow(code, adv, spec, unit if spec is not None else None, vf, vt, source))
+            except (ValueError, InvalidOperation) as exc:
+                errors.append(FieldError(f"row {n}", str(exc)))
+    if errors:
+        raise ValidationFailed(errors[:50], f"{len(errors)} bad row(s) in {path.name}; nothing loaded")
+    return rows
+
+
+def load_tariff(session: Session, rows: list[TariffRow], actor: str = "cli") -> int:
+    """Insert or replace tariff rows (same code and valid_from replaces)."""
+    for r in rows:
+        existing = session.scalar(
+            select(TariffRate).where(TariffRate.hs_code == r.hs_code, TariffRate.valid_from == r.valid_from)
+        )
+        target = existing or TariffRate(hs_code=r.hs_code, valid_from=r.valid_from)
+        target.ad_valorem, target.specific_jpy, target.specific_unit = r.ad_valorem, r.specific_jpy, r.specific_unit
+        target.valid_to, target.source = r.valid_to, r.source
+        if existing is None:
+            session.add(target)
+    if rows:
+        audit.append(session, actor=actor, action="tariff.loaded", entity_type="tariff", entity_id=str(len(rows)),
+                     data={"rows": len(rows), "codes": len({r.hs_code for r in rows})})
+    return len(rows)
+
+
+def rate_for(session: Session, hs_code: str, on: date) -> tuple[DutyRate, TariffRate] | None:
+    """The schedule's rate for a code on a date: the longest matching code (9 digits before 6) wins."""
+    code = normalise_hs(hs_code)
+    candidates = [code[:9], code[:6]] if len(code) == 9 else [code[:6]]
+    stmt = (
+        select(TariffRate)
+        .where(
+            TariffRate.hs_code.in_(candidates),
+            TariffRate.valid_from <= on,
+            or_(TariffRate.valid_to.is_(None), TariffRate.valid_to >= on),
+        )
+    )
+    found = sorted(session.scalars(stmt), key=lambda t: (len(t.hs_code), t.valid_from), reverse=True)
+    if not found:
+        return None
+    t = found[0]
+    return DutyRate(ad_valorem=t.ad_valorem, specific_jpy=t.specific_jpy, specific_unit=t.specific_unit), t

@@ -1,0 +1,133 @@
+"""Test setup on real parts: a database built by the migrations, a transaction rolled back per test.
+
+SMARTCUSTOMS_TEST_DATABASE_URL selects the server (scripts/test.sh sets it to a PostgreSQL server it
+installs and starts); without it the suite runs on a temporary SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+os.environ.setdefault("SMARTCUSTOMS_ENV", "test")
+
+from smartcustoms import migrate  # noqa: E402
+from smartcustoms.app import create_app  # noqa: E402
+from smartcustoms.db import make_engine  # noqa: E402
+from smartcustoms.deps import get_session  # noqa: E402
+from smartcustoms.identity import service as identity  # noqa: E402
+from smartcustoms.identity.models import Trader  # noqa: E402
+from smartcustoms.settings import get_settings  # noqa: E402
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def _server_url() -> str | None:
+    return os.environ.get("SMARTCUSTOMS_TEST_DATABASE_URL") or None
+
+
+@pytest.fixture(scope="session")
+def backend() -> str:
+    """'postgresql' or 'sqlite'."""
+    url = _server_url()
+    return "postgresql" if url and url.startswith("postgresql") else "sqlite"
+
+
+@pytest.fixture(scope="session")
+def new_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], str]]:
+    """Factory of empty databases: a new PostgreSQL database on the test server, or a new SQLite file."""
+    server = _server_url()
+    created: list[str] = []
+    admin: Engine | None = None
+    if server:
+        admin = make_engine(server).execution_options(isolation_level="AUTOCOMMIT")
+
+    def make() -> str:
+        if server is None:
+            return f"sqlite:///{tmp_path_factory.mktemp('db') / 'smartcustoms.db'}"
+        assert admin is not None
+        name = f"sc_test_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    if admin is not None:
+        with admin.connect() as conn:
+            for name in created:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(new_database_url: Callable[[], str]) -> str:
+    return new_database_url()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    """One database per test session, built by the migrations."""
+    eng = make_engine(database_url)
+    migrate.upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture()
+def session(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test (commits become savepoints)."""
+    conn = engine.connect()
+    outer = conn.begin()
+    s = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield s
+    finally:
+        s.close()
+        outer.rollback()
+        conn.close()
+
+
+@pytest.fixture()
+def app(engine: Engine, session: Session):  # type: ignore[no-untyped-def]
+    """The real app, its requests running in the test's session."""
+    application = create_app(engine)
+
+    def _session() -> Iterator[Session]:
+        yield session
+
+    application.dependency_overrides[get_session] = _session
+    return application
+
+
+@pytest.fixture()
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture()
+def make_trader(session: Session) -> Callable[..., tuple[Trader, str]]:
+    """Create a trader and return it with a fresh API key."""
+
+    def make(name: str = "Test Importer", code: str | None = None, aeo: bool = False,
+             kind: str = "importer") -> tuple[Trader, str]:
+        trader = identity.create_trader(session, name, code or f"T-{uuid.uuid4().hex[:8].upper()}", kind, aeo)
+        return trader, identity.issue_api_key(session, trader)
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings() -> Iterator[None]:
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
