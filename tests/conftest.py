@@ -19,13 +19,13 @@ from sqlalchemy.orm import Session
 
 os.environ.setdefault("SMARTCUSTOMS_ENV", "test")
 
-from smartcustoms import migrate  # noqa: E402
-from smartcustoms.app import create_app  # noqa: E402
-from smartcustoms.db import make_engine  # noqa: E402
-from smartcustoms.deps import get_session  # noqa: E402
-from smartcustoms.identity import service as identity  # noqa: E402
-from smartcustoms.identity.models import Trader  # noqa: E402
-from smartcustoms.settings import get_settings  # noqa: E402
+from smartcustoms import migrate
+from smartcustoms.app import create_app
+from smartcustoms.db import make_engine
+from smartcustoms.deps import get_session
+from smartcustoms.identity import service as identity
+from smartcustoms.identity.models import Trader
+from smartcustoms.settings import get_settings
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

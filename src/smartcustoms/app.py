@@ -42,15 +42,13 @@ class BodySizeLimit:
             await self._refuse(send)
             return
         seen = 0
-        too_big = False
 
         async def limited() -> Message:
-            nonlocal seen, too_big
+            nonlocal seen
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    too_big = True
                     raise _BodyTooLarge
             return message
 
@@ -100,8 +98,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
             body = SmartCustomsError(f"malformed JSON: {detail}", [FieldError("body", f"malformed JSON: {detail}",
                                                                        "malformed_json")], 400, "malformed_json")
             return JSONResponse(body.to_dict(), status_code=400)
-        fields = [FieldError(_field_path(tuple(e.get("loc", ()))), str(e.get("msg", "invalid")), str(e.get("type", "invalid")))
-                  for e in errors]
+        fields = [
+            FieldError(_field_path(tuple(e.get("loc", ()))), str(e.get("msg", "invalid")), str(e.get("type", "")))
+            for e in errors
+        ]
         body = SmartCustomsError("; ".join(f"{f.field}: {f.reason}" for f in fields[:10]), fields, 422,
                                  "validation_failed")
         return JSONResponse(body.to_dict(), status_code=422)

@@ -9,6 +9,7 @@ from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused outside development below
+DEV_SAMPLING_SECRET = "sampling-dev-secret"  # noqa: S105 - refused outside development below
 
 
 def default_database_url() -> str:
@@ -33,7 +34,7 @@ class Settings(BaseSettings):
     max_line_value: int = 10**12
     max_line_quantity: int = 10**9
     # Secret that seeds the deterministic random sampling of selectivity profiles.
-    sampling_secret: str = "sampling-dev-secret"
+    sampling_secret: str = DEV_SAMPLING_SECRET
     session_max_age_s: int = 8 * 3600
 
     @model_validator(mode="after")
@@ -43,7 +44,7 @@ class Settings(BaseSettings):
         if self.env != "development" and self.env != "test":
             if self.secret_key == DEV_SECRET:
                 raise ValueError("SMARTCUSTOMS_SECRET_KEY must be set outside development")
-            if self.sampling_secret == "sampling-dev-secret":  # noqa: S105
+            if self.sampling_secret == DEV_SAMPLING_SECRET:
                 raise ValueError("SMARTCUSTOMS_SAMPLING_SECRET must be set outside development")
         return self
 

@@ -25,6 +25,11 @@ IdemKey = Annotated[
 ]
 
 
+def _out(d: Any) -> dict[str, Any]:
+    """The declaration in its API shape, serialised once so every route returns identical JSON."""
+    return ImportDeclarationOut.model_validate(service.to_out(d)).model_dump(mode="json")
+
+
 def _replay(record: IdempotencyRecord, request_hash: str) -> JSONResponse:
     if record.request_hash != request_hash:
         raise Conflict("Idempotency-Key was already used with a different request body", "Idempotency-Key",
@@ -44,7 +49,7 @@ def lodge(body: ImportDeclarationIn, session: SessionDep, trader: TraderDep, ide
         if existing:
             return _replay(existing, request_hash)
     declaration = flows.lodge(session, body, trader)
-    out = service.to_out(declaration)
+    out = _out(declaration)
     if idempotency_key is not None:
         session.add(IdempotencyRecord(trader_id=trader.id, key=idempotency_key, request_hash=request_hash,
                                       status_code=201, response=out))
@@ -76,13 +81,13 @@ def list_declarations(
         raise ValidationFailed([FieldError("status", f"one of {', '.join(lifecycle.STATUSES)}")])
     rows, total = service.list_for_trader(session, trader.id, status, lane, limit, offset)
     response.headers["X-Total-Count"] = str(total)
-    return [service.to_out(d) for d in rows]
+    return [_out(d) for d in rows]
 
 
 @router.get("/{declaration_id}", response_model=ImportDeclarationOut)
 def get_declaration(declaration_id: str, session: SessionDep, trader: TraderDep) -> Any:
     """One of the trader's declarations."""
-    return service.to_out(service.get_for_trader(session, trader.id, declaration_id))
+    return _out(service.get_for_trader(session, trader.id, declaration_id))
 
 
 @router.put("/{declaration_id}", response_model=ImportDeclarationOut)
@@ -99,7 +104,7 @@ def amend_declaration(
             raise ValidationFailed([FieldError("If-Match", "the declaration version number")]) from None
     d = service.get_for_trader(session, trader.id, declaration_id)
     flows.amend(session, d, body, trader, version)
-    out = service.to_out(d)
+    out = _out(d)
     session.commit()
     return out
 

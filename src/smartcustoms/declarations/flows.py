@@ -185,6 +185,10 @@ def amend(
                        "wrong_state")
     ev = evaluate(session, body, trader, f"{d.id}:v{d.version + 1}", d.declared_on)
     from_status, old_lane = d.status, d.lane
+    # Old lines go first: the unit of work would otherwise insert the new (declaration, line_no) rows
+    # before deleting the old ones and trip the unique constraint.
+    d.lines.clear()
+    session.flush()
     _apply(d, body, ev)
     new_lane = max(old_lane, ev.decision.lane)
     reasons = ev.decision.reasons()
@@ -193,8 +197,10 @@ def amend(
                         "reason": f"lane {old_lane} kept: an amendment never lowers the lane", "matched": {},
                         "lines": [], "random": False})
     d.lane, d.lane_reasons = new_lane, reasons
-    if from_status != lifecycle.INSPECTED or new_lane != 3:
-        d.status = lifecycle.pending_status(new_lane) if new_lane > 1 else lifecycle.UNDER_REVIEW
+    # An amendment sends the declaration back to its lane's queue; an inspection already recorded
+    # stays (the officer reviews the amendment against it).
+    if from_status != lifecycle.INSPECTED:
+        d.status = lifecycle.pending_status(new_lane)
     d.version += 1
     d.updated_at = utcnow()
     session.flush()

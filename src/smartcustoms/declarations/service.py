@@ -59,9 +59,10 @@ def to_out(d: ImportDeclaration) -> dict[str, Any]:
 
 def get_for_trader(session: Session, trader_id: int, declaration_id: str) -> ImportDeclaration:
     """A trader's own declaration; another trader's is reported as not found (no existence leak)."""
-    d = session.scalar(
-        select(ImportDeclaration).where(ImportDeclaration.id == declaration_id, ImportDeclaration.trader_id == trader_id)
+    stmt = select(ImportDeclaration).where(
+        ImportDeclaration.id == declaration_id, ImportDeclaration.trader_id == trader_id
     )
+    d = session.scalar(stmt)
     if d is None:
         raise NotFound(f"import declaration {declaration_id}")
     return d
@@ -139,7 +140,8 @@ def decide(
     )
     if needs_result and inspection_result not in lifecycle.INSPECTION_RESULTS:
         raise ValidationFailed(
-            [FieldError("inspection_result", f"record the inspection result: {', '.join(lifecycle.INSPECTION_RESULTS)}")]
+            [FieldError("inspection_result",
+                        f"record the inspection result: {', '.join(lifecycle.INSPECTION_RESULTS)}")]
         )
     if action == "release" and needs_result and inspection_result != "no_discrepancy":
         raise Conflict("goods with an inspection discrepancy cannot be released in the same step; "

@@ -47,7 +47,8 @@ def list_traders() -> None:
     """List traders."""
     with unit_of_work() as session:
         for t in service.list_traders(session):
-            typer.echo(f"{t.code}\t{t.kind}\t{'AEO' if t.aeo else '-'}\t{'active' if t.active else 'inactive'}\t{t.name}")
+            status = "active" if t.active else "inactive"
+            typer.echo(f"{t.code}\t{t.kind}\t{'AEO' if t.aeo else '-'}\t{status}\t{t.name}")
 
 
 @traders.command("issue-key")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
-from typing import Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from smartcustoms.tariff.tables import (
     LOW_VALUE_EXEMPTION_MAX,
@@ -18,6 +18,9 @@ from smartcustoms.tariff.tables import (
     TariffTables,
     Threshold,
 )
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 RateSource = Literal["simplified", "tariff", "claimed"]
 Json: TypeAlias = str | int | bool | None | list["Json"] | dict[str, "Json"]
@@ -46,19 +49,13 @@ class DutyRate:
             raise ValueError("a duty rate needs ad_valorem or specific_jpy")
         if (self.specific_jpy is None) != (self.specific_unit is None):
             raise ValueError("specific_jpy and specific_unit go together")
-        if any(x is not None and not (x.is_finite() and x >= 0) for x in self._amounts()):
+        amounts = [x for x in (self.ad_valorem, self.specific_jpy) if x is not None]
+        if not all(x.is_finite() and x >= 0 for x in amounts):
             raise ValueError("duty rates must be finite and non-negative")
-
-    def _amounts(self) -> tuple[Decimal | None, ...]:
-        return self.ad_valorem, self.specific_jpy
 
     def to_dict(self) -> dict[str, Json]:
         """JSON-ready form: Decimals as strings."""
-        return {
-            "ad_valorem": _s(self.ad_valorem),
-            "specific_jpy": _s(self.specific_jpy),
-            "specific_unit": self.specific_unit,
-        }
+        return _record(self)
 
 
 @dataclass(frozen=True)
@@ -120,24 +117,7 @@ class LineAssessment:
 
     def to_dict(self) -> dict[str, Json]:
         """JSON-ready form: ints for yen, strings for Decimals."""
-        return {
-            "line_no": self.line_no,
-            "value_jpy": self.value_jpy,
-            "dutiable_value_jpy": self.dutiable_value_jpy,
-            "duty_base_jpy": self.duty_base_jpy,
-            "rate_source": self.rate_source,
-            "applied_rate": self.applied_rate.to_dict(),
-            "claimed_rate": str(self.claimed_rate),
-            "rate_mismatch": self.rate_mismatch,
-            "duty_jpy": self.duty_jpy,
-            "ct_kind": self.ct_kind,
-            "ct_national_rate": str(self.ct_national_rate),
-            "ct_base_jpy": self.ct_base_jpy,
-            "consumption_tax_national_jpy": self.consumption_tax_national_jpy,
-            "consumption_tax_local_jpy": self.consumption_tax_local_jpy,
-            "exempt": self.exempt,
-            "notes": list(self.notes),
-        }
+        return _record(self)
 
 
 @dataclass(frozen=True)
@@ -151,36 +131,36 @@ class Assessment:
     consumption_tax_local_jpy: int
     total_jpy: int
     low_value_exempt: bool  # at least one line was exempted under the ≤ threshold rule
-    simplified_applied: bool  # at least one line took a simplified rate
+    simplified_applied: bool  # at least one line not exempt was assessed at a simplified rate
     personal_use_ratio: Decimal | None  # the ratio applied, None when not applied
     rules_applied: tuple[RuleApplied, ...]
     assessed_on: date
 
     def to_dict(self) -> dict[str, Json]:
         """JSON-ready form: ints for yen, strings for Decimals, ISO date."""
-        return {
-            "lines": [line.to_dict() for line in self.lines],
-            "customs_value_jpy": self.customs_value_jpy,
-            "duty_jpy": self.duty_jpy,
-            "consumption_tax_national_jpy": self.consumption_tax_national_jpy,
-            "consumption_tax_local_jpy": self.consumption_tax_local_jpy,
-            "total_jpy": self.total_jpy,
-            "low_value_exempt": self.low_value_exempt,
-            "simplified_applied": self.simplified_applied,
-            "personal_use_ratio": _s(self.personal_use_ratio),
-            "rules_applied": [
-                {"rule": r.rule, "source": r.source, "verified": r.verified} for r in self.rules_applied
-            ],
-            "assessed_on": self.assessed_on.isoformat(),
-        }
+        return _record(self)
+
+
+def _json(value: object) -> Json:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_json(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return _record(value)
+    if value is None or isinstance(value, str | int):
+        return value
+    raise TypeError(f"no JSON form for {type(value).__name__}")
+
+
+def _record(obj: DataclassInstance) -> dict[str, Json]:
+    return {f.name: _json(getattr(obj, f.name)) for f in fields(obj)}
 
 
 # Per-line rounding as in Customs Answer 1111; for the consumption tax: 国税通則法 第118条・第119条.
 _ROUNDING = RuleApplied("rounding", "Customs Answer 1111; 国税通則法 第118条第1項・第119条第1項", True)
-
-
-def _s(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
 
 
 def _yen(amount: Decimal) -> int:
@@ -271,14 +251,16 @@ def _is_exempt(ctx: _Context, line: LineInput, notes: list[str]) -> bool:
         notes.append(f"not exempt: {excluded.description} (HS {excluded.hs_prefix}) is excluded from the "
                      f"low-value exemption ({_tag(excluded)})")
         return False
-    notes.append(f"low-value exemption: declaration total ¥{ctx.total_value:,} ≤ ¥{ctx.exemption.amount_jpy:,}, "
-                 f"no duty or consumption tax ({_tag(ctx.exemption)})")
+    notes.append(f"low-value exemption: declaration total ¥{ctx.total_value:,} ≤ "
+                 f"¥{ctx.exemption.amount_jpy:,}, no duty or consumption tax ({_tag(ctx.exemption)})")
     return True
 
 
 def _assess_line(ctx: _Context, line: LineInput, value: int, notes: list[str]) -> LineAssessment:
     """Rules 2 to 4 for one line whose dutiable value is ``value``."""
-    rate, source = _choose_rate(ctx, line, notes)
+    exempt = _is_exempt(ctx, line, notes)
+    # An exempt line's rate is still shown (and checked against the claim) but decides no amount.
+    rate, source = _choose_rate(replace(ctx, log=_Log()) if exempt else ctx, line, notes)
     mismatch = source != "claimed" and not (not rate.specific_jpy and rate.ad_valorem == line.claimed_rate)
     if mismatch:
         notes.append(f"rate mismatch: claimed {_rate_text(DutyRate(line.claimed_rate))}, "
@@ -288,7 +270,6 @@ def _assess_line(ctx: _Context, line: LineInput, value: int, notes: list[str]) -
     if ct.kind != line.ct_kind:
         notes.append(f"no {line.ct_kind} consumption-tax rate on {ctx.on.isoformat()}: "
                      f"the {ct.kind} rate {ct.national_rate} applies ({_tag(ct)})")
-    exempt = _is_exempt(ctx, line, notes)
     duty_base = duty = ct_base = national = local = 0
     if not exempt:
         ctx.log.rules.setdefault(_ROUNDING.rule, _ROUNDING)
@@ -302,12 +283,18 @@ def _assess_line(ctx: _Context, line: LineInput, value: int, notes: list[str]) -
         line_no=line.line_no, value_jpy=line.value_jpy, dutiable_value_jpy=value, duty_base_jpy=duty_base,
         rate_source=source, applied_rate=rate, claimed_rate=line.claimed_rate, rate_mismatch=mismatch,
         duty_jpy=duty, ct_kind=line.ct_kind, ct_national_rate=ct.national_rate, ct_base_jpy=ct_base,
-        consumption_tax_national_jpy=national, consumption_tax_local_jpy=local, exempt=exempt, notes=tuple(notes),
+        consumption_tax_national_jpy=national, consumption_tax_local_jpy=local, exempt=exempt,
+        notes=tuple(notes),
     )
 
 
 def assess(
-    lines: Sequence[LineInput], *, on: date, personal_use: bool, simplified_opt_out: bool, tables: TariffTables,
+    lines: Sequence[LineInput],
+    *,
+    on: date,
+    personal_use: bool,
+    simplified_opt_out: bool,
+    tables: TariffTables,
 ) -> Assessment:
     """Assess duty and import consumption tax of a declaration's lines on date ``on``."""
     if not lines or len({line.line_no for line in lines}) != len(lines):
@@ -326,7 +313,7 @@ def assess(
         ratio = ratio_row.ratio
         for line in lines:
             if ratio is None:
-                notes[line.line_no].append(f"personal-use valuation not in force: full value ({_tag(ratio_row)})")
+                notes[line.line_no].append(f"personal-use ratio not in force: full value ({_tag(ratio_row)})")
                 continue
             dutiable[line.line_no] = _yen(line.value_jpy * ratio)
             notes[line.line_no].append(f"personal-use valuation: ¥{line.value_jpy:,} × {ratio} = "
@@ -355,6 +342,6 @@ def assess(
         lines=out, customs_value_jpy=total_value, duty_jpy=duty, consumption_tax_national_jpy=national,
         consumption_tax_local_jpy=local, total_jpy=duty + national + local,
         low_value_exempt=any(a.exempt for a in out),
-        simplified_applied=any(a.rate_source == "simplified" for a in out),
+        simplified_applied=any(a.rate_source == "simplified" and not a.exempt for a in out),
         personal_use_ratio=ratio, rules_applied=tuple(log.rules.values()), assessed_on=on,
     )

@@ -1,0 +1,1 @@
+"""Officer web console: server-rendered pages, served with their own assets."""

@@ -1,0 +1,49 @@
+"""Weekly exchange rates: loading and lookup."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from smartcustoms.errors import ValidationFailed
+from smartcustoms.reference import service
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "rates.csv"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_load_and_lookup(session: Session, tmp_path: Path) -> None:
+    rows = service.parse_rates_csv(write(tmp_path, (
+        "currency,valid_from,valid_to,rate_jpy,source\n"
+        "USD,2026-11-15,2026-11-21,151.23,test\n"
+        "USD,2026-11-22,,152.01,test\n"
+    )))
+    assert rows[1].valid_to == date(2026, 11, 28)
+    assert service.load_rates(session, rows) == 2
+    assert service.rate_on(session, "USD", date(2026, 11, 21)).rate_jpy == Decimal("151.23")  # type: ignore[union-attr]
+    assert service.rate_on(session, "USD", date(2026, 11, 22)).rate_jpy == Decimal("152.01")  # type: ignore[union-attr]
+    assert service.rate_on(session, "USD", date(2026, 11, 29)) is None
+    assert service.rate_on(session, "EUR", date(2026, 11, 22)) is None
+    # Reloading a week replaces it rather than duplicating it.
+    service.load_rates(session, service.parse_rates_csv(write(tmp_path, (
+        "currency,valid_from,valid_to,rate_jpy,source\nUSD,2026-11-22,,153.5,corrected\n"))))
+    assert service.rate_on(session, "USD", date(2026, 11, 24)).rate_jpy == Decimal("153.5")  # type: ignore[union-attr]
+
+
+def test_bad_file_refused_whole(tmp_path: Path) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        service.parse_rates_csv(write(tmp_path, (
+            "currency,valid_from,valid_to,rate_jpy,source\n"
+            "USD,2026-11-15,2026-11-21,151.23,ok\n"
+            "ABC,2026-11-15,2026-11-21,1,bad currency\n"
+            "EUR,2026-11-15,2026-11-21,-3,negative\n")))
+    assert [e.field for e in exc.value.errors] == ["row 3", "row 4"]
+    with pytest.raises(ValidationFailed):
+        service.parse_rates_csv(write(tmp_path, "currency,rate\nUSD,1\n"))
