@@ -44,6 +44,7 @@ CASES = [
     ("absurd value", body(line(customs_value="1e15")), 422, "lines[0].customs_value"),
     ("absurd quantity", body(line(quantity=10**12)), 422, "lines[0].quantity"),
     ("yen with decimals", body(line(customs_value="100.5")), 422, "lines[0].customs_value"),
+    ("yen with a trailing fraction", body(line(customs_value="100.01")), 422, "lines[0].customs_value"),
     ("duty rate above 1000%", body(line(duty_rate="11")), 422, "lines[0].duty_rate"),
     ("unknown consumption tax kind", body(line(consumption_tax="zero")), 422, "lines[0].consumption_tax"),
     ("no lines", body(lines=[]), 422, "lines"),

@@ -106,3 +106,10 @@ def test_aeo_lower_random_rate_and_never_lane_3_from_random(
     assert 3 not in lanes
     # Expected 10 of 40 at 25%; fewer than 1 or more than 24 has odds below 1 in 10,000.
     assert 1 <= lanes.count(2) <= 24
+
+
+def test_whole_yen_written_with_zero_decimals_is_accepted(client: TestClient, make_trader: Any) -> None:
+    _, key = make_trader()
+    r = client.post(URL, json=body(line(customs_value="534795.00")), headers=auth(key))
+    assert r.status_code == 201, r.text
+    assert r.json()["assessment"]["lines"][0]["value_jpy"] == 534795

@@ -63,7 +63,7 @@ def check_codes(body: ImportDeclarationIn) -> list[FieldError]:
                                      "unknown_country"))
         if line.customs_value > settings.max_line_value:
             errors.append(FieldError(f"{p}.customs_value", f"above the limit of {settings.max_line_value}", "absurd"))
-        elif minor is not None and -line.customs_value.as_tuple().exponent > minor:  # type: ignore[operator]
+        elif minor is not None and line.customs_value != line.customs_value.quantize(Decimal(1).scaleb(-minor)):
             errors.append(FieldError(f"{p}.customs_value", f"{body.currency} has {minor} decimal places",
                                      "too_precise"))
         if line.quantity > settings.max_line_quantity:
