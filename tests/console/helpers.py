@@ -58,9 +58,8 @@ class Seed:
 
 
 def seed(session: Session, trader: Trader) -> Seed:
-    """Officers (officer, supervisor), the two profiles and one declaration per lane, committed."""
+    """An officer, the two profiles and one declaration per lane, committed."""
     identity.create_officer(session, "obata", PASSWORD, "officer", actor="test")
-    identity.create_officer(session, "sato", PASSWORD, "supervisor", actor="test")
     add_profiles(session)
     lane3 = lodge(session, trader, body(line("930200", "270000", "0.03", description="Revolver parts"),
                                         line("851830", "534795", "0.14", description="Headphones")))

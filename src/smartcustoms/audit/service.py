@@ -26,21 +26,17 @@ def append(
 ) -> AuditEntry:
     """Append one entry, chained to the previous one, inside the caller's transaction."""
     # Bumping the head row first takes the write lock (row lock on PostgreSQL, database lock on
-    # SQLite), so two concurrent transactions can never chain onto the same predecessor.
+    # SQLite), so two concurrent transactions can never chain onto the same predecessor. The head
+    # holds the last hash, so the previous entry need not be read.
     row = session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1).returning(AuditHead.seq)
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(seq=AuditHead.seq + 1)
+        .returning(AuditHead.seq, AuditHead.hash)
     ).first()
     if row is None:
-        session.add(AuditHead(id=1, seq=1, hash=GENESIS_HASH))
-        session.flush()
-        seq = 1
-    else:
-        seq = int(row[0])
-    if seq == 1:
-        prev = GENESIS_HASH
-    else:
-        prev_row = session.execute(select(AuditEntry.hash).where(AuditEntry.seq == seq - 1)).scalar_one_or_none()
-        prev = prev_row if prev_row is not None else _head_hash(session)
+        raise RuntimeError("audit head row missing: run `smartcustoms db upgrade`")
+    seq, prev = int(row[0]), str(row[1])
     at = utcnow().isoformat()
     payload = canonical_json(json.loads(json.dumps(data, default=str)))
     digest = entry_hash(
@@ -67,10 +63,6 @@ def append(
     session.add(entry)
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=digest))
     return entry
-
-
-def _head_hash(session: Session) -> str:
-    return session.execute(select(AuditHead.hash).where(AuditHead.id == 1)).scalar_one()
 
 
 def _entries(session: Session) -> Iterator[ChainEntry]:

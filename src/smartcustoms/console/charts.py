@@ -17,9 +17,9 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
 }
 FALLBACK_COLOUR = ("#999999", "#000000")
 
-LABEL_W, BAR_W, TOTAL_W = 200, 380, 60
+LABEL_W, BAR_W, TOTAL_W = 260, 420, 60
 ROW_H, ROW_GAP, TOP = 30, 14, 10
-LEGEND_ROW_H, LEGEND_COLS, LEGEND_COL_W = 22, 3, 214
+LEGEND_ROW_H, LEGEND_COLS, LEGEND_COL_W = 22, 4, 184
 MIN_W_FOR_TEXT = 22  # px: narrower segments carry their count only in the tooltip
 
 

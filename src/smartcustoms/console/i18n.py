@@ -466,7 +466,10 @@ JA: dict[str, str] = {
     "error.page_not_found": "ページが見つかりません。",
     "error.bad_request": "要求を処理できませんでした。",
     "error.bad_filter": "絞り込みの審査区分またはステータスが不正です。",
-    "error.csrf": "フォームを受け付けられませんでした（有効期限切れ、または他のページから送信）。再読み込みしてやり直してください。",
+    "error.csrf": (
+        "フォームを受け付けられませんでした（有効期限切れ、または他のページから送信）。"
+        "再読み込みしてやり直してください。"
+    ),
     "error.field.reason": "理由を入力してください（1〜1000文字）。",
     "error.field.inspection_result": "検査結果を選択してください。",
     "error.field.label": "項目",

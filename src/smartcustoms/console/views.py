@@ -74,7 +74,7 @@ def fmt_dt(value: object) -> str:
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            return value
+            return str(value)
     if isinstance(value, datetime):
         return value.astimezone(JST).strftime("%Y-%m-%d %H:%M JST")
     if isinstance(value, date):

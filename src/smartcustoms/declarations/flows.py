@@ -29,7 +29,7 @@ from smartcustoms.risk import rules
 from smartcustoms.risk.service import active_profiles
 from smartcustoms.settings import get_settings
 from smartcustoms.tariff import calc, tables
-from smartcustoms.tariff.service import rate_for
+from smartcustoms.tariff.service import rates_for
 
 JST = ZoneInfo("Asia/Tokyo")
 
@@ -103,9 +103,10 @@ def evaluate(
         exchange = {"currency": row.currency, "rate_jpy": str(row.rate_jpy), "valid_from": row.valid_from.isoformat(),
                     "valid_to": row.valid_to.isoformat(), "source": row.source}
     inputs = []
+    schedule = rates_for(session, [line.hs_code for line in body.lines], on)
     for n, line in enumerate(body.lines, start=1):
         hs = codes.normalise_hs(line.hs_code)
-        tariff = rate_for(session, hs, on)
+        tariff = schedule.get(hs)
         # Conversion to yen drops fractions of a yen (円未満切捨て).
         value_jpy = int((line.customs_value * rate).to_integral_value(rounding=ROUND_FLOOR))
         inputs.append(calc.LineInput(

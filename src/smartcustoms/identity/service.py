@@ -173,15 +173,11 @@ def authenticate_key(session: Session, key: str) -> Trader | None:
     """The active trader owning this unrevoked key, else None."""
     if not key.startswith(KEY_PREFIX):
         return None
-    api_key = session.scalar(
-        select(ApiKey).where(ApiKey.key_hash == _digest(key), ApiKey.revoked_at.is_(None))
+    return session.scalar(
+        select(Trader)
+        .join(ApiKey, ApiKey.trader_id == Trader.id)
+        .where(ApiKey.key_hash == _digest(key), ApiKey.revoked_at.is_(None), Trader.active.is_(True))
     )
-    if api_key is None:
-        return None
-    trader = session.get(Trader, api_key.trader_id)
-    if trader is None or not trader.active:
-        return None
-    return trader
 
 
 def list_traders(session: Session) -> list[Trader]:

@@ -98,20 +98,33 @@ def load_tariff(session: Session, rows: list[TariffRow], actor: str = "cli") -> 
     return len(rows)
 
 
-def rate_for(session: Session, hs_code: str, on: date) -> tuple[DutyRate, TariffRate] | None:
-    """The schedule's rate for a code on a date: the longest matching code (9 digits before 6) wins."""
-    code = normalise_hs(hs_code)
-    candidates = [code[:9], code[:6]] if len(code) == 9 else [code[:6]]
-    stmt = (
-        select(TariffRate)
-        .where(
-            TariffRate.hs_code.in_(candidates),
-            TariffRate.valid_from <= on,
-            or_(TariffRate.valid_to.is_(None), TariffRate.valid_to >= on),
-        )
+def rates_for(session: Session, hs_codes: list[str], on: date) -> dict[str, tuple[DutyRate, TariffRate]]:
+    """The schedule's rate for each code on a date, in one query; the longest matching code wins
+    (a 9-digit statistical code row before its 6-digit subheading). Codes with no rate are absent."""
+    codes = {normalise_hs(c) for c in hs_codes}
+    candidates = {c[:9] for c in codes if len(c) == 9} | {c[:6] for c in codes}
+    if not candidates:
+        return {}
+    stmt = select(TariffRate).where(
+        TariffRate.hs_code.in_(sorted(candidates)),
+        TariffRate.valid_from <= on,
+        or_(TariffRate.valid_to.is_(None), TariffRate.valid_to >= on),
     )
-    found = sorted(session.scalars(stmt), key=lambda t: (len(t.hs_code), t.valid_from), reverse=True)
-    if not found:
-        return None
-    t = found[0]
-    return DutyRate(ad_valorem=t.ad_valorem, specific_jpy=t.specific_jpy, specific_unit=t.specific_unit), t
+    by_code: dict[str, TariffRate] = {}
+    for t in session.scalars(stmt):
+        # Overlapping rows for one code: the latest valid_from is the one in force.
+        if t.hs_code not in by_code or t.valid_from > by_code[t.hs_code].valid_from:
+            by_code[t.hs_code] = t
+    out: dict[str, tuple[DutyRate, TariffRate]] = {}
+    for c in codes:
+        found = (by_code.get(c[:9]) if len(c) == 9 else None) or by_code.get(c[:6])
+        if found is not None:
+            rate = DutyRate(ad_valorem=found.ad_valorem, specific_jpy=found.specific_jpy,
+                            specific_unit=found.specific_unit)
+            out[c] = (rate, found)
+    return out
+
+
+def rate_for(session: Session, hs_code: str, on: date) -> tuple[DutyRate, TariffRate] | None:
+    """The schedule's rate for one code on a date."""
+    return rates_for(session, [hs_code], on).get(normalise_hs(hs_code))

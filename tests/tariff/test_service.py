@@ -1,0 +1,49 @@
+"""Tariff schedule loading and lookup (database)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from smartcustoms.errors import ValidationFailed
+from smartcustoms.tariff import service
+
+CSV = """hs_code,duty_rate,valid_from,valid_to,source,specific_jpy,specific_unit
+851830,0.05,2020-01-01,2025-12-31,old schedule,,
+851830,0.04,2026-01-01,,new schedule,,
+851830100,0.02,2026-01-01,,statistical code row,,
+220421,,2020-01-01,,wine,125,LTR
+"""
+
+
+def load(session: Session, tmp_path: Path, text: str = CSV) -> None:
+    p = tmp_path / "tariff.csv"
+    p.write_text(text, encoding="utf-8")
+    service.load_tariff(session, service.parse_tariff_csv(p))
+
+
+def test_longest_code_and_date_win(session: Session, tmp_path: Path) -> None:
+    load(session, tmp_path)
+    on = date(2026, 6, 1)
+    assert service.rate_for(session, "851830", on)[0].ad_valorem == Decimal("0.04")  # type: ignore[index]
+    assert service.rate_for(session, "851830100", on)[0].ad_valorem == Decimal("0.02")  # type: ignore[index]
+    assert service.rate_for(session, "851830900", on)[0].ad_valorem == Decimal("0.04")  # type: ignore[index]
+    assert service.rate_for(session, "851830", date(2024, 1, 1))[0].ad_valorem == Decimal("0.05")  # type: ignore[index]
+    assert service.rate_for(session, "851830", date(2019, 1, 1)) is None
+    wine = service.rate_for(session, "220421", on)
+    assert wine is not None and wine[0].specific_jpy == Decimal("125") and wine[0].specific_unit == "LTR"
+    both = service.rates_for(session, ["851830100", "851830", "847130"], on)
+    assert set(both) == {"851830100", "851830"}
+
+
+def test_bad_rows_refuse_the_file(tmp_path: Path) -> None:
+    p = tmp_path / "bad.csv"
+    p.write_text("hs_code,duty_rate,valid_from,valid_to,source\n999999,0.1,2020-01-01,,x\n851830,abc,2020-01-01,,x\n"
+                 "851830,,2020-01-01,,x\n851830,0.1,2020-01-01,2019-01-01,x\n")
+    with pytest.raises(ValidationFailed) as exc:
+        service.parse_tariff_csv(p)
+    assert [e.field for e in exc.value.errors] == ["row 2", "row 3", "row 4", "row 5"]
