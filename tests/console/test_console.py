@@ -177,11 +177,15 @@ def test_negotiate(header: str | None, lang: str) -> None:
 # --- dashboard and queues -----------------------------------------------------------------------------------
 
 
-def test_dashboard_chart_and_queue_links(officer_client: TestClient) -> None:
+def test_dashboard_chart_and_queue_links(officer_client: TestClient, session: Session) -> None:
     html = officer_client.get("/console/?lang=en").text
     assert "<svg" in html and 'role="img"' in html
     assert 'href="/console/queue?lane=3&amp;status=open"' in html
-    assert re.search(r'data-lane="3" data-total="1"', html)
+    counts = service.counts_by_lane_status(session)
+    for lane in (1, 2, 3):
+        total = sum(n for (ln, _), n in counts.items() if ln == lane)
+        assert f'data-lane="{lane}" data-total="{total}"' in html
+    assert counts[(3, lifecycle.AWAITING_INSPECTION)] >= 1
 
 
 def test_queue_filters(officer_client: TestClient, seeded: Seed) -> None:
@@ -215,11 +219,14 @@ def test_queue_oldest_first_and_paging(officer_client: TestClient, seeded: Seed,
     session.commit()
     html = officer_client.get("/console/queue?lane=2").text
     assert html.index(seeded.lane2.id[:8]) < html.index(later.id[:8])
+    rows, total = service.queue(session, lane=2, status=None, limit=1000)
+    assert total >= 2
     monkeypatch.setattr(routes, "PAGE_SIZE", 1)
-    first = officer_client.get("/console/queue?lane=2&lang=en").text
-    assert seeded.lane2.id[:8] in first and later.id[:8] not in first and 'rel="next"' in first
-    second = officer_client.get("/console/queue?lane=2&page=2").text
-    assert later.id[:8] in second and 'rel="prev"' in second and 'rel="next"' not in second
+    for n, d in enumerate(rows[:3], start=1):
+        page = officer_client.get(f"/console/queue?lane=2&page={n}").text
+        shown = set(re.findall(r'<tr data-id="([^"]+)"', page))
+        assert shown == {d.id}
+        assert ('rel="prev"' in page) is (n > 1) and ('rel="next"' in page) is (n < total)
 
 
 @pytest.mark.parametrize("query", ["lane=9", "status=bogus", "lane=x"])
@@ -284,6 +291,15 @@ def test_declaration_page_shows_the_exchange_rate(officer_client: TestClient, se
     block = re.search(r'id="exchange-rate">(.*?)</dl>', html, re.S)
     assert block and d.exchange_rate["rate_jpy"] in block.group(1) and "EUR" in block.group(1)
     assert d.exchange_rate["valid_from"] in block.group(1)
+
+
+def test_trader_text_is_escaped(officer_client: TestClient, seeded: Seed, session: Session) -> None:
+    d = lodge(session, seeded.trader, body(line("420221", "100000", "0.16", description="<script>alert(1)</script>"),
+                                           consignor={"name": "<b>Bold</b> & Co", "country": "IT"}))
+    session.commit()
+    html = officer_client.get(f"/console/declarations/{d.id}").text
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<b>Bold</b>" not in officer_client.get("/console/queue?lane=2").text
 
 
 def test_unknown_declaration_is_404(officer_client: TestClient) -> None:
