@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import uvicorn
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from smartcustoms import migrate
-from smartcustoms.app import create_app
 from smartcustoms.console import i18n
 from smartcustoms.console.views import fmt_yen
 from smartcustoms.db import make_engine
@@ -26,6 +20,7 @@ from smartcustoms.declarations import lifecycle, service
 from smartcustoms.identity import service as identity
 from smartcustoms.risk import service as risk
 from tests.console.helpers import PASSWORD, body, line, lodge
+from tests.live import serve
 
 pytestmark = pytest.mark.browser
 
@@ -46,12 +41,6 @@ class LiveServer:
             return service.to_out(service.get(s, declaration_id))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def live_server(new_database_url: Callable[[], str]) -> Iterator[LiveServer]:
     """The real app on a fresh migrated database, served by uvicorn in a thread."""
@@ -68,24 +57,8 @@ def live_server(new_database_url: Callable[[], str]) -> Iterator[LiveServer]:
         third = lodge(s, trader, body(line("930200", "150000", "0.03", description="Pistol grips")))
         s.commit()
         ids = (first.id, second.id, third.id)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(engine), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError("live server did not start")
-        time.sleep(0.1)
-    yield LiveServer(base, engine, *ids)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(engine) as base:
+        yield LiveServer(base, engine, *ids)
     engine.dispose()
 
 

@@ -47,3 +47,11 @@ def test_bad_file_refused_whole(tmp_path: Path) -> None:
     assert [e.field for e in exc.value.errors] == ["row 3", "row 4"]
     with pytest.raises(ValidationFailed):
         service.parse_rates_csv(write(tmp_path, "currency,rate\nUSD,1\n"))
+
+
+def test_file_not_utf8_refused_clearly(tmp_path: Path) -> None:
+    p = tmp_path / "sjis.csv"
+    p.write_bytes("currency,valid_from,valid_to,rate_jpy,source\nUSD,2026-11-15,,150,税関公示\n".encode("shift_jis"))
+    with pytest.raises(ValidationFailed) as exc:
+        service.parse_rates_csv(p)
+    assert exc.value.errors[0].field == "file" and "UTF-8" in exc.value.errors[0].reason

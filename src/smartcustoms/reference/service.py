@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcustoms.audit import service as audit
-from smartcustoms.errors import FieldError, ValidationFailed
+from smartcustoms.csvfile import parse_rows
 from smartcustoms.reference.codes import is_currency
 from smartcustoms.reference.models import ExchangeRate
 
@@ -34,34 +33,23 @@ def parse_rates_csv(path: Path) -> list[RateRow]:
     Columns: currency, valid_from, valid_to (empty = valid_from + 6 days, one customs week),
     rate_jpy (yen per unit), source.
     """
-    rows: list[RateRow] = []
-    errors: list[FieldError] = []
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in RATE_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ValidationFailed([FieldError("header", f"missing columns: {', '.join(missing)}")])
-        for n, raw in enumerate(reader, start=2):
-            try:
-                cur = raw["currency"].strip().upper()
-                if not is_currency(cur) or cur == "JPY":
-                    raise ValueError(f"currency: unknown or JPY: {cur!r}")
-                vf = date.fromisoformat(raw["valid_from"].strip())
-                vt = date.fromisoformat(raw["valid_to"].strip()) if raw["valid_to"].strip() else vf + timedelta(6)
-                if vt < vf:
-                    raise ValueError("valid_to: before valid_from")
-                rate = Decimal(raw["rate_jpy"].strip())
-                if not rate.is_finite() or rate <= 0:
-                    raise ValueError("rate_jpy: must be a positive number")
-                source = raw["source"].strip()
-                if not source:
-                    raise ValueError("source: required (name the publication)")
-                rows.append(RateRow(cur, vf, vt, rate, source))
-            except (ValueError, InvalidOperation) as exc:
-                errors.append(FieldError(f"row {n}", str(exc)))
-    if errors:
-        raise ValidationFailed(errors[:50], f"{len(errors)} bad row(s) in {path.name}; nothing loaded")
-    return rows
+    def parse(raw: dict[str, str]) -> RateRow:
+        cur = raw["currency"].strip().upper()
+        if not is_currency(cur) or cur == "JPY":
+            raise ValueError(f"currency: unknown or JPY: {cur!r}")
+        vf = date.fromisoformat(raw["valid_from"].strip())
+        vt = date.fromisoformat(raw["valid_to"].strip()) if raw["valid_to"].strip() else vf + timedelta(6)
+        if vt < vf:
+            raise ValueError("valid_to: before valid_from")
+        rate = Decimal(raw["rate_jpy"].strip())
+        if not rate.is_finite() or rate <= 0:
+            raise ValueError("rate_jpy: must be a positive number")
+        source = raw["source"].strip()
+        if not source:
+            raise ValueError("source: required (name the publication)")
+        return RateRow(cur, vf, vt, rate, source)
+
+    return parse_rows(path, RATE_COLUMNS, parse)
 
 
 def load_rates(session: Session, rows: list[RateRow], actor: str = "cli") -> int:

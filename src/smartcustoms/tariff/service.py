@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from smartcustoms.audit import service as audit
-from smartcustoms.errors import FieldError, ValidationFailed
+from smartcustoms.csvfile import parse_rows
 from smartcustoms.reference.codes import hs_problem, normalise_hs
 from smartcustoms.tariff.calc import DutyRate
 from smartcustoms.tariff.models import TariffRate
@@ -44,41 +43,30 @@ def parse_tariff_csv(path: Path) -> list[TariffRow]:
     rate is given), valid_from, valid_to (empty = open), source; optional specific_jpy and
     specific_unit (LTR or KGM) for yen-per-unit duties.
     """
-    rows: list[TariffRow] = []
-    errors: list[FieldError] = []
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in TARIFF_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ValidationFailed([FieldError("header", f"missing columns: {', '.join(missing)}")])
-        for n, raw in enumerate(reader, start=2):
-            try:
-                code = normalise_hs(raw["hs_code"])
-                problem = hs_problem(code)
-                if problem:
-                    raise ValueError(f"hs_code: {problem}")
-                adv = _opt_decimal(raw["duty_rate"])
-                spec = _opt_decimal(raw.get("specific_jpy"))
-                unit = (raw.get("specific_unit") or "").strip().upper() or None
-                if adv is None and spec is None:
-                    raise ValueError("duty_rate: give an ad valorem rate or specific_jpy")
-                if adv is not None and not (Decimal(0) <= adv <= Decimal(10)):
-                    raise ValueError("duty_rate: a fraction between 0 and 10 (e.g. 0.14 for 14%)")
-                if spec is not None and (spec < 0 or unit not in SPECIFIC_UNITS):
-                    raise ValueError(f"specific_jpy/specific_unit: non-negative yen per {'/'.join(SPECIFIC_UNITS)}")
-                vf = date.fromisoformat(raw["valid_from"].strip())
-                vt = date.fromisoformat(raw["valid_to"].strip()) if raw["valid_to"].strip() else None
-                if vt and vt < vf:
-                    raise ValueError("valid_to: before valid_from")
-                source = raw["source"].strip()
-                if not source:
-                    raise ValueError("source: required")
-                rows.append(TariffRow(code, adv, spec, unit if spec is not None else None, vf, vt, source))
-            except (ValueError, InvalidOperation) as exc:
-                errors.append(FieldError(f"row {n}", str(exc)))
-    if errors:
-        raise ValidationFailed(errors[:50], f"{len(errors)} bad row(s) in {path.name}; nothing loaded")
-    return rows
+    def parse(raw: dict[str, str]) -> TariffRow:
+        code = normalise_hs(raw["hs_code"])
+        problem = hs_problem(code)
+        if problem:
+            raise ValueError(f"hs_code: {problem}")
+        adv = _opt_decimal(raw["duty_rate"])
+        spec = _opt_decimal(raw.get("specific_jpy"))
+        unit = (raw.get("specific_unit") or "").strip().upper() or None
+        if adv is None and spec is None:
+            raise ValueError("duty_rate: give an ad valorem rate or specific_jpy")
+        if adv is not None and not (Decimal(0) <= adv <= Decimal(10)):
+            raise ValueError("duty_rate: a fraction between 0 and 10 (e.g. 0.14 for 14%)")
+        if spec is not None and (spec < 0 or unit not in SPECIFIC_UNITS):
+            raise ValueError(f"specific_jpy/specific_unit: non-negative yen per {'/'.join(SPECIFIC_UNITS)}")
+        vf = date.fromisoformat(raw["valid_from"].strip())
+        vt = date.fromisoformat(raw["valid_to"].strip()) if raw["valid_to"].strip() else None
+        if vt and vt < vf:
+            raise ValueError("valid_to: before valid_from")
+        source = raw["source"].strip()
+        if not source:
+            raise ValueError("source: required")
+        return TariffRow(code, adv, spec, unit if spec is not None else None, vf, vt, source)
+
+    return parse_rows(path, TARIFF_COLUMNS, parse)
 
 
 def load_tariff(session: Session, rows: list[TariffRow], actor: str = "cli") -> int:
