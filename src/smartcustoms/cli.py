@@ -9,6 +9,7 @@ import typer
 from smartcustoms.audit.cli import app as audit_app
 from smartcustoms.identity.cli import officers, traders
 from smartcustoms.risk.cli import app as rules_app
+from smartcustoms.risk.model_cli import app as risk_app
 from smartcustoms.tariff.cli import rates, tariff
 
 app = typer.Typer(help="smartcustoms: customs clearance and risk management.", no_args_is_help=True)
@@ -17,6 +18,7 @@ app.add_typer(db, name="db")
 app.add_typer(traders, name="traders")
 app.add_typer(officers, name="officers")
 app.add_typer(rules_app, name="rules")
+app.add_typer(risk_app, name="risk")
 app.add_typer(tariff, name="tariff")
 app.add_typer(rates, name="rates")
 app.add_typer(audit_app, name="audit")

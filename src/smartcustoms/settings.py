@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     # Secret that seeds the deterministic random sampling of selectivity profiles.
     sampling_secret: str = DEV_SAMPLING_SECRET
     session_max_age_s: int = 8 * 3600
+    # Registered risk model versions are copied here (one directory per version).
+    models_dir: str = "var/models"
+    # A discrepancy whose recovered duty reaches this is labelled critical fraud (critical_fraud = 2).
+    critical_recovered_duty_jpy: int = 100_000
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -91,3 +91,31 @@ def stacked_bars(
                    f'<text x="{x + 20}" y="{y + 12}">{escape(status_labels.get(status, status))}</text></g>')
     out.append("</svg>")
     return "".join(out)
+
+
+def contribution_bars(contributions: Sequence[Mapping[str, object]], title: str = "SHAP contributions") -> str:
+    """A diverging SVG bar chart of per-feature contributions: up (orange) raises the score, down (blue) lowers it."""
+    rows = [(str(c.get("feature", "")), str(c.get("value", "")), float(str(c.get("contribution", 0))))
+            for c in contributions]
+    label_w, half, row_h, gap = 300, 200, 22, 6
+    width = label_w + 2 * half + 70
+    height = 8 + len(rows) * (row_h + gap)
+    peak = max((abs(v) for _, _, v in rows), default=0.0) or 1.0
+    mid = label_w + half
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height}" '
+           f'width="{width}" height="{height}" aria-label="{escape(title)}"><title>{escape(title)}</title>',
+           f'<line x1="{mid}" y1="0" x2="{mid}" y2="{height}" stroke="#888" stroke-width="1"/>']
+    for i, (feature, value, v) in enumerate(rows):
+        y = 4 + i * (row_h + gap)
+        w = half * abs(v) / peak
+        x = mid if v >= 0 else mid - w
+        fill = "#D55E00" if v >= 0 else "#0072B2"
+        label = escape(f"{feature} = {value}" if value else feature)
+        out.append(f'<text x="{label_w - 8}" y="{y + row_h / 2 + 5:g}" text-anchor="end" class="bar-label">'
+                   f'{label[:48]}</text>')
+        out.append(f'<rect x="{_num(x)}" y="{y}" width="{_num(max(w, 1))}" height="{row_h}" fill="{fill}" '
+                   f'data-contribution="{v:.6f}"><title>{label}: {v:+.3f}</title></rect>')
+        tx = mid + half + 8
+        out.append(f'<text x="{tx}" y="{y + row_h / 2 + 5:g}" class="bar-total">{v:+.3f}</text>')
+    out.append("</svg>")
+    return "".join(out)

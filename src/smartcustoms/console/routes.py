@@ -237,18 +237,18 @@ def declaration_page(request: Request, declaration_id: str, session: SessionDep,
 def decide(
     request: Request, declaration_id: str, session: SessionDep, officer: OfficerDep,
     action: FormStr = "", reason: FormStr = "", inspection_result: FormStr = "", findings: FormStr = "",
-    lane: FormStr = "", csrf_token: FormStr = "",
+    lane: FormStr = "", recovered_duty_jpy: FormStr = "", csrf_token: FormStr = "",
 ) -> Response:
     check_csrf(request, csrf_token)
     lang = lang_of(request)
     page_url = f"{PREFIX}/declarations/{declaration_id}"
     form = {"action": action, "reason": reason, "inspection_result": inspection_result, "findings": findings,
-            "lane": lane}
+            "lane": lane, "recovered_duty_jpy": recovered_duty_jpy}
     try:
         service.decide(
             session, declaration_id, action=action, reason=reason, officer=officer.username, role=officer.role,
             new_lane=int(lane) if lane.isdigit() else None, inspection_result=inspection_result or None,
-            findings=findings or None,
+            findings=findings or None, recovered_duty_jpy=recovered_duty_jpy.strip() or None,
         )
         session.commit()
     except SmartCustomsError as exc:

@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from smartcustoms.console import i18n
 from smartcustoms.console.auth import FLASH_KEY, csrf_token
+from smartcustoms.console.charts import contribution_bars
 from smartcustoms.errors import SmartCustomsError
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -84,7 +85,7 @@ def fmt_dt(value: object) -> str:
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.filters.update(yen=fmt_yen, number=fmt_number, pct=fmt_pct, rate=fmt_rate, dt=fmt_dt)
-templates.env.globals.update(NONE=NONE)
+templates.env.globals.update(NONE=NONE, contribution_chart=contribution_bars)
 
 
 def lang_links(request: Request, path: str | None = None) -> list[tuple[str, str]]:

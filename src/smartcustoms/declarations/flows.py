@@ -25,7 +25,8 @@ from smartcustoms.identity.models import Trader
 from smartcustoms.identity.service import is_aeo_importer
 from smartcustoms.reference import codes
 from smartcustoms.reference.service import rate_on
-from smartcustoms.risk import rules
+from smartcustoms.risk import rules, scoring
+from smartcustoms.risk.platform_data import line_records
 from smartcustoms.risk.service import active_profiles
 from smartcustoms.settings import get_settings
 from smartcustoms.tariff import calc, tables
@@ -82,6 +83,7 @@ class Evaluation:
     assessment: calc.Assessment
     aeo: bool
     decision: rules.LaneDecision
+    risk: dict[str, Any]
 
 
 def evaluate(
@@ -129,11 +131,18 @@ def evaluate(
         lines=[rules.LineFacts(li.line_no, li.hs_code, bl.origin_country, by_line[li.line_no].rate_mismatch)
                for li, bl in zip(inputs, body.lines, strict=True)],
     )
+    records = line_records(
+        declaration_id=declaration_id, declared_on=on, office=body.office, transport_mode=body.transport_mode,
+        personal_use=body.personal_use, trader_code=trader.code, importer_code=body.importer.code,
+        consignor_name=body.consignor.name, consignor_country=body.consignor.country,
+        lines=[{**li.model_dump(), "hs_code": codes.normalise_hs(li.hs_code)} for li in body.lines],
+        assessed_lines=[al.to_dict() for al in assessment.lines],
+    )
+    signal, risk_view = scoring.score(session, records)
     secret = get_settings().sampling_secret
-    # The risk model's score joins here (rules.ScoreSignal) once a model is active.
     decision = rules.select_lane(active_profiles(session), ctx,
-                                 lambda pid: rules.sampling_draw(secret, declaration_id, pid), score=None)
-    return Evaluation(on, exchange, assessment, aeo, decision)
+                                 lambda pid: rules.sampling_draw(secret, declaration_id, pid), score=signal)
+    return Evaluation(on, exchange, assessment, aeo, decision, risk_view)
 
 
 def _apply(d: ImportDeclaration, body: ImportDeclarationIn, ev: Evaluation) -> None:
@@ -142,6 +151,7 @@ def _apply(d: ImportDeclaration, body: ImportDeclarationIn, ev: Evaluation) -> N
     d.transport_mode, d.office, d.currency = body.transport_mode, body.office, body.currency
     d.personal_use, d.simplified_tariff_opt_out = body.personal_use, body.simplified_tariff_opt_out
     d.aeo_importer = ev.aeo
+    d.risk = ev.risk
     d.assessment = ev.assessment.to_dict()
     d.exchange_rate = ev.exchange_rate
     d.customs_value_jpy = ev.assessment.customs_value_jpy

@@ -39,6 +39,8 @@ class ImportDeclaration(Base):
     customs_value_jpy: Mapped[int] = mapped_column(BigInteger)
     total_jpy: Mapped[int] = mapped_column(BigInteger)
     inspection: Mapped[dict[str, Any] | None] = mapped_column(JSONText, nullable=True)
+    # The active risk model's view at lodgement (score, percentile, contributions), or why there is none.
+    risk: Mapped[dict[str, Any] | None] = mapped_column(JSONText, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     lodged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -87,6 +87,10 @@ class ImportDeclarationOut(BaseModel):
     declared_on: date
     exchange_rate: dict[str, Any] | None
     inspection: dict[str, Any] | None
+    risk: dict[str, Any] | None = Field(
+        default=None,
+        description="Risk model view at lodgement: status, model_version, score, percentile, contributions",
+    )
     lines: list[dict[str, Any]]
     version: int
     lodged_at: datetime

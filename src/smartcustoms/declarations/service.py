@@ -36,6 +36,7 @@ def to_out(d: ImportDeclaration) -> dict[str, Any]:
         "declared_on": d.declared_on.isoformat(),
         "exchange_rate": d.exchange_rate,
         "inspection": d.inspection,
+        "risk": d.risk,
         "lines": [
             {
                 "line_no": ln.line_no,
@@ -123,6 +124,7 @@ def record_change(
 def decide(
     session: Session, declaration_id: str, *, action: str, reason: str, officer: str, role: str,
     new_lane: int | None = None, inspection_result: str | None = None, findings: str | None = None,
+    recovered_duty_jpy: int | str | None = None,
 ) -> ImportDeclaration:
     """Apply an officer's decision, checking role, reason and current status."""
     reason = (reason or "").strip()
@@ -146,6 +148,7 @@ def decide(
     if action == "release" and needs_result and inspection_result != "no_discrepancy":
         raise Conflict("goods with an inspection discrepancy cannot be released in the same step; "
                        "record the result, then decide", "inspection_result", "discrepancy_found")
+    recovered = _recovered(recovered_duty_jpy, inspection_result if needs_result else None)
     if action == "reroute" and new_lane not in (1, 2, 3):
         raise ValidationFailed([FieldError("lane", "1, 2 or 3")])
     if action == "reroute" and new_lane == d.lane:
@@ -157,8 +160,9 @@ def decide(
     from_status = d.status
     extra: dict[str, Any] = {}
     if needs_result:
+        # The inspection result is the label the next training run learns from (risk/platform_data.py).
         d.inspection = {"result": inspection_result, "findings": (findings or "").strip(), "officer": officer,
-                        "at": utcnow().isoformat()}
+                        "recovered_duty_jpy": recovered, "at": utcnow().isoformat()}
         extra["inspection"] = d.inspection
     if action == "reroute":
         extra["from_lane"] = d.lane
@@ -169,6 +173,18 @@ def decide(
     d.updated_at = utcnow()
     record_change(session, d, action, from_status, reason, f"officer:{officer}", extra)
     return d
+
+
+def _recovered(value: int | str | None, result: str | None) -> int | None:
+    """Recovered duty and tax in yen: a whole number, only with a discrepancy."""
+    if value is None or value == "":
+        return 0 if result == "discrepancy" else None
+    text = str(value).replace(",", "").strip()
+    if not text.isdigit() or int(text) > 10**13:
+        raise ValidationFailed([FieldError("recovered_duty_jpy", "whole yen, 0 or more")])
+    if result != "discrepancy" and int(text) > 0:
+        raise ValidationFailed([FieldError("recovered_duty_jpy", "only when the inspection found a discrepancy")])
+    return int(text) if result == "discrepancy" else None
 
 
 def queue(

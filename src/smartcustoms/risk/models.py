@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from smartcustoms.db import Base, DecimalText, UTCDateTime, utcnow
+from smartcustoms.db import Base, DecimalText, JSONText, UTCDateTime, utcnow
 
 
 class SelectivityProfile(Base):
@@ -35,3 +36,22 @@ class SelectivityProfile(Base):
     valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RiskModelVersion(Base):
+    """A registered model version: its artifact directory, papers and lane thresholds; one is active."""
+
+    __tablename__ = "risk_model_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[str] = mapped_column(String(80), unique=True)
+    path: Mapped[str] = mapped_column(String(500))
+    model_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", JSONText)
+    # Target inspection rates: a score in the top `lane3_share` of the training distribution sends the
+    # declaration to lane 3, the next `lane2_share` to lane 2 (fractions, e.g. 0.02 and 0.08).
+    lane3_share: Mapped[Decimal] = mapped_column(DecimalText)
+    lane2_share: Mapped[Decimal] = mapped_column(DecimalText)
+    active: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    registered_by: Mapped[str] = mapped_column(String(120))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
