@@ -34,9 +34,9 @@ DEFAULT_DAYS = {"audit": 365, "under": 90, "insp": 30}
 LABEL_W, BAR_W, VALUE_W, ROW_H, GAP = 260, 420, 110, 24, 8
 
 
-def bar_chart(items: Sequence[tuple[str, float, str]], title: str, id_prefix: str) -> str:
-    """A horizontal SVG bar chart of (label, value, value text), scaled to the largest; labels escaped."""
-    peak = max((v for _, v, _ in items), default=0.0) or 1.0
+def bar_chart(items: Sequence[tuple[str, float, str]], title: str, id_prefix: str, peak: float = 0.0) -> str:
+    """A horizontal SVG bar chart of (label, value, value text), scaled to `peak` or the largest; labels escaped."""
+    peak = max([peak, *(v for _, v, _ in items)]) or 1.0
     width, height = LABEL_W + BAR_W + VALUE_W, 8 + len(items) * (ROW_H + GAP)
     tid = f"{id_prefix}-title"
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height}" '
@@ -113,7 +113,8 @@ def _audit_chart(rows: Sequence[AuditCandidate], t: Callable[..., str]) -> str:
 def _under_chart(rows: Sequence[UndervaluationSignal], t: Callable[..., str]) -> str:
     items = [(f"{r.declaration_id[:8]}/{r.line_no} {r.hs6} {r.origin_country}", r.ratio_to_median,
               f"{r.ratio_to_median:.0%}") for r in rows]
-    return bar_chart(items, t("rl.under.chart"), "under-chart")
+    # Scaled to the median (100%), so a short bar reads as far below the reference at a glance.
+    return bar_chart(items, t("rl.under.chart"), "under-chart", peak=1.0)
 
 
 def _insp_chart(rows: Sequence[InspectionCandidate], t: Callable[..., str]) -> str:

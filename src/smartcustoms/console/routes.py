@@ -88,6 +88,10 @@ def mount_console(app: FastAPI) -> None:
     app.add_middleware(ConsoleHeaders)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="console-static")
     app.include_router(router)
+    # Imported here: the risk pages import this module's helpers.
+    from smartcustoms.console.risk_routes import router as risk_router
+
+    app.include_router(risk_router)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(CsrfFailed, _csrf_failed)
 

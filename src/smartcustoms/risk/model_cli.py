@@ -200,3 +200,74 @@ def _dec(text: str | None) -> Decimal | None:
         return Decimal(text)
     except ArithmeticError:
         raise typer.BadParameter(f"{text!r} is not a number") from None
+
+
+@app.command("simulate")
+def simulate(
+    history: Annotated[list[Path], typer.Option(exists=True, dir_okay=False, help="Labelled data known at the start")],
+    period: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Labelled data of the simulated weeks")],
+    strategy: Annotated[list[str] | None, typer.Option(
+        help="'exploit' or METHOD:SHARE with METHOD random|uncertainty|diversity (repeatable)")] = None,
+    budget: Annotated[float, typer.Option(help="Share of each week's declarations inspected")] = 0.05,
+    trainer: Annotated[str, typer.Option(help="lookup (fast, refit weekly) or model (boosted trees, slow)")] = "lookup",
+    weeks: Annotated[int | None, typer.Option(help="Simulate only the first N weeks")] = None,
+    seed: int = 0,
+    out: Annotated[Path | None, typer.Option(help="Write per-week figures to this CSV")] = None,
+) -> None:
+    """Weekly selection where only inspected declarations reveal their outcome; compares strategies."""
+    from smartcustoms.risk import simulate as sim
+    from smartcustoms.risk.ml import dataset
+
+    try:
+        specs = [sim.parse_strategy(s) for s in strategy] if strategy else list(sim.DEFAULT_STRATEGIES)
+        known = dataset.read_declarations(history, require_labels=True)
+        weeks_frame = dataset.read_declarations([period], require_labels=True)
+        if trainer not in ("lookup", "model"):
+            raise typer.BadParameter("--trainer lookup or model")
+        chosen_trainer: sim.Trainer = sim.LookupTrainer() if trainer == "lookup" else sim.ModelTrainer(seed=seed)
+        with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()) as bar:
+            task = bar.add_task("simulating", total=len(specs))
+
+            def step(name: str, n: int, total: int) -> None:
+                bar.update(task, description=f"simulating {name}: week {n}/{total}",
+                           completed=specs.index(next(s for s in specs if s.name == name)) + n / total)
+
+            result = sim.run(known, weeks_frame, specs, budget_share=budget, trainer=chosen_trainer, weeks=weeks,
+                             seed=seed, progress=step)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    except SmartCustomsError as exc:
+        raise fail(exc) from exc
+    typer.echo(result.table())
+    if out:
+        result.to_csv(out)
+        typer.echo(f"per-week figures written to {out}", err=True)
+
+
+LISTS = ("audit-candidates", "undervaluation", "inspection-candidates")
+
+
+@app.command("list")
+def export_list(
+    name: Annotated[str, typer.Argument(help=f"one of {', '.join(LISTS)}")],
+    out: Annotated[Path, typer.Option(help="CSV file to write (UTF-8 with BOM, opens in Excel)")],
+    since: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Period start (declaration date)")],
+    until: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Period end (inclusive)")],
+) -> None:
+    """Export an officers' list: post-clearance audit candidates, undervaluation signals, inspection candidates."""
+    from smartcustoms.risk import csvout, lists, lists_service
+
+    if name not in LISTS:
+        raise typer.BadParameter(f"one of {', '.join(LISTS)}")
+    start, end = since.date(), until.date()
+    with unit_of_work() as session:
+        rows: list[Any]
+        row_type: type[Any]
+        if name == "audit-candidates":
+            rows, row_type = lists_service.audit_candidates(session, start, end), lists.AuditCandidate
+        elif name == "undervaluation":
+            rows, row_type = lists_service.undervaluation_signals(session, start, end), lists.UndervaluationSignal
+        else:
+            rows, row_type = lists_service.inspection_candidates(session, start, end), lists.InspectionCandidate
+    out.write_bytes(csvout.to_bytes(row_type, rows))
+    typer.echo(f"{len(rows)} row(s) written to {out}")

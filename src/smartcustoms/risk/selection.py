@@ -62,7 +62,8 @@ def _by_uncertainty(
 ) -> npt.NDArray[np.int64]:
     u = uncertainty[pool] if uncertainty is not None else _uncertainty(scores[pool])
     tiebreak = rng.random(len(pool))  # equal uncertainty is common (lookup scores repeat): draw, don't favour order
-    return pool[np.lexsort((tiebreak, -u))]
+    order: npt.NDArray[np.int64] = pool[np.lexsort((tiebreak, -u))]
+    return order
 
 
 def _by_diversity(
@@ -79,7 +80,8 @@ def _by_diversity(
     starts = np.r_[0, np.flatnonzero(np.diff(code[by_group])) + 1]
     sizes = np.diff(np.r_[starts, len(pool)])
     rank_in_group[by_group] = np.arange(len(pool)) - np.repeat(starts, sizes)
-    return pool[np.lexsort((group_rank, is_covered, rank_in_group))]
+    order: npt.NDArray[np.int64] = pool[np.lexsort((group_rank, is_covered, rank_in_group))]
+    return order
 
 
 def plan(

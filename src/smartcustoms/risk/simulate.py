@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -21,7 +21,9 @@ import pandas as pd
 from smartcustoms.risk import csvout
 from smartcustoms.risk.ml.dataset import LABEL_COLUMNS
 from smartcustoms.risk.ml.lookup import CombinationLookup
-from smartcustoms.risk.selection import Exploration, plan
+from smartcustoms.risk.ml.score import RiskModel
+from smartcustoms.risk.ml.train import TrainingParams, train
+from smartcustoms.risk.selection import EXPLORATIONS, Exploration, plan
 
 REQUIRED_COLUMNS = ("declaration_id", "date", "hs6", "origin_country", "tax_rate", "item_price", "fraud")
 Progress = Callable[[str, int, int], None]  # (strategy name, week number from 1, number of weeks)
@@ -46,6 +48,29 @@ class StrategySpec:
     name: str
     exploration_share: float = 0.0
     exploration: Exploration = "random"
+
+
+DEFAULT_STRATEGIES = (
+    StrategySpec("exploit"), StrategySpec("random-10", 0.1, "random"),
+    StrategySpec("uncertainty-10", 0.1, "uncertainty"), StrategySpec("diversity-10", 0.1, "diversity"),
+)
+
+
+def parse_strategy(text: str) -> StrategySpec:
+    """A strategy from the command line: 'exploit', 'METHOD:SHARE' or 'NAME=METHOD:SHARE' (uncertainty:0.1)."""
+    name, _, spec = text.strip().rpartition("=")
+    if spec == "exploit":
+        return StrategySpec(name or "exploit")
+    method, _, share_text = spec.partition(":")
+    if method not in EXPLORATIONS:
+        raise ValueError(f"strategy {text!r}: 'exploit' or one of {', '.join(EXPLORATIONS)} followed by :SHARE")
+    try:
+        share = float(share_text)
+    except ValueError:
+        raise ValueError(f"strategy {text!r}: the exploration share must be a number between 0 and 1") from None
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"strategy {text!r}: the exploration share must be a number between 0 and 1")
+    return StrategySpec(name or f"{method}-{share:g}", share, cast(Exploration, method))
 
 
 @dataclass(frozen=True)
@@ -133,12 +158,14 @@ class SimulationResult:
 def diversity_groups(frame: pd.DataFrame) -> npt.NDArray[np.str_]:
     """HS chapter × origin per row: the groups diversity exploration spreads its picks over."""
     hs = frame["hs6"].astype(str).str.zfill(6).str[:2]
-    return (hs + "|" + frame["origin_country"].astype(str)).to_numpy(dtype=str)
+    groups: npt.NDArray[np.str_] = (hs + "|" + frame["origin_country"].astype(str)).to_numpy(dtype=str)
+    return groups
 
 
 def revenue(frame: pd.DataFrame) -> npt.NDArray[np.float64]:
     """Revenue at stake per row: tax rate × item price (the dataset has no duty column)."""
-    return (frame["tax_rate"].astype(float) * frame["item_price"].astype(float)).to_numpy()
+    at_stake: npt.NDArray[np.float64] = (frame["tax_rate"].astype(float) * frame["item_price"].astype(float)).to_numpy()
+    return at_stake
 
 
 def _check(frame: pd.DataFrame, name: str) -> None:
@@ -177,10 +204,11 @@ def run(
     starts = week_starts(period)
     week_list = sorted(starts.unique())[:weeks]
     result = SimulationResult([], budget_share)
+    initial = trainer.fit(history)  # every strategy starts from the same model; only what it inspects differs
     for spec in strategies:
         rng = _rng(seed, spec.name)
         known = [history]
-        scorer = trainer.fit(history)
+        scorer = initial
         for n, start in enumerate(week_list, start=1):
             week = period.loc[starts == start].reset_index(drop=True)
             # The strategy sees the week without its labels: nothing it has not inspected can leak into a choice.
@@ -216,3 +244,22 @@ class LookupTrainer:
 
     def fit(self, frame: pd.DataFrame) -> Scorer:
         return CombinationLookup.fit(frame, prior_weight=self.prior_weight)
+
+
+@dataclass(frozen=True)
+class _ModelScorer:
+    model: RiskModel
+
+    def score(self, frame: pd.DataFrame) -> npt.NDArray[np.float64]:
+        return np.asarray(self.model.score_frame(frame), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class ModelTrainer:
+    """The ML core's boosted-tree model as a simulator trainer, retrained from scratch each week (slow)."""
+
+    seed: int = 0
+    params: TrainingParams | None = None
+
+    def fit(self, frame: pd.DataFrame) -> Scorer:
+        return _ModelScorer(train(frame, seed=self.seed, params=self.params).risk_model())

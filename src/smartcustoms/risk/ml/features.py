@@ -60,6 +60,7 @@ CODED_FIELDS = (
 
 VALUE_FEATURES = (
     "tax_rate", "log_net_mass", "log_item_price", "log_unit_price", "log_revenue", "unit_price_vs_hs6",
+    "net_mass_vs_hs6",
     "hs6_number", "same_origin_departure", "has_seller", "has_courier",
 )  # fmt: skip
 
@@ -72,7 +73,8 @@ def _history_feature_names() -> list[str]:
 
 
 FEATURE_NAMES: tuple[str, ...] = (*_history_feature_names(), *VALUE_FEATURES, *(f"{c}_code" for c in CODED_FIELDS))
-HS6_PRICE_KEY = "hs6"  # the key whose history also carries the mean log unit price (reference price)
+HS6_PRICE_KEY = "hs6"  # the key whose history also carries reference values for the goods
+REFERENCE_STATS = ("log_unit_price", "log_net_mass")  # summed over the key's past declarations
 
 
 def schema_hash() -> str:
@@ -81,7 +83,7 @@ def schema_hash() -> str:
         "version": FEATURE_LOGIC_VERSION,
         "features": list(FEATURE_NAMES),
         "history": [[k.name, list(k.columns), k.prior_weight] for k in HISTORY_KEYS],
-        "stats": list(HISTORY_STATS),
+        "stats": [*HISTORY_STATS, *REFERENCE_STATS],
         "coded": list(CODED_FIELDS),
     }
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
@@ -92,13 +94,9 @@ def with_derived(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     out["hs4"] = out["hs6"].str.slice(0, 4)
     out["hs2"] = out["hs6"].str.slice(0, 2)
-    out["log_unit_price"] = _log_unit_price(out["item_price"].to_numpy(), out["net_mass"].to_numpy())
+    out["log_net_mass"] = np.log1p(np.maximum(out["net_mass"].to_numpy(), 0.0))
+    out["log_unit_price"] = np.log1p(np.maximum(out["item_price"].to_numpy(), 0.0)) - out["log_net_mass"]
     return out
-
-
-def _log_unit_price(price: np.ndarray, mass: np.ndarray) -> np.ndarray:
-    # Masses of 0 occur (declared in another unit); a floor keeps the ratio finite.
-    return np.log1p(np.maximum(price, 0.0)) - np.log1p(np.maximum(mass, 0.0))
 
 
 def rate_features(n: np.ndarray, fraud: np.ndarray, critical: np.ndarray, key: HistoryKey,
@@ -115,29 +113,35 @@ def rate_features_one(n: float, fraud: float, critical: float, key: HistoryKey,
     return (math.log1p(n), (fraud + m * prior_fraud) / (n + m), (critical + m * prior_critical) / (n + m))
 
 
-def value_features(d: pd.DataFrame, hs6_mean_price: np.ndarray) -> np.ndarray:
-    """The declaration's own values (columns in VALUE_FEATURES order); hs6_mean_price is NaN when unknown."""
+def hs6_number(hs6: pd.Series) -> np.ndarray:
+    """The hs6 code as a number (neighbouring codes are related goods); NaN when not digits."""
+    return pd.to_numeric(hs6, errors="coerce").to_numpy(dtype=np.float64)
+
+
+def value_features(d: pd.DataFrame, hs6_num: np.ndarray, ref_price: np.ndarray, ref_mass: np.ndarray) -> np.ndarray:
+    """The declaration's own values (columns in VALUE_FEATURES order); references are NaN when unknown."""
     price = d["item_price"].to_numpy(dtype=np.float64)
     mass = d["net_mass"].to_numpy(dtype=np.float64)
     rate = d["tax_rate"].to_numpy(dtype=np.float64)
-    lup = d["log_unit_price"].to_numpy(dtype=np.float64)
-    hs6 = pd.to_numeric(d["hs6"], errors="coerce").to_numpy(dtype=np.float64)
+    log_mass = np.log1p(np.maximum(mass, 0.0))
+    lup = np.log1p(np.maximum(price, 0.0)) - log_mass
     cols = [
         rate,
-        np.log1p(np.maximum(mass, 0.0)),
+        log_mass,
         np.log1p(np.maximum(price, 0.0)),
         lup,
         np.log1p(np.maximum(rate * price, 0.0) / 100.0),
-        lup - hs6_mean_price,
-        hs6,
-        (d["origin_country"].to_numpy() == d["departure_country"].to_numpy()).astype(np.float64),
-        (d["seller_id"].to_numpy() != "").astype(np.float64),
-        (d["courier_id"].to_numpy() != "").astype(np.float64),
+        lup - ref_price,
+        log_mass - ref_mass,
+        hs6_num,
+        (d["origin_country"].to_numpy() == d["departure_country"].to_numpy()),
+        (d["seller_id"].to_numpy() != ""),
+        (d["courier_id"].to_numpy() != ""),
     ]
-    return np.column_stack(cols)
+    return np.column_stack(cols).astype(np.float64)
 
 
-def value_features_one(r: Mapping[str, object], hs6_mean_price: float) -> list[float]:
+def value_features_one(r: Mapping[str, object], ref_price: float, ref_mass: float) -> list[float]:
     """`value_features` for one normalised record."""
     price = float(r["item_price"])  # type: ignore[arg-type]
     mass = float(r["net_mass"])  # type: ignore[arg-type]
@@ -150,7 +154,8 @@ def value_features_one(r: Mapping[str, object], hs6_mean_price: float) -> list[f
         math.log1p(max(price, 0.0)),
         lup,
         math.log1p(max(rate * price, 0.0) / 100.0),
-        lup - hs6_mean_price,
+        lup - ref_price,
+        math.log1p(max(mass, 0.0)) - ref_mass,
         float(hs6) if hs6.isdigit() else math.nan,
         1.0 if r["origin_country"] == r["departure_country"] else 0.0,
         1.0 if r["seller_id"] != "" else 0.0,

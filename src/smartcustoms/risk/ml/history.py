@@ -14,30 +14,49 @@ import pandas as pd
 from smartcustoms.risk.ml import features as F
 
 NUMERIC_KEY_COLUMNS = frozenset({"tax_rate", "net_mass"})
+_N_HISTORY = 3 * len(F.HISTORY_KEYS)
+_N_VALUES = len(F.VALUE_FEATURES)
 
 
-def _stats(d: pd.DataFrame, with_price: bool) -> np.ndarray:
+def _stats(d: pd.DataFrame, with_reference: bool) -> np.ndarray:
     cols = [np.ones(len(d)), d["fraud"].to_numpy(np.float64), (d["critical_fraud"].to_numpy() == 2).astype(float)]
-    if with_price:
-        cols.append(d["log_unit_price"].to_numpy(np.float64))
+    if with_reference:
+        cols += [d["log_unit_price"].to_numpy(np.float64), d["log_net_mass"].to_numpy(np.float64)]
     return np.column_stack(cols)
 
 
-def asof_sums(d: pd.DataFrame, key: F.HistoryKey, with_price: bool = False) -> np.ndarray:
-    """Per row, sums over declarations of the same key on strictly earlier dates (n, fraud, critical[, price])."""
+def asof_sums(d: pd.DataFrame, key: F.HistoryKey, with_reference: bool = False) -> np.ndarray:
+    """Per row, sums over declarations of the same key on strictly earlier dates (n, fraud, critical[, refs])."""
+    stats = _stats(d, with_reference)
+    if len(d) == 0:
+        return stats
     kid = d.groupby(list(key.columns), sort=False).ngroup().to_numpy()
     day = d["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    stats = _stats(d, with_price)
     order = np.lexsort((day, kid))
     k_s, d_s, st_s = kid[order], day[order], stats[order]
     before = np.cumsum(st_s, axis=0) - st_s  # running sums excluding the row itself
     idx = np.arange(len(d))
-    new_key = np.r_[True, k_s[1:] != k_s[:-1]] if len(d) else np.zeros(0, bool)
-    new_day = new_key | (np.r_[True, d_s[1:] != d_s[:-1]] if len(d) else np.zeros(0, bool))
-    day_start = np.maximum.accumulate(np.where(new_day, idx, 0)) if len(d) else idx
-    key_start = np.maximum.accumulate(np.where(new_key, idx, 0)) if len(d) else idx
+    new_key = np.r_[True, k_s[1:] != k_s[:-1]]
+    new_day = new_key | np.r_[True, d_s[1:] != d_s[:-1]]
+    day_start = np.maximum.accumulate(np.where(new_day, idx, 0))
+    key_start = np.maximum.accumulate(np.where(new_key, idx, 0))
     out = np.empty_like(stats)
-    out[order] = before[day_start] - before[key_start]
+    out[order] = before[day_start] - before[key_start]  # same-day declarations do not see each other
+    return out
+
+
+def _reference(n: np.ndarray, sums: np.ndarray) -> np.ndarray:
+    """Mean log unit price and log net mass of the hs6's past declarations (NaN with none)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where((n > 0)[:, None], sums / np.maximum(n, 1.0)[:, None], np.nan)
+
+
+def _assemble(n: int, history: list[np.ndarray], values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    out = np.empty((n, len(F.FEATURE_NAMES)), dtype=np.float32)
+    for i, block in enumerate(history):
+        out[:, 3 * i : 3 * i + 3] = block
+    out[:, _N_HISTORY : _N_HISTORY + _N_VALUES] = values
+    out[:, _N_HISTORY + _N_VALUES :] = codes
     return out
 
 
@@ -46,25 +65,22 @@ def asof_features(frame: pd.DataFrame, prior_fraud: float, prior_critical: float
     """Feature matrix for labelled training rows, history taken as of each row's date (no leakage)."""
     d = F.with_derived(frame)
     blocks: list[np.ndarray] = []
-    hs6_price = np.full(len(d), np.nan)
+    reference = np.full((len(d), 2), np.nan)
     for key in F.HISTORY_KEYS:
-        with_price = key.name == F.HS6_PRICE_KEY
-        s = asof_sums(d, key, with_price)
+        with_ref = key.name == F.HS6_PRICE_KEY
+        s = asof_sums(d, key, with_ref)
         blocks.append(np.column_stack(F.rate_features(s[:, 0], s[:, 1], s[:, 2], key, prior_fraud, prior_critical)))
-        if with_price:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                hs6_price = np.where(s[:, 0] > 0, s[:, 3] / np.maximum(s[:, 0], 1), np.nan)
-    blocks.append(F.value_features(d, hs6_price))
-    blocks.append(_codes(d, vocab))
-    return np.hstack(blocks).astype(np.float32)
+        if with_ref:
+            reference = _reference(s[:, 0], s[:, 3:5])
+    values = F.value_features(d, F.hs6_number(d["hs6"]), reference[:, 0], reference[:, 1])
+    codes = np.column_stack([_code_lookup(pd.Index(list(vocab[c])), d[c].to_numpy()) for c in F.CODED_FIELDS])
+    return _assemble(len(d), blocks, values, codes)
 
 
-def _codes(d: pd.DataFrame, vocab: Mapping[str, Mapping[str, int]]) -> np.ndarray:
-    cols = []
-    for c in F.CODED_FIELDS:
-        idx = pd.Index(list(vocab[c].keys())).get_indexer(d[c]).astype(np.float64)
-        cols.append(np.where(idx < 0, np.nan, idx))
-    return np.column_stack(cols)
+def _code_lookup(index: pd.Index, values: np.ndarray) -> np.ndarray:
+    pos = index.get_indexer(values).astype(np.float64)
+    pos[pos < 0] = np.nan
+    return pos
 
 
 def build_vocab(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
@@ -78,9 +94,14 @@ class HistoryState:
 
     prior_fraud: float
     prior_critical: float
-    tables: dict[str, pd.DataFrame]  # key name -> key columns + n, fraud, critical (+ price for hs6)
+    tables: dict[str, pd.DataFrame]  # key name -> key columns + n, fraud, critical (+ reference sums for hs6)
     vocab: dict[str, dict[str, int]]
-    _index: dict[str, pd.Index] = field(default_factory=dict, repr=False)
+    _columns: dict[str, pd.Index] = field(default_factory=dict, repr=False)  # raw column -> values seen
+    _keys: dict[str, pd.Index | None] = field(default_factory=dict, repr=False)  # key -> composite codes
+    _sums: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # key -> sums, plus a zero row
+    _coded: dict[str, pd.Index] = field(default_factory=dict, repr=False)
+    _hs6_number: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    _hs6_parent: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _dicts: dict[str, dict[object, tuple[float, ...]]] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -89,8 +110,8 @@ class HistoryState:
         d = F.with_derived(frame)
         tables: dict[str, pd.DataFrame] = {}
         for key in F.HISTORY_KEYS:
-            with_price = key.name == F.HS6_PRICE_KEY
-            stats = pd.DataFrame(_stats(d, with_price), columns=[*F.HISTORY_STATS, "price"][: 4 if with_price else 3])
+            with_ref = key.name == F.HS6_PRICE_KEY
+            stats = pd.DataFrame(_stats(d, with_ref), columns=[*F.HISTORY_STATS, *(F.REFERENCE_STATS if with_ref else ())])
             for c in key.columns:
                 stats[c] = d[c].to_numpy()
             tables[key.name] = stats.groupby(list(key.columns), sort=True).sum().reset_index()
@@ -99,46 +120,100 @@ class HistoryState:
         return cls(prior_fraud, prior_critical, tables, build_vocab(frame))
 
     def prepare(self) -> HistoryState:
-        """Build the hash indexes used by both scoring paths (once, at load)."""
+        """Build the indexes both scoring paths use (once, at load): integer codes and plain dicts."""
+        for key in F.HISTORY_KEYS:
+            for c in key.columns:
+                if c not in self._columns:
+                    seen = [self.tables[k.name][c] for k in F.HISTORY_KEYS if c in k.columns]
+                    self._columns[c] = pd.Index(pd.unique(pd.concat(seen, ignore_index=True)))
         for key in F.HISTORY_KEYS:
             t = self.tables[key.name]
             cols = list(key.columns)
-            self._index[key.name] = (pd.Index(t[cols[0]]) if len(cols) == 1
-                                     else pd.MultiIndex.from_frame(t[cols]))
+            stats = t[[c for c in t.columns if c not in cols]].to_numpy(np.float64)
+            self._sums[key.name] = np.vstack([stats, np.zeros((1, stats.shape[1]))])
+            codes = self._composite(key, {c: self._columns[c].get_indexer(t[c].to_numpy()) for c in cols})
+            self._keys[key.name] = None if codes is None else pd.Index(codes)
             keys = t[cols[0]].tolist() if len(cols) == 1 else list(zip(*(t[c].tolist() for c in cols), strict=True))
-            values = t[[c for c in t.columns if c not in cols]].to_numpy(np.float64).tolist()
-            self._dicts[key.name] = {k: tuple(v) for k, v in zip(keys, values, strict=True)}
+            self._dicts[key.name] = {k: tuple(v) for k, v in zip(keys, stats.tolist(), strict=True)}
+        self._coded = {c: pd.Index(list(self.vocab[c])) for c in F.CODED_FIELDS}
+        hs6_values = pd.Series(self._columns["hs6"], dtype=object)
+        # Lookups by hs6 position; the extra last entry answers for position -1 (an unseen hs6).
+        self._hs6_number = np.append(F.hs6_number(hs6_values), np.nan)
+        self._hs6_parent = {
+            c: np.append(self._columns[c].get_indexer(hs6_values.str.slice(0, w).to_numpy()), -1)
+            for c, w in (("hs4", 4), ("hs2", 2)) if c in self._columns
+        }
         return self
 
+    def _composite(self, key: F.HistoryKey, codes: Mapping[str, np.ndarray]) -> np.ndarray | None:
+        """One int64 code per row for a multi-column key (-1 if any part unseen); None if it could overflow."""
+        sizes = [len(self._columns[c]) for c in key.columns]
+        if math.prod(s + 1 for s in sizes) >= 2**62:
+            return None
+        out = np.zeros(len(codes[key.columns[0]]), dtype=np.int64)
+        unseen = np.zeros(len(out), dtype=bool)
+        for c, size in zip(key.columns, sizes, strict=True):
+            part = codes[c]
+            unseen |= part < 0
+            out = out * (size + 1) + part
+        out[unseen] = -1
+        return out
+
     def features(self, frame: pd.DataFrame) -> np.ndarray:
-        """Feature matrix for new declarations from the whole training history (vectorised)."""
-        if not self._index:
+        """Feature matrix (float32) for new declarations from the whole training history (vectorised)."""
+        if not self._dicts:
             self.prepare()
-        d = F.with_derived(frame)
-        blocks: list[np.ndarray] = []
-        hs6_price = np.full(len(d), np.nan)
-        for key in F.HISTORY_KEYS:
-            t = self.tables[key.name]
-            cols = list(key.columns)
-            probe = pd.Index(d[cols[0]]) if len(cols) == 1 else pd.MultiIndex.from_arrays([d[c] for c in cols])
-            pos = self._index[key.name].get_indexer(probe)
-            hit = pos >= 0
-            sums = t[[c for c in t.columns if c not in cols]].to_numpy(np.float64)[np.where(hit, pos, 0)]
-            sums[~hit] = 0.0
-            blocks.append(np.column_stack(F.rate_features(sums[:, 0], sums[:, 1], sums[:, 2], key,
-                                                          self.prior_fraud, self.prior_critical)))
+        d = frame
+        raw = self._raw_codes(d)
+        out = np.empty((len(d), len(F.FEATURE_NAMES)), dtype=np.float32, order="F")  # filled column by column
+        reference = np.full((len(d), 2), np.nan)
+        for i, key in enumerate(F.HISTORY_KEYS):
+            index = self._keys[key.name]
+            if index is None:  # huge vocabularies: exact tuple lookup instead of integer codes
+                tab = self.tables[key.name]
+                pos = pd.MultiIndex.from_frame(tab[list(key.columns)]).get_indexer(
+                    pd.MultiIndex.from_arrays([d[c] for c in key.columns]))
+            elif len(key.columns) == 1:
+                pos = np.where(raw[key.columns[0]] >= 0, index.get_indexer(raw[key.columns[0]]), -1)
+            else:
+                composite = self._composite(key, raw)
+                assert composite is not None
+                pos = index.get_indexer(composite)
+            sums_all = self._sums[key.name]
+            s = sums_all[np.where(pos < 0, len(sums_all) - 1, pos)]
+            for j, col in enumerate(F.rate_features(s[:, 0], s[:, 1], s[:, 2], key, self.prior_fraud,
+                                                    self.prior_critical)):
+                out[:, 3 * i + j] = col
             if key.name == F.HS6_PRICE_KEY:
-                hs6_price = np.where(hit & (sums[:, 0] > 0), sums[:, 3] / np.maximum(sums[:, 0], 1), np.nan)
-        blocks.append(F.value_features(d, hs6_price))
-        blocks.append(_codes(d, self.vocab))
-        return np.hstack(blocks).astype(np.float32)
+                reference = _reference(s[:, 0], s[:, 3:5])
+        hs6_code = raw["hs6"]
+        hs6_num = self._hs6_number[hs6_code]  # the last entry (NaN) is where hs6 is unseen
+        if (unseen := hs6_code < 0).any():
+            hs6_num[unseen] = F.hs6_number(d["hs6"][unseen])
+        out[:, _N_HISTORY : _N_HISTORY + _N_VALUES] = F.value_features(d, hs6_num, reference[:, 0], reference[:, 1])
+        for j, c in enumerate(F.CODED_FIELDS):
+            out[:, _N_HISTORY + _N_VALUES + j] = _code_lookup(self._coded[c], d[c].to_numpy())
+        return out
+
+    def _raw_codes(self, d: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Position of each key column's value among the values seen in history (-1 unseen)."""
+        raw = {c: self._columns[c].get_indexer(d[c].to_numpy()) for c in self._columns if c not in ("hs4", "hs2")}
+        hs6_code = raw["hs6"]
+        unseen = hs6_code < 0
+        for c, width in (("hs4", 4), ("hs2", 2)):
+            if c in self._columns:
+                codes = self._hs6_parent[c][hs6_code]
+                if unseen.any():  # a new hs6 may still belong to a known heading or chapter
+                    codes[unseen] = self._columns[c].get_indexer(d["hs6"][unseen].str.slice(0, width).to_numpy())
+                raw[c] = codes
+        return raw
 
     def features_one(self, r: Mapping[str, object], out: np.ndarray) -> None:
         """Fill `out` (one row) with the features of one normalised record (plain dict lookups, no pandas)."""
         if not self._dicts:
             self.prepare()
         i = 0
-        hs6_price = math.nan
+        ref_price = ref_mass = math.nan
         for key in F.HISTORY_KEYS:
             k = r[key.columns[0]] if len(key.columns) == 1 else tuple(r[c] for c in key.columns)
             s = self._dicts[key.name].get(k)
@@ -146,12 +221,12 @@ class HistoryState:
             out[i : i + 3] = F.rate_features_one(n, fr, cr, key, self.prior_fraud, self.prior_critical)
             i += 3
             if key.name == F.HS6_PRICE_KEY and s is not None and n > 0:
-                hs6_price = s[3] / n
-        vals = F.value_features_one(r, hs6_price)
+                ref_price, ref_mass = s[3] / n, s[4] / n
+        vals = F.value_features_one(r, ref_price, ref_mass)
         out[i : i + len(vals)] = vals
         i += len(vals)
         for c in F.CODED_FIELDS:
-            code = self.vocab[c].get(r[c])  # type: ignore[call-overload]
+            code = self.vocab[c].get(str(r[c]))
             out[i] = math.nan if code is None else code
             i += 1
 
@@ -172,7 +247,7 @@ class HistoryState:
         for key in F.HISTORY_KEYS:
             dtypes = {c: (np.float64 if c in NUMERIC_KEY_COLUMNS else str) for c in key.columns}
             t = pd.read_csv(directory / f"{key.name}.csv", dtype=dtypes, keep_default_na=False)  # type: ignore[arg-type]
-            want = [*key.columns, *F.HISTORY_STATS, *(["price"] if key.name == F.HS6_PRICE_KEY else [])]
+            want = [*key.columns, *F.HISTORY_STATS, *(F.REFERENCE_STATS if key.name == F.HS6_PRICE_KEY else ())]
             if list(t.columns) != want:
                 raise ValueError(f"history table {key.name}: columns {list(t.columns)}, expected {want}")
             tables[key.name] = t
