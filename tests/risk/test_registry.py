@@ -88,7 +88,7 @@ def test_broken_artifact_falls_back_to_rules(
     registry.loaded.cache_clear()
     for f in Path(row.path).iterdir():
         if f.name != "metadata.json":
-            f.unlink()
+            shutil.rmtree(f) if f.is_dir() else f.unlink()
     _, key = make_trader()
     r = client.post(URL, json=body(), headers=auth(key))
     assert r.status_code == 201

@@ -14,15 +14,16 @@ from smartcustoms.risk.ml.history import HistoryState
 from smartcustoms.risk.ml.score import RiskModel
 from smartcustoms.risk.ml.train import HISTORY_DIR, METADATA_FILE, MODEL_FILE, NOVEL_MODEL_FILE
 
-REQUIRED_METADATA = ("model_version", "feature_schema_hash", "features", "training_period", "score_quantiles")
+REQUIRED_METADATA = ("version", "feature_schema_hash", "features", "training_period", "score_quantiles")
 
 
 class ModelMismatch(SmartCustomsError):
     """A model directory that cannot be served by this code: missing files, bad metadata, other features."""
 
-    def __init__(self, directory: Path, reason: str) -> None:
-        super().__init__(f"model {directory}: {reason}", [FieldError("model", reason, "model_mismatch")],
-                         409, "model_mismatch")
+    def __init__(self, where: Path | str, reason: str | None = None) -> None:
+        # ModelMismatch(directory, reason) names the directory; ModelMismatch(message) is a whole message.
+        message = str(where) if reason is None else f"model {where}: {reason}"
+        super().__init__(message, [FieldError("model", reason or message, "model_mismatch")], 409, "model_mismatch")
 
 
 def _metadata(directory: Path) -> dict[str, Any]:
@@ -59,8 +60,9 @@ def _booster(directory: Path, name: str) -> xgb.Booster:
         raise ModelMismatch(directory, f"missing {name}")
     try:
         booster = xgb.Booster(model_file=str(path))  # xgboost's own format: trees and numbers, no code
-    except xgb.core.XGBoostError as exc:
-        raise ModelMismatch(directory, f"{name} is not an xgboost model ({str(exc).splitlines()[0]})") from exc
+    except (xgb.core.XGBoostError, UnicodeDecodeError, ValueError, OSError) as exc:
+        # xgboost may fail to decode its own error text for a non-model file: say it plainly.
+        raise ModelMismatch(directory, f"{name} is not an xgboost model file") from exc
     if booster.feature_names != list(F.FEATURE_NAMES):
         raise ModelMismatch(directory, f"{name} was trained on other features than this code's")
     return booster

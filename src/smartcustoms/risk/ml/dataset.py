@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from smartcustoms.errors import FieldError, ValidationFailed
@@ -67,7 +68,7 @@ def _canonical(raw: pd.DataFrame, *, require_labels: bool, first_row: int, sourc
     errors: list[FieldError] = []
     rows = np.arange(first_row, first_row + len(raw))
 
-    def bad(column: str, mask: np.ndarray, what: str) -> None:
+    def bad(column: str, mask: npt.NDArray[np.bool_], what: str) -> None:
         where = ", ".join(str(r) for r in rows[mask][:MAX_BAD_ROWS_NAMED])
         more = f" and {int(mask.sum()) - MAX_BAD_ROWS_NAMED} more" if mask.sum() > MAX_BAD_ROWS_NAMED else ""
         errors.append(FieldError(column, f"{what} expected; bad value in row(s) {where}{more}", "type"))

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from smartcustoms.risk.ml.arrays import Array
 
 # Bump when a feature's meaning changes without its name changing; part of the schema hash.
 FEATURE_LOGIC_VERSION = 1
@@ -99,30 +101,27 @@ def with_derived(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def rate_features(n: np.ndarray, fraud: np.ndarray, critical: np.ndarray, key: HistoryKey,
-                  prior_fraud: float, prior_critical: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Smoothed past fraud and critical-fraud rates and the log count, from raw sums."""
-    m = key.prior_weight
+def rate_features(n: Array, fraud: Array, critical: Array, prior_weight: float | Array,
+                  prior_fraud: float, prior_critical: float) -> tuple[Array, Array, Array]:
+    """Log count and smoothed past fraud and critical-fraud rates, from raw sums (one formula for both paths)."""
+    m = prior_weight
     return (np.log1p(n), (fraud + m * prior_fraud) / (n + m), (critical + m * prior_critical) / (n + m))
 
 
-def rate_features_one(n: float, fraud: float, critical: float, key: HistoryKey,
-                      prior_fraud: float, prior_critical: float) -> tuple[float, float, float]:
-    """`rate_features` for one declaration, in plain floats (same arithmetic)."""
-    m = key.prior_weight
-    return (math.log1p(n), (fraud + m * prior_fraud) / (n + m), (critical + m * prior_critical) / (n + m))
-
-
-def hs6_number(hs6: pd.Series) -> np.ndarray:
+def hs6_number(hs6: pd.Series) -> Array:
     """The hs6 code as a number (neighbouring codes are related goods); NaN when not digits."""
-    return pd.to_numeric(hs6, errors="coerce").to_numpy(dtype=np.float64)
+    return np.asarray(pd.to_numeric(hs6, errors="coerce"), dtype=np.float64)
 
 
-def value_features(d: pd.DataFrame, hs6_num: np.ndarray, ref_price: np.ndarray, ref_mass: np.ndarray) -> np.ndarray:
-    """The declaration's own values (columns in VALUE_FEATURES order); references are NaN when unknown."""
-    price = d["item_price"].to_numpy(dtype=np.float64)
-    mass = d["net_mass"].to_numpy(dtype=np.float64)
-    rate = d["tax_rate"].to_numpy(dtype=np.float64)
+def value_features(d: Mapping[str, Any], hs6_num: Array, ref_price: Array, ref_mass: Array) -> Array:
+    """The declarations' own values (columns in VALUE_FEATURES order); references are NaN when unknown.
+
+    `d` is a frame or a mapping of equal-length arrays (one declaration: arrays of length one), so the
+    batch and single-declaration paths share this arithmetic to the last bit.
+    """
+    price = np.asarray(d["item_price"], dtype=np.float64)
+    mass = np.asarray(d["net_mass"], dtype=np.float64)
+    rate = np.asarray(d["tax_rate"], dtype=np.float64)
     log_mass = np.log1p(np.maximum(mass, 0.0))
     lup = np.log1p(np.maximum(price, 0.0)) - log_mass
     cols = [
@@ -134,30 +133,8 @@ def value_features(d: pd.DataFrame, hs6_num: np.ndarray, ref_price: np.ndarray, 
         lup - ref_price,
         log_mass - ref_mass,
         hs6_num,
-        (d["origin_country"].to_numpy() == d["departure_country"].to_numpy()),
-        (d["seller_id"].to_numpy() != ""),
-        (d["courier_id"].to_numpy() != ""),
+        np.asarray(d["origin_country"]) == np.asarray(d["departure_country"]),
+        np.asarray(d["seller_id"]) != "",
+        np.asarray(d["courier_id"]) != "",
     ]
     return np.column_stack(cols).astype(np.float64)
-
-
-def value_features_one(r: Mapping[str, object], ref_price: float, ref_mass: float) -> list[float]:
-    """`value_features` for one normalised record."""
-    price = float(r["item_price"])  # type: ignore[arg-type]
-    mass = float(r["net_mass"])  # type: ignore[arg-type]
-    rate = float(r["tax_rate"])  # type: ignore[arg-type]
-    lup = math.log1p(max(price, 0.0)) - math.log1p(max(mass, 0.0))
-    hs6 = str(r["hs6"])
-    return [
-        rate,
-        math.log1p(max(mass, 0.0)),
-        math.log1p(max(price, 0.0)),
-        lup,
-        math.log1p(max(rate * price, 0.0) / 100.0),
-        lup - ref_price,
-        math.log1p(max(mass, 0.0)) - ref_mass,
-        float(hs6) if hs6.isdigit() else math.nan,
-        1.0 if r["origin_country"] == r["departure_country"] else 0.0,
-        1.0 if r["seller_id"] != "" else 0.0,
-        1.0 if r["courier_id"] != "" else 0.0,
-    ]

@@ -12,20 +12,22 @@ import numpy as np
 import pandas as pd
 
 from smartcustoms.risk.ml import features as F
+from smartcustoms.risk.ml.arrays import Array
 
 NUMERIC_KEY_COLUMNS = frozenset({"tax_rate", "net_mass"})
 _N_HISTORY = 3 * len(F.HISTORY_KEYS)
 _N_VALUES = len(F.VALUE_FEATURES)
+_PRIOR_WEIGHTS = np.array([k.prior_weight for k in F.HISTORY_KEYS])
 
 
-def _stats(d: pd.DataFrame, with_reference: bool) -> np.ndarray:
+def _stats(d: pd.DataFrame, with_reference: bool) -> Array:
     cols = [np.ones(len(d)), d["fraud"].to_numpy(np.float64), (d["critical_fraud"].to_numpy() == 2).astype(float)]
     if with_reference:
         cols += [d["log_unit_price"].to_numpy(np.float64), d["log_net_mass"].to_numpy(np.float64)]
     return np.column_stack(cols)
 
 
-def asof_sums(d: pd.DataFrame, key: F.HistoryKey, with_reference: bool = False) -> np.ndarray:
+def asof_sums(d: pd.DataFrame, key: F.HistoryKey, with_reference: bool = False) -> Array:
     """Per row, sums over declarations of the same key on strictly earlier dates (n, fraud, critical[, refs])."""
     stats = _stats(d, with_reference)
     if len(d) == 0:
@@ -45,13 +47,13 @@ def asof_sums(d: pd.DataFrame, key: F.HistoryKey, with_reference: bool = False) 
     return out
 
 
-def _reference(n: np.ndarray, sums: np.ndarray) -> np.ndarray:
+def _reference(n: Array, sums: Array) -> Array:
     """Mean log unit price and log net mass of the hs6's past declarations (NaN with none)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where((n > 0)[:, None], sums / np.maximum(n, 1.0)[:, None], np.nan)
 
 
-def _assemble(n: int, history: list[np.ndarray], values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+def _assemble(n: int, history: list[Array], values: Array, codes: Array) -> Array:
     out = np.empty((n, len(F.FEATURE_NAMES)), dtype=np.float32)
     for i, block in enumerate(history):
         out[:, 3 * i : 3 * i + 3] = block
@@ -61,15 +63,16 @@ def _assemble(n: int, history: list[np.ndarray], values: np.ndarray, codes: np.n
 
 
 def asof_features(frame: pd.DataFrame, prior_fraud: float, prior_critical: float,
-                  vocab: Mapping[str, Mapping[str, int]]) -> np.ndarray:
+                  vocab: Mapping[str, Mapping[str, int]]) -> Array:
     """Feature matrix for labelled training rows, history taken as of each row's date (no leakage)."""
     d = F.with_derived(frame)
-    blocks: list[np.ndarray] = []
-    reference = np.full((len(d), 2), np.nan)
+    blocks: list[Array] = []
+    reference: Array = np.full((len(d), 2), np.nan)
     for key in F.HISTORY_KEYS:
         with_ref = key.name == F.HS6_PRICE_KEY
         s = asof_sums(d, key, with_ref)
-        blocks.append(np.column_stack(F.rate_features(s[:, 0], s[:, 1], s[:, 2], key, prior_fraud, prior_critical)))
+        rates = F.rate_features(s[:, 0], s[:, 1], s[:, 2], key.prior_weight, prior_fraud, prior_critical)
+        blocks.append(np.column_stack(rates))
         if with_ref:
             reference = _reference(s[:, 0], s[:, 3:5])
     values = F.value_features(d, F.hs6_number(d["hs6"]), reference[:, 0], reference[:, 1])
@@ -77,10 +80,10 @@ def asof_features(frame: pd.DataFrame, prior_fraud: float, prior_critical: float
     return _assemble(len(d), blocks, values, codes)
 
 
-def _code_lookup(index: pd.Index, values: np.ndarray) -> np.ndarray:
+def _code_lookup(index: pd.Index, values: Array) -> Array:
     pos = index.get_indexer(values).astype(np.float64)
     pos[pos < 0] = np.nan
-    return pos
+    return np.asarray(pos)
 
 
 def build_vocab(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
@@ -98,10 +101,11 @@ class HistoryState:
     vocab: dict[str, dict[str, int]]
     _columns: dict[str, pd.Index] = field(default_factory=dict, repr=False)  # raw column -> values seen
     _keys: dict[str, pd.Index | None] = field(default_factory=dict, repr=False)  # key -> composite codes
-    _sums: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # key -> sums, plus a zero row
+    _sums: dict[str, Array] = field(default_factory=dict, repr=False)  # key -> sums, plus a zero row
     _coded: dict[str, pd.Index] = field(default_factory=dict, repr=False)
-    _hs6_number: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
-    _hs6_parent: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _hs6_number: Array = field(default_factory=lambda: np.zeros(0), repr=False)
+    _hs6_parent: dict[str, Array] = field(default_factory=dict, repr=False)
+    _coded_from_raw: dict[str, Array] = field(default_factory=dict, repr=False)
     _dicts: dict[str, dict[object, tuple[float, ...]]] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -111,7 +115,8 @@ class HistoryState:
         tables: dict[str, pd.DataFrame] = {}
         for key in F.HISTORY_KEYS:
             with_ref = key.name == F.HS6_PRICE_KEY
-            stats = pd.DataFrame(_stats(d, with_ref), columns=[*F.HISTORY_STATS, *(F.REFERENCE_STATS if with_ref else ())])
+            names = [*F.HISTORY_STATS, *(F.REFERENCE_STATS if with_ref else ())]
+            stats = pd.DataFrame(_stats(d, with_ref), columns=names)
             for c in key.columns:
                 stats[c] = d[c].to_numpy()
             tables[key.name] = stats.groupby(list(key.columns), sort=True).sum().reset_index()
@@ -136,6 +141,11 @@ class HistoryState:
             keys = t[cols[0]].tolist() if len(cols) == 1 else list(zip(*(t[c].tolist() for c in cols), strict=True))
             self._dicts[key.name] = {k: tuple(v) for k, v in zip(keys, stats.tolist(), strict=True)}
         self._coded = {c: pd.Index(list(self.vocab[c])) for c in F.CODED_FIELDS}
+        # Coded fields that are also key columns: code per key-column position (last entry: unseen -> NaN).
+        self._coded_from_raw = {
+            c: _code_lookup(self._coded[c], np.append(self._columns[c].to_numpy(), np.array([None], dtype=object)))
+            for c in F.CODED_FIELDS if c in self._columns
+        }
         hs6_values = pd.Series(self._columns["hs6"], dtype=object)
         # Lookups by hs6 position; the extra last entry answers for position -1 (an unseen hs6).
         self._hs6_number = np.append(F.hs6_number(hs6_values), np.nan)
@@ -145,12 +155,12 @@ class HistoryState:
         }
         return self
 
-    def _composite(self, key: F.HistoryKey, codes: Mapping[str, np.ndarray]) -> np.ndarray | None:
+    def _composite(self, key: F.HistoryKey, codes: Mapping[str, Array]) -> Array | None:
         """One int64 code per row for a multi-column key (-1 if any part unseen); None if it could overflow."""
         sizes = [len(self._columns[c]) for c in key.columns]
         if math.prod(s + 1 for s in sizes) >= 2**62:
             return None
-        out = np.zeros(len(codes[key.columns[0]]), dtype=np.int64)
+        out: Array = np.zeros(len(codes[key.columns[0]]), dtype=np.int64)
         unseen = np.zeros(len(out), dtype=bool)
         for c, size in zip(key.columns, sizes, strict=True):
             part = codes[c]
@@ -159,14 +169,14 @@ class HistoryState:
         out[unseen] = -1
         return out
 
-    def features(self, frame: pd.DataFrame) -> np.ndarray:
+    def features(self, frame: pd.DataFrame) -> Array:
         """Feature matrix (float32) for new declarations from the whole training history (vectorised)."""
         if not self._dicts:
             self.prepare()
         d = frame
         raw = self._raw_codes(d)
         out = np.empty((len(d), len(F.FEATURE_NAMES)), dtype=np.float32, order="F")  # filled column by column
-        reference = np.full((len(d), 2), np.nan)
+        reference: Array = np.full((len(d), 2), np.nan)
         for i, key in enumerate(F.HISTORY_KEYS):
             index = self._keys[key.name]
             if index is None:  # huge vocabularies: exact tuple lookup instead of integer codes
@@ -181,8 +191,8 @@ class HistoryState:
                 pos = index.get_indexer(composite)
             sums_all = self._sums[key.name]
             s = sums_all[np.where(pos < 0, len(sums_all) - 1, pos)]
-            for j, col in enumerate(F.rate_features(s[:, 0], s[:, 1], s[:, 2], key, self.prior_fraud,
-                                                    self.prior_critical)):
+            for j, col in enumerate(F.rate_features(s[:, 0], s[:, 1], s[:, 2], key.prior_weight,
+                                                    self.prior_fraud, self.prior_critical)):
                 out[:, 3 * i + j] = col
             if key.name == F.HS6_PRICE_KEY:
                 reference = _reference(s[:, 0], s[:, 3:5])
@@ -192,10 +202,14 @@ class HistoryState:
             hs6_num[unseen] = F.hs6_number(d["hs6"][unseen])
         out[:, _N_HISTORY : _N_HISTORY + _N_VALUES] = F.value_features(d, hs6_num, reference[:, 0], reference[:, 1])
         for j, c in enumerate(F.CODED_FIELDS):
-            out[:, _N_HISTORY + _N_VALUES + j] = _code_lookup(self._coded[c], d[c].to_numpy())
+            if c in self._coded_from_raw:  # already looked up as a key column: translate positions
+                codes = self._coded_from_raw[c][raw[c]]
+            else:
+                codes = _code_lookup(self._coded[c], d[c].to_numpy())
+            out[:, _N_HISTORY + _N_VALUES + j] = codes
         return out
 
-    def _raw_codes(self, d: pd.DataFrame) -> dict[str, np.ndarray]:
+    def _raw_codes(self, d: pd.DataFrame) -> dict[str, Array]:
         """Position of each key column's value among the values seen in history (-1 unseen)."""
         raw = {c: self._columns[c].get_indexer(d[c].to_numpy()) for c in self._columns if c not in ("hs4", "hs2")}
         hs6_code = raw["hs6"]
@@ -208,27 +222,32 @@ class HistoryState:
                 raw[c] = codes
         return raw
 
-    def features_one(self, r: Mapping[str, object], out: np.ndarray) -> None:
-        """Fill `out` (one row) with the features of one normalised record (plain dict lookups, no pandas)."""
+    def features_one(self, r: Mapping[str, object], out: Array) -> None:
+        """Fill `out` (one row) with the features of one normalised record (dict lookups, no pandas)."""
         if not self._dicts:
             self.prepare()
-        i = 0
-        ref_price = ref_mass = math.nan
-        for key in F.HISTORY_KEYS:
+        sums = np.zeros((len(F.HISTORY_KEYS), 3))
+        reference: Array = np.full((1, 2), np.nan)
+        for i, key in enumerate(F.HISTORY_KEYS):
             k = r[key.columns[0]] if len(key.columns) == 1 else tuple(r[c] for c in key.columns)
             s = self._dicts[key.name].get(k)
-            n, fr, cr = (s[0], s[1], s[2]) if s is not None else (0.0, 0.0, 0.0)
-            out[i : i + 3] = F.rate_features_one(n, fr, cr, key, self.prior_fraud, self.prior_critical)
-            i += 3
-            if key.name == F.HS6_PRICE_KEY and s is not None and n > 0:
-                ref_price, ref_mass = s[3] / n, s[4] / n
-        vals = F.value_features_one(r, ref_price, ref_mass)
-        out[i : i + len(vals)] = vals
-        i += len(vals)
-        for c in F.CODED_FIELDS:
+            if s is not None:
+                sums[i] = s[:3]
+                if key.name == F.HS6_PRICE_KEY:
+                    reference = _reference(sums[i : i + 1, 0], np.array([s[3:5]]))
+        cols = F.rate_features(sums[:, 0], sums[:, 1], sums[:, 2], _PRIOR_WEIGHTS, self.prior_fraud,
+                               self.prior_critical)
+        for j, col in enumerate(cols):
+            out[j:_N_HISTORY:3] = col
+        hs6 = str(r["hs6"])
+        single = {c: np.array([r[c]]) for c in ("item_price", "net_mass", "tax_rate", "origin_country",
+                                                 "departure_country", "seller_id", "courier_id")}
+        hs6_num = np.array([float(hs6) if hs6.isdigit() else np.nan])
+        values = F.value_features(single, hs6_num, reference[:, 0], reference[:, 1])
+        out[_N_HISTORY : _N_HISTORY + _N_VALUES] = values[0]
+        for j, c in enumerate(F.CODED_FIELDS):
             code = self.vocab[c].get(str(r[c]))
-            out[i] = math.nan if code is None else code
-            i += 1
+            out[_N_HISTORY + _N_VALUES + j] = np.nan if code is None else code
 
     # -- persistence: plain CSV and JSON, no pickle --------------------------------------------------------
     def save(self, directory: Path) -> None:
@@ -246,7 +265,8 @@ class HistoryState:
         tables: dict[str, pd.DataFrame] = {}
         for key in F.HISTORY_KEYS:
             dtypes = {c: (np.float64 if c in NUMERIC_KEY_COLUMNS else str) for c in key.columns}
-            t = pd.read_csv(directory / f"{key.name}.csv", dtype=dtypes, keep_default_na=False)  # type: ignore[arg-type]
+            t = pd.read_csv(directory / f"{key.name}.csv", dtype=dtypes, keep_default_na=False,
+                            float_precision="round_trip")
             want = [*key.columns, *F.HISTORY_STATS, *(F.REFERENCE_STATS if key.name == F.HS6_PRICE_KEY else ())]
             if list(t.columns) != want:
                 raise ValueError(f"history table {key.name}: columns {list(t.columns)}, expected {want}")

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from smartcustoms.risk.ml.arrays import Array
 from smartcustoms.risk.ml.features import COMBINATION
 
 NUMERIC = ("tax_rate", "net_mass")
@@ -34,11 +35,11 @@ class CombinationLookup:
         table = t.groupby(list(COMBINATION), sort=True).sum().reset_index()
         return cls(table, float(frame["fraud"].mean()) if len(frame) else 0.0, prior_weight)
 
-    def seen(self, frame: pd.DataFrame) -> np.ndarray:
+    def seen(self, frame: pd.DataFrame) -> Array:
         """True where the declaration's combination occurred in the history."""
         return np.asarray(pd.MultiIndex.from_frame(self.table[list(COMBINATION)]).get_indexer(_probe(frame)) >= 0)
 
-    def score(self, frame: pd.DataFrame) -> np.ndarray:
+    def score(self, frame: pd.DataFrame) -> Array:
         """(frauds + w·prior) / (n + w) for known combinations, the prior for unseen ones."""
         pos = pd.MultiIndex.from_frame(self.table[list(COMBINATION)]).get_indexer(_probe(frame))
         hit = pos >= 0
@@ -57,7 +58,8 @@ class CombinationLookup:
     def load(cls, path: Path) -> CombinationLookup:
         """Read a table written by `save`."""
         dtypes = {c: (np.float64 if c in NUMERIC else str) for c in COMBINATION}
-        t = pd.read_csv(path, dtype=dtypes, keep_default_na=False)  # type: ignore[arg-type]
+        t = pd.read_csv(path, dtype=dtypes, keep_default_na=False,
+                        float_precision="round_trip")
         prior = float(t["prior"].iloc[0]) if len(t) else 0.0
         weight = float(t["prior_weight"].iloc[0]) if len(t) else 1.0
         return cls(t.drop(columns=["prior", "prior_weight"]), prior, weight)

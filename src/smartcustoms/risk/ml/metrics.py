@@ -12,10 +12,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from smartcustoms.risk.ml.arrays import Array
+
 CUTS = (0.01, 0.02, 0.05, 0.10)
 
 
-def _captured(scores: np.ndarray, weights: np.ndarray, k: int) -> float:
+def _captured(scores: Array, weights: Array, k: int) -> float:
     """Expected sum of `weights` over the k highest scores, ties at the cut shared in proportion."""
     if k <= 0 or len(scores) == 0:
         return 0.0
@@ -31,28 +33,28 @@ def _captured(scores: np.ndarray, weights: np.ndarray, k: int) -> float:
 
 def inspected(n: int, share: float) -> int:
     """How many declarations inspecting `share` of n means (at least one)."""
-    return max(1, int(math.floor(share * n + 0.5)))
+    return max(1, math.floor(share * n + 0.5))
 
 
-def precision_recall_at(scores: np.ndarray, labels: np.ndarray, share: float) -> tuple[float, float]:
+def precision_recall_at(scores: Array, labels: Array, share: float) -> tuple[float, float]:
     """Precision and recall when the top `share` (0..1) of declarations by score are inspected."""
     s = np.asarray(scores, dtype=np.float64)
     y = np.asarray(labels, dtype=np.float64)
     k = inspected(len(s), share)
     hit = _captured(s, y, k)
     total = y.sum()
-    return hit / k, (hit / total if total > 0 else math.nan)
+    return hit / k, (float(hit / total) if total > 0 else math.nan)
 
 
-def recall_at(scores: np.ndarray, weights: np.ndarray, share: float) -> float:
+def recall_at(scores: Array, weights: Array, share: float) -> float:
     """Share of the total weight (critical frauds, revenue at stake ...) caught in the top `share`."""
     s = np.asarray(scores, dtype=np.float64)
     w = np.asarray(weights, dtype=np.float64)
     total = w.sum()
-    return _captured(s, w, inspected(len(s), share)) / total if total > 0 else math.nan
+    return float(_captured(s, w, inspected(len(s), share)) / total) if total > 0 else math.nan
 
 
-def auc(scores: np.ndarray, labels: np.ndarray) -> float:
+def auc(scores: Array, labels: Array) -> float:
     """Area under the ROC curve (Mann-Whitney, tied scores count one half); NaN with one class only."""
     s = np.asarray(scores, dtype=np.float64)
     y = np.asarray(labels).astype(bool)
@@ -63,7 +65,7 @@ def auc(scores: np.ndarray, labels: np.ndarray) -> float:
     return float((ranks[y].sum() - pos * (pos + 1) / 2) / (pos * neg))
 
 
-def evaluate(scores: np.ndarray, frame: pd.DataFrame, unseen: np.ndarray | None = None) -> dict[str, Any]:
+def evaluate(scores: Array, frame: pd.DataFrame, unseen: Array | None = None) -> dict[str, Any]:
     """All figures for a scored, labelled frame; `unseen` marks rows whose combination training never saw."""
     s = np.asarray(scores, dtype=np.float64)
     y = frame["fraud"].to_numpy()

@@ -25,6 +25,7 @@ import xgboost as xgb
 from smartcustoms.errors import FieldError
 from smartcustoms.risk.ml import features as F
 from smartcustoms.risk.ml import metrics as M
+from smartcustoms.risk.ml.arrays import Array
 from smartcustoms.risk.ml.dataset import CANONICAL_COLUMNS, DatasetError
 from smartcustoms.risk.ml.history import HistoryState, asof_features
 from smartcustoms.risk.ml.lookup import CombinationLookup
@@ -108,7 +109,7 @@ def _check(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _fit_pair(frame: pd.DataFrame, state: HistoryState, params: TrainingParams, seed: int
-              ) -> tuple[xgb.Booster, xgb.Booster, np.ndarray]:
+              ) -> tuple[xgb.Booster, xgb.Booster, Array]:
     x = asof_features(frame, state.prior_fraud, state.prior_critical, state.vocab)
     y = frame["fraud"].to_numpy(np.float32)
     critical = frame["critical_fraud"].to_numpy() == 2
@@ -159,17 +160,18 @@ def train(frame: pd.DataFrame, *, progress: Progress | None = None, seed: int = 
 
 
 def _metadata(frame: pd.DataFrame, p: TrainingParams, seed: int, hb: xgb.Booster, nb: xgb.Booster,
-              in_sample: np.ndarray, holdout: dict[str, Any], cutoff: pd.Timestamp) -> dict[str, Any]:
+              in_sample: Array, holdout: dict[str, Any], cutoff: pd.Timestamp) -> dict[str, Any]:
     created = datetime.now(UTC)
     digest = hashlib.sha256(bytes(hb.save_raw("ubj")) + bytes(nb.save_raw("ubj"))).hexdigest()[:10]
+    version = f"fraud-{created:%Y%m%dT%H%M%SZ}-{digest}"
     return {
-        "model_version": f"fraud-{created:%Y%m%dT%H%M%SZ}-{digest}",
+        "version": version,
         "created_at": created.isoformat(),
         "feature_schema_hash": F.schema_hash(),
         "features": list(F.FEATURE_NAMES),
         "files": {"history_model": MODEL_FILE, "novel_model": NOVEL_MODEL_FILE, "history": HISTORY_DIR},
         "training_period": _period(frame),
-        "rows": int(len(frame)),
+        "rows": len(frame),
         "fraud_rows": int(frame["fraud"].sum()),
         "critical_rows": int((frame["critical_fraud"] == 2).sum()),
         "fraud_rate": float(frame["fraud"].mean()),
