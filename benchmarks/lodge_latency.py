@@ -33,6 +33,23 @@ def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
     return subprocess.run([*CLI, *args], env=env, input=stdin, capture_output=True, text=True, check=True).stdout
 
 
+def fresh_pg_database(server_url: str) -> str:
+    """A new empty database on the server, so every run starts from the same state."""
+    import uuid
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from smartcustoms.db import make_engine
+
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
 def body(rng: random.Random) -> dict[str, object]:
     lines = [
         {"hs_code": rng.choice(CODES), "description": "goods", "quantity": rng.randint(1, 500), "unit": "PCE",
@@ -53,15 +70,24 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--database-url", default=None)
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--model", default=None, help="A model directory to register and activate (scores every lodgement)")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp()
     url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+    if url.startswith("postgresql"):
+        url = fresh_pg_database(url)
     env = {**os.environ, "SMARTCUSTOMS_DATABASE_URL": url, "SMARTCUSTOMS_ENV": "development"}
     cli(env, "db", "upgrade")
     key = cli(env, "traders", "create", "Bench Importer").strip().splitlines()[-1]
     cli(env, "rules", "add", "--name", "arms", "--lane", "3", "--reason", "weapons", "--hs-prefix", "93")
     cli(env, "rules", "add", "--name", "leather", "--lane", "2", "--reason", "leather", "--hs-prefix", "4202")
     cli(env, "rules", "add", "--name", "sample", "--lane", "3", "--reason", "sample", "--random-rate", "0.02")
+    if args.model:
+        import json
+
+        env["SMARTCUSTOMS_MODELS_DIR"] = str(Path(tmp) / "models")
+        cli(env, "risk", "register", args.model)
+        cli(env, "risk", "activate", json.loads((Path(args.model) / "metadata.json").read_text())["version"])
     port = args.port
     if not port:
         with socket.socket() as s:
@@ -97,7 +123,8 @@ def main() -> None:
         wall = time.perf_counter() - t0
         q = statistics.quantiles(latencies, n=100)
         backend = url.split(":", 1)[0]
-        print(f"backend={backend} declarations={args.count} clients={args.clients}")
+        model = "yes" if args.model else "no"
+        print(f"backend={backend} declarations={args.count} clients={args.clients} model={model}")
         print(f"throughput={args.count / wall:.1f} lodgements/s wall={wall:.2f}s")
         print(f"latency_ms p50={q[49] * 1000:.1f} p95={q[94] * 1000:.1f} p99={q[98] * 1000:.1f}")
         print(f"lanes={lanes}")
