@@ -12,8 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from smartcustoms.errors import Conflict, ValidationFailed
+from smartcustoms.identity import service as identity
 from smartcustoms.risk import registry
 from tests.conftest import SHARED_DATA
+from tests.console.helpers import PASSWORD, login
 from tests.declarations.helpers import auth, body, line
 
 URL = "/api/v1/import-declarations"
@@ -59,8 +61,13 @@ def test_register_activate_score_and_roll_back(
     assert risk["contributions"] and {"feature", "value", "contribution"} <= set(risk["contributions"][0])
     # Every score falls in the top 100% of the distribution: lane 3 from the model, shown as a model hit.
     assert d["lane"] == 3 and any(h["kind"] == "model" for h in d["lane_reasons"])
-    page = client.get(f"/console/declarations/{d['id']}")
-    assert page.status_code in (200, 303)  # not logged in: redirected; the console test covers the page
+    # The officer sees the score, percentile and contributions on the declaration page.
+    identity.create_officer(session, "mori", PASSWORD, "officer", actor="test")
+    assert login(client, "mori").status_code == 303
+    page = client.get(f"/console/declarations/{d['id']}").text
+    assert f'id="risk-score">{risk["score"]:.3f}<' in page
+    assert f'id="risk-percentile">{risk["percentile"]:.1f}<' in page
+    assert risk["contributions"][0]["feature"] in page and 'data-contribution="' in page
 
     # A second version, then roll back to the first.
     second_dir = model_dir.parent / "v2"
@@ -78,6 +85,7 @@ def test_register_activate_score_and_roll_back(
     assert registry.active(session) is None
     d = client.post(URL, json=body(), headers=auth(key)).json()
     assert d["risk"]["status"] == "no_active_model"
+    assert 'id="risk-none"' in client.get(f"/console/declarations/{d['id']}").text
 
 
 def test_broken_artifact_falls_back_to_rules(

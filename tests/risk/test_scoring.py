@@ -67,6 +67,12 @@ def test_inspection_results_become_training_rows(session: Session, make_trader: 
     assert (by_decl[clean.id]["fraud"], by_decl[clean.id]["critical_fraud"]) == (0, 0)
     assert by_decl[clean.id]["hs6"] == "851830" and by_decl[clean.id]["importer_id"] == "IMP-001"
     assert found.inspection is not None and found.inspection["recovered_duty_jpy"] == 250_000
+    # The rows load into the model's training layout as they are (what `risk train --from-db` does).
+    from smartcustoms.risk.ml import dataset
+
+    frame = dataset.from_records(rows, require_labels=True)
+    assert len(frame) == 3 and sorted(frame["fraud"].tolist()) == [0, 1, 1]
+    assert sorted(frame["critical_fraud"].tolist()) == [0, 2, 2]
 
 
 def test_recovered_duty_validated(session: Session, make_trader: Any) -> None:
