@@ -89,23 +89,46 @@ class Evaluation:
 def evaluate(
     session: Session, body: ImportDeclarationIn, trader: Trader, declaration_id: str, on: date
 ) -> Evaluation:
-    """Validate, convert to yen, assess duty and tax, and select the lane; raises ValidationFailed."""
+    """Validate, convert to yen, assess duty and tax, score, and select the lane; raises ValidationFailed."""
     errors = check_codes(body)
     if errors:
         raise ValidationFailed(errors)
-    rate = Decimal(1)
-    exchange: dict[str, Any] | None = None
-    if body.currency != "JPY":
-        row = rate_on(session, body.currency, on)
-        if row is None:
-            raise ValidationFailed([FieldError(
-                "currency", f"no customs weekly exchange rate for {body.currency} in force on {on.isoformat()}",
-                "no_exchange_rate")])
-        rate = row.rate_jpy
-        exchange = {"currency": row.currency, "rate_jpy": str(row.rate_jpy), "valid_from": row.valid_from.isoformat(),
-                    "valid_to": row.valid_to.isoformat(), "source": row.source}
-    inputs = []
+    rate, exchange = _weekly_rate(session, body.currency, on)
+    inputs = _line_inputs(session, body, rate, on)
+    assessment = _assess(inputs, body, on)
+    aeo = is_aeo_importer(session, body.importer.code, trader)
+    signal, risk_view = scoring.score(session, _risk_records(body, trader, declaration_id, on, assessment))
+    by_line = {al.line_no: al for al in assessment.lines}
+    ctx = rules.LaneContext(
+        declaration_id=declaration_id, on=on, importer_code=body.importer.code, consignor_name=body.consignor.name,
+        aeo=aeo, total_value_jpy=assessment.customs_value_jpy,
+        lines=[rules.LineFacts(li.line_no, li.hs_code, bl.origin_country, by_line[li.line_no].rate_mismatch)
+               for li, bl in zip(inputs, body.lines, strict=True)],
+    )
+    secret = get_settings().sampling_secret
+    decision = rules.select_lane(active_profiles(session), ctx,
+                                 lambda pid: rules.sampling_draw(secret, declaration_id, pid), score=signal)
+    return Evaluation(on, exchange, assessment, aeo, decision, risk_view)
+
+
+def _weekly_rate(session: Session, currency: str, on: date) -> tuple[Decimal, dict[str, Any] | None]:
+    """Yen per unit of the declaration currency on the declaration date, and the rate's record."""
+    if currency == "JPY":
+        return Decimal(1), None
+    row = rate_on(session, currency, on)
+    if row is None:
+        raise ValidationFailed([FieldError(
+            "currency", f"no customs weekly exchange rate for {currency} in force on {on.isoformat()}",
+            "no_exchange_rate")])
+    return row.rate_jpy, {"currency": row.currency, "rate_jpy": str(row.rate_jpy),
+                          "valid_from": row.valid_from.isoformat(), "valid_to": row.valid_to.isoformat(),
+                          "source": row.source}
+
+
+def _line_inputs(session: Session, body: ImportDeclarationIn, rate: Decimal, on: date) -> list[calc.LineInput]:
+    """Each line in yen with the tariff schedule's rate for its code (one query for all lines)."""
     schedule = rates_for(session, [line.hs_code for line in body.lines], on)
+    inputs = []
     for n, line in enumerate(body.lines, start=1):
         hs = codes.normalise_hs(line.hs_code)
         tariff = schedule.get(hs)
@@ -116,33 +139,32 @@ def evaluate(
             net_mass_kg=line.net_mass_kg, claimed_rate=line.duty_rate,
             tariff_rate=tariff[0] if tariff else None, ct_kind=line.consumption_tax,
         ))
+    return inputs
+
+
+def _assess(inputs: list[calc.LineInput], body: ImportDeclarationIn, on: date) -> calc.Assessment:
+    """Duty and consumption tax, with calculation errors turned into field errors."""
     try:
-        assessment = calc.assess(inputs, on=on, personal_use=body.personal_use,
-                                 simplified_opt_out=body.simplified_tariff_opt_out, tables=tables.load_tables())
+        return calc.assess(inputs, on=on, personal_use=body.personal_use,
+                           simplified_opt_out=body.simplified_tariff_opt_out, tables=tables.load_tables())
     except calc.UnitMismatch as exc:
         raise ValidationFailed([FieldError(f"lines[{exc.line_no - 1}].unit", str(exc), "unit_mismatch")]) from exc
     except tables.NoEffectiveRule as exc:
         raise ValidationFailed([FieldError("declared_on", str(exc), "no_rule_in_force")]) from exc
-    aeo = is_aeo_importer(session, body.importer.code, trader)
-    by_line = {al.line_no: al for al in assessment.lines}
-    ctx = rules.LaneContext(
-        declaration_id=declaration_id, on=on, importer_code=body.importer.code, consignor_name=body.consignor.name,
-        aeo=aeo, total_value_jpy=assessment.customs_value_jpy,
-        lines=[rules.LineFacts(li.line_no, li.hs_code, bl.origin_country, by_line[li.line_no].rate_mismatch)
-               for li, bl in zip(inputs, body.lines, strict=True)],
-    )
-    records = line_records(
+
+
+def _risk_records(
+    body: ImportDeclarationIn, trader: Trader, declaration_id: str, on: date, assessment: calc.Assessment
+) -> list[dict[str, object]]:
+    """The declaration's lines as the risk model reads them."""
+    return line_records(
         declaration_id=declaration_id, declared_on=on, office=body.office, transport_mode=body.transport_mode,
         personal_use=body.personal_use, trader_code=trader.code, importer_code=body.importer.code,
         consignor_name=body.consignor.name, consignor_country=body.consignor.country,
         lines=[{**li.model_dump(), "hs_code": codes.normalise_hs(li.hs_code)} for li in body.lines],
-        assessed_lines=[al.to_dict() for al in assessment.lines],
+        assessed_lines=[{"line_no": al.line_no, "value_jpy": al.value_jpy, "rate_source": al.rate_source,
+                         "applied_rate": {"ad_valorem": al.applied_rate.ad_valorem}} for al in assessment.lines],
     )
-    signal, risk_view = scoring.score(session, records)
-    secret = get_settings().sampling_secret
-    decision = rules.select_lane(active_profiles(session), ctx,
-                                 lambda pid: rules.sampling_draw(secret, declaration_id, pid), score=signal)
-    return Evaluation(on, exchange, assessment, aeo, decision, risk_view)
 
 
 def _apply(d: ImportDeclaration, body: ImportDeclarationIn, ev: Evaluation) -> None:
