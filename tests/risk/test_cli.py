@@ -62,7 +62,8 @@ def test_train_score_evaluate_register_activate(env: dict[str, str], tmp_path: P
     assert [r["declaration_id"] for r in rows] == ids
     assert all(0.0 <= float(r["score"]) <= 1.0 for r in rows)
 
-    figures = json.loads(run(env, "risk", "evaluate", "--model", str(tmp_path / "m1"), "--data", str(valid_file)).stdout)
+    evaluated = run(env, "risk", "evaluate", "--model", str(tmp_path / "m1"), "--data", str(valid_file))
+    figures = json.loads(evaluated.stdout)
     assert figures["rows"] == len(ids) and 0.5 < figures["auc"] <= 1.0
 
     bad = months(DATA / "train.csv", tmp_path / "bad.csv", ("2020-01",), drop=("HS6 Code",))

@@ -217,7 +217,7 @@ EN: dict[str, str] = {
     "risk.model": "Model version",
     "risk.line": "Highest-scoring line",
     "risk.thresholds": "Lane thresholds (top share of scores)",
-    "risk.contributions": "What pushed the score up or down (tree contributions in log-odds; approximate, Saabas method)",
+    "risk.contributions": "What pushed the score up or down (tree contributions in log-odds, Saabas approximation)",
     "risk.feature": "Feature",
     "risk.value": "Value",
     "risk.contribution": "Contribution",

@@ -72,3 +72,31 @@ def test_percentiles_are_monotone(saved: Path) -> None:
     values = [model.percentile(float(s)) for s in grid]
     assert all(a <= b for a, b in itertools.pairwise(values))
     assert values[0] >= 0.0 and values[-1] == 100.0
+
+
+def test_batch_scoring_with_threads_matches_small_batches(saved: Path, later: pd.DataFrame) -> None:
+    model = artifact.load(saved)
+    big = later.sample(5000, replace=True, random_state=1).reset_index(drop=True)  # above BATCH_THREADS_FROM
+    whole = model.score_frame(big)
+    parts = np.concatenate([model.score_frame(big.iloc[i : i + 1000]) for i in range(0, len(big), 1000)])
+    assert np.array_equal(whole, parts)
+
+
+def test_priority_ranks_by_odds_then_duty(saved: Path, later: pd.DataFrame) -> None:
+    from smartcustoms.risk.ml.score import priority, revenue_at_stake
+
+    assert priority(0.9, 100.0) > priority(0.8, 100.0)  # likelier first at equal duty
+    assert priority(0.9, 1000.0) > priority(0.9, 100.0)  # more duty first at equal odds
+    assert priority(0.99, 0.0) > priority(0.5, 1e6)  # a much likelier fraud beats a merely richer one
+    assert priority(0.9, 100.0, 0.3) > priority(0.9, 100.0, 0.01)  # combinations with critical frauds first
+    assert revenue_at_stake(8.0, 1000.0) == pytest.approx(80.0)
+    model = artifact.load(saved)
+    rows = later.iloc[:50]
+    scores = model.score_frame(rows)
+    ranked = model.priority_frame(rows)
+    both = model.score_and_priority(rows)
+    assert np.array_equal(both[0], scores) and np.array_equal(both[1], ranked)
+    for i, record in enumerate(rows.drop(columns=["fraud", "critical_fraud"]).to_dict("records")):
+        result = model.score_one(record, explain="none")
+        assert result.priority == pytest.approx(ranked[i], abs=1e-6)
+    assert len(model.priority_frame(rows.iloc[:0])) == 0

@@ -17,7 +17,6 @@ from smartcustoms.risk.ml.arrays import Array
 NUMERIC_KEY_COLUMNS = frozenset({"tax_rate", "net_mass"})
 _N_HISTORY = 3 * len(F.HISTORY_KEYS)
 _N_VALUES = len(F.VALUE_FEATURES)
-_PRIOR_WEIGHTS = np.array([k.prior_weight for k in F.HISTORY_KEYS])
 
 
 def _stats(d: pd.DataFrame, with_reference: bool) -> Array:
@@ -91,9 +90,20 @@ def build_vocab(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
     return {c: {v: i for i, v in enumerate(frame[c].value_counts(sort=True).index.astype(str))} for c in F.CODED_FIELDS}
 
 
+def _positions(index: pd.Index, values: Array) -> Array:
+    """Position of each value in `index` (-1 where absent): hash the batch's distinct values once, then take."""
+    labels, uniques = pd.factorize(values)  # missing values get label -1: the appended "absent" answer
+    return np.asarray(np.append(index.get_indexer(uniques), -1)[labels])
+
+
 @dataclass
 class HistoryState:
-    """Totals per history key over the whole training history, with lookups for frames and single records."""
+    """Totals per history key over the whole training history, with lookups for frames and single records.
+
+    `prepare` turns the totals into lookup tables once: per key, the finished history features of each
+    combination seen (float32, computed by the same `rate_features` as training) plus a last row for an
+    unseen one, so scoring is a hash of each column's distinct values and array takes, no arithmetic.
+    """
 
     prior_fraud: float
     prior_critical: float
@@ -101,12 +111,16 @@ class HistoryState:
     vocab: dict[str, dict[str, int]]
     _columns: dict[str, pd.Index] = field(default_factory=dict, repr=False)  # raw column -> values seen
     _keys: dict[str, pd.Index | None] = field(default_factory=dict, repr=False)  # key -> composite codes
-    _sums: dict[str, Array] = field(default_factory=dict, repr=False)  # key -> sums, plus a zero row
+    _row_of: dict[str, Array] = field(default_factory=dict, repr=False)  # one-column key: column pos -> row
+    _features: dict[str, Array] = field(default_factory=dict, repr=False)  # key -> (rows + 1, 3) float32
+    _reference: Array = field(default_factory=lambda: np.zeros((1, 2)), repr=False)  # hs6 rows + 1 -> refs
+    _all_features: Array = field(default_factory=lambda: np.zeros((0, 3)), repr=False)  # stacked _features
+    _offsets: list[int] = field(default_factory=list, repr=False)  # key -> its first row in _all_features
     _coded: dict[str, pd.Index] = field(default_factory=dict, repr=False)
     _hs6_number: Array = field(default_factory=lambda: np.zeros(0), repr=False)
     _hs6_parent: dict[str, Array] = field(default_factory=dict, repr=False)
     _coded_from_raw: dict[str, Array] = field(default_factory=dict, repr=False)
-    _dicts: dict[str, dict[object, tuple[float, ...]]] = field(default_factory=dict, repr=False)
+    _dicts: dict[str, dict[object, int]] = field(default_factory=dict, repr=False)  # key -> value -> row
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> HistoryState:
@@ -124,22 +138,41 @@ class HistoryState:
         prior_critical = float((frame["critical_fraud"] == 2).mean()) if len(frame) else 0.0
         return cls(prior_fraud, prior_critical, tables, build_vocab(frame))
 
+    @property
+    def prepared(self) -> bool:
+        """Whether `prepare` has built the lookup tables."""
+        return bool(self._dicts)
+
     def prepare(self) -> HistoryState:
-        """Build the indexes both scoring paths use (once, at load): integer codes and plain dicts."""
+        """Build the indexes both scoring paths use (once, at load): integer codes, feature tables, dicts."""
         for key in F.HISTORY_KEYS:
             for c in key.columns:
                 if c not in self._columns:
                     seen = [self.tables[k.name][c] for k in F.HISTORY_KEYS if c in k.columns]
                     self._columns[c] = pd.Index(pd.unique(pd.concat(seen, ignore_index=True)))
+        offset = 0
         for key in F.HISTORY_KEYS:
             t = self.tables[key.name]
             cols = list(key.columns)
             stats = t[[c for c in t.columns if c not in cols]].to_numpy(np.float64)
-            self._sums[key.name] = np.vstack([stats, np.zeros((1, stats.shape[1]))])
-            codes = self._composite(key, {c: self._columns[c].get_indexer(t[c].to_numpy()) for c in cols})
+            sums = np.vstack([stats, np.zeros((1, stats.shape[1]))])  # last row: a value never seen
+            rates = F.rate_features(sums[:, 0], sums[:, 1], sums[:, 2], key.prior_weight, self.prior_fraud,
+                                    self.prior_critical)
+            self._features[key.name] = np.column_stack(rates).astype(np.float32)
+            self._offsets.append(offset)
+            offset += len(sums)
+            if key.name == F.HS6_PRICE_KEY:
+                self._reference = _reference(sums[:, 0], sums[:, 3:5])
+            positions = {c: self._columns[c].get_indexer(t[c].to_numpy()) for c in cols}
+            if len(cols) == 1:
+                row_of = np.full(len(self._columns[cols[0]]) + 1, -1, dtype=np.int64)  # last: unseen (-1)
+                row_of[positions[cols[0]]] = np.arange(len(t))
+                self._row_of[key.name] = row_of
+            codes = self._composite(key, positions)
             self._keys[key.name] = None if codes is None else pd.Index(codes)
             keys = t[cols[0]].tolist() if len(cols) == 1 else list(zip(*(t[c].tolist() for c in cols), strict=True))
-            self._dicts[key.name] = {k: tuple(v) for k, v in zip(keys, stats.tolist(), strict=True)}
+            self._dicts[key.name] = {k: i for i, k in enumerate(keys)}
+        self._all_features = np.vstack([self._features[k.name] for k in F.HISTORY_KEYS])
         self._coded = {c: pd.Index(list(self.vocab[c])) for c in F.CODED_FIELDS}
         # Coded fields that are also key columns: code per key-column position (last entry: unseen -> NaN).
         self._coded_from_raw = {
@@ -169,49 +202,51 @@ class HistoryState:
         out[unseen] = -1
         return out
 
+    def _rows(self, key: F.HistoryKey, raw: Mapping[str, Array], d: pd.DataFrame) -> Array:
+        """Row of each declaration's value of `key` in its table; -1 (the last, unseen row) when new."""
+        if len(key.columns) == 1:
+            return np.asarray(self._row_of[key.name][raw[key.columns[0]]])
+        index = self._keys[key.name]
+        if index is None:  # huge vocabularies: exact tuple lookup instead of integer codes
+            tab = self.tables[key.name]
+            return np.asarray(pd.MultiIndex.from_frame(tab[list(key.columns)]).get_indexer(
+                pd.MultiIndex.from_arrays([d[c] for c in key.columns])))
+        composite = self._composite(key, raw)
+        assert composite is not None
+        return np.asarray(index.get_indexer(composite))
+
     def features(self, frame: pd.DataFrame) -> Array:
-        """Feature matrix (float32) for new declarations from the whole training history (vectorised)."""
-        if not self._dicts:
+        """Feature matrix (float32, C order) for new declarations from the whole training history."""
+        if not self.prepared:
             self.prepare()
         d = frame
         raw = self._raw_codes(d)
-        out = np.empty((len(d), len(F.FEATURE_NAMES)), dtype=np.float32, order="F")  # filled column by column
+        rows = np.empty((len(d), len(F.HISTORY_KEYS)), dtype=np.int64)  # rows of the stacked feature tables
         reference: Array = np.full((len(d), 2), np.nan)
-        for i, key in enumerate(F.HISTORY_KEYS):
-            index = self._keys[key.name]
-            if index is None:  # huge vocabularies: exact tuple lookup instead of integer codes
-                tab = self.tables[key.name]
-                pos = pd.MultiIndex.from_frame(tab[list(key.columns)]).get_indexer(
-                    pd.MultiIndex.from_arrays([d[c] for c in key.columns]))
-            elif len(key.columns) == 1:
-                pos = np.where(raw[key.columns[0]] >= 0, index.get_indexer(raw[key.columns[0]]), -1)
-            else:
-                composite = self._composite(key, raw)
-                assert composite is not None
-                pos = index.get_indexer(composite)
-            sums_all = self._sums[key.name]
-            s = sums_all[np.where(pos < 0, len(sums_all) - 1, pos)]
-            for j, col in enumerate(F.rate_features(s[:, 0], s[:, 1], s[:, 2], key.prior_weight,
-                                                    self.prior_fraud, self.prior_critical)):
-                out[:, 3 * i + j] = col
+        for i, (key, offset) in enumerate(zip(F.HISTORY_KEYS, self._offsets, strict=True)):
+            r = self._rows(key, raw, d)
+            r[r < 0] = len(self._features[key.name]) - 1  # the unseen row
+            rows[:, i] = r + offset
             if key.name == F.HS6_PRICE_KEY:
-                reference = _reference(s[:, 0], s[:, 3:5])
+                reference = self._reference[r]
+        history = self._all_features[rows].reshape(len(d), _N_HISTORY)
         hs6_code = raw["hs6"]
         hs6_num = self._hs6_number[hs6_code]  # the last entry (NaN) is where hs6 is unseen
         if (unseen := hs6_code < 0).any():
             hs6_num[unseen] = F.hs6_number(d["hs6"][unseen])
-        out[:, _N_HISTORY : _N_HISTORY + _N_VALUES] = F.value_features(d, hs6_num, reference[:, 0], reference[:, 1])
+        values = F.value_features(d, hs6_num, reference[:, 0], reference[:, 1])
+        codes = np.empty((len(F.CODED_FIELDS), len(d)), dtype=np.float32)
         for j, c in enumerate(F.CODED_FIELDS):
             if c in self._coded_from_raw:  # already looked up as a key column: translate positions
-                codes = self._coded_from_raw[c][raw[c]]
+                codes[j] = self._coded_from_raw[c][raw[c]]
             else:
-                codes = _code_lookup(self._coded[c], d[c].to_numpy())
-            out[:, _N_HISTORY + _N_VALUES + j] = codes
-        return out
+                labels, uniques = pd.factorize(d[c].to_numpy())
+                codes[j] = np.append(_code_lookup(self._coded[c], uniques), np.nan)[labels]
+        return np.hstack([history, values.astype(np.float32), codes.T])
 
     def _raw_codes(self, d: pd.DataFrame) -> dict[str, Array]:
         """Position of each key column's value among the values seen in history (-1 unseen)."""
-        raw = {c: self._columns[c].get_indexer(d[c].to_numpy()) for c in self._columns if c not in ("hs4", "hs2")}
+        raw = {c: _positions(self._columns[c], d[c].to_numpy()) for c in self._columns if c not in ("hs4", "hs2")}
         hs6_code = raw["hs6"]
         unseen = hs6_code < 0
         for c, width in (("hs4", 4), ("hs2", 2)):
@@ -224,21 +259,17 @@ class HistoryState:
 
     def features_one(self, r: Mapping[str, object], out: Array) -> None:
         """Fill `out` (one row) with the features of one normalised record (dict lookups, no pandas)."""
-        if not self._dicts:
+        if not self.prepared:
             self.prepare()
-        sums = np.zeros((len(F.HISTORY_KEYS), 3))
-        reference: Array = np.full((1, 2), np.nan)
-        for i, key in enumerate(F.HISTORY_KEYS):
+        rows = []
+        reference = self._reference[-1:]
+        for key, offset in zip(F.HISTORY_KEYS, self._offsets, strict=True):
             k = r[key.columns[0]] if len(key.columns) == 1 else tuple(r[c] for c in key.columns)
-            s = self._dicts[key.name].get(k)
-            if s is not None:
-                sums[i] = s[:3]
-                if key.name == F.HS6_PRICE_KEY:
-                    reference = _reference(sums[i : i + 1, 0], np.array([s[3:5]]))
-        cols = F.rate_features(sums[:, 0], sums[:, 1], sums[:, 2], _PRIOR_WEIGHTS, self.prior_fraud,
-                               self.prior_critical)
-        for j, col in enumerate(cols):
-            out[j:_N_HISTORY:3] = col
+            row = self._dicts[key.name].get(k, -1)
+            if key.name == F.HS6_PRICE_KEY:
+                reference = self._reference[row : row + 1] if row >= 0 else reference
+            rows.append(offset + row if row >= 0 else offset + len(self._features[key.name]) - 1)
+        out[:_N_HISTORY] = self._all_features[rows].ravel()
         hs6 = str(r["hs6"])
         single = {c: np.array([r[c]]) for c in ("item_price", "net_mass", "tax_rate", "origin_country",
                                                  "departure_country", "seller_id", "courier_id")}

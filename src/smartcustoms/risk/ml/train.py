@@ -145,9 +145,10 @@ def train(frame: pd.DataFrame, *, progress: Progress | None = None, seed: int = 
         fit_state = HistoryState.from_frame(fit).prepare()
         hb, nb, _ = _fit_pair(fit, fit_state, p, seed)
         say("holdout models trained", 0.4)
-        scores = RiskModel(hb, nb, fit_state, {}).score_frame(hold)
+        scores, ranked = RiskModel(hb, nb, fit_state, {}).score_and_priority(hold)
         unseen = ~CombinationLookup.fit(fit).seen(hold)
         holdout = {"period": _period(hold), **M.evaluate(scores, hold, unseen)}
+        holdout["priority"] = M.evaluate(ranked, hold, unseen)  # the same figures, ranked by priority
     say("final models", 0.5)
     state = HistoryState.from_frame(frame).prepare()
     hb, nb, x = _fit_pair(frame, state, p, seed)
