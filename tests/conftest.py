@@ -27,7 +27,21 @@ from smartcustoms.identity import service as identity
 from smartcustoms.identity.models import Trader
 from smartcustoms.settings import get_settings
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# The project's shared data sets sit beside the checkout (../shared/data), in CI too.
+SHARED_DATA = Path(
+    os.environ.get("SMARTCUSTOMS_SHARED_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data")
+)
+
+
+def shared_data(*parts: str) -> Path:
+    """A file of ../shared/data; missing in CI is a failure, elsewhere the test is skipped."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        message = f"{path} not found (set SMARTCUSTOMS_SHARED_DATA to the shared data folder)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
 
 
 def _server_url() -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 
 from smartcustoms.reference import codes
-from tests.conftest import SHARED_DATA
+from tests.conftest import shared_data
 
 
 def test_hs_six_and_nine_digits() -> None:
@@ -19,7 +19,7 @@ def test_hs_six_and_nine_digits() -> None:
 
 
 def test_every_hs2022_subheading_in_the_source_is_accepted() -> None:
-    with (SHARED_DATA / "hs" / "harmonized-system-hs2022.csv").open(encoding="utf-8-sig") as f:
+    with shared_data("hs", "harmonized-system-hs2022.csv").open(encoding="utf-8-sig") as f:
         subheadings = [r["hscode"] for r in csv.DictReader(f) if r["level"] == "6" and r["section"] != "TOTAL"]
     assert len(subheadings) > 5000
     assert all(codes.hs_problem(c) is None for c in subheadings)

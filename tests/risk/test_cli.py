@@ -12,10 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED_DATA
+from tests.conftest import shared_data
 
 CLI = [sys.executable, "-m", "smartcustoms.cli"]
-DATA = SHARED_DATA / "customs-declarations"
+
+
+def train_csv() -> Path:
+    return shared_data("customs-declarations", "train.csv")
+
+
+def valid_csv() -> Path:
+    return shared_data("customs-declarations", "valid.csv")
 
 
 def months(src: Path, out: Path, prefixes: tuple[str, ...], drop: tuple[str, ...] = ()) -> Path:
@@ -46,13 +53,13 @@ def env(new_database_url: Callable[[], str], tmp_path: Path) -> dict[str, str]:
 
 def test_train_score_evaluate_register_activate(env: dict[str, str], tmp_path: Path) -> None:
     run(env, "db", "upgrade")
-    train_file = months(DATA / "train.csv", tmp_path / "train.csv", ("2020-01", "2020-02", "2020-03"))
-    valid_file = months(DATA / "valid.csv", tmp_path / "valid.csv", ("2021-01",))
+    train_file = months(train_csv(), tmp_path / "train.csv", ("2020-01", "2020-02", "2020-03"))
+    valid_file = months(valid_csv(), tmp_path / "valid.csv", ("2021-01",))
     trained = run(env, "risk", "train", "--data", str(train_file), "--out", str(tmp_path / "m1"))
     assert "written to" in trained.stdout
     meta = json.loads((tmp_path / "m1" / "metadata.json").read_text())
 
-    unlabelled = months(DATA / "valid.csv", tmp_path / "unlabelled.csv", ("2021-01",), drop=("Fraud", "Critical Fraud"))
+    unlabelled = months(valid_csv(), tmp_path / "unlabelled.csv", ("2021-01",), drop=("Fraud", "Critical Fraud"))
     run(env, "risk", "score", "--model", str(tmp_path / "m1"), "--data", str(unlabelled),
         "--out", str(tmp_path / "scores.csv"))
     with (tmp_path / "scores.csv").open() as f:
@@ -66,7 +73,7 @@ def test_train_score_evaluate_register_activate(env: dict[str, str], tmp_path: P
     figures = json.loads(evaluated.stdout)
     assert figures["rows"] == len(ids) and 0.5 < figures["auc"] <= 1.0
 
-    bad = months(DATA / "train.csv", tmp_path / "bad.csv", ("2020-01",), drop=("HS6 Code",))
+    bad = months(train_csv(), tmp_path / "bad.csv", ("2020-01",), drop=("HS6 Code",))
     refused = run(env, "risk", "train", "--data", str(bad), "--out", str(tmp_path / "m2"), ok=False)
     assert refused.returncode != 0 and "HS6 Code" in refused.stderr
 
@@ -83,8 +90,8 @@ def test_train_score_evaluate_register_activate(env: dict[str, str], tmp_path: P
 
 
 def test_simulate_compares_strategies(env: dict[str, str], tmp_path: Path) -> None:
-    history = months(DATA / "train.csv", tmp_path / "h.csv", ("2020-01", "2020-02"))
-    period = months(DATA / "train.csv", tmp_path / "p.csv", ("2020-03",))
+    history = months(train_csv(), tmp_path / "h.csv", ("2020-01", "2020-02"))
+    period = months(train_csv(), tmp_path / "p.csv", ("2020-03",))
     p = run(env, "risk", "simulate", "--history", str(history), "--period", str(period), "--strategy", "exploit",
             "--strategy", "uncertainty:0.2", "--budget", "0.1", "--weeks", "2", "--out", str(tmp_path / "sim.csv"))
     assert "exploit" in p.stdout and "uncertainty" in p.stdout

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from smartcustoms.errors import Conflict, ValidationFailed
 from smartcustoms.identity import service as identity
 from smartcustoms.risk import registry
-from tests.conftest import SHARED_DATA
+from tests.conftest import shared_data
 from tests.console.helpers import PASSWORD, login
 from tests.declarations.helpers import auth, body, line
 
@@ -26,7 +26,7 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small model trained on the first months of the public data set (real training, few rows)."""
     from smartcustoms.risk.ml import dataset, train
 
-    frame = dataset.read_declarations([SHARED_DATA / "customs-declarations" / "train.csv"], require_labels=True)
+    frame = dataset.read_declarations([shared_data("customs-declarations", "train.csv")], require_labels=True)
     frame = frame[frame["date"] < "2020-04-01"]
     out = tmp_path_factory.mktemp("model") / "v"
     train.train(frame, seed=1).save(out)

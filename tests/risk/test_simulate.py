@@ -14,19 +14,15 @@ from smartcustoms.risk.ml.dataset import read_declarations
 from smartcustoms.risk.ml.train import TrainingParams
 from smartcustoms.risk.selection import budget_size
 from smartcustoms.risk.simulate import LookupTrainer, ModelTrainer, StrategySpec
-from tests.conftest import SHARED_DATA
+from tests.conftest import shared_data
 
-TRAIN = SHARED_DATA / "customs-declarations" / "train.csv"
 STRATEGIES = [StrategySpec("exploit"), StrategySpec("explore-random", 0.2, "random"),
               StrategySpec("explore-uncertainty", 0.2, "uncertainty"),
               StrategySpec("explore-diversity", 0.2, "diversity")]
 
-pytestmark = pytest.mark.skipif(not TRAIN.is_file(), reason="shared customs declaration data not present")
-
-
 @cache
 def _slices() -> tuple[pd.DataFrame, pd.DataFrame]:
-    frame = read_declarations([TRAIN], require_labels=True)
+    frame = read_declarations([shared_data("customs-declarations", "train.csv")], require_labels=True)
     history = frame[(frame["date"] >= "2020-02-01") & (frame["date"] < "2020-04-01")]
     period = frame[(frame["date"] >= "2020-04-06") & (frame["date"] < "2020-04-27")]
     return history.reset_index(drop=True), period.reset_index(drop=True)

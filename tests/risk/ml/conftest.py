@@ -9,16 +9,14 @@ import pytest
 
 from smartcustoms.risk.ml.dataset import read_declarations
 from smartcustoms.risk.ml.train import TrainedModel, TrainingParams, train
+from tests.conftest import shared_data
 
-DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "customs-declarations"
 FAST = TrainingParams(history_rounds=15, novel_rounds=15)
 
 
 @pytest.fixture(scope="session")
 def declarations() -> pd.DataFrame:
-    if not (DATA / "train.csv").is_file():
-        pytest.skip("shared customs declaration data not present")
-    frame = read_declarations([DATA / "train.csv"], require_labels=True)
+    frame = read_declarations([shared_data("customs-declarations", "train.csv")], require_labels=True)
     return frame[frame["date"] < "2020-03-01"].reset_index(drop=True)
 
 

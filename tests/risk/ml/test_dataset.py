@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from smartcustoms.risk.ml.dataset import CANONICAL_COLUMNS, DatasetError, from_records, read_declarations
-from tests.risk.ml.conftest import DATA
+from tests.conftest import shared_data
 
 HEADER = ("Declaration ID,Date,Office ID,Process Type,Import Type,Import Use,Payment Type,Mode of Transport,"
           "Declarant ID,Importer ID,Seller ID,Courier ID,HS6 Code,Country of Departure,Country of Origin,Tax Rate,"
@@ -71,8 +71,6 @@ def test_records_may_leave_fields_empty() -> None:
 
 
 def test_reads_the_public_file() -> None:
-    path = DATA / "valid.csv"
-    if not path.is_file():
-        pytest.skip("shared data not present")
+    path = shared_data("customs-declarations", "valid.csv")
     frame = read_declarations([path], require_labels=True)
     assert len(frame) == 8134 and frame["hs6"].str.len().eq(6).all()
