@@ -90,3 +90,31 @@ def test_admin_cli_end_to_end(env: dict[str, str], tmp_path: Path) -> None:
     tampered = run(env, "audit", "verify", ok=False)
     assert tampered.returncode != 0
     assert "entry 3" in tampered.stderr
+
+
+@pytest.mark.parametrize("group", ["", "db", "traders", "officers", "rules", "tariff", "rates", "audit", "risk"])
+def test_help_for_every_group_and_command(group: str) -> None:
+    from typer.main import get_command
+    from typer.testing import CliRunner
+
+    from smartcustoms.cli import app
+
+    runner = CliRunner()
+    args = [group] if group else []
+    top = runner.invoke(app, [*args, "--help"])
+    assert top.exit_code == 0, top.output
+    assert "Usage" in top.output
+    command = get_command(app)
+    sub = command.commands[group] if group else None  # type: ignore[attr-defined]
+    for name in getattr(sub, "commands", {}) if sub else []:
+        r = runner.invoke(app, [group, name, "--help"])
+        assert r.exit_code == 0 and "Usage" in r.output, (group, name, r.output)
+
+
+def test_usage_error_is_a_message_not_a_traceback() -> None:
+    from typer.testing import CliRunner
+
+    from smartcustoms.cli import app
+
+    r = CliRunner().invoke(app, ["officers", "create"])
+    assert r.exit_code == 2 and "Traceback" not in r.output and "USERNAME" in r.output
