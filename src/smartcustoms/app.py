@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smartcustoms import __version__
@@ -88,6 +90,17 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     @app.exception_handler(SmartCustomsError)
     async def _platform_error(_request: Request, exc: SmartCustomsError) -> JSONResponse:
         return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # Framework errors (unparseable body, unknown path, wrong method) in the platform's error shape;
+        # the console's own pages keep their redirects and HTML.
+        if exc.status_code < 400 or request.url.path.startswith("/console"):
+            return await http_exception_handler(request, exc)
+        code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        field = "body" if exc.status_code == 400 else "path"
+        body = SmartCustomsError(str(exc.detail), [FieldError(field, str(exc.detail), code)], exc.status_code, code)
+        return JSONResponse(body.to_dict(), status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -53,6 +53,12 @@ CASES = [
     ("bad transport mode", body(transport_mode="teleport"), 422, "transport_mode"),
     ("too many lines", body(*[line() for _ in range(1000)]), 422, "lines"),
     ("value not a number", body(line(customs_value="lots")), 422, "lines[0].customs_value"),
+    ("vanishing quantity", body(line(quantity="1e-400")), 422, "lines[0].quantity"),
+    ("vanishing mass", body(line(net_mass_kg="1e-50")), 422, "lines[0].net_mass_kg"),
+    ("rate with 46 decimals", body(line(duty_rate="0." + "1" * 46)), 422, "lines[0].duty_rate"),
+    ("NUL in a description", body(line(description="a\u0000b")), 422, "lines[0].description"),
+    ("control character in a name", body(consignor={"name": "Acme\u0007", "country": "CN"}), 422,
+     "consignor.name"),
 ]
 
 
@@ -97,6 +103,17 @@ def test_one_bad_line_rejects_the_whole_declaration(client: TestClient, session:
 def test_all_problems_reported_together(client: TestClient, key: str) -> None:
     r = client.post(URL, json=body(line(hs_code="999999", origin_country="XX")), headers=auth(key))
     assert {e["field"] for e in r.json()["errors"]} == {"lines[0].hs_code", "lines[0].origin_country"}
+
+
+def test_deeply_nested_json_gets_the_error_shape(client: TestClient, key: str) -> None:
+    r = client.post(URL, content=b"[" * 100_000 + b"]" * 100_000,
+                    headers={**auth(key), "Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "body"
+
+
+def test_huge_offset_is_a_field_error(client: TestClient, key: str) -> None:
+    r = client.get(URL, params={"offset": "9223372036854775808"}, headers=auth(key))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "offset"
 
 
 def test_unknown_declaration_is_404(client: TestClient, key: str) -> None:

@@ -96,6 +96,11 @@ def mount_console(app: FastAPI) -> None:
     app.add_exception_handler(CsrfFailed, _csrf_failed)
 
 
+def _is_number(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts '²', which int() refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def _is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
@@ -182,7 +187,7 @@ def queue_page(
 ) -> Response:
     lang = lang_of(request)
     filters_ok = lane in ("", "1", "2", "3") and status in ("", *QUEUE_STATUSES)
-    page_no = int(page) if page.isdigit() and 0 < int(page) < 10**6 else 1
+    page_no = int(page) if _is_number(page) and 0 < int(page) < 10**6 else 1
     rows: list[ImportDeclaration] = []
     total = 0
     if filters_ok:
@@ -251,7 +256,7 @@ def decide(
     try:
         service.decide(
             session, declaration_id, action=action, reason=reason, officer=officer.username, role=officer.role,
-            new_lane=int(lane) if lane.isdigit() else None, inspection_result=inspection_result or None,
+            new_lane=int(lane) if _is_number(lane) else None, inspection_result=inspection_result or None,
             findings=findings or None, recovered_duty_jpy=recovered_duty_jpy.strip() or None,
         )
         session.commit()

@@ -74,7 +74,7 @@ def list_declarations(
     status: Annotated[str | None, Query(description=f"one of {', '.join(lifecycle.STATUSES)}")] = None,
     lane: Annotated[int | None, Query(ge=1, le=3)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> Any:
     """The trader's own declarations, newest first (X-Total-Count holds the total)."""
     if status is not None and status not in lifecycle.STATUSES:

@@ -6,11 +6,28 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Code2 = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=2, max_length=2)]
-Code3 = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=3, max_length=3)]
+
+def _printable(text: str) -> str:
+    """Refuse control characters (NUL cannot even be stored in PostgreSQL text)."""
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text):
+        raise ValueError("control characters are not allowed")
+    return text
+
+
+Printable = AfterValidator(_printable)
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Printable]
+Text500 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), Printable]
+Text20 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), Printable]
+Code32 = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=32),
+                   Printable]
+Unit = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=2, max_length=3),
+                 Printable]
+Code2 = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=2, max_length=2),
+                  Printable]
+Code3 = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=3, max_length=3),
+                  Printable]
 
 TRANSPORT_MODES = ("air", "sea", "post", "road", "rail", "other")
 
@@ -21,7 +38,7 @@ class _In(BaseModel):
 
 
 class ImporterIn(_In):
-    code: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=32)]
+    code: Code32
     name: Text200
     country: Code2
 
@@ -33,13 +50,16 @@ class ConsignorIn(_In):
 
 class LineIn(_In):
     hs_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=6, max_length=12)]
-    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-    quantity: Decimal = Field(gt=0, description="Quantity in `unit`")
-    unit: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=2, max_length=3)]
-    net_mass_kg: Decimal = Field(ge=0)
-    customs_value: Decimal = Field(gt=0, description="Customs value (CIF) of the line in the declaration currency")
+    description: Text500
+    # Digit limits keep every decimal storable exactly (and refuse 1e-400 style input with a clear reason).
+    quantity: Decimal = Field(gt=0, max_digits=18, decimal_places=6, description="Quantity in `unit`")
+    unit: Unit
+    net_mass_kg: Decimal = Field(ge=0, max_digits=18, decimal_places=6)
+    customs_value: Decimal = Field(gt=0, max_digits=18, decimal_places=3,
+                                   description="Customs value (CIF) of the line in the declaration currency")
     origin_country: Code2
-    duty_rate: Decimal = Field(ge=0, le=10, description="Duty rate the declarant claims, as a fraction (0.14 = 14%)")
+    duty_rate: Decimal = Field(ge=0, le=10, max_digits=12, decimal_places=8,
+                               description="Duty rate the declarant claims, as a fraction (0.14 = 14%)")
     consumption_tax: Literal["standard", "reduced"] = "standard"
 
 
@@ -49,7 +69,7 @@ class ImportDeclarationIn(_In):
     importer: ImporterIn
     consignor: ConsignorIn
     transport_mode: Literal["air", "sea", "post", "road", "rail", "other"]
-    office: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    office: Text20
     currency: Code3 = "JPY"
     personal_use: bool = False
     simplified_tariff_opt_out: bool = Field(

@@ -136,6 +136,8 @@ def decide(
         raise ValidationFailed([FieldError("reason", "every decision needs a reason")])
     if len(reason) > MAX_REASON:
         raise ValidationFailed([FieldError("reason", f"at most {MAX_REASON} characters")])
+    if findings is not None and len(findings) > MAX_REASON:
+        raise ValidationFailed([FieldError("findings", f"at most {MAX_REASON} characters")])
     d = get(session, declaration_id, for_update=True)
     needs_result = action == "record_inspection" or (
         action == "release" and d.status == lifecycle.AWAITING_INSPECTION
@@ -180,7 +182,7 @@ def _recovered(value: int | str | None, result: str | None) -> int | None:
     if value is None or value == "":
         return 0 if result == "discrepancy" else None
     text = str(value).replace(",", "").strip()
-    if not text.isdigit() or int(text) > 10**13:
+    if not (text.isascii() and text.isdigit()) or int(text) > 10**13:
         raise ValidationFailed([FieldError("recovered_duty_jpy", "whole yen, 0 or more")])
     if result != "discrepancy" and int(text) > 0:
         raise ValidationFailed([FieldError("recovered_duty_jpy", "only when the inspection found a discrepancy")])
