@@ -78,6 +78,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     """Build the app; tests pass their own engine."""
     from smartcustoms.console.routes import mount_console
     from smartcustoms.declarations.api import router as declarations_router
+    from smartcustoms.declarations.officer_api import router as officer_router
 
     settings = get_settings()
     app = FastAPI(
@@ -128,6 +129,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         return RedirectResponse("/console/")
 
     app.include_router(declarations_router)
+    app.include_router(officer_router)
     mount_console(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -158,3 +158,18 @@ def test_list_filters(client: TestClient, make_trader: Any, session: Session) ->
     assert len(client.get(URL, params={"status": "released"}, headers=auth(key)).json()) == 1
     assert client.get(URL, params={"status": "bogus"}, headers=auth(key)).status_code == 422
     assert len(client.get(URL, params={"limit": 1}, headers=auth(key)).json()) == 1
+
+
+def test_trader_sees_the_inspection_outcome_not_the_officer(
+    client: TestClient, make_trader: Any, session: Session
+) -> None:
+    from smartcustoms.declarations import service
+
+    risk.create_profile(session, risk.ProfileSpec("arms", 3, "weapons", hs_prefix="93"), "test")
+    _, key = make_trader()
+    d = client.post(URL, json=body(line(hs_code="930200", duty_rate="0")), headers=auth(key)).json()
+    service.decide(session, d["id"], action="record_inspection", reason="x-ray", officer="tanaka", role="officer",
+                   inspection_result="discrepancy", findings="two undeclared cartons", recovered_duty_jpy=5000)
+    seen = client.get(f"{URL}/{d['id']}", headers=auth(key)).json()["inspection"]
+    assert seen["result"] == "discrepancy" and seen["recovered_duty_jpy"] == 5000
+    assert "officer" not in seen

@@ -96,13 +96,14 @@ def test_aeo_lower_random_rate_and_never_lane_3_from_random(
 ) -> None:
     risk.create_profile(session, risk.ProfileSpec("random", 3, "compliance sample", random_rate="1"), "test")
     _, plain_key = make_trader("Plain")
-    _, aeo_key = make_trader("AEO Importer", aeo=True)
-    plain = client.post(URL, json=body(), headers=auth(plain_key)).json()
-    assert plain["lane"] == 3 and plain["aeo_importer"] is False
-    aeo = client.post(URL, json=body(), headers=auth(aeo_key)).json()
+    _, aeo_key = make_trader("AEO Importer", code="AEO-IMP", aeo=True)
+    own = body(importer={"code": "AEO-IMP", "name": "AEO Importer", "country": "JP"})
+    plain = client.post(URL, json=own, headers=auth(plain_key)).json()
+    assert plain["lane"] == 3 and plain["aeo_importer"] is False  # typing an AEO's code grants nothing
+    aeo = client.post(URL, json=own, headers=auth(aeo_key)).json()
     # The AEO rate defaults to a quarter of 100%: some AEO lodgements are sampled, none reach lane 3.
     assert aeo["aeo_importer"] is True and aeo["lane"] in (1, 2)
-    lanes = [client.post(URL, json=body(), headers=auth(aeo_key)).json()["lane"] for _ in range(40)]
+    lanes = [client.post(URL, json=own, headers=auth(aeo_key)).json()["lane"] for _ in range(40)]
     assert 3 not in lanes
     # Expected 10 of 40 at 25%; fewer than 1 or more than 24 has odds below 1 in 10,000.
     assert 1 <= lanes.count(2) <= 24

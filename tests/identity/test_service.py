@@ -47,9 +47,11 @@ def test_aeo_importer(session: Session) -> None:
     broker = service.create_trader(session, "Broker", "BRK", kind="broker", aeo=True)
     importer = service.create_trader(session, "AEO Imp", "AEOIMP", aeo=True)
     plain = service.create_trader(session, "Plain", "PLAIN")
-    assert service.is_aeo_importer(session, "AEOIMP", broker)  # importer code held by an AEO trader
-    assert not service.is_aeo_importer(session, "SOMEONE", broker)  # a broker's AEO does not pass on
-    assert service.is_aeo_importer(session, "SOMEONE", importer)  # AEO importer lodging itself
+    assert service.is_aeo_importer(session, "AEOIMP", importer)  # an AEO importer under its own code
+    assert service.is_aeo_importer(session, "aeoimp", importer)
+    assert not service.is_aeo_importer(session, "SOMEONE", importer)  # not for someone else's goods
+    assert not service.is_aeo_importer(session, "AEOIMP", plain)  # typing an AEO's code grants nothing
+    assert not service.is_aeo_importer(session, "AEOIMP", broker)  # a broker's own AEO does not pass on
     assert not service.is_aeo_importer(session, "PLAIN", plain)
     service.set_aeo(session, "PLAIN", True)
-    assert service.is_aeo_importer(session, "PLAIN", broker)
+    assert service.is_aeo_importer(session, "PLAIN", plain)

@@ -54,15 +54,24 @@ def test_register_activate_score_and_roll_back(
     registry.activate(session, row.version, "test")
     _, key = make_trader()
     d = client.post(URL, json=body(line(), line(hs_code="930200", origin_country="US")), headers=auth(key)).json()
-    risk = d["risk"]
+    # The trader learns that a model scored it, not the score or what drove it.
+    assert d["risk"] == {"status": "scored"}
+    model_hit = next(h for h in d["lane_reasons"] if h["kind"] == "model")
+    assert model_hit["matched"] == {} and "score" not in model_hit["reason"]
+    # Officers get everything, over their API (HTTP Basic) and in the console.
+    identity.create_officer(session, "mori", PASSWORD, "officer", actor="test")
+    officer_view = client.get(f"/api/v1/officer/import-declarations/{d['id']}", auth=("mori", PASSWORD))
+    assert officer_view.status_code == 200
+    assert client.get(f"/api/v1/officer/import-declarations/{d['id']}", auth=("mori", "wrong")).status_code == 401
+    assert client.get(f"/api/v1/officer/import-declarations/{d['id']}", headers=auth(key)).status_code == 401
+    risk = officer_view.json()["risk"]
     assert risk["status"] == "scored" and risk["model_version"] == row.version
     assert 0 <= risk["score"] <= 1 and 0 <= risk["percentile"] <= 100
     assert len(risk["line_scores"]) == 2 and risk["score"] == max(risk["line_scores"])
     assert risk["contributions"] and {"feature", "value", "contribution"} <= set(risk["contributions"][0])
     # Every score falls in the top 100% of the distribution: lane 3 from the model, shown as a model hit.
-    assert d["lane"] == 3 and any(h["kind"] == "model" for h in d["lane_reasons"])
+    assert d["lane"] == 3
     # The officer sees the score, percentile and contributions on the declaration page.
-    identity.create_officer(session, "mori", PASSWORD, "officer", actor="test")
     assert login(client, "mori").status_code == 303
     page = client.get(f"/console/declarations/{d['id']}").text
     assert f'id="risk-score">{risk["score"]:.3f}<' in page

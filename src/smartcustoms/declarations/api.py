@@ -26,8 +26,8 @@ IdemKey = Annotated[
 
 
 def _out(d: Any) -> dict[str, Any]:
-    """The declaration in its API shape, serialised once so every route returns identical JSON."""
-    return ImportDeclarationOut.model_validate(service.to_out(d)).model_dump(mode="json")
+    """The declaration as its trader sees it, serialised once so every route returns identical JSON."""
+    return ImportDeclarationOut.model_validate(service.to_out(d, audience="trader")).model_dump(mode="json")
 
 
 def _replay(record: IdempotencyRecord, request_hash: str) -> JSONResponse:

@@ -109,7 +109,7 @@ class ImportDeclarationOut(BaseModel):
     inspection: dict[str, Any] | None
     risk: dict[str, Any] | None = Field(
         default=None,
-        description="Risk model view at lodgement: status, model_version, score, percentile, contributions",
+        description="Whether a risk model scored the declaration (status); its details are for officers only",
     )
     lines: list[dict[str, Any]]
     version: int

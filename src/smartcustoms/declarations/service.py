@@ -17,13 +17,32 @@ from smartcustoms.identity.models import ROLE_RANK
 MAX_REASON = 1000
 
 
-def to_out(d: ImportDeclaration) -> dict[str, Any]:
-    """The API shape of a declaration (lodge, fetch, list and amend all return this)."""
+def _trader_reasons(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Lane reasons as the trader sees them: the model's hit without its score or thresholds."""
+    return [
+        {**r, "reason": "selected by the risk model", "matched": {}} if r.get("kind") == "model" else r
+        for r in reasons
+    ]
+
+
+def to_out(d: ImportDeclaration, audience: str = "officer") -> dict[str, Any]:
+    """The API shape of a declaration (lodge, fetch, list and amend all return this).
+
+    Traders get the lane and its reasons but not the risk model's internals (score, percentile,
+    contributions built from other traders' inspection history) nor which officer inspected.
+    """
+    trader = audience == "trader"
+    risk = d.risk
+    inspection = d.inspection
+    if trader:
+        risk = {"status": d.risk.get("status")} if d.risk else None
+        if d.inspection:
+            inspection = {k: d.inspection.get(k) for k in ("result", "findings", "recovered_duty_jpy", "at")}
     return {
         "id": d.id,
         "status": d.status,
         "lane": d.lane,
-        "lane_reasons": d.lane_reasons,
+        "lane_reasons": _trader_reasons(d.lane_reasons) if trader else d.lane_reasons,
         "assessment": d.assessment,
         "importer": {"code": d.importer_code, "name": d.importer_name, "country": d.importer_country},
         "consignor": {"name": d.consignor_name, "country": d.consignor_country},
@@ -35,8 +54,8 @@ def to_out(d: ImportDeclaration) -> dict[str, Any]:
         "aeo_importer": d.aeo_importer,
         "declared_on": d.declared_on.isoformat(),
         "exchange_rate": d.exchange_rate,
-        "inspection": d.inspection,
-        "risk": d.risk,
+        "inspection": inspection,
+        "risk": risk,
         "lines": [
             {
                 "line_no": ln.line_no,

@@ -189,12 +189,15 @@ def list_officers(session: Session) -> list[Officer]:
 
 
 def is_aeo_importer(session: Session, importer_code: str, lodging_trader: Trader) -> bool:
-    """AEO status of a declaration's importer.
+    """AEO status of a declaration's importer: only an AEO-flagged importer lodging under its own code.
 
-    The importer is AEO when an AEO-flagged trader holds the importer code, or when the lodging
-    trader is itself an AEO importer (a broker's AEO status does not pass to its clients).
+    The importer code in a declaration is the declarant's word, so it cannot grant AEO treatment by
+    itself (any trader could type an AEO importer's code). Brokers' clients get AEO treatment once
+    broker-importer authorisations are recorded; until then a broker's lodgement is treated as non-AEO.
     """
-    if lodging_trader.aeo and lodging_trader.kind == "importer":
-        return True
-    holder = session.scalar(select(Trader).where(Trader.code == importer_code.upper(), Trader.active.is_(True)))
-    return bool(holder and holder.aeo)
+    return (
+        lodging_trader.aeo
+        and lodging_trader.kind == "importer"
+        and lodging_trader.active
+        and importer_code.strip().upper() == lodging_trader.code
+    )

@@ -1,0 +1,43 @@
+"""Officer API (read-only): a declaration with everything the console shows, risk model internals included."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from smartcustoms.declarations import service
+from smartcustoms.declarations.schemas import ImportDeclarationOut
+from smartcustoms.deps import SessionDep
+from smartcustoms.errors import Unauthorized
+from smartcustoms.identity.models import Officer
+from smartcustoms.identity.service import authenticate_officer
+
+router = APIRouter(prefix="/api/v1/officer/import-declarations", tags=["officer"])
+
+
+def current_officer(request: Request, session: SessionDep) -> Officer:
+    """The officer in `Authorization: Basic` (console username and password; Argon2-checked)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic" or not token:
+        raise Unauthorized("send the officer's username and password as HTTP Basic credentials")
+    try:
+        username, _, password = base64.b64decode(token, validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        raise Unauthorized("malformed Basic credentials") from None
+    officer = authenticate_officer(session, username, password)
+    if officer is None:
+        raise Unauthorized("unknown officer, wrong password or disabled account")
+    return officer
+
+
+OfficerDep = Annotated[Officer, Depends(current_officer)]
+
+
+@router.get("/{declaration_id}", response_model=ImportDeclarationOut)
+def get_declaration(declaration_id: str, session: SessionDep, officer: OfficerDep) -> Any:
+    """Any declaration, with the risk score, percentile and contributions and the full inspection record."""
+    return ImportDeclarationOut.model_validate(service.to_out(service.get(session, declaration_id))).model_dump(
+        mode="json")
