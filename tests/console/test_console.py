@@ -201,8 +201,9 @@ def test_queue_filters(officer_client: TestClient, seeded: Seed) -> None:
 
 def test_queue_row_shows_totals_and_aeo(officer_client: TestClient, seeded: Seed, session: Session,
                                         make_trader) -> None:  # type: ignore[no-untyped-def]
-    aeo_trader, _ = make_trader("AEO Importer K.K.", aeo=True)
-    d = lodge(session, aeo_trader, body(line("420221", "300000", "0.16")))
+    aeo_trader, _ = make_trader("AEO Importer K.K.", code="AEO-KK", aeo=True)
+    d = lodge(session, aeo_trader, body(line("420221", "300000", "0.16"),
+                                        importer={"code": "AEO-KK", "name": "AEO Importer K.K.", "country": "JP"}))
     session.commit()
     html = officer_client.get("/console/queue?lane=2&lang=en").text
     row = re.search(rf'<tr data-id="{d.id}">(.*?)</tr>', html, re.S)

@@ -104,6 +104,13 @@ def test_only_supervisors_reroute(session: Session, lodge: Any) -> None:
     assert decide(session, did, "reroute", role="admin", new_lane=1).status == "released"
 
 
+def test_reroute_to_lane_1_cannot_skip_an_inspection(session: Session, lodge: Any) -> None:
+    did = lodge(3)
+    with pytest.raises(Conflict):
+        decide(session, did, "reroute", role="supervisor", new_lane=1)
+    assert service.get(session, did).status == "awaiting_inspection"
+
+
 def test_unknown_action(session: Session, lodge: Any) -> None:
     with pytest.raises(ValidationFailed):
         decide(session, lodge(2), "approve")

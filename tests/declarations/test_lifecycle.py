@@ -32,8 +32,9 @@ def test_record_inspection_only_when_awaiting() -> None:
 def test_reroute_sets_pending_status_of_new_lane() -> None:
     t = lc.next_state("reroute", lc.UNDER_REVIEW, 2, 3)
     assert t is not None and (t.to_status, t.lane) == (lc.AWAITING_INSPECTION, 3)
-    t = lc.next_state("reroute", lc.AWAITING_INSPECTION, 3, 1)
+    t = lc.next_state("reroute", lc.UNDER_REVIEW, 2, 1)
     assert t is not None and t.to_status == lc.RELEASED
+    assert lc.next_state("reroute", lc.AWAITING_INSPECTION, 3, 1) is None  # no release round an inspection
     assert lc.next_state("reroute", lc.UNDER_REVIEW, 2, 4) is None
 
 
@@ -41,3 +42,8 @@ def test_hold_not_twice() -> None:
     assert lc.next_state("hold", lc.HELD, 2) is None
     t = lc.next_state("hold", lc.UNDER_REVIEW, 2)
     assert t is not None and t.to_status == lc.HELD
+
+
+def test_no_amendment_after_inspection() -> None:
+    assert lc.next_state("amend", lc.INSPECTED, 3) is None
+    assert "amend" in lc.ALLOWED_FROM and lc.INSPECTED not in lc.ALLOWED_FROM["amend"]

@@ -230,10 +230,8 @@ def amend(
                         "reason": f"lane {old_lane} kept: an amendment never lowers the lane", "matched": {},
                         "lines": [], "random": False})
     d.lane, d.lane_reasons = new_lane, reasons
-    # An amendment sends the declaration back to its lane's queue; an inspection already recorded
-    # stays (the officer reviews the amendment against it).
-    if from_status != lifecycle.INSPECTED:
-        d.status = lifecycle.pending_status(new_lane)
+    # An amendment sends the declaration back to its lane's queue.
+    d.status = lifecycle.pending_status(new_lane)
     d.version += 1
     d.updated_at = utcnow()
     session.flush()

@@ -26,7 +26,9 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "hold": OPEN - {HELD},
     "reject": OPEN,
     "reroute": OPEN,
-    "amend": frozenset({UNDER_REVIEW, AWAITING_INSPECTION, DOCUMENTS_REQUESTED, INSPECTED}),
+    # Not after an inspection: the officer asks for documents first (inspected -> documents_requested), so a
+    # trader cannot quietly lower the values an inspection has just found wrong.
+    "amend": frozenset({UNDER_REVIEW, AWAITING_INSPECTION, DOCUMENTS_REQUESTED}),
 }
 DECISIONS = ("release", "request_documents", "order_inspection", "record_inspection", "hold", "reject", "reroute")
 SUPERVISOR_DECISIONS = frozenset({"reroute"})
@@ -63,6 +65,9 @@ def next_state(action: str, status: str, lane: int, new_lane: int | None = None)
             return Transition(REJECTED, lane)
         case "reroute":
             if new_lane not in (1, 2, 3):
+                return None
+            # Lane 1 releases at once: never a way round an inspection still to be done.
+            if new_lane == 1 and status == AWAITING_INSPECTION:
                 return None
             return Transition(pending_status(new_lane), new_lane)
     return None
