@@ -173,3 +173,24 @@ def test_trader_sees_the_inspection_outcome_not_the_officer(
     seen = client.get(f"{URL}/{d['id']}", headers=auth(key)).json()["inspection"]
     assert seen["result"] == "discrepancy" and seen["recovered_duty_jpy"] == 5000
     assert "officer" not in seen
+
+
+def test_six_digit_code_cannot_dodge_the_nine_digit_tariff(
+    client: TestClient, make_trader: Any, session: Session, tmp_path: Any
+) -> None:
+    from smartcustoms.tariff import service as tariff
+
+    p = tmp_path / "t.csv"
+    p.write_text("hs_code,duty_rate,valid_from,valid_to,source\n851830000,0.14,2020-01-01,,schedule\n"
+                 "610910010,0.109,2020-01-01,,schedule\n610910090,0.074,2020-01-01,,schedule\n")
+    tariff.load_tariff(session, tariff.parse_tariff_csv(p))
+    _, key = make_trader()
+    six = client.post(URL, json=body(line(hs_code="851830", duty_rate="0")), headers=auth(key)).json()
+    assert six["assessment"]["lines"][0]["rate_source"] == "tariff"
+    assert six["assessment"]["lines"][0]["rate_mismatch"] is True and six["assessment"]["duty_jpy"] == 74700
+    unlisted = client.post(URL, json=body(line(hs_code="851830900", duty_rate="0")), headers=auth(key))
+    assert unlisted.status_code == 422
+    assert unlisted.json()["errors"][0] == {"field": "lines[0].hs_code", "code": "ambiguous_tariff_line",
+                                            "reason": unlisted.json()["errors"][0]["reason"]}
+    ambiguous = client.post(URL, json=body(line(hs_code="610910", duty_rate="0.074")), headers=auth(key))
+    assert ambiguous.status_code == 422 and "610910010" in ambiguous.json()["errors"][0]["reason"]

@@ -128,6 +128,12 @@ def _weekly_rate(session: Session, currency: str, on: date) -> tuple[Decimal, di
 def _line_inputs(session: Session, body: ImportDeclarationIn, rate: Decimal, on: date) -> list[calc.LineInput]:
     """Each line in yen with the tariff schedule's rate for its code (one query for all lines)."""
     schedule = rates_for(session, [line.hs_code for line in body.lines], on)
+    unsettled = [
+        FieldError(f"lines[{i}].hs_code", schedule.problems[codes.normalise_hs(line.hs_code)], "ambiguous_tariff_line")
+        for i, line in enumerate(body.lines) if codes.normalise_hs(line.hs_code) in schedule.problems
+    ]
+    if unsettled:
+        raise ValidationFailed(unsettled)
     inputs = []
     for n, line in enumerate(body.lines, start=1):
         hs = codes.normalise_hs(line.hs_code)

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from smartcustoms.audit import service as audit
@@ -86,31 +86,72 @@ def load_tariff(session: Session, rows: list[TariffRow], actor: str = "cli") -> 
     return len(rows)
 
 
-def rates_for(session: Session, hs_codes: list[str], on: date) -> dict[str, tuple[DutyRate, TariffRate]]:
-    """The schedule's rate for each code on a date, in one query; the longest matching code wins
-    (a 9-digit statistical code row before its 6-digit subheading). Codes with no rate are absent."""
+@dataclass(frozen=True)
+class ScheduleLookup:
+    """Rates found per declared code, and codes the schedule cannot settle (with the reason)."""
+
+    rates: dict[str, tuple[DutyRate, TariffRate]]
+    problems: dict[str, str]
+
+    def get(self, code: str) -> tuple[DutyRate, TariffRate] | None:
+        return self.rates.get(code)
+
+
+def _duty_rate(t: TariffRate) -> DutyRate:
+    return DutyRate(ad_valorem=t.ad_valorem, specific_jpy=t.specific_jpy, specific_unit=t.specific_unit)
+
+
+def resolve(code: str, in_force: dict[str, TariffRate]) -> tuple[TariffRate | None, str | None]:
+    """The schedule row for a declared code among the rows in force under its subheading, or why there is none.
+
+    Japan's schedule is kept at 9 digits. A 9-digit code takes its own row, else its subheading's 6-digit row;
+    a 9-digit code the schedule does not list, where it lists others under the same subheading, is refused. A
+    6-digit code takes its own row, else its 9-digit rows when they all carry one rate; different rates
+    below it are refused, because the declarant's claimed rate must not decide between them.
+    """
+    six = code[:6]
+    nine = sorted(c for c in in_force if len(c) == 9 and c.startswith(six))
+    if len(code) == 9:
+        row = in_force.get(code) or in_force.get(six)
+        if row is None and nine:
+            return None, f"{code} is not in the tariff schedule; codes under {six}: {', '.join(nine[:10])}"
+        return row, None
+    if six in in_force:
+        return in_force[six], None
+    if nine:
+        rates = {(in_force[c].ad_valorem, in_force[c].specific_jpy, in_force[c].specific_unit) for c in nine}
+        if len(rates) == 1:
+            return in_force[nine[0]], None
+        return None, f"the tariff splits {six} into 9-digit codes with different rates ({', '.join(nine[:10])}): " \
+                     "declare the 9-digit code"
+    return None, None
+
+
+def rates_for(session: Session, hs_codes: list[str], on: date) -> ScheduleLookup:
+    """The schedule's rates for the declared codes on a date, in one query (see `resolve`)."""
     codes = {normalise_hs(c) for c in hs_codes}
-    candidates = {c[:9] for c in codes if len(c) == 9} | {c[:6] for c in codes}
-    if not candidates:
-        return {}
+    sixes = sorted({c[:6] for c in codes})
+    if not sixes:
+        return ScheduleLookup({}, {})
     stmt = select(TariffRate).where(
-        TariffRate.hs_code.in_(sorted(candidates)),
+        func.substr(TariffRate.hs_code, 1, 6).in_(sixes),
         TariffRate.valid_from <= on,
         or_(TariffRate.valid_to.is_(None), TariffRate.valid_to >= on),
     )
-    by_code: dict[str, TariffRate] = {}
+    in_force: dict[str, TariffRate] = {}
     for t in session.scalars(stmt):
         # Overlapping rows for one code: the latest valid_from is the one in force.
-        if t.hs_code not in by_code or t.valid_from > by_code[t.hs_code].valid_from:
-            by_code[t.hs_code] = t
-    out: dict[str, tuple[DutyRate, TariffRate]] = {}
+        if t.hs_code not in in_force or t.valid_from > in_force[t.hs_code].valid_from:
+            in_force[t.hs_code] = t
+    found: dict[str, tuple[DutyRate, TariffRate]] = {}
+    problems: dict[str, str] = {}
     for c in codes:
-        found = (by_code.get(c[:9]) if len(c) == 9 else None) or by_code.get(c[:6])
-        if found is not None:
-            rate = DutyRate(ad_valorem=found.ad_valorem, specific_jpy=found.specific_jpy,
-                            specific_unit=found.specific_unit)
-            out[c] = (rate, found)
-    return out
+        row, problem = resolve(c, in_force)
+        if row is not None:
+            found[c] = (_duty_rate(row), row)
+        elif problem:
+            problems[c] = problem
+    return ScheduleLookup(found, problems)
 
 
 def rate_for(session: Session, hs_code: str, on: date) -> tuple[DutyRate, TariffRate] | None:
