@@ -84,6 +84,11 @@ def test_admin_cli_end_to_end(env: dict[str, str], tmp_path: Path) -> None:
     assert "intact" in intact.stdout
 
     engine = make_engine(env["SMARTCUSTOMS_DATABASE_URL"])
+    # An edited declaration is caught against the digest its audit entry sealed.
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE import_declarations SET total_jpy = 1"))
+    edited = run(env, "audit", "verify", ok=False)
+    assert edited.returncode != 0 and "records were changed" in edited.stderr
     with engine.begin() as conn:
         conn.execute(text("UPDATE audit_entries SET payload = '{\"rate\":\"0\"}' WHERE seq = 3"))
     engine.dispose()

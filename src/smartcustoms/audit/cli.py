@@ -12,11 +12,18 @@ app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
 
 @app.command("verify")
 def verify() -> None:
-    """Check the whole chain; exit 1 naming the first bad entry when it is broken."""
+    """Check the chain, then every declaration against what the chain sealed; exit 1 naming the first problem."""
+    from smartcustoms.declarations.service import verify_contents
+
     with unit_of_work() as session:
         count, problem, head = service.verify(session)
+        if problem is None:
+            checked, content_problem = verify_contents(session)
     if problem is not None:
         typer.echo(f"audit chain BROKEN at entry {problem.seq}: {problem.reason} ({count} entries intact before it)",
                    err=True)
         raise typer.Exit(1)
-    typer.echo(f"audit chain intact: {count} entries, head {head}")
+    if content_problem is not None:
+        typer.echo(f"audit chain intact ({count} entries) but records were changed: {content_problem}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"audit chain intact: {count} entries, head {head}; {checked} declarations match their seals")

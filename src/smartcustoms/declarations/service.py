@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smartcustoms.audit import service as audit
+from smartcustoms.audit.chain import canonical_json
+from smartcustoms.audit.models import AuditEntry
 from smartcustoms.db import utcnow
 from smartcustoms.declarations import lifecycle
 from smartcustoms.declarations.models import ImportDeclaration, StatusChange
@@ -61,12 +65,12 @@ def to_out(d: ImportDeclaration, audience: str = "officer") -> dict[str, Any]:
                 "line_no": ln.line_no,
                 "hs_code": ln.hs_code,
                 "description": ln.description,
-                "quantity": str(ln.quantity),
+                "quantity": format(ln.quantity, "f"),
                 "unit": ln.unit,
-                "net_mass_kg": str(ln.net_mass_kg),
-                "customs_value": str(ln.customs_value),
+                "net_mass_kg": format(ln.net_mass_kg, "f"),
+                "customs_value": format(ln.customs_value, "f"),
                 "origin_country": ln.origin_country,
-                "duty_rate": str(ln.duty_rate),
+                "duty_rate": format(ln.duty_rate, "f"),
                 "consumption_tax": ln.consumption_tax,
             }
             for ln in d.lines
@@ -125,19 +129,63 @@ def history(session: Session, declaration_id: str) -> list[StatusChange]:
     )
 
 
+def content_digest(d: ImportDeclaration, history_length: int) -> str:
+    """SHA-256 of everything that decides a declaration's outcome, as the audit chain records it."""
+    out = to_out(d)
+    for volatile in ("lodged_at", "updated_at"):
+        out.pop(volatile)
+    out.update(history_length=history_length, total_jpy=d.total_jpy, customs_value_jpy=d.customs_value_jpy,
+               trader_id=d.trader_id)
+    return hashlib.sha256(canonical_json(out).encode("utf-8")).hexdigest()
+
+
+def _history_length(session: Session, declaration_id: str) -> int:
+    return session.scalar(
+        select(func.count()).select_from(StatusChange).where(StatusChange.declaration_id == declaration_id)
+    ) or 0
+
+
 def record_change(
     session: Session, d: ImportDeclaration, action: str, from_status: str | None, reason: str, actor: str,
     extra: dict[str, Any] | None = None,
 ) -> None:
-    """Add a status-history row and its audit entry for the declaration's current state."""
+    """Add a status-history row and its audit entry, which seals the declaration's content with a digest."""
     session.add(StatusChange(declaration_id=d.id, action=action, from_status=from_status, to_status=d.status,
                              lane=d.lane, reason=reason, actor=actor))
+    session.flush()
     audit.append(
         session, actor=actor, action=f"import_declaration.{action}", entity_type="import_declaration",
         entity_id=d.id,
         data={"from_status": from_status, "to_status": d.status, "lane": d.lane, "reason": reason,
-              "version": d.version, "total_jpy": d.total_jpy, **(extra or {})},
+              "version": d.version, "total_jpy": d.total_jpy,
+              "content_sha256": content_digest(d, _history_length(session, d.id)), **(extra or {})},
     )
+
+
+def verify_contents(session: Session) -> tuple[int, str | None]:
+    """Check every declaration against the digest of its last audit entry; (checked, first problem or None).
+
+    The chain proves the audit entries were not touched; this proves the declarations, their lines,
+    assessment and status history still say what the chain sealed.
+    """
+    sealed: dict[str, tuple[int, str | None]] = {}
+    stmt = (select(AuditEntry.entity_id, AuditEntry.seq, AuditEntry.payload)
+            .where(AuditEntry.entity_type == "import_declaration").order_by(AuditEntry.seq))
+    for entity_id, seq, payload in session.execute(stmt):
+        sealed[entity_id] = (seq, json.loads(payload).get("content_sha256"))
+    checked = 0
+    for d in session.scalars(select(ImportDeclaration).order_by(ImportDeclaration.lodged_at, ImportDeclaration.id)):
+        checked += 1
+        seal = sealed.get(d.id)
+        if seal is None:
+            return checked, f"declaration {d.id} has no audit entry"
+        seq, digest = seal
+        if digest is not None and digest != content_digest(d, _history_length(session, d.id)):
+            return checked, f"declaration {d.id} differs from what audit entry {seq} sealed"
+    missing = set(sealed) - set(session.scalars(select(ImportDeclaration.id)))
+    if missing:
+        return checked, f"declaration {sorted(missing)[0]} is in the audit trail but missing from the database"
+    return checked, None
 
 
 def decide(
