@@ -86,10 +86,10 @@ def test_declaration_edits_detected_against_their_seal(session: Session, make_tr
     session.expire_all()
     assert declarations.verify_contents(session)[1] is None
 
-    session.execute(update(DeclarationLine).where(DeclarationLine.declaration_id == b.id).values(customs_value=Decimal("1")))
+    b_lines = update(DeclarationLine).where(DeclarationLine.declaration_id == b.id)
+    session.execute(b_lines.values(customs_value=Decimal("1")))
     assert b.id in (declarations.verify_contents(session)[1] or "")
-    session.execute(update(DeclarationLine).where(DeclarationLine.declaration_id == b.id).values(
-        customs_value=Decimal("200000")))
+    session.execute(b_lines.values(customs_value=Decimal("200000")))
     session.expire_all()
     assert declarations.verify_contents(session)[1] is None
 
