@@ -7,20 +7,12 @@ from typing import Annotated
 
 import typer
 
+from smartcustoms.cli_errors import platform_errors
 from smartcustoms.db import unit_of_work
-from smartcustoms.errors import SmartCustomsError
 from smartcustoms.identity import service
 
 traders = typer.Typer(help="Traders (importers, customs brokers) and their API keys.", no_args_is_help=True)
 officers = typer.Typer(help="Customs officers who use the console.", no_args_is_help=True)
-
-
-def fail(exc: SmartCustomsError) -> typer.Exit:
-    """Print a platform error with its fields and return the exit to raise."""
-    typer.echo(f"error: {exc.message}", err=True)
-    for e in exc.errors:
-        typer.echo(f"  {e.field}: {e.reason}", err=True)
-    return typer.Exit(2)
 
 
 @traders.command("create")
@@ -31,13 +23,10 @@ def create_trader(
     aeo: Annotated[bool, typer.Option("--aeo", help="Flag as Authorised Economic Operator")] = False,
 ) -> None:
     """Register a trader and issue its first API key (printed alone on the last line)."""
-    try:
-        with unit_of_work() as session:
-            trader = service.create_trader(session, name, code, kind, aeo)
-            key = service.issue_api_key(session, trader)
-            code_out = trader.code
-    except SmartCustomsError as exc:
-        raise fail(exc) from exc
+    with platform_errors(), unit_of_work() as session:
+        trader = service.create_trader(session, name, code, kind, aeo)
+        key = service.issue_api_key(session, trader)
+        code_out = trader.code
     typer.echo(f"trader {code_out} created ({kind}{', AEO' if aeo else ''}); API key (shown once):")
     typer.echo(key)
 
@@ -54,11 +43,8 @@ def list_traders() -> None:
 @traders.command("issue-key")
 def issue_key(code: str) -> None:
     """Issue another API key for a trader (printed alone on the last line)."""
-    try:
-        with unit_of_work() as session:
-            key = service.issue_api_key(session, service.get_trader(session, code))
-    except SmartCustomsError as exc:
-        raise fail(exc) from exc
+    with platform_errors(), unit_of_work() as session:
+        key = service.issue_api_key(session, service.get_trader(session, code))
     typer.echo(key)
 
 
@@ -67,22 +53,16 @@ def revoke_key(
     code: str, prefix: Annotated[str | None, typer.Option(help="Revoke only the key starting with this")] = None
 ) -> None:
     """Revoke a trader's API keys (all, or one by its first 12 characters)."""
-    try:
-        with unit_of_work() as session:
-            n = service.revoke_api_keys(session, code, prefix)
-    except SmartCustomsError as exc:
-        raise fail(exc) from exc
+    with platform_errors(), unit_of_work() as session:
+        n = service.revoke_api_keys(session, code, prefix)
     typer.echo(f"{n} key(s) revoked")
 
 
 @traders.command("set-aeo")
 def set_aeo(code: str, off: Annotated[bool, typer.Option("--off", help="Remove the AEO flag")] = False) -> None:
     """Flag a trader as AEO (or remove the flag with --off)."""
-    try:
-        with unit_of_work() as session:
-            service.set_aeo(session, code, not off)
-    except SmartCustomsError as exc:
-        raise fail(exc) from exc
+    with platform_errors(), unit_of_work() as session:
+        service.set_aeo(session, code, not off)
     typer.echo(f"{code.upper()}: AEO {'removed' if off else 'set'}")
 
 
@@ -92,11 +72,8 @@ def create_officer(
 ) -> None:
     """Create an officer; the password is read from stdin (first line)."""
     password = sys.stdin.readline().rstrip("\r\n")
-    try:
-        with unit_of_work() as session:
-            service.create_officer(session, username, password, role)
-    except SmartCustomsError as exc:
-        raise fail(exc) from exc
+    with platform_errors(), unit_of_work() as session:
+        service.create_officer(session, username, password, role)
     typer.echo(f"officer {username} created with role {role}")
 
 
@@ -111,20 +88,14 @@ def list_officers() -> None:
 @officers.command("set-role")
 def set_role(username: str, role: str) -> None:
     """Change an officer's role."""
-    try:
-        with unit_of_work() as session:
-            service.set_officer_role(session, username, role)
-    except SmartCustomsError as exc:
-        raise fail(exc) from exc
+    with platform_errors(), unit_of_work() as session:
+        service.set_officer_role(session, username, role)
     typer.echo(f"{username}: role {role}")
 
 
 @officers.command("disable")
 def disable(username: str, enable: Annotated[bool, typer.Option("--enable")] = False) -> None:
     """Disable an officer's login (or re-enable it with --enable)."""
-    try:
-        with unit_of_work() as session:
-            service.set_officer_active(session, username, enable)
-    except SmartCustomsError as exc:
-        raise fail(exc) from exc
+    with platform_errors(), unit_of_work() as session:
+        service.set_officer_active(session, username, enable)
     typer.echo(f"{username}: {'enabled' if enable else 'disabled'}")

@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
+from smartcustoms.cli_errors import platform_errors
 from smartcustoms.db import unit_of_work
-from smartcustoms.errors import SmartCustomsError
-from smartcustoms.identity.cli import fail
 from smartcustoms.risk import service
 
 app = typer.Typer(help="Selectivity profiles that choose review lanes.", no_args_is_help=True)
@@ -40,12 +39,9 @@ def add(
         rate_mismatch=rate_mismatch, random_rate=random_rate, aeo_random_rate=aeo_random_rate,
         valid_from=valid_from.date() if valid_from else None, valid_to=valid_to.date() if valid_to else None,
     )
-    try:
-        with unit_of_work() as session:
-            p = service.create_profile(session, spec, "cli")
-            pid = p.id
-    except SmartCustomsError as exc:
-        raise fail(exc) from exc
+    with platform_errors(), unit_of_work() as session:
+        p = service.create_profile(session, spec, "cli")
+        pid = p.id
     typer.echo(f"profile {pid} added")
 
 
@@ -63,20 +59,14 @@ def list_profiles() -> None:
 @app.command("disable")
 def disable(profile_id: int) -> None:
     """Disable a profile (kept, so past hits stay explainable)."""
-    try:
-        with unit_of_work() as session:
-            service.set_active(session, profile_id, False, "cli")
-    except SmartCustomsError as exc:
-        raise fail(exc) from exc
+    with platform_errors(), unit_of_work() as session:
+        service.set_active(session, profile_id, False, "cli")
     typer.echo(f"profile {profile_id} disabled")
 
 
 @app.command("enable")
 def enable(profile_id: int) -> None:
     """Re-enable a profile."""
-    try:
-        with unit_of_work() as session:
-            service.set_active(session, profile_id, True, "cli")
-    except SmartCustomsError as exc:
-        raise fail(exc) from exc
+    with platform_errors(), unit_of_work() as session:
+        service.set_active(session, profile_id, True, "cli")
     typer.echo(f"profile {profile_id} enabled")

@@ -14,9 +14,8 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from smartcustoms.cli_errors import platform_errors
 from smartcustoms.db import unit_of_work
-from smartcustoms.errors import SmartCustomsError
-from smartcustoms.identity.cli import fail
 from smartcustoms.risk import registry
 
 app = typer.Typer(help="Risk models: train, score, evaluate, register, activate, roll back, simulate, lists.",
@@ -76,13 +75,11 @@ def train(
     """Train a fraud model from declarations with outcomes (files in the public data set's layout and/or the DB)."""
     from smartcustoms.risk.ml import train as trainer
 
-    try:
+    with platform_errors():
         frame = _frame(list(data or []), from_db, since, until, require_labels=True)
         with progress_bar("training") as progress:
             model = trainer.train(frame, progress=progress, seed=seed)
         model.save(out)
-    except SmartCustomsError as exc:
-        raise fail(exc) from exc
     meta = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
     typer.echo(f"model {meta.get('version')} written to {out} ({len(frame)} rows)")
 
@@ -95,18 +92,13 @@ def score(
     """Score declarations in a file; one row per declaration, higher = more likely fraud."""
     from smartcustoms.risk.ml import artifact, dataset
 
-    try:
+    with platform_errors():
         loaded = artifact.load(model)
         with progress_bar("scoring") as progress:
             progress("reading", 0.1)
             frame = dataset.read_declarations([data], require_labels=False)
             progress("scoring", 0.5)
             scores = loaded.score_frame(frame)
-    except artifact.ModelMismatch as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    except SmartCustomsError as exc:
-        raise fail(exc) from exc
     with out.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["declaration_id", "score"])
@@ -120,15 +112,10 @@ def evaluate(model: ExistingDir, data: ExistingFile) -> None:
     """Precision and recall at 1/2/5/10% inspected, AUC, critical recall and revenue captured on labelled data."""
     from smartcustoms.risk.ml import artifact, dataset, metrics
 
-    try:
+    with platform_errors():
         loaded = artifact.load(model)
         frame = dataset.read_declarations([data], require_labels=True)
         figures = metrics.evaluate(loaded.score_frame(frame), frame)
-    except artifact.ModelMismatch as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    except SmartCustomsError as exc:
-        raise fail(exc) from exc
     typer.echo(json.dumps({"model": loaded.version, "rows": len(frame), **figures}, indent=2, default=str))
 
 
@@ -139,12 +126,9 @@ def register(
     lane2_share: Annotated[str | None, typer.Option(help="Next share sent to lane 2, e.g. 0.08")] = None,
 ) -> None:
     """Register a model version (checked against the code's features, copied under models_dir)."""
-    try:
-        with unit_of_work() as session:
-            row = registry.register(session, directory, "cli", _dec(lane3_share), _dec(lane2_share))
-            version = row.version
-    except SmartCustomsError as exc:
-        raise fail(exc) from exc
+    with platform_errors(), unit_of_work() as session:
+        row = registry.register(session, directory, "cli", _dec(lane3_share), _dec(lane2_share))
+        version = row.version
     typer.echo(f"registered {version}; activate it with `smartcustoms risk activate {version}`")
 
 
@@ -155,23 +139,17 @@ def activate(
     lane2_share: Annotated[str | None, typer.Option(help="Next share sent to lane 2")] = None,
 ) -> None:
     """Make a registered version the one that scores new declarations."""
-    try:
-        with unit_of_work() as session:
-            row = registry.activate(session, version, "cli", _dec(lane3_share), _dec(lane2_share))
-            shares = (row.lane3_share, row.lane2_share)
-    except SmartCustomsError as exc:
-        raise fail(exc) from exc
+    with platform_errors(), unit_of_work() as session:
+        row = registry.activate(session, version, "cli", _dec(lane3_share), _dec(lane2_share))
+        shares = (row.lane3_share, row.lane2_share)
     typer.echo(f"{version} active (lane 3: top {shares[0]}, lane 2: next {shares[1]})")
 
 
 @app.command("rollback")
 def rollback() -> None:
     """Re-activate the version that was active before the current one."""
-    try:
-        with unit_of_work() as session:
-            version = registry.rollback(session, "cli").version
-    except SmartCustomsError as exc:
-        raise fail(exc) from exc
+    with platform_errors(), unit_of_work() as session:
+        version = registry.rollback(session, "cli").version
     typer.echo(f"rolled back: {version} active")
 
 
@@ -218,26 +196,25 @@ def simulate(
     from smartcustoms.risk import simulate as sim
     from smartcustoms.risk.ml import dataset
 
-    try:
-        specs = [sim.parse_strategy(s) for s in strategy] if strategy else list(sim.DEFAULT_STRATEGIES)
-        known = dataset.read_declarations(history, require_labels=True)
-        weeks_frame = dataset.read_declarations([period], require_labels=True)
-        if trainer not in ("lookup", "model"):
-            raise typer.BadParameter("--trainer lookup or model")
-        chosen_trainer: sim.Trainer = sim.LookupTrainer() if trainer == "lookup" else sim.ModelTrainer(seed=seed)
-        with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()) as bar:
-            task = bar.add_task("simulating", total=len(specs))
+    with platform_errors():
+        try:
+            specs = [sim.parse_strategy(s) for s in strategy] if strategy else list(sim.DEFAULT_STRATEGIES)
+            known = dataset.read_declarations(history, require_labels=True)
+            weeks_frame = dataset.read_declarations([period], require_labels=True)
+            if trainer not in ("lookup", "model"):
+                raise typer.BadParameter("--trainer lookup or model")
+            chosen_trainer: sim.Trainer = sim.LookupTrainer() if trainer == "lookup" else sim.ModelTrainer(seed=seed)
+            with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()) as bar:
+                task = bar.add_task("simulating", total=len(specs))
 
-            def step(name: str, n: int, total: int) -> None:
-                bar.update(task, description=f"simulating {name}: week {n}/{total}",
-                           completed=specs.index(next(s for s in specs if s.name == name)) + n / total)
+                def step(name: str, n: int, total: int) -> None:
+                    bar.update(task, description=f"simulating {name}: week {n}/{total}",
+                               completed=specs.index(next(s for s in specs if s.name == name)) + n / total)
 
-            result = sim.run(known, weeks_frame, specs, budget_share=budget, trainer=chosen_trainer, weeks=weeks,
-                             seed=seed, progress=step)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from exc
-    except SmartCustomsError as exc:
-        raise fail(exc) from exc
+                result = sim.run(known, weeks_frame, specs, budget_share=budget, trainer=chosen_trainer, weeks=weeks,
+                                 seed=seed, progress=step)
+        except ValueError as exc:  # strategy, budget and week arguments
+            raise typer.BadParameter(str(exc)) from exc
     typer.echo(result.table())
     if out:
         result.to_csv(out)
