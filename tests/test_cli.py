@@ -123,3 +123,12 @@ def test_usage_error_is_a_message_not_a_traceback() -> None:
 
     r = CliRunner().invoke(app, ["officers", "create"])
     assert r.exit_code == 2 and "Traceback" not in r.output and "USERNAME" in r.output
+
+
+def test_demo_seeds_once_and_its_audit_trail_verifies(env: dict[str, str]) -> None:
+    first = run(env, "demo", "--no-serve")
+    assert "officer-demo-pass" in first.stdout and "sck_" in first.stdout
+    assert "demo declarations:     6" in first.stdout
+    again = run(env, "demo", "--no-serve")
+    assert "demo declarations:     6" in again.stdout  # a second run seeds nothing more
+    assert "6 declarations match their seals" in run(env, "audit", "verify").stdout
