@@ -1,0 +1,26 @@
+"""e-commerce low-value consignments and manifests
+
+Revision ID: 0003_ecommerce
+Revises: 0002_risk_models
+Create Date: 2026-11-22 05:45:00
+
+Placeholder reserved at the start of the session so that the e-commerce (0003), export screening (0004),
+traveller (0005) and payment (0006) migrations form one chain; the owning work fills upgrade/downgrade.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = '0003_ecommerce'
+down_revision: str | None = '0002_risk_models'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
