@@ -2,10 +2,10 @@
 
 Revision ID: 0003_ecommerce
 Revises: 0002_risk_models
-Create Date: 2026-11-22 05:45:00
+Create Date: 2026-11-22 05:50:00
 
-Placeholder reserved at the start of the session so that the e-commerce (0003), export screening (0004),
-traveller (0005) and payment (0006) migrations form one chain; the owning work fills upgrade/downgrade.
+Reserved as an empty step so that the e-commerce (0003), watch-list (0004), export (0005), traveller (0006) and
+payment (0007) migrations form one chain; the owning work fills upgrade/downgrade.
 """
 
 from __future__ import annotations
