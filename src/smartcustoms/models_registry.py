@@ -3,6 +3,7 @@
 from smartcustoms.audit import models as audit_models
 from smartcustoms.declarations import models as declaration_models
 from smartcustoms.identity import models as identity_models
+from smartcustoms.payments import models as payment_models
 from smartcustoms.reference import models as reference_models
 from smartcustoms.risk import models as risk_models
 from smartcustoms.tariff import models as tariff_models
@@ -11,6 +12,7 @@ __all__ = [
     "audit_models",
     "declaration_models",
     "identity_models",
+    "payment_models",
     "reference_models",
     "risk_models",
     "tariff_models",

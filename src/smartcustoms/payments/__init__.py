@@ -1,0 +1,1 @@
+"""Cashless payment of duty and tax: payment orders, signed agent callbacks, refunds, reconciliation."""

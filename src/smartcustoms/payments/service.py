@@ -1,0 +1,339 @@
+"""Payment orders and agent callbacks in the database (the caller owns the transaction: nothing commits here)."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from smartcustoms.audit import service as audit
+from smartcustoms.db import utcnow
+from smartcustoms.errors import Conflict, FieldError, NotFound, SmartCustomsError, Unauthorized, ValidationFailed
+from smartcustoms.payments import protocol
+from smartcustoms.payments.config import get_payment_settings
+from smartcustoms.payments.models import PaymentEvent, PaymentOrder, RefundRequest
+
+MAX_AMOUNT_JPY = 10**13
+PaidHandler = Callable[[Session, PaymentOrder], None]
+_handlers: dict[str, list[PaidHandler]] = {}
+
+
+def on_paid(kind: str, handler: PaidHandler) -> None:
+    """Register handler(session, order), called in the paying transaction when an order of KIND is paid."""
+    if kind not in protocol.KINDS:
+        raise ValueError(f"kind must be one of {protocol.KINDS}")
+    handlers = _handlers.setdefault(kind, [])
+    if handler not in handlers:
+        handlers.append(handler)
+
+
+def _run_paid_handlers(session: Session, order: PaymentOrder) -> None:
+    for handler in _handlers.get(order.kind, []):
+        handler(session, order)
+
+
+def _state(o: PaymentOrder) -> protocol.OrderState:
+    return protocol.OrderState(o.status, o.amount_jpy, o.paid_amount_jpy, o.agent_transaction_id,
+                               o.refunded_amount_jpy)
+
+
+def to_out(o: PaymentOrder) -> dict[str, Any]:
+    """The API shape of an order."""
+    return {
+        "id": o.id, "kind": o.kind, "reference": o.reference, "amount_jpy": o.amount_jpy,
+        "due_date": o.due_date.isoformat(), "payer_name": o.payer_name, "status": o.status, "pay_url": o.pay_url,
+        "paid_amount_jpy": o.paid_amount_jpy, "paid_at": o.paid_at.isoformat() if o.paid_at else None,
+        "refunded_amount_jpy": o.refunded_amount_jpy, "created_at": o.created_at.isoformat(),
+    }
+
+
+def _check_order_input(kind: str, reference: str, amount_jpy: int, due_date: date, payer_name: str,
+                       idempotency_key: str | None) -> None:
+    errors: list[FieldError] = []
+    if kind not in protocol.KINDS:
+        errors.append(FieldError("kind", f"one of {', '.join(protocol.KINDS)}", "unknown_kind"))
+    if not reference or len(reference) > 100:
+        errors.append(FieldError("reference", "1 to 100 characters"))
+    if isinstance(amount_jpy, bool) or not isinstance(amount_jpy, int) or not 0 < amount_jpy <= MAX_AMOUNT_JPY:
+        errors.append(FieldError("amount_jpy", f"whole yen, 1 to {MAX_AMOUNT_JPY}", "bad_amount"))
+    if not isinstance(due_date, date):
+        errors.append(FieldError("due_date", "a date"))
+    if not payer_name or not payer_name.strip() or len(payer_name) > 200:
+        errors.append(FieldError("payer_name", "1 to 200 characters"))
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 255:
+        errors.append(FieldError("Idempotency-Key", "1 to 255 characters"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def create_order(
+    session: Session, *, kind: str, reference: str, amount_jpy: int, due_date: date, payer_name: str, actor: str,
+    idempotency_key: str | None = None,
+) -> PaymentOrder:
+    """A new open payment order; with an idempotency key, a retry returns the first order and creates nothing."""
+    _check_order_input(kind, reference, amount_jpy, due_date, payer_name, idempotency_key)
+    if idempotency_key is not None:
+        existing = _by_key(session, kind, idempotency_key)
+        if existing is not None:
+            return _same_or_conflict(existing, reference, amount_jpy)
+    order_id = str(uuid.uuid4())
+    now = utcnow()
+    order = PaymentOrder(
+        id=order_id, kind=kind, reference=reference, amount_jpy=amount_jpy, due_date=due_date,
+        payer_name=payer_name.strip(), status=protocol.OPEN, idempotency_key=idempotency_key, created_by=actor,
+        pay_url=f"{get_payment_settings().payment_agent_url.rstrip('/')}/pay/{order_id}", created_at=now,
+        updated_at=now, refunded_amount_jpy=0,
+    )
+    try:
+        with session.begin_nested():
+            session.add(order)
+    except IntegrityError:
+        # A concurrent request with the same key committed first.
+        winner = _by_key(session, kind, idempotency_key or "")
+        if winner is None:
+            raise
+        return _same_or_conflict(winner, reference, amount_jpy)
+    audit.append(session, actor=actor, action="payment_order.created", entity_type="payment_order",
+                 entity_id=order.id, data={"kind": kind, "reference": reference, "amount_jpy": amount_jpy,
+                                           "due_date": due_date.isoformat(), "payer_name": order.payer_name})
+    return order
+
+
+def _by_key(session: Session, kind: str, key: str) -> PaymentOrder | None:
+    return session.scalar(select(PaymentOrder).where(PaymentOrder.kind == kind, PaymentOrder.idempotency_key == key))
+
+
+def _same_or_conflict(order: PaymentOrder, reference: str, amount_jpy: int) -> PaymentOrder:
+    if order.reference != reference or order.amount_jpy != amount_jpy:
+        raise Conflict("Idempotency-Key was already used for another payment order", "Idempotency-Key",
+                       "idempotency_key_reused")
+    return order
+
+
+def get_order(session: Session, order_id: str, for_update: bool = False) -> PaymentOrder:
+    stmt = select(PaymentOrder).where(PaymentOrder.id == order_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    order = session.scalar(stmt)
+    if order is None:
+        raise NotFound(f"payment order {order_id}")
+    return order
+
+
+def orders_for(session: Session, kind: str, reference: str) -> list[PaymentOrder]:
+    """Orders of one reference, newest first."""
+    return list(session.scalars(select(PaymentOrder).where(PaymentOrder.kind == kind,
+                                                           PaymentOrder.reference == reference)
+                                .order_by(PaymentOrder.created_at.desc(), PaymentOrder.id)))
+
+
+def list_orders(session: Session, *, status: str | None = None, kind: str | None = None, limit: int = 100,
+                offset: int = 0) -> tuple[list[PaymentOrder], int]:
+    where = []
+    if status:
+        where.append(PaymentOrder.status == status)
+    if kind:
+        where.append(PaymentOrder.kind == kind)
+    total = session.scalar(select(func.count()).select_from(PaymentOrder).where(*where)) or 0
+    rows = session.scalars(select(PaymentOrder).where(*where)
+                           .order_by(PaymentOrder.created_at.desc(), PaymentOrder.id).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def events_for(session: Session, order_id: str) -> list[PaymentEvent]:
+    return list(session.scalars(select(PaymentEvent).where(PaymentEvent.order_id == order_id)
+                                .order_by(PaymentEvent.id)))
+
+
+def cancel_order(session: Session, order_id: str, *, actor: str, reason: str) -> PaymentOrder:
+    """Cancel an open order (a paid one is refunded instead)."""
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 1000:
+        raise ValidationFailed([FieldError("reason", "a reason of 1 to 1000 characters")])
+    order = get_order(session, order_id, for_update=True)
+    if not protocol.can_cancel(order.status):
+        raise Conflict(f"only an open order can be cancelled; this one is {order.status}", "status", "wrong_state")
+    order.status = protocol.CANCELLED
+    order.cancelled_at = order.updated_at = utcnow()
+    audit.append(session, actor=actor, action="payment_order.cancelled", entity_type="payment_order",
+                 entity_id=order.id, data={"reason": reason})
+    return order
+
+
+def request_refund(session: Session, order_id: str, *, amount_jpy: int | None, actor: str,
+                   reason: str) -> RefundRequest:
+    """Ask for a refund of a paid order (whole or part); the agent's `refunded` callback settles it."""
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 1000:
+        raise ValidationFailed([FieldError("reason", "a reason of 1 to 1000 characters")])
+    order = get_order(session, order_id, for_update=True)
+    left = protocol.refundable(_state(order))
+    pending = session.scalar(select(func.coalesce(func.sum(RefundRequest.amount_jpy), 0)).where(
+        RefundRequest.order_id == order.id, RefundRequest.status != "settled")) or 0
+    left -= int(pending)
+    if left <= 0:
+        raise Conflict(f"nothing left to refund on an order that is {order.status}", "status", "wrong_state")
+    amount = left if amount_jpy is None else amount_jpy
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= left:
+        raise ValidationFailed([FieldError("amount_jpy", f"whole yen, 1 to {left}", "bad_amount")])
+    refund = RefundRequest(id=str(uuid.uuid4()), order_id=order.id, amount_jpy=amount, reason=reason,
+                           status="requested", requested_by=actor, requested_at=utcnow())
+    session.add(refund)
+    session.flush()
+    audit.append(session, actor=actor, action="payment_order.refund_requested", entity_type="payment_order",
+                 entity_id=order.id, data={"refund_id": refund.id, "amount_jpy": amount, "reason": reason})
+    return refund
+
+
+# --- callbacks -------------------------------------------------------------------------------------------------
+
+
+class BadCallback(SmartCustomsError):
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.reason}" for e in errors), errors, 422, "validation_failed")
+
+
+def _parse_callback(raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise BadCallback([FieldError("body", "malformed JSON", "malformed_json")]) from None
+    if not isinstance(body, dict):
+        raise BadCallback([FieldError("body", "a JSON object")])
+    errors: list[FieldError] = []
+
+    def text(name: str, limit: int, required: bool = True) -> str | None:
+        v = body.get(name)
+        if v is None and not required:
+            return None
+        if not isinstance(v, str) or not 1 <= len(v) <= limit or not v.isprintable():
+            errors.append(FieldError(name, f"text of 1 to {limit} printable characters"))
+            return None
+        return v
+
+    event_id, order_id = text("event_id", 100), text("order_id", 36)
+    transaction_id, refund_id = text("transaction_id", 100), text("refund_id", 36, required=False)
+    event_type = body.get("type")
+    if event_type not in protocol.EVENT_TYPES:
+        errors.append(FieldError("type", f"one of {', '.join(protocol.EVENT_TYPES)}", "unknown_event_type"))
+    amount = body.get("amount_jpy")
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 <= amount <= MAX_AMOUNT_JPY:
+        errors.append(FieldError("amount_jpy", f"whole yen, 0 to {MAX_AMOUNT_JPY}", "bad_amount"))
+    settled_at: datetime | None = None
+    raw_at = body.get("settled_at")
+    try:
+        settled_at = datetime.fromisoformat(raw_at) if isinstance(raw_at, str) and len(raw_at) <= 40 else None
+    except ValueError:
+        settled_at = None
+    if settled_at is None or settled_at.tzinfo is None:
+        errors.append(FieldError("settled_at", "ISO 8601 time with a UTC offset"))
+    if errors:
+        raise BadCallback(errors)
+    return {"event_id": event_id, "order_id": order_id, "type": event_type, "amount_jpy": amount,
+            "settled_at": settled_at, "transaction_id": transaction_id, "refund_id": refund_id}
+
+
+def verify_signature(raw: bytes, timestamp: str | None, signature: str | None, now: float | None = None) -> None:
+    """Raise Unauthorized (401) unless the agent signed this body with the shared secret."""
+    problem = protocol.signature_problem(get_payment_settings().payment_agent_secret, timestamp, signature, raw,
+                                         time.time() if now is None else now)
+    if problem:
+        err = Unauthorized(f"callback refused: {problem}")
+        err.errors = [FieldError(protocol.SIGNATURE_HEADER, problem, "bad_signature")]
+        raise err
+
+
+def handle_callback(session: Session, raw: bytes, timestamp: str | None, signature: str | None) -> dict[str, Any]:
+    """Verify and process one agent callback exactly once; returns what came of it."""
+    verify_signature(raw, timestamp, signature)
+    ev = _parse_callback(raw)
+    seen = session.scalar(select(PaymentEvent).where(PaymentEvent.event_id == ev["event_id"]))
+    if seen is not None:
+        return {"event_id": seen.event_id, "duplicate": True, "outcome": seen.outcome}
+    order = session.scalar(select(PaymentOrder).where(PaymentOrder.id == ev["order_id"]).with_for_update())
+    # The order's row lock (or SQLite's write lock) serialises callbacks on one order; check again under it.
+    seen = session.scalar(select(PaymentEvent).where(PaymentEvent.event_id == ev["event_id"]))
+    if seen is not None:
+        return {"event_id": seen.event_id, "duplicate": True, "outcome": seen.outcome}
+    event = PaymentEvent(event_id=ev["event_id"], order_id=ev["order_id"], event_type=ev["type"],
+                         amount_jpy=ev["amount_jpy"], settled_at=ev["settled_at"],
+                         transaction_id=ev["transaction_id"], refund_id=ev["refund_id"], outcome="recorded",
+                         received_at=utcnow())
+    try:
+        with session.begin_nested():
+            session.add(event)
+    except IntegrityError:
+        return {"event_id": ev["event_id"], "duplicate": True, "outcome": "duplicate"}
+    if order is None:
+        event.outcome, event.detail = "unknown_order", "no payment order with this id"
+        event.processed_at = utcnow()
+        _audit_event(session, event)
+        return {"event_id": event.event_id, "duplicate": False, "outcome": event.outcome, "detail": event.detail}
+    _apply(session, order, event)
+    if order.status == protocol.PAID and event.outcome == "applied" and event.event_type == "paid":
+        _apply_parked(session, order)
+    return {"event_id": event.event_id, "duplicate": False, "outcome": event.outcome, "detail": event.detail,
+            "order_status": order.status}
+
+
+def _apply(session: Session, order: PaymentOrder, event: PaymentEvent) -> None:
+    effect = protocol.apply_event(_state(order), event.event_type, event.amount_jpy, event.transaction_id)
+    event.outcome, event.detail, event.processed_at = effect.outcome, effect.detail, utcnow()
+    if effect.state is not None:
+        was = order.status
+        order.status = effect.state.status
+        order.paid_amount_jpy = effect.state.paid_amount_jpy
+        order.agent_transaction_id = effect.state.agent_transaction_id
+        order.refunded_amount_jpy = effect.state.refunded_amount_jpy
+        order.updated_at = utcnow()
+        if event.event_type == "paid":
+            order.paid_at = event.settled_at
+        if event.event_type == "refunded":
+            _settle_refund_request(session, order, event)
+        session.flush()
+        _audit_event(session, event)
+        if was == protocol.OPEN and order.status == protocol.PAID:
+            _run_paid_handlers(session, order)
+        return
+    session.flush()
+    _audit_event(session, event)
+
+
+def _settle_refund_request(session: Session, order: PaymentOrder, event: PaymentEvent) -> None:
+    stmt = select(RefundRequest).where(RefundRequest.order_id == order.id, RefundRequest.status != "settled")
+    if event.refund_id:
+        stmt = stmt.where(RefundRequest.id == event.refund_id)
+    else:
+        stmt = stmt.where(RefundRequest.amount_jpy == event.amount_jpy)
+    request = session.scalars(stmt.order_by(RefundRequest.requested_at)).first()
+    if request is not None:
+        request.status, request.settled_at = "settled", event.settled_at
+
+
+def _apply_parked(session: Session, order: PaymentOrder) -> None:
+    """Refunds that arrived before the payment, applied now in the order they came."""
+    parked = session.scalars(select(PaymentEvent).where(PaymentEvent.order_id == order.id,
+                                                        PaymentEvent.outcome == "parked").order_by(PaymentEvent.id))
+    for event in list(parked):
+        _apply(session, order, event)
+
+
+def _audit_event(session: Session, event: PaymentEvent) -> None:
+    audit.append(session, actor="payment-agent", action=f"payment_order.callback_{event.outcome}",
+                 entity_type="payment_order", entity_id=event.order_id,
+                 data={"event_id": event.event_id, "type": event.event_type, "amount_jpy": event.amount_jpy,
+                       "transaction_id": event.transaction_id, "settled_at": event.settled_at.isoformat(),
+                       "detail": event.detail})
+
+
+def discrepancies(session: Session, limit: int = 200) -> list[PaymentEvent]:
+    """Callbacks that were recorded but not taken as payments or refunds (wrong amount, unknown order ...)."""
+    return list(session.scalars(select(PaymentEvent).where(PaymentEvent.outcome.in_(("discrepancy", "unknown_order")))
+                                .order_by(PaymentEvent.id.desc()).limit(limit)))
