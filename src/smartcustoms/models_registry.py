@@ -6,6 +6,7 @@ from smartcustoms.identity import models as identity_models
 from smartcustoms.payments import models as payment_models
 from smartcustoms.reference import models as reference_models
 from smartcustoms.risk import models as risk_models
+from smartcustoms.screening import models as screening_models
 from smartcustoms.tariff import models as tariff_models
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "payment_models",
     "reference_models",
     "risk_models",
+    "screening_models",
     "tariff_models",
 ]

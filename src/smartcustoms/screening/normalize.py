@@ -1,0 +1,138 @@
+"""Name normalisation for matching (pure): scripts to Latin, diacritics, honorifics, legal forms, phonetic keys."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from smartcustoms.screening.translit import to_latin
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Legal-form and company-type words: removed for matching, never enough for a match on their own.
+LEGAL_FORMS = _words("""
+co company corp corporation inc incorporated ltd limited llc llp lp plc gmbh ag kg kgaa ohg mbh sa sas sarl sl srl
+spa bv nv oy ab as asa aps kft zrt sro doo dd jsc ojsc cjsc pjsc ojs oao zao pao ooo ao tov pp fzco fze fzc fz
+fzllc dmcc llc pte pty bhd sdn tbk cv sc sae wll cia ltda eirl sacs sacl kk yk gk pvt private public joint stock
+establishment est societe cooperative coop partnership sp zoo oo ооо оао зао пао ао ип тов
+""")
+# Japanese/Chinese/Korean company-form strings (removed before romanisation).
+CJK_LEGAL_FORMS = ("公共株式会社", "公開株式会社", "非公開株式会社", "株式会社", "有限会社", "合同会社", "合名会社",
+                   "合資会社", "有限責任公司", "股份有限公司", "有限公司", "股份公司", "集团", "集團", "公司",
+                   "会社", "（株）", "(株)", "㈱", "（有）", "(有)", "㈲", "주식회사", "유한회사")
+# Words so common in organisation names that they weigh little; they never make a match alone either.
+GENERIC = _words("""
+holding holdings group trading trade enterprise enterprises industries industry industrial international intl
+company services service bank factory plant institute center centre research production manufacturing
+development technology technologies engineering import export imports exports
+""")
+STOPWORDS = _words("the and of for & und et y")
+HONORIFICS = _words("""
+mr mrs ms miss mx dr prof sir dame lord lady sheikh shaikh haji hajji hadji mullah maulana mawlawi sayed sayyid
+herr frau monsieur mme mlle senor senora don dona gen general col colonel maj major capt captain lt
+""")
+CJK_HONORIFICS = ("様", "さま", "殿", "氏", "さん", "くん", "君", "先生")
+
+_PUNCT = re.compile(r"[^\w\s]|_", re.UNICODE)
+_SPACE = re.compile(r"\s+")
+_LATIN_FOLD = str.maketrans({"ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th",
+                             "ı": "i", "ħ": "h", "ŋ": "ng", "ʼ": "", "'": "", "’": "", "`": "", "ʻ": ""})
+
+
+def fold(text: str) -> str:
+    """Lower case ASCII-ish Latin: NFKC, case fold, special letters, diacritics stripped."""
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_LATIN_FOLD)
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+@dataclass(frozen=True)
+class NormalName:
+    """A name prepared for matching: tokens without legal forms/honorifics, and what was done to it."""
+
+    original: str
+    script: str
+    latin: str                   # romanised/transliterated text (before token cleaning)
+    tokens: tuple[str, ...]      # content tokens
+    legal: tuple[str, ...]       # legal-form tokens removed
+    dropped: tuple[str, ...]     # honorifics removed
+
+    @property
+    def joined(self) -> str:
+        return " ".join(self.tokens)
+
+
+def _strip_cjk(text: str) -> tuple[str, list[str], list[str]]:
+    legal: list[str] = []
+    dropped: list[str] = []
+    for form in CJK_LEGAL_FORMS:
+        if form in text:
+            legal.append(form)
+            text = text.replace(form, " ")
+    for hon in CJK_HONORIFICS:
+        if text.rstrip().endswith(hon) and len(text.strip()) > len(hon):
+            dropped.append(hon)
+            text = text.rstrip()[: -len(hon)]
+    return text, legal, dropped
+
+
+@lru_cache(maxsize=200_000)
+def normalise(name: str) -> NormalName:
+    """Normalise one name for matching (cached: list names repeat across queries)."""
+    text = unicodedata.normalize("NFKC", name).strip()
+    legal: list[str] = []
+    dropped: list[str] = []
+    if any(ord(c) > 0x2FFF for c in text):
+        text, legal, dropped = _strip_cjk(text)
+    latin, script = to_latin(text)
+    latin = fold(latin)
+    latin = re.sub(r"(?<=\w)[-‐'’.](?=\w)", lambda m: " " if m.group(0) in "-‐" else "", latin)
+    raw = _SPACE.sub(" ", _PUNCT.sub(" ", latin)).split()
+    tokens: list[str] = []
+    for i, tok in enumerate(raw):
+        if tok in STOPWORDS:
+            continue
+        if tok in LEGAL_FORMS:
+            legal.append(tok)
+        elif tok in HONORIFICS and len(raw) > 1 and (i == 0 or i == len(raw) - 1):
+            dropped.append(tok)
+        else:
+            tokens.append(tok)
+    # Abbreviated legal forms spelled with dots or spaces: "s a", "l l c", "co ltd".
+    return NormalName(name, script, latin, tuple(tokens), tuple(legal), tuple(dropped))
+
+
+_SKELETON_RULES: tuple[tuple[str, str], ...] = (
+    ("tsch", "C"), ("tch", "C"), ("sch", "s"), ("ch", "C"), ("cz", "C"), ("ts", "C"), ("tz", "C"), ("sh", "s"),
+    ("zh", "j"), ("dzh", "j"), ("dj", "j"), ("kh", "h"), ("gh", "g"), ("ph", "f"), ("th", "t"), ("dh", "d"),
+    ("ck", "k"), ("qu", "k"), ("q", "k"), ("x", "ks"), ("c", "k"), ("z", "j"), ("l", "r"), ("v", "b"), ("f", "b"),
+    ("w", "b"), ("nm", "m"), ("nb", "mb"), ("np", "mp"),
+)
+_VOWELS = re.compile(r"[aeiouy]")
+_DOUBLE = re.compile(r"(.)\1+")
+
+
+@lru_cache(maxsize=300_000)
+def skeleton(token: str) -> str:
+    """A phonetic key robust to transliteration: consonant classes, vowels dropped (kept if leading), doubles folded.
+
+    Built to make Japanese katakana readings meet their Latin spellings (l/r, v/b/f, sh/s, ch/c/ts, zh/j/z) and
+    Cyrillic/Arabic transliteration variants (kh/h, ou/u, y/i) meet each other.
+    """
+    if not token:
+        return ""
+    s = token
+    if s.endswith(("vic", "ic")) and len(s) > 4:
+        s = s + "h"  # South Slavic -ić
+    for a, b in _SKELETON_RULES:
+        s = s.replace(a, b)
+    head, rest = s[0], s[1:]
+    key = (head if head in "aeiouy" else "") + _VOWELS.sub("", s if head not in "aeiouy" else rest)
+    key = _DOUBLE.sub(r"\1", key)
+    if head in "aeiouy":
+        key = "a" + key[1:] if key else "a"
+    return key or token[:1]
