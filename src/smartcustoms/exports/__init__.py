@@ -1,0 +1,1 @@
+"""Export declarations: export-control goods checks, screening of parties, hit resolution."""

@@ -1,0 +1,99 @@
+"""Trader API for export declarations: lodge, fetch, list, status history."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from smartcustoms.audit.chain import canonical_json
+from smartcustoms.declarations.models import IdempotencyRecord
+from smartcustoms.deps import SessionDep, TraderDep
+from smartcustoms.errors import Conflict, FieldError, ValidationFailed
+from smartcustoms.exports import flows, lifecycle, service
+from smartcustoms.exports.schemas import ExportDeclarationIn, ExportDeclarationOut, ExportStatusChangeOut
+
+router = APIRouter(prefix="/api/v1/export-declarations", tags=["export declarations"])
+# Idempotency records are shared with import lodgements; export keys live in their own namespace.
+KEY_PREFIX = "export:"
+
+IdemKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", description="Retrying with the same key returns the first result"),
+]
+
+
+def _out(d: Any) -> dict[str, Any]:
+    return ExportDeclarationOut.model_validate(service.to_out(d, audience="trader")).model_dump(mode="json")
+
+
+def _replay(record: IdempotencyRecord, request_hash: str) -> JSONResponse:
+    if record.request_hash != request_hash:
+        raise Conflict("Idempotency-Key was already used with a different request body", "Idempotency-Key",
+                       "idempotency_key_reused")
+    return JSONResponse(record.response, status_code=record.status_code, headers={"Idempotent-Replayed": "true"})
+
+
+def _find(session: SessionDep, trader_id: int, key: str) -> IdempotencyRecord | None:
+    return session.scalar(select(IdempotencyRecord).where(
+        IdempotencyRecord.trader_id == trader_id, IdempotencyRecord.key == KEY_PREFIX + key))
+
+
+@router.post("", status_code=201, response_model=ExportDeclarationOut)
+def lodge(body: ExportDeclarationIn, session: SessionDep, trader: TraderDep, idempotency_key: IdemKey = None) -> Any:
+    """Lodge an export declaration; the answer carries its lane, reasons, hits and the list versions screened."""
+    request_hash = hashlib.sha256(canonical_json(body.model_dump(mode="json")).encode()).hexdigest()
+    if idempotency_key is not None:
+        if not 1 <= len(idempotency_key) <= 255 - len(KEY_PREFIX):
+            raise ValidationFailed([FieldError("Idempotency-Key", f"1 to {255 - len(KEY_PREFIX)} characters")])
+        existing = _find(session, trader.id, idempotency_key)
+        if existing:
+            return _replay(existing, request_hash)
+    declaration = flows.lodge(session, body, trader)
+    out = _out(declaration)
+    if idempotency_key is not None:
+        session.add(IdempotencyRecord(trader_id=trader.id, key=KEY_PREFIX + idempotency_key,
+                                      request_hash=request_hash, status_code=201, response=out))
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        if idempotency_key is None:
+            raise
+        winner = _find(session, trader.id, idempotency_key)
+        if winner is None:
+            raise
+        return _replay(winner, request_hash)
+    return JSONResponse(out, status_code=201, headers={"Location": f"{router.prefix}/{declaration.id}"})
+
+
+@router.get("", response_model=list[ExportDeclarationOut])
+def list_declarations(
+    session: SessionDep, trader: TraderDep, response: Response,
+    status: Annotated[str | None, Query(description=f"one of {', '.join(lifecycle.STATUSES)}")] = None,
+    lane: Annotated[int | None, Query(ge=1, le=3)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> Any:
+    """The trader's own export declarations, newest first (X-Total-Count holds the total)."""
+    if status is not None and status not in lifecycle.STATUSES:
+        raise ValidationFailed([FieldError("status", f"one of {', '.join(lifecycle.STATUSES)}")])
+    rows, total = service.list_for_trader(session, trader.id, status, lane, limit, offset)
+    response.headers["X-Total-Count"] = str(total)
+    return [_out(d) for d in rows]
+
+
+@router.get("/{declaration_id}", response_model=ExportDeclarationOut)
+def get_declaration(declaration_id: str, session: SessionDep, trader: TraderDep) -> Any:
+    return _out(service.get_for_trader(session, trader.id, declaration_id))
+
+
+@router.get("/{declaration_id}/history", response_model=list[ExportStatusChangeOut])
+def declaration_history(declaration_id: str, session: SessionDep, trader: TraderDep) -> Any:
+    d = service.get_for_trader(session, trader.id, declaration_id)
+    return [{"action": h.action, "from_status": h.from_status, "to_status": h.to_status, "lane": h.lane,
+             "reason": h.reason, "actor": h.actor, "at": h.at} for h in service.history(session, d.id)]

@@ -1,0 +1,160 @@
+"""Pure goods and destination checks of an export (no database): list items 1-15, catch-all item 16, destinations.
+
+Decisions (docs/exports.md):
+- Items 1-15: a line hits when its description holds a keyword of the correlation table, or its HS code starts with
+  a prefix marked `hs_sufficient` (codes that name the controlled goods themselves, e.g. chapter 93 arms).
+- Item 16 catch-all: a line in the catch-all HS chapters to a destination outside Appended Table 3 hits only when
+  there is a reason to believe in a WMD or conventional-weapons end use that customs can see at the border: a party
+  flagged on the METI End User List, or a destination on Appended Table 3-2 (UN arms embargo). Otherwise the
+  exporter's own catch-all duty is noted but no hit is raised (flagging every chapter 84/85 export would drown the
+  officers and teach them to click through).
+- Destinations: rows of destination-rules.csv (North Korea prohibited; Russia and Belarus to review).
+A line carrying a licence reference still shows the hit; the reason says the licence is to be checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from smartcustoms.exports.control_data import DestinationRule, ListItemRule, fold
+
+LICENCE_QUESTION = "Licence under FEFTA art. 48 required? Give the METI licence number."
+ORDER_LIST = "jp-export-trade-control-order"
+DESTINATION_LIST = "jp-export-destination-rules"
+
+
+@dataclass(frozen=True)
+class GoodsLine:
+    line_no: int
+    hs_code: str
+    description: str
+    licences: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GoodsFinding:
+    """One goods or destination hit, shaped like a screening hit so officers resolve both the same way."""
+
+    kind: str  # goods | destination
+    list_code: str
+    list_version: str
+    entry_id: str
+    entry_name: str
+    matched: str
+    reason: str
+    line_no: int | None = None
+    effect: str = "review"  # review (lane 2) | prohibited (lane 3)
+    licences: tuple[str, ...] = ()
+    verified: bool = False
+    licence_question: str = LICENCE_QUESTION
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(f"{self.list_code}|{self.list_version}|{self.entry_id}|{self.entry_name}".encode())\
+            .hexdigest()
+
+
+@dataclass(frozen=True)
+class ControlTables:
+    order_version: str
+    rules: Sequence[ListItemRule]
+    catch_all_chapters: frozenset[int]
+    white_countries: frozenset[str]
+    arms_embargo_countries: frozenset[str]
+    destinations: Sequence[DestinationRule] = field(default_factory=tuple)
+
+
+def _keyword_hit(keyword: str, text: str) -> bool:
+    """ASCII keywords match whole words (so 'uav' is not found in 'suave'); Japanese ones anywhere."""
+    if keyword.isascii():
+        return re.search(rf"(?<![a-z0-9]){re.escape(keyword)}(?![a-z0-9])", text) is not None
+    return keyword in text
+
+
+def _licence_note(licences: tuple[str, ...]) -> str:
+    if not licences:
+        return " No licence reference given."
+    return f" Licence reference(s) {', '.join(licences)} given: the licence is to be checked by the officer."
+
+
+def list_item_hits(line: GoodsLine, tables: ControlTables) -> list[GoodsFinding]:
+    """Appended Table 1 items 1-15 for one line."""
+    text = fold(line.description)
+    out = []
+    for rule in tables.rules:
+        keyword = next((k for k in rule.keywords if _keyword_hit(k, text)), None)
+        prefix = next((p for p in rule.hs_prefixes if line.hs_code.startswith(p)), None) if rule.hs_sufficient \
+            else None
+        if keyword is None and prefix is None:
+            continue
+        why = f"keyword '{keyword}' in the description" if keyword else f"HS {line.hs_code} (prefix {prefix})"
+        mapping = "" if rule.verified else " (keyword/HS correlation is our own, unverified)"
+        out.append(GoodsFinding(
+            kind="goods", list_code=ORDER_LIST, list_version=tables.order_version,
+            entry_id=f"item {rule.item} {rule.sub_item}".strip(), entry_name=rule.title_en,
+            matched=keyword or prefix or "", line_no=line.line_no, licences=line.licences, verified=rule.verified,
+            reason=(f"Line {line.line_no}: possibly Export Trade Control Order Appended Table 1 item {rule.item} "
+                    f"{rule.sub_item} ({rule.title_en}): {why}{mapping}.{_licence_note(line.licences)}"),
+        ))
+    return out
+
+
+def catch_all_hit(
+    line: GoodsLine, destination: str, tables: ControlTables, end_user_flagged: bool
+) -> GoodsFinding | None:
+    """Item 16 (2) catch-all: HS chapter, destination outside Table 3, and a visible reason (see module doc)."""
+    if destination in tables.white_countries:
+        return None
+    try:
+        chapter = int(line.hs_code[:2])
+    except ValueError:
+        return None
+    if chapter not in tables.catch_all_chapters:
+        return None
+    grounds = []
+    if end_user_flagged:
+        grounds.append("a party is flagged on the METI End User List")
+    if destination in tables.arms_embargo_countries:
+        grounds.append(f"{destination} is on Appended Table 3-2 (UN arms embargo)")
+    if not grounds:
+        return None
+    return GoodsFinding(
+        kind="goods", list_code=ORDER_LIST, list_version=tables.order_version, entry_id="item 16",
+        entry_name="Catch-all control (HS chapters 25-40, 54-59, 63, 68-93, 95)", matched=f"HS chapter {chapter:02d}",
+        line_no=line.line_no, licences=line.licences, verified=True,
+        reason=(f"Line {line.line_no}: HS chapter {chapter:02d} falls under catch-all item 16 and "
+                f"{' and '.join(grounds)}.{_licence_note(line.licences)}"),
+    )
+
+
+def destination_hits(destination: str, tables: ControlTables, licences: tuple[str, ...]) -> list[GoodsFinding]:
+    return [
+        GoodsFinding(
+            kind="destination", list_code=DESTINATION_LIST, list_version=rule.source[:120], entry_id=rule.rule_id,
+            entry_name=f"Destination {rule.country}", matched=destination, effect=rule.effect, licences=licences,
+            verified=rule.verified,
+            reason=f"Destination {destination}: {rule.reason_en}{'' if rule.verified else ' (unverified)'}."
+                   f"{_licence_note(licences)}",
+        )
+        for rule in tables.destinations if rule.country == destination
+    ]
+
+
+def check(
+    lines: Sequence[GoodsLine], destination: str, tables: ControlTables, end_user_flagged: bool = False
+) -> list[GoodsFinding]:
+    """Every goods and destination finding of one export, in line order, destination last."""
+    out: list[GoodsFinding] = []
+    for line in lines:
+        listed = list_item_hits(line, tables)
+        out.extend(listed)
+        # Item 16 (2) covers goods "other than those of items 1 to 15".
+        hit = None if listed else catch_all_hit(line, destination, tables, end_user_flagged)
+        if hit:
+            out.append(hit)
+    all_licences = tuple(dict.fromkeys(lic for line in lines for lic in line.licences))
+    out.extend(destination_hits(destination, tables, all_licences))
+    return out

@@ -1,0 +1,225 @@
+"""What the exports domain does after lodgement: read, list, history, hit resolution, officer decisions."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from smartcustoms.audit import service as audit
+from smartcustoms.audit.chain import canonical_json
+from smartcustoms.db import utcnow
+from smartcustoms.errors import Conflict, FieldError, NotFound, ValidationFailed
+from smartcustoms.exports import lifecycle
+from smartcustoms.exports.models import ExportDeclaration, ExportHit, ExportStatusChange, FalsePositiveDecision
+from smartcustoms.exports.parties import party_key
+
+MAX_REASON = 1000
+
+
+def hit_out(h: ExportHit) -> dict[str, Any]:
+    return {
+        "id": h.id, "kind": h.kind, "party_role": h.party_role, "party_name": h.party_name,
+        "party_country": h.party_country, "line_no": h.line_no, "list_code": h.list_code,
+        "list_version": h.list_version, "entry_id": h.entry_id, "entry_name": h.entry_name,
+        "matched_name": h.matched_name, "score": round(h.score, 4), "reason": h.reason,
+        "licence_question": h.licence_question, "licences": h.licences, "state": h.state,
+        "resolution_reason": h.resolution_reason, "resolved_at": h.resolved_at.isoformat() if h.resolved_at else None,
+    }
+
+
+def to_out(d: ExportDeclaration, audience: str = "officer") -> dict[str, Any]:
+    """The API shape of an export declaration; traders do not see which officer resolved a hit."""
+    hits = [hit_out(h) for h in d.hits]
+    if audience == "officer":
+        for h, out in zip(d.hits, hits, strict=True):
+            out["resolved_by"] = h.resolved_by
+    return {
+        "id": d.id, "status": d.status, "lane": d.lane, "lane_reasons": d.lane_reasons, "screening": d.screening,
+        "hits": hits,
+        "exporter": {"code": d.exporter_code, "name": d.exporter_name, "address": d.exporter_address,
+                     "country": d.exporter_country},
+        "consignee": {"name": d.consignee_name, "address": d.consignee_address, "country": d.consignee_country},
+        "end_user": {"name": d.end_user_name, "country": d.end_user_country},
+        "destination_country": d.destination_country, "transport_mode": d.transport_mode, "office": d.office,
+        "currency": d.currency, "exchange_rate": d.exchange_rate, "total_value_jpy": d.total_value_jpy,
+        "declared_on": d.declared_on.isoformat(),
+        "lines": [
+            {"line_no": ln.line_no, "hs_code": ln.hs_code, "description": ln.description,
+             "quantity": format(ln.quantity, "f"), "unit": ln.unit, "value": format(ln.value, "f"),
+             "value_jpy": ln.value_jpy, "licences": ln.licences}
+            for ln in d.lines
+        ],
+        "version": d.version, "lodged_at": d.lodged_at.isoformat(), "updated_at": d.updated_at.isoformat(),
+    }
+
+
+def get(session: Session, declaration_id: str, for_update: bool = False) -> ExportDeclaration:
+    stmt = select(ExportDeclaration).where(ExportDeclaration.id == declaration_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    d = session.scalar(stmt)
+    if d is None:
+        raise NotFound(f"export declaration {declaration_id}")
+    return d
+
+
+def get_for_trader(session: Session, trader_id: int, declaration_id: str) -> ExportDeclaration:
+    """A trader's own export; another trader's is reported as not found."""
+    d = session.scalar(select(ExportDeclaration).where(
+        ExportDeclaration.id == declaration_id, ExportDeclaration.trader_id == trader_id))
+    if d is None:
+        raise NotFound(f"export declaration {declaration_id}")
+    return d
+
+
+def list_for_trader(
+    session: Session, trader_id: int, status: str | None, lane: int | None, limit: int, offset: int
+) -> tuple[list[ExportDeclaration], int]:
+    where = [ExportDeclaration.trader_id == trader_id]
+    if status:
+        where.append(ExportDeclaration.status == status)
+    if lane:
+        where.append(ExportDeclaration.lane == lane)
+    total = session.scalar(select(func.count()).select_from(ExportDeclaration).where(*where)) or 0
+    rows = session.scalars(select(ExportDeclaration).where(*where)
+                           .order_by(ExportDeclaration.lodged_at.desc(), ExportDeclaration.id)
+                           .limit(limit).offset(offset))
+    return list(rows), total
+
+
+def queue(
+    session: Session, *, open_hits_only: bool, status: str | None = None, limit: int = 100, offset: int = 0
+) -> tuple[list[ExportDeclaration], int]:
+    """Officers' list, oldest first: by default the exports with open hits."""
+    where = []
+    if open_hits_only:
+        where.append(ExportDeclaration.open_hits > 0)
+    if status == "open":
+        where.append(ExportDeclaration.status.in_(sorted(lifecycle.OPEN)))
+    elif status:
+        where.append(ExportDeclaration.status == status)
+    total = session.scalar(select(func.count()).select_from(ExportDeclaration).where(*where)) or 0
+    rows = session.scalars(select(ExportDeclaration).where(*where)
+                           .order_by(ExportDeclaration.lodged_at, ExportDeclaration.id).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def history(session: Session, declaration_id: str) -> list[ExportStatusChange]:
+    return list(session.scalars(select(ExportStatusChange).where(ExportStatusChange.declaration_id == declaration_id)
+                                .order_by(ExportStatusChange.id)))
+
+
+def content_digest(d: ExportDeclaration) -> str:
+    out = to_out(d)
+    for volatile in ("lodged_at", "updated_at"):
+        out.pop(volatile)
+    return hashlib.sha256(canonical_json(out).encode("utf-8")).hexdigest()
+
+
+def record_change(
+    session: Session, d: ExportDeclaration, action: str, from_status: str | None, reason: str, actor: str,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """A status-history row and its audit entry (which seals the export's content)."""
+    session.add(ExportStatusChange(declaration_id=d.id, action=action, from_status=from_status, to_status=d.status,
+                                   lane=d.lane, reason=reason, actor=actor))
+    session.flush()
+    audit.append(session, actor=actor, action=f"export_declaration.{action}", entity_type="export_declaration",
+                 entity_id=d.id,
+                 data={"from_status": from_status, "to_status": d.status, "lane": d.lane, "reason": reason,
+                       "version": d.version, "content_sha256": content_digest(d), **(extra or {})})
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed([FieldError("reason", "every decision needs a reason")])
+    if len(reason) > MAX_REASON:
+        raise ValidationFailed([FieldError("reason", f"at most {MAX_REASON} characters")])
+    return reason
+
+
+def _count_open(d: ExportDeclaration) -> int:
+    return sum(1 for h in d.hits if h.state == lifecycle.HIT_OPEN)
+
+
+def remember_false_positive(session: Session, h: ExportHit, reason: str, officer: str) -> None:
+    """Remember a party's false positive against this entry as it now stands (entry digest)."""
+    key = party_key(h.party_name or "")
+    country = h.party_country or ""
+    exists = session.scalar(select(FalsePositiveDecision).where(
+        FalsePositiveDecision.party_key == key, FalsePositiveDecision.party_country == country,
+        FalsePositiveDecision.list_code == h.list_code, FalsePositiveDecision.entry_id == h.entry_id,
+        FalsePositiveDecision.entry_digest == h.entry_digest))
+    if exists is None:
+        session.add(FalsePositiveDecision(party_key=key, party_country=country, list_code=h.list_code,
+                                          entry_id=h.entry_id, entry_digest=h.entry_digest, reason=reason,
+                                          decided_by=officer, declaration_id=h.declaration_id))
+        session.flush()
+
+
+def remembered(session: Session, name: str, country: str, list_code: str, entry_id: str, digest: str) -> bool:
+    return session.scalar(select(FalsePositiveDecision.id).where(
+        FalsePositiveDecision.party_key == party_key(name), FalsePositiveDecision.party_country == country,
+        FalsePositiveDecision.list_code == list_code, FalsePositiveDecision.entry_id == entry_id,
+        FalsePositiveDecision.entry_digest == digest)) is not None
+
+
+def resolve_hit(
+    session: Session, declaration_id: str, hit_id: int, *, resolution: str, reason: str, officer: str,
+) -> ExportDeclaration:
+    """An officer's verdict on one hit: true match (holds the export), false positive, or licence checked."""
+    if resolution not in lifecycle.RESOLUTIONS:
+        raise ValidationFailed([FieldError("resolution", f"one of {', '.join(lifecycle.RESOLUTIONS)}")])
+    reason = _reason(reason)
+    d = get(session, declaration_id, for_update=True)
+    h = next((x for x in d.hits if x.id == hit_id), None)
+    if h is None:
+        raise NotFound(f"hit {hit_id} of export declaration {declaration_id}")
+    if d.status not in lifecycle.ALLOWED_FROM["resolve"]:
+        raise Conflict(f"an export that is {d.status} takes no more resolutions", "status", "wrong_state")
+    if h.state != lifecycle.HIT_OPEN:
+        raise Conflict(f"hit {hit_id} is already resolved ({h.state.replace('_', ' ')})", "hit", "already_resolved")
+    h.state, h.resolution_reason, h.resolved_by, h.resolved_at = resolution, reason, officer, utcnow()
+    if resolution == lifecycle.HIT_FALSE and h.kind == "party":
+        remember_false_positive(session, h, reason, officer)
+    from_status = d.status
+    d.status = lifecycle.after_resolution(d.status, [x.state for x in d.hits])
+    if d.status == lifecycle.HELD and from_status != lifecycle.HELD:
+        d.lane = 3
+        d.lane_reasons = [*d.lane_reasons, {
+            "kind": "true_match", "profile_id": None, "profile": f"confirmed by {officer}", "lane": 3,
+            "reason": f"{h.kind} hit confirmed as a true match ({h.list_code} {h.entry_id}): export held",
+            "matched": {}, "lines": [h.line_no] if h.line_no else [], "random": False}]
+    d.open_hits = _count_open(d)
+    d.updated_at = utcnow()
+    session.flush()
+    record_change(session, d, f"hit_{resolution}", from_status,
+                  f"hit {h.id} ({h.list_code} {h.entry_id}): {resolution.replace('_', ' ')}: {reason}",
+                  f"officer:{officer}",
+                  {"hit": {"id": h.id, "kind": h.kind, "list_code": h.list_code, "list_version": h.list_version,
+                           "entry_id": h.entry_id, "entry_digest": h.entry_digest, "party_name": h.party_name,
+                           "score": h.score, "resolution": resolution}})
+    return d
+
+
+def decide(session: Session, declaration_id: str, *, action: str, reason: str, officer: str) -> ExportDeclaration:
+    """Release, hold or reject an export; release only once no hit is open or confirmed."""
+    if action not in lifecycle.DECISIONS:
+        raise ValidationFailed([FieldError("action", f"one of {', '.join(lifecycle.DECISIONS)}")])
+    reason = _reason(reason)
+    d = get(session, declaration_id, for_update=True)
+    if action == "release":
+        blocker = lifecycle.release_blocker(d.status, [h.state for h in d.hits])
+        if blocker:
+            raise Conflict(blocker, "status", "release_blocked")
+    elif d.status not in lifecycle.ALLOWED_FROM[action]:
+        raise Conflict(f"cannot {action} an export that is {d.status.replace('_', ' ')}", "status", "wrong_state")
+    from_status = d.status
+    d.status = {"release": lifecycle.RELEASED, "hold": lifecycle.HELD, "reject": lifecycle.REJECTED}[action]
+    d.updated_at = utcnow()
+    record_change(session, d, action, from_status, reason, f"officer:{officer}")
+    return d
