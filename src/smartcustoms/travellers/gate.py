@@ -1,0 +1,107 @@
+"""E-gate decisions: verify the signed QR offline-style, claim the declaration once, decide green or red.
+
+Path of one decision: signature (key id → published key) → expiry → passport digest → face match → one atomic
+``UPDATE ... WHERE used_at IS NULL RETURNING`` that claims the declaration (exactly one gate wins, on SQLite and
+PostgreSQL) → reasons from the signed payload, the stored watch-list outcome and the random draw → one INSERT.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import case, select, update
+from sqlalchemy.orm import Session
+
+from smartcustoms.db import utcnow
+from smartcustoms.travellers import codec, keys, service
+from smartcustoms.travellers.models import GateDecision, PassengerDeclaration
+
+MESSAGES = {
+    "signature_invalid": "signature invalid",
+    "malformed": "QR payload malformed or truncated",
+    "expired": "declaration expired",
+    "passport_mismatch": "passport does not match the declaration",
+    "face_mismatch": "face match failed",
+    "already_used": "declaration already used at a gate",
+    "unknown_declaration": "declaration not found",
+    "allowance_exceeded": "goods over the duty-free allowance",
+    "unaccompanied_baggage": "unaccompanied baggage declared",
+    "means_of_payment": "cash or means of payment to declare",
+    "prohibited_goods": "prohibited goods declared",
+    "restricted_goods": "restricted goods declared",
+    "commercial_goods": "commercial goods or samples declared",
+    "goods_for_others": "goods carried for others",
+    "watch_list": "rule or watch-list hit: see an officer",
+    "random_selection": "random selection",
+}
+
+
+@dataclass
+class Decision:
+    decision: str
+    reasons: list[dict[str, str]] = field(default_factory=list)
+    declaration_id: str | None = None
+    decision_id: int | None = None
+
+    def to_out(self) -> dict[str, object]:
+        return {"decision": self.decision, "reasons": self.reasons, "declaration_id": self.declaration_id,
+                "decision_id": self.decision_id}
+
+
+def _reason(code: str, detail: str | None = None) -> dict[str, str]:
+    return {"code": code, "message": detail or MESSAGES[code]}
+
+
+def decide(session: Session, payload: str, passport_number: str, face_match: bool, gate_id: str,
+           now: datetime | None = None) -> Decision:
+    """Decide and record one gate presentation (the caller commits)."""
+    now = now or utcnow()
+    result = _decide(session, payload, passport_number, face_match, gate_id, now)
+    row = GateDecision(declaration_id=result.declaration_id, gate_id=gate_id, decision=result.decision,
+                       reasons=result.reasons, face_match=face_match, decided_at=now,
+                       payload_sha256=hashlib.sha256(payload.encode("utf-8", "replace")).hexdigest())
+    session.add(row)
+    session.flush()
+    result.decision_id = row.id
+    return result
+
+
+def _decide(session: Session, payload: str, passport_number: str, face_match: bool, gate_id: str,
+            now: datetime) -> Decision:
+    try:
+        claims = codec.decode(payload, keys.load().public).claims
+    except codec.PayloadError as exc:
+        code = "malformed" if exc.code == "malformed" else "signature_invalid"
+        return Decision("red", [_reason(code, str(exc))])
+    did = str(claims.get("i", ""))
+    try:
+        expiry = int(claims["e"])
+    except (KeyError, TypeError, ValueError):
+        return Decision("red", [_reason("malformed", "signed body lacks an expiry")])
+    if now.timestamp() > expiry:
+        return Decision("red", [_reason("expired")], did or None)
+    if codec.passport_digest(did, passport_number) != claims.get("p"):
+        return Decision("red", [_reason("passport_mismatch")], did or None)
+    reasons = [_reason(str(r)) for r in claims.get("r", []) if r in MESSAGES]
+    if not face_match:
+        reasons.insert(0, _reason("face_mismatch"))
+    if service.randomly_selected(did, service.random_rate()):
+        reasons.append(_reason("random_selection"))
+    red_before_db = bool(reasons)
+    t = PassengerDeclaration
+    claimed = session.execute(
+        update(t).where(t.id == did, t.used_at.is_(None))
+        .values(used_at=now, used_gate=gate_id,
+                status=case((t.watchlist_hit | red_before_db, "counter"), else_="cleared"))
+        .returning(t.watchlist_hit)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if claimed is None:
+        exists = session.scalar(select(t.id).where(t.id == did))
+        code = "already_used" if exists else "unknown_declaration"
+        return Decision("red", [_reason(code)], did if exists else None)
+    if claimed[0]:
+        reasons.append(_reason("watch_list"))
+    return Decision("red" if reasons else "green", reasons, did)
