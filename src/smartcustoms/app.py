@@ -79,8 +79,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     from smartcustoms.console.routes import mount_console
     from smartcustoms.declarations.api import router as declarations_router
     from smartcustoms.declarations.officer_api import router as officer_router
-    from smartcustoms.travellers.mount import mount_travellers
     from smartcustoms.exports.api import router as exports_router
+    from smartcustoms.exports.console import router as exports_console_router
+    from smartcustoms.travellers.mount import mount_travellers
 
     settings = get_settings()
     app = FastAPI(
@@ -133,6 +134,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(declarations_router)
     app.include_router(officer_router)
     app.include_router(exports_router)
+    app.include_router(exports_console_router)
     mount_travellers(app)
     mount_console(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
