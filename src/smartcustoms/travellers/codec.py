@@ -91,15 +91,15 @@ class Unpacked:
 def decode(payload: str, public_keys: dict[str, Ed25519PublicKey]) -> Unpacked:
     """Verify and unpack; raises PayloadError saying what is wrong."""
     if not isinstance(payload, str) or not payload.startswith(PREFIX):
-        raise PayloadError("malformed", f"QR payload must start with {PREFIX}")
+        raise PayloadError("malformed", f"signature invalid: QR payload must start with {PREFIX}")
     if len(payload) > MAX_PAYLOAD_CHARS:
-        raise PayloadError("malformed", "QR payload too long")
+        raise PayloadError("malformed", "signature invalid: QR payload too long")
     try:
         raw = b45decode(payload[len(PREFIX):])
     except ValueError as exc:
-        raise PayloadError("malformed", f"QR payload is not valid base45 ({exc}): truncated or altered") from None
+        raise PayloadError("malformed", f"signature invalid: QR payload truncated or altered (not base45: {exc})") from None
     if len(raw) < 1 + KID_BYTES + SIG_BYTES + 1 or raw[0] != VERSION:
-        raise PayloadError("malformed", "QR payload truncated or of an unknown version")
+        raise PayloadError("malformed", "signature invalid: QR payload truncated or of an unknown version")
     head, sig, body = raw[:1 + KID_BYTES], raw[1 + KID_BYTES:1 + KID_BYTES + SIG_BYTES], raw[1 + KID_BYTES + SIG_BYTES:]
     kid = head[1:].hex()
     public = public_keys.get(kid)
@@ -112,7 +112,7 @@ def decode(payload: str, public_keys: dict[str, Ed25519PublicKey]) -> Unpacked:
     try:
         claims = json.loads(zlib.decompress(body, bufsize=4096))
     except (zlib.error, ValueError):
-        raise PayloadError("malformed", "signed body unreadable") from None
+        raise PayloadError("malformed", "signature valid but the signed body is unreadable") from None
     if not isinstance(claims, dict):
         raise PayloadError("malformed", "signed body unreadable")
     return Unpacked(kid, claims)

@@ -73,8 +73,8 @@ def _decide(session: Session, payload: str, passport_number: str, face_match: bo
     try:
         claims = codec.decode(payload, keys.load().public).claims
     except codec.PayloadError as exc:
-        code = "malformed" if exc.code == "malformed" else "signature_invalid"
-        return Decision("red", [_reason(code, str(exc))])
+        # truncated, altered, forged or signed by an unknown key: all are an invalid signature to the gate
+        return Decision("red", [_reason("signature_invalid", str(exc))])
     did = str(claims.get("i", ""))
     try:
         expiry = int(claims["e"])
