@@ -1,0 +1,76 @@
+"""Officer console pages for exports, in Japanese and English: list with open hits, the export page, verdicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from smartcustoms.exports import flows
+from smartcustoms.exports.schemas import ExportDeclarationIn
+from smartcustoms.identity import service as identity
+from tests.console.helpers import PASSWORD, csrf_of, login
+from tests.exports.helpers import body
+
+KORYO = {"name": "Air Koryo", "address": "", "country": "KP"}
+
+
+def _seed(session: Session, trader: Any) -> tuple[Any, Any]:
+    identity.create_officer(session, "obata", PASSWORD, "officer", actor="test")
+    hit = flows.lodge(session, ExportDeclarationIn.model_validate(
+        body(consignee=KORYO, end_user=None, destination_country="CN")), trader)
+    clean = flows.lodge(session, ExportDeclarationIn.model_validate(body()), trader)
+    session.commit()
+    return hit, clean
+
+
+def test_pages_render_in_both_languages(client: TestClient, session: Session, eul, exporter) -> None:
+    hit, clean = _seed(session, exporter[0])
+    assert login(client).status_code == 303
+    en = client.get("/console/exports?lang=en")
+    assert en.status_code == 200 and "Export declarations" in en.text
+    assert hit.id in en.text and clean.id not in en.text  # only exports with open hits by default
+    assert "<svg" in en.text  # open hits by kind
+    assert clean.id in client.get("/console/exports?show=all&lang=en").text
+    page = client.get(f"/console/exports/{hit.id}?lang=en")
+    assert page.status_code == 200
+    for text in ("Air Koryo", "meti-eul", eul.version_label, "True match", "False positive", "FEFTA art. 48"):
+        assert text in page.text, text
+    ja = client.get(f"/console/exports/{hit.id}?lang=ja")
+    assert "輸出申告" in ja.text and "誤検知" in ja.text and "該当" in ja.text
+    assert '<html lang="ja">' in ja.text
+    assert client.get("/console/exports/nope?lang=en").status_code == 404
+
+
+def test_officer_resolves_a_hit_and_releases(client: TestClient, session: Session, eul, exporter) -> None:
+    hit, _ = _seed(session, exporter[0])
+    login(client)
+    page = client.get(f"/console/exports/{hit.id}?lang=en")
+    hit_id = next(h.id for h in hit.hits if h.kind == "party")
+    # Releasing before the hit is resolved is refused, naming why.
+    early = client.post(f"/console/exports/{hit.id}/decisions",
+                        data={"csrf_token": csrf_of(page.text), "action": "release", "reason": "ok"})
+    assert early.status_code == 409 and "resolve every open hit" in early.text
+    missing = client.post(f"/console/exports/{hit.id}/hits/{hit_id}",
+                          data={"csrf_token": csrf_of(page.text), "resolution": "false_positive", "reason": ""})
+    assert missing.status_code == 422
+    r = client.post(f"/console/exports/{hit.id}/hits/{hit_id}", follow_redirects=False,
+                    data={"csrf_token": csrf_of(page.text), "resolution": "false_positive",
+                          "reason": "different company: a travel agency in Shenyang"})
+    assert r.status_code == 303
+    after = client.get(f"/console/exports/{hit.id}?lang=en")
+    assert "Recorded." in after.text and "different company" in after.text and 'value="release"' in after.text
+    done = client.post(f"/console/exports/{hit.id}/decisions", follow_redirects=False,
+                       data={"csrf_token": csrf_of(after.text), "action": "release", "reason": "hits cleared"})
+    assert done.status_code == 303
+    session.refresh(hit)
+    assert hit.status == "released"
+
+
+def test_forms_need_login_and_csrf(client: TestClient, session: Session, eul, exporter) -> None:
+    hit, _ = _seed(session, exporter[0])
+    assert client.get("/console/exports", follow_redirects=False).status_code == 303
+    login(client)
+    r = client.post(f"/console/exports/{hit.id}/decisions", data={"action": "reject", "reason": "x"})
+    assert r.status_code == 403
