@@ -79,6 +79,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     from smartcustoms.console.routes import mount_console
     from smartcustoms.declarations.api import router as declarations_router
     from smartcustoms.declarations.officer_api import router as officer_router
+    from smartcustoms.screening.api import router as screening_router
     from smartcustoms.exports.api import router as exports_router
     from smartcustoms.exports.console import router as exports_console_router
     from smartcustoms.travellers.mount import mount_travellers
@@ -133,6 +134,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 
     app.include_router(declarations_router)
     app.include_router(officer_router)
+    app.include_router(screening_router)
     app.include_router(exports_router)
     app.include_router(exports_console_router)
     mount_travellers(app)

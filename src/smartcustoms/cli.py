@@ -10,6 +10,7 @@ from smartcustoms.audit.cli import app as audit_app
 from smartcustoms.identity.cli import officers, traders
 from smartcustoms.risk.cli import app as rules_app
 from smartcustoms.risk.model_cli import app as risk_app
+from smartcustoms.screening.cli import screening_app, watchlists_app
 from smartcustoms.tariff.cli import rates, tariff
 
 app = typer.Typer(help="smartcustoms: customs clearance and risk management.", no_args_is_help=True)
@@ -22,6 +23,8 @@ app.add_typer(risk_app, name="risk")
 app.add_typer(tariff, name="tariff")
 app.add_typer(rates, name="rates")
 app.add_typer(audit_app, name="audit")
+app.add_typer(screening_app, name="screening")
+app.add_typer(watchlists_app, name="watchlists")
 
 
 @db.command("upgrade")

@@ -114,6 +114,8 @@ def seed() -> SeedInfo:
                              random_rate="0.05"),
         ):
             risk.create_profile(session, spec, "demo")
+        from smartcustoms.screening.defaults import load_defaults as load_watchlists
+        load_watchlists(session, actor="demo")
         session.flush()
         aeo_trader = identity.get_trader(session, "AEO-IMPORTER")
         for body in demo_declarations():

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from smartcustoms.screening.normalize import GENERIC, NormalName, normalise, skeleton
+from smartcustoms.screening.normalize import GENERIC, NormalName, normalise, skeleton, variants
 
 # Operating threshold: see docs/screening.md for how it was chosen.
 THRESHOLD = 0.85
@@ -49,8 +48,15 @@ def _token_sim(a: str, b: str, cross: bool) -> tuple[float, str]:
     return max(lev, 0.85 * sk), "typo"
 
 
+_PATRONYMIC = ("ovich", "evich", "ovna", "evna", "ovic", "evic", "ogly", "oglu", "qizi", "kyzy")
+
+
 def _weight(tok: str) -> float:
-    return (0.35 if tok in GENERIC else 1.0) * min(len(tok), 8)
+    if tok in GENERIC or tok in ("bin", "ibn", "bint", "ben", "abu", "al", "el"):
+        return 0.35 * min(len(tok), 8)
+    if tok.endswith(_PATRONYMIC) and len(tok) > 7:
+        return 0.5 * min(len(tok), 8)  # patronymics are often left out
+    return float(min(len(tok), 8))
 
 
 def compare(q: NormalName, c: NormalName) -> PairScore:
@@ -110,9 +116,10 @@ def compare(q: NormalName, c: NormalName) -> PairScore:
 
 def _reason(q: NormalName, c: NormalName, hows: set[str], order: list[tuple[int, int]], glued: bool) -> str:
     parts: list[str] = []
-    for n in (q, c):
-        if n.script not in ("latin", "other"):
-            parts.append(f"romanised {n.original.strip()} → {n.joined} ({n.script})")
+    if q.script != c.script:
+        for n in (q, c):
+            if n.script not in ("latin", "other"):
+                parts.append(f"romanised {n.original.strip()} → {n.joined} ({n.script})")
     if glued:
         parts.append("matched as one string (word boundaries differ)")
     elif hows == {"exact"} and all(i == j for i, j in order) and len(q.tokens) == len(c.tokens):
@@ -133,6 +140,18 @@ def _reason(q: NormalName, c: NormalName, hows: set[str], order: list[tuple[int,
 def score_pair(name1: str, name2: str) -> PairScore:
     """Score two raw names."""
     return compare(normalise(name1), normalise(name2))
+
+
+def score_names(name1: str, name2: str) -> PairScore:
+    """Score two raw names, trying the parenthesised alternatives of each; the best pairing wins."""
+    best = PairScore(0.0, "no content words after removing legal forms and honorifics")
+    for a in variants(name1):
+        qa = normalise(a)
+        for b in variants(name2):
+            ps = compare(qa, normalise(b))
+            if ps.score > best.score:
+                best = ps
+    return best
 
 
 @dataclass(frozen=True)
@@ -163,15 +182,18 @@ class NameIndex:
     @classmethod
     def build(cls, names: Iterable[IndexedName]) -> NameIndex:
         index = cls()
+        seen: set[tuple[int, tuple[str, ...]]] = set()
         for item in names:
-            n = normalise(item.name)
-            if not n.tokens:
-                continue
-            nid = len(index.names)
-            index.names.append(item)
-            index.normal.append(n)
-            for key in _keys(n):
-                index.postings.setdefault(key, []).append(nid)
+            for text in variants(item.name):
+                n = normalise(text)
+                if not n.tokens or (item.key, n.tokens) in seen:
+                    continue
+                seen.add((item.key, n.tokens))
+                nid = len(index.names)
+                index.names.append(item)
+                index.normal.append(n)
+                for key in _keys(n):
+                    index.postings.setdefault(key, []).append(nid)
         return index
 
     def __len__(self) -> int:
@@ -228,4 +250,5 @@ def best_of(query: NormalName, names: Sequence[NormalName]) -> tuple[int, PairSc
     return best
 
 
-__all__ = ["THRESHOLD", "IndexedName", "Match", "NameIndex", "PairScore", "best_of", "compare", "fuzz", "score_pair"]
+__all__ = ["THRESHOLD", "IndexedName", "Match", "NameIndex", "PairScore", "best_of", "compare", "score_names",
+           "score_pair"]

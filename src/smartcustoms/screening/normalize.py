@@ -136,3 +136,40 @@ def skeleton(token: str) -> str:
     if head in "aeiouy":
         key = "a" + key[1:] if key else "a"
     return key or token[:1]
+
+
+_PAREN = re.compile(r"\s*\(([^()]{1,80})\)")
+
+
+@lru_cache(maxsize=100_000)
+def variants(name: str) -> tuple[str, ...]:
+    """A listed name with parenthesised alternatives spelled out.
+
+    "Aleksandr (Alexander) Teterdinko" -> itself without the brackets' content, and with "Alexander" in place of
+    "Aleksandr"; "Petr (Pyotr) Tolstoi (Tolstoy)" gives the combinations. Acronyms in brackets (KOMID) become a
+    name of their own.
+    """
+    text = name.replace("（", "(").replace("）", ")")
+    if "(" not in text:
+        return (name,)
+    base = _PAREN.sub("", text).strip()
+    out = [base] if base else []
+    options: list[tuple[str, list[str]]] = []
+    for m in _PAREN.finditer(text):
+        inner = m.group(1).strip()
+        before = text[: m.start()].split()
+        alts = [a.strip() for a in re.split(r"[,/;]| or ", inner) if a.strip()]
+        if not before or not alts:
+            continue
+        word = before[-1]
+        if len(alts) == 1 and alts[0].isupper() and " " not in alts[0] and len(alts[0]) <= 8 and not word.isupper():
+            out.append(alts[0])  # an acronym
+            continue
+        options.append((word, alts))
+    for word, alts in options[:3]:
+        for alt in alts[:3]:
+            for current in list(out[:6]):
+                cand = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", alt, current, count=1)
+                if cand not in out:
+                    out.append(cand)
+    return tuple(dict.fromkeys(o for o in out if o.strip()))[:8] or (name,)
