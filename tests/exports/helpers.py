@@ -16,7 +16,7 @@ from smartcustoms.screening import service as screening
 from smartcustoms.screening.entries import ParsedEntry
 from smartcustoms.screening.models import WatchlistEntry, WatchlistVersion
 
-EUL_CODE = "meti-eul"
+EUL_CODE = "METI-EUL"
 
 
 def line(**kw: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from smartcustoms.exports import flows
 from smartcustoms.exports.schemas import ExportDeclarationIn
 from smartcustoms.identity import service as identity
 from tests.console.helpers import PASSWORD, csrf_of, login
-from tests.exports.helpers import body
+from tests.exports.helpers import EUL_CODE, body
 
 KORYO = {"name": "Air Koryo", "address": "", "country": "KP"}
 
@@ -35,7 +35,7 @@ def test_pages_render_in_both_languages(client: TestClient, session: Session, eu
     assert clean.id in client.get("/console/exports?show=all&lang=en").text
     page = client.get(f"/console/exports/{hit.id}?lang=en")
     assert page.status_code == 200
-    for text in ("Air Koryo", "meti-eul", eul.version_label, "True match", "False positive", "FEFTA art. 48"):
+    for text in ("Air Koryo", EUL_CODE, eul.version_label, "True match", "False positive", "FEFTA art. 48"):
         assert text in page.text, text
     ja = client.get(f"/console/exports/{hit.id}?lang=ja")
     assert "輸出申告" in ja.text and "誤検知" in ja.text and "該当" in ja.text
