@@ -15,6 +15,7 @@ from smartcustoms.declarations.schemas import ImportDeclarationIn
 from smartcustoms.identity import service as identity
 from smartcustoms.identity.models import Trader
 from smartcustoms.risk import service as risk
+from tests.payments.helpers import pay_declaration
 
 PASSWORD = "counter-pass-2026"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -66,6 +67,9 @@ def seed(session: Session, trader: Trader) -> Seed:
     lane2 = lodge(session, trader, body(line("420221", "480000", "0.16", description="Leather handbags"),
                                         consignor={"name": "Milano Pelle S.r.l.", "country": "IT"}))
     lane1 = lodge(session, trader, body(line("610910", "90000", "0.109", description="Cotton T-shirts")))
+    # Lane 1 with duty due waits for payment; the agent's callback releases it.
+    assert lane1.status == "awaiting_payment"
+    pay_declaration(session, lane1.id)
     session.commit()
     assert (lane1.lane, lane2.lane, lane3.lane) == (1, 2, 3)
     return Seed(trader, lane1, lane2, lane3)

@@ -125,18 +125,19 @@ def test_officer_releases_a_lane3_declaration(live_server: LiveServer, browser_c
     assert form.get_by_label(i18n.EN["dec.inspection_result"]).input_value() == "no_discrepancy"
     form.get_by_label(i18n.EN["dec.reason"]).fill("Inspected at the counter: sporting parts as declared")
     form.get_by_role("button", name=i18n.EN["action.release"]).click()
-    page.locator('#declaration-panel[data-status="released"]').wait_for()
-    assert page.locator("#current-status").inner_text().strip() == i18n.EN["status.released"]
+    # Duty is due: the release leaves it awaiting payment (the payment agent's callback releases it).
+    page.locator('#declaration-panel[data-status="awaiting_payment"]').wait_for()
+    assert page.locator("#current-status").inner_text().strip() == i18n.EN["status.awaiting_payment"]
     assert page.evaluate("window.__noReload === true"), "the decision should swap the panel (htmx), not reload"
     assert page.locator("#inspection-record").get_by_text(i18n.EN["inspection_result.no_discrepancy"]).is_visible()
     out = live_server.stored(live_server.first)
-    assert out["status"] == lifecycle.RELEASED and out["inspection"]["result"] == "no_discrepancy"
+    assert out["status"] == lifecycle.AWAITING_PAYMENT and out["inspection"]["result"] == "no_discrepancy"
 
     # switch to Japanese
     page.get_by_role("link", name="日本語").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "ja"
-    assert page.locator("#current-status").inner_text().strip() == i18n.JA["status.released"]
+    assert page.locator("#current-status").inner_text().strip() == i18n.JA["status.awaiting_payment"]
     assert page.get_by_role("heading", name=i18n.JA["asm.title"]).is_visible()
 
     # every request went to the app itself: no CDN, no outside host

@@ -325,14 +325,15 @@ def test_only_allowed_actions_are_offered(officer_client: TestClient, seeded: Se
 
 
 @pytest.mark.parametrize("which,form,expected", [
-    ("lane2", {"action": "release"}, (lifecycle.RELEASED, 2)),
+    # Duty is due on the seeded lanes 2 and 3: release waits for payment.
+    ("lane2", {"action": "release"}, (lifecycle.AWAITING_PAYMENT, 2)),
     ("lane2", {"action": "request_documents"}, (lifecycle.DOCUMENTS_REQUESTED, 2)),
     ("lane2", {"action": "order_inspection"}, (lifecycle.AWAITING_INSPECTION, 3)),
     ("lane2", {"action": "hold"}, (lifecycle.HELD, 2)),
     ("lane2", {"action": "reject"}, (lifecycle.REJECTED, 2)),
     ("lane3", {"action": "record_inspection", "inspection_result": "discrepancy", "findings": "serial removed"},
      (lifecycle.INSPECTED, 3)),
-    ("lane3", {"action": "release", "inspection_result": "no_discrepancy"}, (lifecycle.RELEASED, 3)),
+    ("lane3", {"action": "release", "inspection_result": "no_discrepancy"}, (lifecycle.AWAITING_PAYMENT, 3)),
 ])
 def test_each_decision_changes_status(officer_client: TestClient, seeded: Seed, session: Session, which: str,
                                       form: dict[str, str], expected: tuple[str, int]) -> None:
@@ -372,7 +373,8 @@ def test_release_from_inspection_defaults_to_no_discrepancy(officer_client: Test
     assert r.status_code == 303
     session.expire_all()
     fresh = service.get(session, seeded.lane3.id)
-    assert fresh.status == lifecycle.RELEASED and fresh.inspection and fresh.inspection["result"] == "no_discrepancy"
+    assert fresh.status == lifecycle.AWAITING_PAYMENT and fresh.inspection
+    assert fresh.inspection["result"] == "no_discrepancy"
 
 
 @pytest.mark.parametrize("htmx", [False, True])

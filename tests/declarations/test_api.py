@@ -24,7 +24,9 @@ def test_lodge_returns_assessment_and_lane_at_once(client: TestClient, make_trad
     r = client.post(URL, json=answer_1111(), headers=auth(key))
     assert r.status_code == 201, r.text
     d = r.json()
-    assert d["id"] and d["status"] == "released" and d["lane"] == 1
+    # Lane 1 is permitted at once; the duty and tax due make it wait for payment, with the order shown.
+    assert d["id"] and d["status"] == "awaiting_payment" and d["lane"] == 1
+    assert d["payment"]["status"] == "open" and d["payment"]["amount_jpy"] == d["assessment"]["total_jpy"]
     assert d["lane_reasons"] and d["lane_reasons"][0]["kind"] == "default"
     a = d["assessment"]
     # Customs Answer 1111: duty 92,400, national CT 56,400, local CT 15,900.
@@ -143,7 +145,7 @@ def test_amend_before_release_and_history(client: TestClient, make_trader: Any, 
 def test_released_declaration_cannot_be_amended(client: TestClient, make_trader: Any) -> None:
     _, key = make_trader()
     d = client.post(URL, json=body(), headers=auth(key)).json()
-    assert d["status"] == "released"
+    assert d["status"] == "awaiting_payment"
     r = client.put(f"{URL}/{d['id']}", json=body(line(customs_value="1")), headers=auth(key))
     assert r.status_code == 409 and r.json()["errors"][0]["field"] == "status"
     assert client.get(f"{URL}/{d['id']}", headers=auth(key)).json()["version"] == 1
@@ -155,7 +157,7 @@ def test_list_filters(client: TestClient, make_trader: Any, session: Session) ->
     client.post(URL, json=body(), headers=auth(key))
     client.post(URL, json=body(line(hs_code="930200", duty_rate="0")), headers=auth(key))
     assert len(client.get(URL, params={"lane": 3}, headers=auth(key)).json()) == 1
-    assert len(client.get(URL, params={"status": "released"}, headers=auth(key)).json()) == 1
+    assert len(client.get(URL, params={"status": "awaiting_payment"}, headers=auth(key)).json()) == 1
     assert client.get(URL, params={"status": "bogus"}, headers=auth(key)).status_code == 422
     assert len(client.get(URL, params={"limit": 1}, headers=auth(key)).json()) == 1
 

@@ -13,6 +13,7 @@ from smartcustoms.declarations.schemas import ImportDeclarationIn
 from smartcustoms.errors import Conflict, Forbidden, ValidationFailed
 from smartcustoms.risk import service as risk
 from tests.declarations.helpers import body, line
+from tests.payments.helpers import pay_declaration
 
 
 @pytest.fixture()
@@ -37,13 +38,16 @@ def test_document_review_then_release(session: Session, lodge: Any) -> None:
     did = lodge(2)
     assert service.get(session, did).status == "under_review"
     decide(session, did, "request_documents", reason="invoice and packing list")
-    assert decide(session, did, "release").status == "released"
+    # Duty is due: release makes it wait for payment, and the payment releases it.
+    assert decide(session, did, "release").status == "awaiting_payment"
+    pay_declaration(session, did)
+    assert service.get(session, did).status == "released"
     steps = [(h.action, h.to_status) for h in service.history(session, did)]
     assert steps == [("lodged", "under_review"), ("request_documents", "documents_requested"),
-                     ("release", "released")]
+                     ("release", "awaiting_payment"), ("paid", "released")]
     actions = [e.action for e in audit.history(session, "import_declaration", did)]
     assert actions == ["import_declaration.lodged", "import_declaration.request_documents",
-                       "import_declaration.release"]
+                       "import_declaration.release", "import_declaration.paid"]
 
 
 def test_inspection_result_then_release(session: Session, lodge: Any) -> None:
@@ -54,7 +58,7 @@ def test_inspection_result_then_release(session: Session, lodge: Any) -> None:
     d = decide(session, did, "record_inspection", inspection_result="discrepancy", findings="2 extra cartons")
     assert d.status == "inspected" and d.inspection["result"] == "discrepancy"
     assert decide(session, did, "hold", reason="await amendment").status == "held"
-    assert decide(session, did, "release", reason="amended and paid").status == "released"
+    assert decide(session, did, "release", reason="amended and paid").status == "awaiting_payment"
 
 
 def test_release_from_inspection_records_the_result(session: Session, lodge: Any) -> None:
@@ -64,7 +68,7 @@ def test_release_from_inspection_records_the_result(session: Session, lodge: Any
     with pytest.raises(Conflict):
         decide(session, did, "release", inspection_result="discrepancy")
     d = decide(session, did, "release", inspection_result="no_discrepancy")
-    assert d.status == "released" and d.inspection["result"] == "no_discrepancy"
+    assert d.status == "awaiting_payment" and d.inspection["result"] == "no_discrepancy"
 
 
 def test_order_inspection_raises_lane(session: Session, lodge: Any) -> None:

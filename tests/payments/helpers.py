@@ -40,3 +40,9 @@ def deliver(session: Session, body: dict[str, Any], **kw: Any) -> dict[str, Any]
     raw, headers = signed(body, **kw)
     return service.handle_callback(session, raw, headers[protocol.TIMESTAMP_HEADER],
                                    headers[protocol.SIGNATURE_HEADER])
+
+
+def pay_declaration(session: Session, declaration_id: str) -> dict[str, Any]:
+    """The agent reports payment of an import declaration's open order (exact amount)."""
+    order = next(o for o in service.orders_for(session, "import", declaration_id) if o.status == "open")
+    return deliver(session, event(order.id, "paid", order.amount_jpy))

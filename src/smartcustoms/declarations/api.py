@@ -9,9 +9,10 @@ from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from smartcustoms.audit.chain import canonical_json
-from smartcustoms.declarations import flows, lifecycle, service
+from smartcustoms.declarations import flows, lifecycle, payment, service
 from smartcustoms.declarations.models import IdempotencyRecord
 from smartcustoms.declarations.schemas import ImportDeclarationIn, ImportDeclarationOut, StatusChangeOut
 from smartcustoms.deps import SessionDep, TraderDep
@@ -25,9 +26,10 @@ IdemKey = Annotated[
 ]
 
 
-def _out(d: Any) -> dict[str, Any]:
-    """The declaration as its trader sees it, serialised once so every route returns identical JSON."""
-    return ImportDeclarationOut.model_validate(service.to_out(d, audience="trader")).model_dump(mode="json")
+def _out(d: Any, session: Session) -> dict[str, Any]:
+    """The declaration as its trader sees it (with its payment order), serialised once for identical JSON."""
+    return ImportDeclarationOut.model_validate(
+        {**service.to_out(d, audience="trader"), "payment": payment.payment_view(session, d)}).model_dump(mode="json")
 
 
 def _replay(record: IdempotencyRecord, request_hash: str) -> JSONResponse:
@@ -49,7 +51,7 @@ def lodge(body: ImportDeclarationIn, session: SessionDep, trader: TraderDep, ide
         if existing:
             return _replay(existing, request_hash)
     declaration = flows.lodge(session, body, trader)
-    out = _out(declaration)
+    out = _out(declaration, session)
     if idempotency_key is not None:
         session.add(IdempotencyRecord(trader_id=trader.id, key=idempotency_key, request_hash=request_hash,
                                       status_code=201, response=out))
@@ -81,13 +83,13 @@ def list_declarations(
         raise ValidationFailed([FieldError("status", f"one of {', '.join(lifecycle.STATUSES)}")])
     rows, total = service.list_for_trader(session, trader.id, status, lane, limit, offset)
     response.headers["X-Total-Count"] = str(total)
-    return [_out(d) for d in rows]
+    return [_out(d, session) for d in rows]
 
 
 @router.get("/{declaration_id}", response_model=ImportDeclarationOut)
 def get_declaration(declaration_id: str, session: SessionDep, trader: TraderDep) -> Any:
     """One of the trader's declarations."""
-    return _out(service.get_for_trader(session, trader.id, declaration_id))
+    return _out(service.get_for_trader(session, trader.id, declaration_id), session)
 
 
 @router.put("/{declaration_id}", response_model=ImportDeclarationOut)
@@ -104,7 +106,7 @@ def amend_declaration(
             raise ValidationFailed([FieldError("If-Match", "the declaration version number")]) from None
     d = service.get_for_trader(session, trader.id, declaration_id)
     flows.amend(session, d, body, trader, version)
-    out = _out(d)
+    out = _out(d, session)
     session.commit()
     return out
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from smartcustoms.db import utcnow
-from smartcustoms.declarations import lifecycle
+from smartcustoms.declarations import lifecycle, payment
 from smartcustoms.declarations.models import DeclarationLine, ImportDeclaration
 from smartcustoms.declarations.schemas import ImportDeclarationIn
 from smartcustoms.declarations.service import record_change
@@ -208,6 +208,10 @@ def lodge(session: Session, body: ImportDeclarationIn, trader: Trader) -> Import
     session.add(d)
     session.flush()
     reason = "lane 1: permitted at lodgement" if d.lane == 1 else f"lane {d.lane} selected at lodgement"
+    if d.status == lifecycle.RELEASED:
+        # Lane 1 is permitted at once; with duty and tax due it waits for payment (declarations/payment.py).
+        order = payment.permit(session, d, f"trader:{trader.code}")
+        reason += payment.permit_note(d, order)
     record_change(session, d, "lodged", None, reason, f"trader:{trader.code}",
                   {"assessment_total": d.total_jpy, "lane_reasons": d.lane_reasons})
     return d

@@ -11,8 +11,11 @@ DOCUMENTS_REQUESTED = "documents_requested"
 INSPECTED = "inspected"
 HELD = "held"
 REJECTED = "rejected"
+# Permitted but not yet released: duty and tax are due and the payment order is open (payment releases it).
+AWAITING_PAYMENT = "awaiting_payment"
 
-STATUSES = (UNDER_REVIEW, AWAITING_INSPECTION, DOCUMENTS_REQUESTED, INSPECTED, HELD, RELEASED, REJECTED)
+STATUSES = (UNDER_REVIEW, AWAITING_INSPECTION, DOCUMENTS_REQUESTED, INSPECTED, HELD, AWAITING_PAYMENT, RELEASED,
+            REJECTED)
 FINAL = frozenset({RELEASED, REJECTED})
 OPEN = frozenset(STATUSES) - FINAL
 
@@ -25,7 +28,8 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "record_inspection": frozenset({AWAITING_INSPECTION}),
     "hold": OPEN - {HELD},
     "reject": OPEN,
-    "reroute": OPEN,
+    # Awaiting payment the officer's review is done: hold or reject, never a re-route round the payment.
+    "reroute": OPEN - {AWAITING_PAYMENT},
     # Not after an inspection: the officer asks for documents first (inspected -> documents_requested), so a
     # trader cannot quietly lower the values an inspection has just found wrong.
     "amend": frozenset({UNDER_REVIEW, AWAITING_INSPECTION, DOCUMENTS_REQUESTED}),
@@ -33,6 +37,22 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
 DECISIONS = ("release", "request_documents", "order_inspection", "record_inspection", "hold", "reject", "reroute")
 SUPERVISOR_DECISIONS = frozenset({"reroute"})
 INSPECTION_RESULTS = ("no_discrepancy", "discrepancy")
+
+
+def needs_payment(total_tax_jpy: int, deferred: bool) -> bool:
+    """Whether a permitted declaration waits for payment before release.
+
+    Duty and tax above zero must be paid before release unless the importer pays on a deferred basis
+    (AEO importers, see docs/payments.md); nothing due means release at once.
+    """
+    return total_tax_jpy > 0 and not deferred
+
+
+def permitted_status(total_tax_jpy: int, deferred: bool, already_paid: bool = False) -> str:
+    """Where a declaration goes when it is permitted (officer release or lane 1)."""
+    if needs_payment(total_tax_jpy, deferred) and not already_paid:
+        return AWAITING_PAYMENT
+    return RELEASED
 
 
 def pending_status(lane: int) -> str:

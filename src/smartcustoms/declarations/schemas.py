@@ -115,3 +115,8 @@ class ImportDeclarationOut(BaseModel):
     version: int
     lodged_at: datetime
     updated_at: datetime
+    payment: dict[str, Any] | None = Field(
+        default=None,
+        description="The payment order of the duty and tax (id, amount_jpy, pay_url, status, due_date) once the "
+                    "declaration is permitted with tax due; null when nothing is due or payment is deferred",
+    )

@@ -246,7 +246,19 @@ def decide(
                                             "lines": [], "random": False}]
     d.status, d.lane = transition.to_status, transition.lane
     d.updated_at = utcnow()
-    record_change(session, d, action, from_status, reason, f"officer:{officer}", extra)
+    history_reason = reason
+    if action in ("release", "reject"):
+        # Imported here: the payment glue imports this module.
+        from smartcustoms.declarations import payment
+
+        if action == "release":
+            order = payment.permit(session, d, f"officer:{officer}")
+            history_reason += payment.permit_note(d, order)
+            if order is not None:
+                extra["payment_order"] = order.id
+        else:
+            payment.cancel_open_order(session, d, f"officer:{officer}", reason)
+    record_change(session, d, action, from_status, history_reason, f"officer:{officer}", extra)
     return d
 
 
