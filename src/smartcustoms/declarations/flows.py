@@ -21,6 +21,7 @@ from smartcustoms.declarations.models import DeclarationLine, ImportDeclaration
 from smartcustoms.declarations.schemas import ImportDeclarationIn
 from smartcustoms.declarations.service import record_change
 from smartcustoms.errors import Conflict, FieldError, PreconditionFailed, ValidationFailed
+from smartcustoms.exports import import_screening
 from smartcustoms.identity.models import Trader
 from smartcustoms.identity.service import is_aeo_importer
 from smartcustoms.reference import codes
@@ -108,6 +109,10 @@ def evaluate(
     secret = get_settings().sampling_secret
     decision = rules.select_lane(active_profiles(session), ctx,
                                  lambda pid: rules.sampling_draw(secret, declaration_id, pid), score=signal)
+    if import_screening.enabled():  # SMARTCUSTOMS_SCREEN_IMPORT_PARTIES: screen importer and consignor too
+        parties = [("importer", body.importer.name, body.importer.country),
+                   ("consignor", body.consignor.name, body.consignor.country)]
+        decision = rules.decide_lane([*decision.hits, *import_screening.hits(session, parties, declaration_id)])
     return Evaluation(on, exchange, assessment, aeo, decision, risk_view)
 
 
