@@ -112,7 +112,8 @@ def evaluate(
     if import_screening.enabled():  # SMARTCUSTOMS_SCREEN_IMPORT_PARTIES: screen importer and consignor too
         parties = [("importer", body.importer.name, body.importer.country),
                    ("consignor", body.consignor.name, body.consignor.country)]
-        decision = rules.decide_lane([*decision.hits, *import_screening.hits(session, parties, declaration_id)])
+        screened = import_screening.hits(session, parties, f"import:{declaration_id}")
+        decision = rules.decide_lane([*decision.hits, *screened])
     return Evaluation(on, exchange, assessment, aeo, decision, risk_view)
 
 
