@@ -9,13 +9,13 @@ from sqlalchemy.orm import Session
 from smartcustoms.identity.models import Trader
 from smartcustoms.screening import service as screening
 from tests.conftest import shared_data
-from tests.exports.helpers import load_list, parse_eul
+from tests.exports.helpers import load_eul
 
 
 @pytest.fixture()
 def eul(session: Session) -> Any:
     """The real METI End User List loaded as the active list."""
-    return load_list(session, parse_eul(shared_data("watchlists", "meti-end-user-list-2025-09-29.csv")))
+    return load_eul(session, shared_data("watchlists", "meti-end-user-list-2025-09-29.csv"))
 
 
 @pytest.fixture()

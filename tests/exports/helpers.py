@@ -1,20 +1,17 @@
-"""Shared by the export tests: request bodies, a real watch list loaded, officers."""
+"""Shared by the export tests: request bodies, the real METI End User List loaded by the screening loader."""
 
 from __future__ import annotations
 
 import copy
 import csv
-import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from smartcustoms.screening import loader
 from smartcustoms.screening import service as screening
-from smartcustoms.screening.entries import ParsedEntry
-from smartcustoms.screening.models import WatchlistEntry, WatchlistVersion
+from smartcustoms.screening.models import WatchlistVersion
 
 EUL_CODE = "METI-EUL"
 
@@ -43,38 +40,20 @@ def auth(key: str, **headers: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}", **headers}
 
 
-def parse_eul(path: Path) -> list[ParsedEntry]:
-    """The METI End User List CSV (company names and aliases), as the screening service stores entries."""
-    rows = list(csv.reader(path.open(encoding="utf-8")))
-    out = []
-    for n, row in enumerate(rows[1:], start=1):
-        if len(row) < 4 or not row[2].strip():
-            continue
-        e = ParsedEntry(entry_id=f"EUL-{n}", names=[], entity_type="entity")
-        for part in row[2].replace("（", "(").replace("）", ")").split("\n"):
-            e.add_name(part.strip().strip("()"), "primary")
-        for alias in row[3].split("・"):
-            for part in alias.replace("（", "(").replace("）", ")").split("\n"):
-                if part.strip().strip("()"):
-                    e.add_name(part.strip().strip("()"))
-        out.append(e)
-    return out
-
-
-def load_list(session: Session, entries: list[ParsedEntry], code: str = EUL_CODE, label: str = "2025-09-29",
-              ) -> WatchlistVersion:
-    """Store entries as the active version of a list (what `watchlists load` leaves behind)."""
-    session.execute(update(WatchlistVersion).where(WatchlistVersion.list_code == code).values(active=False))
-    blob = json.dumps([e.names_json() for e in entries], ensure_ascii=False).encode()
-    v = WatchlistVersion(list_code=code, version_label=label, sha256=hashlib.sha256(blob).hexdigest(),
-                         source_files=[], entry_count=len(entries), name_count=sum(len(e.names) for e in entries),
-                         active=True, loaded_by="test")
-    session.add(v)
-    session.flush()
-    session.add_all(WatchlistEntry(version_id=v.id, entry_id=e.entry_id, primary_name=e.primary_name,
-                                   entity_type=e.entity_type, names=e.names_json(), countries=e.countries,
-                                   birth_dates=e.birth_dates, programmes=e.programmes, digest=e.digest())
-                    for e in entries)
-    session.flush()
+def load_eul(session: Session, path: Path, label: str = "2025-09-29") -> WatchlistVersion:
+    """The METI End User List file loaded by the screening service's own loader (`smartcustoms watchlists load`)."""
+    result = loader.load_files(session, EUL_CODE, [path], actor="test", label=label)
     screening.clear_cache()
-    return v
+    version = loader.active_version(session, EUL_CODE)
+    assert version is not None and version.version_label == result.version_label
+    return version
+
+
+def eul_with_alias(src: Path, out: Path, company: str, alias: str) -> Path:
+    """A copy of the METI End User List CSV in which one company gained an alias (a changed list entry)."""
+    rows = list(csv.reader(src.open(encoding="utf-8")))
+    row = next(r for r in rows if r[2].split("\n")[0].strip() == company)
+    row[3] = (row[3] + "\n" if row[3] else "") + f"・{alias}"
+    with out.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    return out

@@ -15,7 +15,7 @@ from smartcustoms.exports import flows, service
 from smartcustoms.exports.models import FalsePositiveDecision
 from smartcustoms.exports.schemas import ExportDeclarationIn
 from tests.conftest import shared_data
-from tests.exports.helpers import EUL_CODE, body, line, load_list, parse_eul
+from tests.exports.helpers import EUL_CODE, body, eul_with_alias, line, load_eul
 
 KORYO = {"name": "Air Koryo", "address": "", "country": "KP"}
 
@@ -30,7 +30,7 @@ def party_hit(d: Any) -> Any:
     return next(h for h in d.hits if h.kind == "party" and h.list_code == EUL_CODE)
 
 
-def test_false_positive_is_remembered_until_the_entry_changes(session: Session, eul, exporter) -> None:
+def test_false_positive_is_remembered_until_the_entry_changes(session: Session, eul, exporter, tmp_path) -> None:
     trader, _ = exporter
     b = body(consignee=KORYO, end_user=None, destination_country="CN")
     first = lodge(session, trader, b)
@@ -53,10 +53,8 @@ def test_false_positive_is_remembered_until_the_entry_changes(session: Session, 
                                        destination_country="CN")).lane == 2
 
     # The list entry changes (a new alias in a new version): the party is flagged again.
-    entries = parse_eul(shared_data("watchlists", "meti-end-user-list-2025-09-29.csv"))
-    changed = next(e for e in entries if e.entry_id == hit.entry_id)
-    changed.add_name("Korean Airways")
-    load_list(session, entries, label="2025-12-01")
+    src = shared_data("watchlists", "meti-end-user-list-2025-09-29.csv")
+    load_eul(session, eul_with_alias(src, tmp_path / "eul.csv", "Air Koryo", "Korean Airways"), label="2025-12-01")
     third = lodge(session, trader, b)
     assert third.lane == 2 and party_hit(third).state == "open"
     assert party_hit(third).list_version == "2025-12-01" and third.screening["list_versions"][EUL_CODE] == "2025-12-01"
