@@ -30,13 +30,16 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 
 
 class BodySizeLimit:
-    """Refuse request bodies over the limit with 413 before anything reads them whole."""
+    """Refuse request bodies over the limit with 413 before anything reads them whole.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    Routes under `streamed_prefixes` read their bodies incrementally and enforce their own limits.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, streamed_prefixes: tuple[str, ...] = ()) -> None:
+        self.app, self.max_bytes, self.streamed_prefixes = app, max_bytes, streamed_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or str(scope.get("path", "")).startswith(self.streamed_prefixes):
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
@@ -79,6 +82,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     from smartcustoms.console.routes import mount_console
     from smartcustoms.declarations.api import router as declarations_router
     from smartcustoms.declarations.officer_api import router as officer_router
+    from smartcustoms.ecommerce.mount import STREAMED_PREFIXES, mount_ecommerce
     from smartcustoms.screening.api import router as screening_router
     from smartcustoms.exports.api import router as exports_router
     from smartcustoms.exports.console import router as exports_console_router
@@ -138,6 +142,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(exports_router)
     app.include_router(exports_console_router)
     mount_travellers(app)
+    mount_ecommerce(app)
     mount_console(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, streamed_prefixes=STREAMED_PREFIXES)
     return app

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from smartcustoms.audit.cli import app as audit_app
+from smartcustoms.ecommerce.cli import app as ecommerce_app
 from smartcustoms.exports.cli import app as exports_app
 from smartcustoms.identity.cli import officers, traders
 from smartcustoms.risk.cli import app as rules_app
@@ -24,6 +25,7 @@ app.add_typer(risk_app, name="risk")
 app.add_typer(tariff, name="tariff")
 app.add_typer(rates, name="rates")
 app.add_typer(audit_app, name="audit")
+app.add_typer(ecommerce_app, name="ecommerce")
 app.add_typer(exports_app, name="exports")
 app.add_typer(screening_app, name="screening")
 app.add_typer(watchlists_app, name="watchlists")

@@ -2,6 +2,7 @@
 
 from smartcustoms.audit import models as audit_models
 from smartcustoms.declarations import models as declaration_models
+from smartcustoms.ecommerce import models as ecommerce_models
 from smartcustoms.exports import models as export_models
 from smartcustoms.identity import models as identity_models
 from smartcustoms.payments import models as payment_models
@@ -14,6 +15,7 @@ from smartcustoms.travellers import models as traveller_models
 __all__ = [
     "audit_models",
     "declaration_models",
+    "ecommerce_models",
     "export_models",
     "identity_models",
     "payment_models",

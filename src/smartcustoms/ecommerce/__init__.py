@@ -1,0 +1,1 @@
+"""Low-value e-commerce consignments: bulk manifest intake, assessment, lanes and release."""

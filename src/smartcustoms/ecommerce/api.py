@@ -1,0 +1,141 @@
+"""Submitter API: stream a manifest in, get one result line per consignment back; fetch results later."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Engine
+
+from smartcustoms.deps import SessionDep, TraderDep, current_trader
+from smartcustoms.ecommerce import parse, service
+from smartcustoms.ecommerce.config import get_ecommerce_settings
+from smartcustoms.ecommerce.intake import ingest
+from smartcustoms.ecommerce.pipeline import Intake, summary
+from smartcustoms.ecommerce.records import problem
+from smartcustoms.ecommerce.streaming import NDJSONResponse, ResultQueue, Spool
+from smartcustoms.errors import FieldError, SmartCustomsError
+
+PREFIX = "/api/v1/manifests"
+router = APIRouter(prefix=PREFIX, tags=["e-commerce manifests"])
+parcels = APIRouter(prefix="/api/v1/parcels", tags=["e-commerce manifests"])
+
+
+def _engine(request: Request) -> Engine:
+    bind = request.app.state.session_factory.kw["bind"]
+    assert isinstance(bind, Engine)
+    return bind
+
+
+def _authenticate(request: Request) -> tuple[int, str]:
+    # A short session of its own: nothing may hold a connection while the manifest streams.
+    with request.app.state.session_factory() as session:
+        trader = current_trader(request, session)
+        return trader.id, trader.code
+
+
+def _refuse(status: int, code: str, field: str, reason: str) -> SmartCustomsError:
+    return SmartCustomsError(reason, [FieldError(field, reason, code)], status, code)
+
+
+@router.post("", response_class=NDJSONResponse, responses={200: {
+    "content": {"application/x-ndjson": {}},
+    "description": "One JSON object per line: the manifest id first, then one result per consignment in input "
+                   "order within each committed chunk, then the summary."}})
+async def submit_manifest(request: Request) -> Any:
+    """Submit a manifest as JSON Lines (application/x-ndjson) or CSV (text/csv), streamed.
+
+    Each result line is sent only after its chunk is committed. Re-sending a manifest (or part of it) is safe:
+    a parcel already accepted comes back as `"result": "repeat"` with its stored result, and is not stored twice.
+    """
+    settings = get_ecommerce_settings()
+    trader_id, trader_code = await run_in_threadpool(_authenticate, request)
+    fmt = parse.format_of(request.headers.get("content-type"), request.headers.get("x-filename"))
+    if fmt is None:
+        raise _refuse(415, "unsupported_media_type", "Content-Type",
+                      "application/x-ndjson (JSON Lines) or text/csv (one row per goods line)")
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > settings.max_manifest_bytes:
+        raise _refuse(413, "body_too_large", "body", f"at most {settings.max_manifest_bytes} bytes per manifest")
+    engine = _engine(request)
+    intake = await run_in_threadpool(Intake.open, engine, trader_id, trader_code, fmt, "api",
+                                     request.headers.get("x-filename"))
+    spool = Spool()
+    queue = ResultQueue(asyncio.get_running_loop())
+    filler = asyncio.create_task(spool.fill(request))
+    end = object()
+
+    def work() -> None:
+        try:
+            out = ingest(engine, intake, spool.chunks(), fmt, queue.put)
+            if spool.aborted:
+                out = {**out, "note": "the client disconnected: lines after the last result were not received"}
+            queue.put(out)
+        except BaseException as exc:  # the stream must end with a line saying why, not hang
+            queue.put({"result": "error", "manifest_id": intake.manifest_id,
+                       "error": problem("server", f"intake stopped: {type(exc).__name__}", "internal_error")})
+            raise
+        finally:
+            queue.put(end)
+
+    worker = threading.Thread(target=work, name=f"manifest-{intake.manifest_id}", daemon=True)
+    worker.start()
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            yield orjson.dumps({"result": "manifest", "manifest_id": intake.manifest_id, "format": fmt}) + b"\n"
+            while True:
+                item = await queue.get()
+                if item is end:
+                    break
+                if isinstance(item, list):
+                    yield b"".join(orjson.dumps(r) + b"\n" for r in item)
+                else:
+                    yield orjson.dumps(item) + b"\n"
+        finally:
+            queue.gone = True
+            if not filler.done():
+                await filler
+            await asyncio.get_running_loop().run_in_executor(None, worker.join)
+            spool.close()
+
+    return NDJSONResponse(body(), headers={"X-Manifest-Id": intake.manifest_id,
+                                           "Location": f"{PREFIX}/{intake.manifest_id}"})
+
+
+@router.get("")
+def list_manifests(session: SessionDep, trader: TraderDep,
+                   limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict[str, Any]]:
+    """The submitter's latest manifests with their totals, newest first."""
+    return service.manifests_of(session, trader.id, limit)
+
+
+@router.get("/{manifest_id}")
+def get_manifest(manifest_id: str, session: SessionDep, trader: TraderDep) -> dict[str, Any]:
+    """A manifest's summary: status (receiving, complete, failed), lines with a result, lanes and totals."""
+    return summary(service.manifest_for(session, trader.id, manifest_id))
+
+
+@router.get("/{manifest_id}/results")
+def get_results(
+    manifest_id: str, session: SessionDep, trader: TraderDep,
+    after: Annotated[int, Query(ge=0, le=10**9, description="last line number already seen")] = 0,
+    limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+) -> dict[str, Any]:
+    """Stored results in line order after line `after`; `next_after` continues, null at the end."""
+    m = service.manifest_for(session, trader.id, manifest_id)
+    page = service.results_page(session, manifest_id, after, limit)
+    more = len(page) == limit
+    return {"manifest_id": m.id, "status": m.status, "results": page,
+            "next_after": page[-1]["line"] if more else None}
+
+
+@parcels.get("/{parcel_id}")
+def get_parcel(parcel_id: str, session: SessionDep, trader: TraderDep) -> dict[str, Any]:
+    """The stored result of one of the submitter's parcels (lane, release status, duty and tax)."""
+    return service.result_for_parcel(session, trader.id, parcel_id)

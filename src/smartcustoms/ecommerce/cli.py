@@ -1,0 +1,128 @@
+"""`smartcustoms ecommerce generate` and `smartcustoms ecommerce ingest`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import IO, Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smartcustoms.cli_errors import platform_errors
+from smartcustoms.db import get_engine
+from smartcustoms.ecommerce import generate as gen
+from smartcustoms.ecommerce import parse
+from smartcustoms.ecommerce.intake import file_chunks, ingest
+from smartcustoms.ecommerce.pipeline import Intake
+from smartcustoms.errors import FieldError, ValidationFailed
+from smartcustoms.identity.models import Trader
+from smartcustoms.identity.service import get_trader
+
+app = typer.Typer(help="Low-value e-commerce consignments: synthetic manifests and bulk intake.",
+                  no_args_is_help=True)
+
+
+@app.command("generate")
+def generate(
+    count: Annotated[int, typer.Option("--count", min=1, help="Consignments to generate")],
+    out: Annotated[Path, typer.Option("--out", dir_okay=False, help="FILE.jsonl or FILE.csv (format by extension)")],
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same file")] = 0,
+) -> None:
+    """Write a realistic synthetic manifest with seeded anomalies (ground truth in a field the intake ignores)."""
+    fmt = parse.format_of(None, out.name)
+    if fmt is None:
+        raise typer.BadParameter("the file name must end in .jsonl, .ndjson or .csv", param_hint="--out")
+    lines = gen.jsonl_lines(count, seed) if fmt == "jsonl" else gen.csv_lines(count, seed)
+    with out.open("wb") as f, _progress() as progress:
+        task = progress.add_task("generating", total=count)
+        for i, line in enumerate(lines, start=1):
+            f.write(line)
+            if i % 5000 == 0:
+                progress.update(task, completed=i)
+        progress.update(task, completed=count)
+    typer.echo(f"{count} consignments written to {out} ({fmt}, seed {seed})")
+
+
+def _submitter(session: Session, code: str | None) -> Trader:
+    if code:
+        return get_trader(session, code)
+    traders = list(session.scalars(select(Trader).where(Trader.active.is_(True)).limit(2)))
+    if len(traders) != 1:
+        raise ValidationFailed([FieldError("--submitter", "give the submitting trader's code (carrier, postal "
+                                                          "operator or platform)", "missing")])
+    return traders[0]
+
+
+@app.command("ingest")
+def ingest_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="JSON Lines or CSV")],
+    submitter: Annotated[str | None, typer.Option("--submitter", help="Trader code of the submitter")] = None,
+    results: Annotated[Path | None, typer.Option("--results", dir_okay=False,
+                                                 help="Write one result line per consignment (JSON Lines)")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="jsonl or csv (default: by extension)")] = None,
+) -> None:
+    """Ingest a manifest: validate, assess, screen, give lanes, store; print a summary."""
+    kind = fmt or parse.format_of(None, file.name)
+    if kind not in ("jsonl", "csv"):
+        raise typer.BadParameter("jsonl or csv (or name the file .jsonl / .csv)", param_hint="--format")
+    engine = get_engine()
+    with platform_errors():
+        with Session(engine) as s:
+            trader = _submitter(s, submitter)
+            tid, tcode = trader.id, trader.code
+        intake = Intake.open(engine, tid, tcode, kind, "cli", file.name)
+    size = os.path.getsize(file)
+    sink: IO[bytes] | None = results.open("wb") if results else None
+    done = {"lines": 0, "rejected": 0}
+
+    def on_results(chunk: list[dict[str, Any]]) -> None:
+        done["lines"] += len(chunk)
+        done["rejected"] += sum(1 for r in chunk if r["result"] == "rejected")
+        if sink is not None:
+            sink.write(b"".join(orjson.dumps(r) + b"\n" for r in chunk))
+
+    try:
+        with _progress(bytes_=True) as progress:
+            task = progress.add_task(f"manifest {intake.manifest_id}", total=size)
+
+            def chunks() -> Any:
+                for block in file_chunks(str(file)):
+                    yield block
+                    progress.update(task, advance=len(block),
+                                    description=f"{done['lines']:,} consignments ({done['rejected']:,} rejected)")
+
+            summary = ingest(engine, intake, chunks(), kind, on_results)
+    finally:
+        if sink is not None:
+            if "summary" in locals():
+                sink.write(orjson.dumps(summary) + b"\n")
+            sink.close()
+    _print_summary(summary)
+    if summary.get("error"):
+        raise typer.Exit(2)
+
+
+def _progress(bytes_: bool = False) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn() if not bytes_ else
+                    TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(), console=Console(stderr=True))
+
+
+def _print_summary(s: dict[str, Any]) -> None:
+    table = Table(title=f"manifest {s['manifest_id']} — {s['status']}")
+    table.add_column("")
+    table.add_column("", justify="right")
+    for label, value in (("lines with a result", s["lines"]), ("accepted", s["accepted"]),
+                         ("rejected", s["rejected"]), ("repeats (already stored)", s["repeats"]),
+                         ("lane 1 (released)", s["lanes"]["1"]), ("lane 2 (documents)", s["lanes"]["2"]),
+                         ("lane 3 (inspection)", s["lanes"]["3"]), ("value ¥", f"{s['value_jpy']:,}"),
+                         ("duty ¥", f"{s['duty_jpy']:,}"), ("duty + consumption tax ¥", f"{s['tax_jpy']:,}")):
+        table.add_row(label, str(value))
+    Console().print(table)
+    if s.get("error"):
+        typer.echo(f"error: {s['error']['field']}: {s['error']['reason']}", err=True)

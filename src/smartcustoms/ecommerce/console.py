@@ -1,0 +1,135 @@
+"""Officer console pages for e-commerce consignments: aggregates with a chart, lists, a consignment page, actions."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, FileSystemLoader
+from markupsafe import Markup
+
+from smartcustoms.audit import service as audit
+from smartcustoms.console import views
+from smartcustoms.console.auth import FLASH_KEY, OfficerDep, check_csrf, csrf_token, lang_of
+from smartcustoms.console.risk_routes import bar_chart
+from smartcustoms.deps import SessionDep
+from smartcustoms.ecommerce import i18n, lifecycle, officer
+from smartcustoms.ecommerce.config import get_ecommerce_settings
+from smartcustoms.errors import NotFound, SmartCustomsError
+
+PREFIX = "/console/ecommerce"
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+PAGE = 100
+FormStr = Annotated[str, Form()]
+
+_console_dir = Path(views.__file__).parent / "templates"
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates.env.loader = ChoiceLoader([FileSystemLoader(str(Path(__file__).parent / "templates")),
+                                     FileSystemLoader(str(_console_dir))])
+templates.env.filters.update(views.templates.env.filters)
+templates.env.globals.update(views.templates.env.globals)
+
+
+def _render(request: Request, name: str, lang: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    t = partial(i18n.translate, lang)
+    flash = request.session.pop(FLASH_KEY, None)
+    ctx: dict[str, Any] = {
+        "lang": lang, "t": t, "csrf_token": csrf_token(request), "lang_links": views.lang_links(request),
+        "flash": t(flash["key"], **flash.get("values", {})) if isinstance(flash, dict) and "key" in flash else None,
+        "statuses": lifecycle.STATUSES, "actions": list(lifecycle.ACTIONS), **context,
+    }
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+def _filters(request: Request) -> dict[str, str]:
+    return {k: request.query_params.get(k, "").strip() for k in officer.FILTERS if request.query_params.get(k)}
+
+
+def _error(request: Request, lang: str, who: Any, exc: SmartCustomsError) -> HTMLResponse:
+    return _render(request, "ec_error.html", lang, {"officer": who, "error": views.error_view(lang, exc)},
+                   status_code=exc.status_code)
+
+
+@router.get("")
+def overview(request: Request, session: SessionDep, who: OfficerDep, group: str = "manifest") -> Response:
+    """Consignments per manifest, platform or seller, most open first, with a chart of the open ones."""
+    lang = lang_of(request)
+    t = partial(i18n.translate, lang)
+    filters = _filters(request)
+    try:
+        rows = officer.groups(session, group, filters)
+    except SmartCustomsError as exc:
+        return _error(request, lang, who, exc)
+    items = [(r.label if group != "manifest" else r.key, float(r.open), f"{r.open:,}") for r in rows[:10] if r.open]
+    chart = Markup(bar_chart(items, t("ec.chart"), "ec-chart")) if items else None  # noqa: S704 - escapes labels
+    return _render(request, "ec_overview.html", lang, {
+        "officer": who, "group": group, "rows": rows, "chart": chart, "totals": officer.totals(session),
+        "manifests": officer.recent_manifests(session), "filters": filters,
+        "group_param": {"manifest": "manifest", "platform": "platform", "seller": "seller"}[group],
+    })
+
+
+@router.get("/consignments")
+def consignment_list(request: Request, session: SessionDep, who: OfficerDep, page: int = 1) -> Response:
+    """A filtered page of consignments with bulk decisions."""
+    lang = lang_of(request)
+    filters = _filters(request)
+    page = max(1, min(page, 10**6))
+    try:
+        rows, total = officer.consignments(session, filters, PAGE, (page - 1) * PAGE)
+    except SmartCustomsError as exc:
+        return _error(request, lang, who, exc)
+
+    def page_url(n: int) -> str:
+        return f"{PREFIX}/consignments?{urlencode({**filters, 'page': n})}"
+
+    return _render(request, "ec_list.html", lang, {
+        "officer": who, "rows": rows, "total": total, "filters": filters, "start": (page - 1) * PAGE + 1 if rows else 0,
+        "end": (page - 1) * PAGE + len(rows), "prev_url": page_url(page - 1) if page > 1 else None,
+        "next_url": page_url(page + 1) if page * PAGE < total else None,
+        "cap": get_ecommerce_settings().max_bulk_action,
+        "back": f"{PREFIX}/consignments?{urlencode({**filters, 'page': page})}",
+    })
+
+
+@router.get("/consignments/{consignment_id}")
+def consignment_page(request: Request, consignment_id: str, session: SessionDep, who: OfficerDep) -> Response:
+    """One consignment: parties, goods, assessment, lane reasons, split group, history; decisions."""
+    lang = lang_of(request)
+    try:
+        c = officer.get(session, consignment_id)
+    except NotFound as exc:
+        return _error(request, lang, who, exc)
+    return _render(request, "ec_consignment.html", lang, {
+        "officer": who, "c": c, **officer.view(c),
+        "members": officer.split_members(session, c.split_group) if c.split_group else [],
+        "history": audit.history(session, "ecommerce_consignment", c.id),
+        "back": f"{PREFIX}/consignments/{c.id}",
+    })
+
+
+@router.post("/actions")
+def bulk_action(
+    request: Request, session: SessionDep, who: OfficerDep, action: FormStr = "", reason: FormStr = "",
+    scope: FormStr = "selected", back: FormStr = "", csrf_token: FormStr = "",
+    ids: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    """Release, order inspection of, or hold the selected consignments (or all matching the filter); audited."""
+    check_csrf(request, csrf_token)
+    lang = lang_of(request)
+    form = {k: v for k, v in request.query_params.items() if k in officer.FILTERS and v}
+    try:
+        outcome = officer.act(session, action=action, reason=reason, officer=who.username,
+                              ids=ids if scope != "all" else None, filters=form if scope == "all" else None)
+        session.commit()
+    except SmartCustomsError as exc:
+        session.rollback()
+        return _error(request, lang, who, exc)
+    request.session[FLASH_KEY] = {"key": "ec.done", "values": {"done": outcome.done, "skipped": outcome.skipped}}
+    target = back if back.startswith(f"{PREFIX}") and "//" not in back else PREFIX
+    return RedirectResponse(target, status_code=303)

@@ -1,0 +1,113 @@
+"""E-commerce tables: manifests, consignments, and the per-line results that are not consignments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from smartcustoms.db import Base, UTCDateTime
+
+
+class Manifest(Base):
+    """One submitted manifest: who sent it, how far it got, and its running totals (updated per chunk)."""
+
+    __tablename__ = "ecommerce_manifests"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    submitter_id: Mapped[int] = mapped_column(ForeignKey("traders.id"), index=True)
+    source: Mapped[str] = mapped_column(String(10))  # api | cli
+    format: Mapped[str] = mapped_column(String(10))  # jsonl | csv
+    filename: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # receiving | complete | failed
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    lines: Mapped[int] = mapped_column(Integer, default=0)  # input lines with a committed result
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    repeats: Mapped[int] = mapped_column(Integer, default=0)
+    lane1: Mapped[int] = mapped_column(Integer, default=0)
+    lane2: Mapped[int] = mapped_column(Integer, default=0)
+    lane3: Mapped[int] = mapped_column(Integer, default=0)
+    value_jpy: Mapped[int] = mapped_column(BigInteger, default=0)
+    duty_jpy: Mapped[int] = mapped_column(BigInteger, default=0)
+    tax_jpy: Mapped[int] = mapped_column(BigInteger, default=0)  # duty + consumption tax (national + local)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)  # a per-file error that stopped intake
+
+
+class Consignment(Base):
+    """One accepted low-value consignment with its assessment, lane and release status.
+
+    Written by the intake pipeline with Core executemany (see ecommerce/store.py); goods and lane reasons are
+    JSON text serialised once by the pipeline.
+    """
+
+    __tablename__ = "ecommerce_consignments"
+    __table_args__ = (
+        UniqueConstraint("submitter_id", "parcel_id", name="uq_ecommerce_consignments_parcel"),
+        UniqueConstraint("manifest_id", "line_no", name="uq_ecommerce_consignments_line"),
+        Index("ix_ecommerce_consignments_split", "split_key", "received_at"),
+        Index("ix_ecommerce_consignments_queue", "status", "lane"),
+    )
+
+    id: Mapped[str] = mapped_column(String(52), primary_key=True)  # <manifest id>-<line no>
+    manifest_id: Mapped[str] = mapped_column(ForeignKey("ecommerce_manifests.id"))
+    line_no: Mapped[int] = mapped_column(Integer)
+    submitter_id: Mapped[int] = mapped_column(ForeignKey("traders.id"))
+    parcel_id: Mapped[str] = mapped_column(String(64))
+    platform: Mapped[str] = mapped_column(String(120))
+    seller_id: Mapped[str] = mapped_column(String(64), index=True)
+    seller_name: Mapped[str] = mapped_column(String(200))
+    seller_country: Mapped[str] = mapped_column(String(2))
+    seller_registration_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    mail_order: Mapped[bool] = mapped_column(Boolean)
+    consignee_name: Mapped[str] = mapped_column(String(200))
+    consignee_address: Mapped[str] = mapped_column(String(400))
+    consignee_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    delivery_place: Mapped[str] = mapped_column(String(200))
+    personal_use: Mapped[bool] = mapped_column(Boolean)
+    goods: Mapped[str] = mapped_column(Text)  # JSON list of goods lines as received, values normalised
+    value_jpy: Mapped[int] = mapped_column(BigInteger)  # sum of the lines in yen at the weekly rate
+    dutiable_value_jpy: Mapped[int] = mapped_column(BigInteger)  # after the personal-use ratio
+    duty_jpy: Mapped[int] = mapped_column(BigInteger)
+    ct_national_jpy: Mapped[int] = mapped_column(BigInteger)
+    ct_local_jpy: Mapped[int] = mapped_column(BigInteger)
+    total_tax_jpy: Mapped[int] = mapped_column(BigInteger)
+    exempt: Mapped[bool] = mapped_column(Boolean)
+    assessment: Mapped[str | None] = mapped_column(Text, nullable=True)  # calc.Assessment JSON when taxed
+    lane: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(24))
+    lane_reasons: Mapped[str] = mapped_column(Text)  # JSON list
+    risk_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    split_key: Mapped[str] = mapped_column(String(32))
+    split_group: Mapped[str | None] = mapped_column(String(52), nullable=True, index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Rejection(Base):
+    """A manifest line that was not accepted, with the field and the reason."""
+
+    __tablename__ = "ecommerce_rejections"
+    __table_args__ = (UniqueConstraint("manifest_id", "line_no", name="uq_ecommerce_rejections_line"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    manifest_id: Mapped[str] = mapped_column(ForeignKey("ecommerce_manifests.id"))
+    line_no: Mapped[int] = mapped_column(Integer)
+    parcel_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    errors: Mapped[str] = mapped_column(Text)  # JSON list of {"field","reason","code"}
+
+
+class Repeat(Base):
+    """A manifest line whose parcel was already accepted: it points at the stored consignment."""
+
+    __tablename__ = "ecommerce_repeats"
+    __table_args__ = (UniqueConstraint("manifest_id", "line_no", name="uq_ecommerce_repeats_line"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    manifest_id: Mapped[str] = mapped_column(ForeignKey("ecommerce_manifests.id"))
+    line_no: Mapped[int] = mapped_column(Integer)
+    consignment_id: Mapped[str] = mapped_column(ForeignKey("ecommerce_consignments.id"))

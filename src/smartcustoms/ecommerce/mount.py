@@ -1,0 +1,19 @@
+"""Mount the e-commerce API and officer pages on the app."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from smartcustoms.ecommerce import api
+
+# Manifests stream in; their route enforces its own size limit (SMARTCUSTOMS_ECOMMERCE_MAX_MANIFEST_BYTES).
+STREAMED_PREFIXES = (api.PREFIX,)
+
+
+def mount_ecommerce(app: FastAPI) -> None:
+    """The submitter API and the officer console pages."""
+    from smartcustoms.ecommerce.console import router as console_router
+
+    app.include_router(api.router)
+    app.include_router(api.parcels)
+    app.include_router(console_router)

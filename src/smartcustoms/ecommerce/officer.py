@@ -1,0 +1,176 @@
+"""The officer's side: consignments aggregated per manifest, platform and seller, lists, and audited bulk actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import and_, case, func, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from smartcustoms.audit import service as audit
+from smartcustoms.db import utcnow
+from smartcustoms.ecommerce import lifecycle
+from smartcustoms.ecommerce.config import get_ecommerce_settings
+from smartcustoms.ecommerce.models import Consignment, Manifest
+from smartcustoms.errors import FieldError, NotFound, ValidationFailed
+
+GROUPS = {"manifest": Consignment.manifest_id, "platform": Consignment.platform, "seller": Consignment.seller_id}
+FILTERS = ("manifest", "platform", "seller", "lane", "status", "split_group", "consignee")
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """Counts and amounts of one manifest, platform or seller."""
+
+    key: str
+    label: str
+    consignments: int
+    lane1: int
+    lane2: int
+    lane3: int
+    open: int
+    value_jpy: int
+    tax_jpy: int
+    split_flagged: int
+
+
+def _where(filters: dict[str, str]) -> list[ColumnElement[bool]]:
+    """Conditions for the list filters (unknown or empty filters are ignored; bad values refused)."""
+    c = Consignment
+    out: list[ColumnElement[bool]] = []
+    if filters.get("manifest"):
+        out.append(c.manifest_id == filters["manifest"])
+    if filters.get("platform"):
+        out.append(c.platform == filters["platform"])
+    if filters.get("seller"):
+        out.append(c.seller_id == filters["seller"])
+    if filters.get("split_group"):
+        out.append(c.split_group == filters["split_group"])
+    if filters.get("consignee"):
+        out.append(c.consignee_name == filters["consignee"])
+    lane = filters.get("lane", "")
+    if lane:
+        if lane not in ("1", "2", "3"):
+            raise ValidationFailed([FieldError("lane", "1, 2 or 3", "invalid")])
+        out.append(c.lane == int(lane))
+    status = filters.get("status", "")
+    if status == "open":
+        out.append(c.status.in_(lifecycle.OPEN))
+    elif status:
+        if status not in lifecycle.STATUSES:
+            raise ValidationFailed([FieldError("status", f"open or one of {', '.join(lifecycle.STATUSES)}")])
+        out.append(c.status == status)
+    return out
+
+
+def groups(session: Session, by: str, filters: dict[str, str], limit: int = 100) -> list[GroupRow]:
+    """Consignments per manifest, platform or seller: the groups with most open consignments first."""
+    if by not in GROUPS:
+        raise ValidationFailed([FieldError("group", "manifest, platform or seller")])
+    key = GROUPS[by]
+    c = Consignment
+    open_ = func.sum(case((c.status.in_(lifecycle.OPEN), 1), else_=0))
+    label = func.max(c.seller_name) if by == "seller" else func.max(key)
+    stmt = (select(key, label, func.count(), func.sum(case((c.lane == 1, 1), else_=0)),
+                   func.sum(case((c.lane == 2, 1), else_=0)), func.sum(case((c.lane == 3, 1), else_=0)), open_,
+                   func.sum(c.value_jpy), func.sum(c.total_tax_jpy),
+                   func.sum(case((c.split_group.is_not(None), 1), else_=0)))
+            .where(*_where(filters)).group_by(key).order_by(open_.desc(), func.count().desc(), key).limit(limit))
+    return [GroupRow(str(r[0]), str(r[1]), *(int(x or 0) for x in r[2:])) for r in session.execute(stmt)]
+
+
+def totals(session: Session) -> dict[str, int]:
+    """Counts per status and lane over every consignment."""
+    c = Consignment
+    out = {s: 0 for s in lifecycle.STATUSES}
+    for status, n in session.execute(select(c.status, func.count()).group_by(c.status)):
+        out[status] = int(n)
+    out["all"] = sum(out[s] for s in lifecycle.STATUSES)
+    out["open"] = sum(out[s] for s in lifecycle.OPEN)
+    return out
+
+
+def recent_manifests(session: Session, limit: int = 20) -> list[Manifest]:
+    """The latest manifests received."""
+    return list(session.scalars(select(Manifest).order_by(Manifest.received_at.desc()).limit(limit)))
+
+
+def consignments(session: Session, filters: dict[str, str], limit: int, offset: int) -> tuple[list[Consignment], int]:
+    """One page of consignments matching the filters (lane 3 first, then lane 2, oldest first) and the total."""
+    where = _where(filters)
+    total = session.scalar(select(func.count()).select_from(Consignment).where(*where)) or 0
+    rows = session.scalars(select(Consignment).where(*where)
+                           .order_by(Consignment.lane.desc(), Consignment.received_at, Consignment.id)
+                           .limit(limit).offset(offset))
+    return list(rows), int(total)
+
+
+def get(session: Session, consignment_id: str) -> Consignment:
+    c = session.get(Consignment, consignment_id)
+    if c is None:
+        raise NotFound(f"consignment {consignment_id}")
+    return c
+
+
+def view(c: Consignment) -> dict[str, Any]:
+    """The stored JSON columns decoded for display."""
+    return {"goods": orjson.loads(c.goods), "lane_reasons": orjson.loads(c.lane_reasons),
+            "assessment": orjson.loads(c.assessment) if c.assessment else None}
+
+
+def split_members(session: Session, group: str) -> list[Consignment]:
+    """Every consignment linked to a split group, oldest first."""
+    return list(session.scalars(select(Consignment).where(Consignment.split_group == group)
+                                .order_by(Consignment.received_at, Consignment.id).limit(200)))
+
+
+@dataclass(frozen=True)
+class ActionOutcome:
+    done: int
+    skipped: int  # not in a status the action applies to
+
+
+def act(session: Session, *, action: str, reason: str, officer: str, ids: list[str] | None = None,
+        filters: dict[str, str] | None = None) -> ActionOutcome:
+    """Release, order inspection of, or hold the selected consignments (or all matching the filters, capped).
+
+    Each consignment that changes gets its own audit entry; ones in a status the action does not apply to are
+    skipped and counted. The caller commits.
+    """
+    errors: list[FieldError] = []
+    if action not in lifecycle.ACTIONS:
+        errors.append(FieldError("action", "release, inspect or hold", "invalid"))
+    if not reason.strip():
+        errors.append(FieldError("reason", "required: say why (it is kept in the audit log)", "missing"))
+    if len(reason) > 1000:
+        errors.append(FieldError("reason", "at most 1000 characters", "too_long"))
+    if not ids and filters is None:
+        errors.append(FieldError("ids", "select consignments, or apply to all matching the filter", "missing"))
+    if errors:
+        raise ValidationFailed(errors)
+    cap = get_ecommerce_settings().max_bulk_action
+    allowed, target = lifecycle.ACTIONS[action]
+    c = Consignment
+    stmt = select(c.id, c.status, c.lane)
+    if ids:
+        stmt = stmt.where(c.id.in_(ids[:cap]))
+    else:
+        stmt = stmt.where(*_where(filters or {})).order_by(c.received_at, c.id).limit(cap)
+    rows = session.execute(stmt).all()
+    now = utcnow()
+    done = 0
+    for cid, status, lane in rows:
+        if status not in allowed:
+            continue
+        new_lane = max(lane, 3) if action == "inspect" else lane
+        session.execute(update(Consignment).where(and_(c.id == cid, c.status == status)).values(
+            status=target, lane=new_lane, decided_by=officer, decision_reason=reason.strip(),
+            released_at=now if target == lifecycle.RELEASED else None))
+        audit.append(session, actor=f"officer:{officer}", action=f"ecommerce.{action}",
+                     entity_type="ecommerce_consignment", entity_id=cid,
+                     data={"from_status": status, "to_status": target, "lane": new_lane, "reason": reason.strip()})
+        done += 1
+    return ActionOutcome(done, len(rows) - done)

@@ -1,0 +1,271 @@
+"""Pure, incremental reading of manifests: bytes in any slicing → numbered lines → records (JSON Lines or CSV).
+
+Nothing here holds more than one line (or one CSV consignment) beyond the caller's chunk: a manifest of any size
+is read in bounded memory.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from smartcustoms.ecommerce.records import Problem, problem, readable_parcel_id
+
+BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+# CSV: one row per goods line; consecutive rows with the same parcel_id are one consignment.
+CSV_CONSIGNMENT = ("parcel_id", "platform", "seller_id", "seller_name", "seller_country", "seller_registration_id",
+                   "mail_order", "consignee_name", "consignee_address", "consignee_id", "delivery_place",
+                   "personal_use")
+CSV_GOODS = ("description", "hs_code", "quantity", "unit", "net_mass_kg", "value", "currency", "origin_country")
+CSV_COLUMNS = CSV_CONSIGNMENT + CSV_GOODS
+CSV_REQUIRED = ("parcel_id", "platform", "seller_id", "seller_name", "seller_country", "consignee_name",
+                "consignee_address", "delivery_place", "description", "value", "currency")
+
+
+class ManifestError(ValueError):
+    """A problem with the whole file (encoding, CSV header): nothing after it can be read."""
+
+    def __init__(self, field: str, reason: str, code: str) -> None:
+        super().__init__(reason)
+        self.field, self.reason, self.code = field, reason, code
+
+    def to_dict(self) -> Problem:
+        return problem(self.field, self.reason, self.code)
+
+
+@dataclass(slots=True)
+class Line:
+    """One physical line of the file (without its line end)."""
+
+    no: int
+    data: bytes
+    oversize: bool = False  # longer than the limit: data is only its head
+    last_without_end: bool = False  # the file ended inside this line
+
+
+@dataclass(slots=True)
+class Item:
+    """One consignment as read: a JSON-shaped object, or the problems that kept it from being read."""
+
+    line_no: int
+    obj: Any
+    problems: list[Problem] | None = None
+    parcel_id: str | None = None
+
+
+class LineSplitter:
+    """Feeds on byte slices and returns the complete lines seen so far; lines over `max_line` are cut short."""
+
+    def __init__(self, max_line: int) -> None:
+        self.max_line = max_line
+        self.buf = bytearray()
+        self.no = 0
+        self.skipping = False  # inside an oversize line: drop bytes up to its end
+        self.first = True
+
+    def feed(self, data: bytes) -> list[Line]:
+        """Lines completed by `data`."""
+        if self.first and data:
+            if len(self.buf) + len(data) < 3 and BOM.startswith(bytes(self.buf) + data):
+                self.buf += data
+                return []
+            data = bytes(self.buf) + data
+            self.buf.clear()
+            self.first = False
+            if data.startswith(UTF16_BOMS):
+                raise ManifestError("encoding", "the file is UTF-16: send UTF-8 (JSON Lines and CSV)", "not_utf8")
+            if data.startswith(BOM):
+                data = data[3:]
+        out: list[Line] = []
+        start = 0
+        while True:
+            end = data.find(b"\n", start)
+            if end < 0:
+                break
+            self.no += 1
+            if self.skipping:
+                out.append(Line(self.no, bytes(self.buf), oversize=True))
+                self.skipping = False
+            else:
+                piece = data[start:end]
+                if self.buf:
+                    piece = bytes(self.buf) + piece
+                if len(piece) > self.max_line:
+                    out.append(Line(self.no, piece[:200], oversize=True))
+                else:
+                    out.append(Line(self.no, piece[:-1] if piece.endswith(b"\r") else piece))
+            self.buf.clear()
+            start = end + 1
+        rest = data[start:]
+        if self.skipping:
+            return out
+        if len(self.buf) + len(rest) > self.max_line:
+            self.buf = bytearray((bytes(self.buf) + rest)[:200])
+            self.skipping = True
+        else:
+            self.buf += rest
+        return out
+
+    def close(self) -> list[Line]:
+        """The last line when the file does not end with a line end."""
+        if self.first and self.buf:
+            data, self.buf, self.first = bytes(self.buf), bytearray(), False
+            return self.feed(data) + self.close()
+        if not self.buf and not self.skipping:
+            return []
+        self.no += 1
+        line = Line(self.no, bytes(self.buf), oversize=self.skipping, last_without_end=True)
+        self.buf.clear()
+        self.skipping = False
+        return [line]
+
+
+def split_lines(chunks: Iterable[bytes], max_line: int) -> Iterator[Line]:
+    """Every line of a byte stream."""
+    splitter = LineSplitter(max_line)
+    for chunk in chunks:
+        yield from splitter.feed(chunk)
+    yield from splitter.close()
+
+
+def _oversize(line: Line, max_line: int) -> Item:
+    return Item(line.no, None, [problem("line", f"longer than {max_line} bytes", "line_too_long")])
+
+
+def jsonl_items(lines: Iterable[Line], max_line: int) -> Iterator[Item]:
+    """JSON Lines: one consignment object per line; blank lines are skipped."""
+    for line in lines:
+        if line.oversize:
+            yield _oversize(line, max_line)
+            continue
+        data = line.data
+        if not data or data.isspace():
+            continue
+        try:
+            obj = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            yield Item(line.no, None, [_json_problem(data, str(exc), line.last_without_end)])
+            continue
+        yield Item(line.no, obj, None, readable_parcel_id(obj))
+
+
+def _json_problem(data: bytes, message: str, last: bool) -> Problem:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return problem("line", f"not UTF-8 (byte {exc.start + 1} of the line): send UTF-8", "not_utf8")
+    if last:
+        return problem("line", f"malformed JSON: {message} (the file ends inside this line: truncated?)",
+                       "truncated")
+    return problem("line", f"malformed JSON: {message}", "malformed_json")
+
+
+def _csv_row(text: str) -> list[str]:
+    return next(csv.reader([text], strict=True))
+
+
+def csv_items(lines: Iterable[Line], max_line: int) -> Iterator[Item]:
+    """CSV with a header row; consecutive rows of one parcel_id are the goods lines of one consignment."""
+    it = iter(lines)
+    header: list[str] | None = None
+    for line in it:
+        if line.oversize:
+            raise ManifestError("header", f"the header row is longer than {max_line} bytes", "bad_header")
+        if line.data.strip():
+            try:
+                header = [h.strip().lower() for h in _csv_row(line.data.decode("utf-8"))]
+            except (UnicodeDecodeError, csv.Error) as exc:
+                raise ManifestError("header", f"unreadable CSV header: {exc}", "bad_header") from None
+            break
+    if header is None:
+        return
+    missing = [c for c in CSV_REQUIRED if c not in header]
+    if missing:
+        raise ManifestError("header", f"missing columns: {', '.join(missing)} (expected {', '.join(CSV_COLUMNS)})",
+                            "bad_header")
+    index = {name: header.index(name) for name in CSV_COLUMNS if name in header}
+    width = len(header)
+    current: dict[str, Any] | None = None
+    for line in it:
+        if line.oversize:
+            if current is not None:
+                yield _finish(current)
+                current = None
+            yield _oversize(line, max_line)
+            continue
+        if not line.data.strip():
+            continue
+        try:
+            row = _csv_row(line.data.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            bad: Problem = problem("line", f"not UTF-8 (byte {exc.start + 1} of the line): send UTF-8", "not_utf8")
+        except csv.Error as exc:
+            bad = problem("line", f"malformed CSV: {exc}" + (" (truncated?)" if line.last_without_end else ""),
+                          "truncated" if line.last_without_end else "malformed_csv")
+        else:
+            if len(row) != width:
+                reason = f"{len(row)} fields where the header has {width}"
+                bad = problem("line", reason + (" (the file ends inside this line: truncated?)"
+                                                if line.last_without_end else ""),
+                              "truncated" if line.last_without_end else "wrong_field_count")
+            else:
+                values = {name: row[i] for name, i in index.items()}
+                pid = values["parcel_id"].strip()
+                goods = {k: values.get(k, "") for k in CSV_GOODS}
+                if current is not None and pid and current["parcel_id"] == pid:
+                    current["goods"].append(goods)
+                    continue
+                if current is not None:
+                    yield _finish(current)
+                current = _consignment(values, goods, line.no)
+                continue
+        if current is not None:
+            yield _finish(current)
+            current = None
+        yield Item(line.no, None, [bad])
+    if current is not None:
+        yield _finish(current)
+
+
+def _consignment(v: dict[str, str], goods: dict[str, str], line_no: int) -> dict[str, Any]:
+    return {
+        "_line": line_no, "parcel_id": v["parcel_id"].strip(), "platform": v["platform"],
+        "seller": {"id": v["seller_id"], "name": v["seller_name"], "country": v["seller_country"],
+                   "registration_id": v.get("seller_registration_id", "")},
+        "mail_order": v.get("mail_order", ""), "personal_use": v.get("personal_use", ""),
+        "consignee": {"name": v["consignee_name"], "address": v["consignee_address"], "id": v.get("consignee_id", "")},
+        "delivery_place": v["delivery_place"], "goods": [goods],
+    }
+
+
+def _finish(obj: dict[str, Any]) -> Item:
+    return Item(obj.pop("_line"), obj, None, readable_parcel_id(obj))
+
+
+def items(chunks: Iterable[bytes], fmt: str, max_line: int) -> Iterator[Item]:
+    """The consignments of a manifest in format `fmt` ('jsonl' or 'csv'), read incrementally."""
+    lines = split_lines(chunks, max_line)
+    return jsonl_items(lines, max_line) if fmt == "jsonl" else csv_items(lines, max_line)
+
+
+def format_of(content_type: str | None, filename: str | None = None) -> str | None:
+    """'jsonl' or 'csv' from a Content-Type (or a file name), None when neither."""
+    ct = (content_type or "").split(";")[0].strip().lower()
+    if ct in ("application/x-ndjson", "application/jsonl", "application/x-jsonlines", "application/json-seq",
+              "application/ndjson", "application/jsonlines"):
+        return "jsonl"
+    if ct in ("text/csv", "application/csv"):
+        return "csv"
+    if filename:
+        lower = filename.lower()
+        if lower.endswith((".jsonl", ".ndjson")):
+            return "jsonl"
+        if lower.endswith(".csv"):
+            return "csv"
+    return None

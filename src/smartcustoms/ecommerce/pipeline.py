@@ -1,0 +1,389 @@
+"""The intake of a manifest, top to bottom: read → check → value and assess → screen → lane → persist → result.
+
+Consignments are handled in chunks. Per chunk: plain-Python checks and assessment outside any transaction, then
+one transaction that finds repeats, runs split detection against the stored window, inserts with one
+executemany, records rejections and repeats, bumps the manifest's totals and appends one audit entry carrying a
+digest of the chunk. Results are handed out only after that transaction committed: an acknowledged consignment
+is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, and_, select, update
+from sqlalchemy.orm import Session
+
+from smartcustoms.audit import service as audit
+from smartcustoms.db import utcnow
+from smartcustoms.declarations.flows import declaration_date
+from smartcustoms.ecommerce import lifecycle, screening
+from smartcustoms.ecommerce.assess import Assessor, Valuation
+from smartcustoms.ecommerce.config import get_ecommerce_settings
+from smartcustoms.ecommerce.models import Consignment, Manifest, Rejection, Repeat
+from smartcustoms.ecommerce.parse import Item
+from smartcustoms.ecommerce.records import Problem, Record, check_record
+from smartcustoms.ecommerce.split import Member, SplitHit, SplitTracker, split_key
+from smartcustoms.reference.service import rate_on
+from smartcustoms.risk import registry, rules
+from smartcustoms.risk.service import active_profiles
+from smartcustoms.settings import get_settings
+from smartcustoms.tariff import calc, tables
+from smartcustoms.tariff.service import rates_for
+
+C = Consignment.__table__.c
+COLUMNS = ("id", "manifest_id", "line_no", "submitter_id", "parcel_id", "platform", "seller_id", "seller_name",
+           "seller_country", "seller_registration_id", "mail_order", "consignee_name", "consignee_address",
+           "consignee_id", "delivery_place", "personal_use", "goods", "value_jpy", "dutiable_value_jpy", "duty_jpy",
+           "ct_national_jpy", "ct_local_jpy", "total_tax_jpy", "exempt", "assessment", "lane", "status",
+           "lane_reasons", "risk_score", "split_key", "split_group", "received_at", "released_at")
+RESULT_COLUMNS = ("id", "line_no", "parcel_id", "lane", "status", "value_jpy", "dutiable_value_jpy", "duty_jpy",
+                  "ct_national_jpy", "ct_local_jpy", "total_tax_jpy", "exempt", "split_group")
+
+
+def new_manifest_id(now: datetime) -> str:
+    """Time-ordered manifest id (consignment ids extend it, so inserts append to the primary-key index)."""
+    return f"M{now:%Y%m%d%H%M%S}{uuid.uuid4().hex[:10].upper()}"
+
+
+def accepted_result(row: Any, line_no: int, repeat: bool) -> dict[str, Any]:
+    """The result line of an accepted (or repeated) consignment, from its stored columns."""
+    out: dict[str, Any] = {
+        "line": line_no, "result": "repeat" if repeat else "accepted", "parcel_id": row["parcel_id"],
+        "consignment_id": row["id"], "lane": row["lane"], "status": row["status"],
+        "value_jpy": row["value_jpy"], "dutiable_value_jpy": row["dutiable_value_jpy"], "duty_jpy": row["duty_jpy"],
+        "consumption_tax_jpy": row["ct_national_jpy"] + row["ct_local_jpy"], "total_tax_jpy": row["total_tax_jpy"],
+        "exempt": bool(row["exempt"]),
+    }
+    if row["split_group"]:
+        out["split_group"] = row["split_group"]
+    if repeat:
+        out["first_line"] = row["line_no"]
+    return out
+
+
+def rejected_result(line_no: int, parcel_id: str | None, problems: list[Problem]) -> dict[str, Any]:
+    """The result line of a rejected manifest line."""
+    return {"line": line_no, "result": "rejected", "parcel_id": parcel_id, "errors": problems}
+
+
+@dataclass(slots=True)
+class _Valued:
+    line_no: int
+    rec: Record
+    val: Valuation
+    consignment_id: str
+    hits: list[rules.RuleHit]
+    signal: rules.ScoreSignal | None
+
+
+class _Race(Exception):
+    """A concurrent intake stored one of the chunk's parcels first: redo the chunk's transaction."""
+
+
+class Intake:
+    """One manifest's intake; create with `open`, feed items with `run`, close with `finish`."""
+
+    def __init__(self, engine: Engine, manifest_id: str, submitter_id: int, submitter_code: str,
+                 received_at: datetime) -> None:
+        self.engine, self.manifest_id = engine, manifest_id
+        self.submitter_id, self.submitter_code = submitter_id, submitter_code
+        self.received_at = received_at
+        self.on = declaration_date(received_at)
+        self.settings = get_ecommerce_settings()
+        self.secret = get_settings().sampling_secret
+        self.tables = tables.load_tables()
+        self._tariffs: dict[str, tuple[calc.DutyRate | None, str | None]] = {}
+        with Session(engine) as s:
+            self.profiles = active_profiles(s)
+            self.model_version = registry.active(s)
+            self.model = None
+            if self.model_version is not None:
+                try:
+                    self.model = registry.loaded(self.model_version.path, self.model_version.version)
+                except Exception:  # rules still decide when the artifact cannot be loaded
+                    self.model_version = None
+        self.assessor = Assessor(self.tables, self.on, self._rate, self._tariff)
+        self.exemption_max = self.assessor.exemption_max
+        self.actor = f"trader:{submitter_code}"
+        self.chunks = 0
+
+    @classmethod
+    def open(cls, engine: Engine, submitter_id: int, submitter_code: str, fmt: str, source: str,
+             filename: str | None = None) -> Intake:
+        """Record a new manifest (committed at once, status receiving) and prepare its lookups."""
+        now = utcnow()
+        mid = new_manifest_id(now)
+        with Session(engine) as s, s.begin():
+            s.add(Manifest(id=mid, submitter_id=submitter_id, source=source, format=fmt,
+                           filename=(filename or "")[:300] or None, status="receiving", received_at=now, lines=0,
+                           accepted=0, rejected=0, repeats=0, lane1=0, lane2=0, lane3=0, value_jpy=0, duty_jpy=0,
+                           tax_jpy=0))
+            audit.append(s, actor=f"trader:{submitter_code}", action="ecommerce.manifest_opened",
+                         entity_type="ecommerce_manifest", entity_id=mid,
+                         data={"format": fmt, "source": source, "filename": filename})
+        return cls(engine, mid, submitter_id, submitter_code, now)
+
+    # --- lookups (once per manifest) ----------------------------------------------------------------------
+
+    def _rate(self, currency: str) -> Decimal | None:
+        with Session(self.engine) as s:
+            row = rate_on(s, currency, self.on)
+            return row.rate_jpy if row is not None else None
+
+    def _tariff(self, hs: str) -> tuple[calc.DutyRate | None, str | None]:
+        if hs not in self._tariffs:
+            with Session(self.engine) as s:
+                found = rates_for(s, [hs], self.on)
+            hit = found.get(hs)
+            self._tariffs[hs] = (hit[0] if hit else None, found.problems.get(hs))
+        return self._tariffs[hs]
+
+    # --- the chunks ----------------------------------------------------------------------------------------
+
+    def run(self, items: Iterable[Item]) -> Iterator[list[dict[str, Any]]]:
+        """Results per committed chunk, in line order within the chunk."""
+        chunk: list[Item] = []
+        size = self.settings.chunk_rows
+        for item in items:
+            chunk.append(item)
+            if len(chunk) >= size:
+                yield self.process(chunk)
+                chunk = []
+        if chunk:
+            yield self.process(chunk)
+
+    def process(self, chunk: list[Item]) -> list[dict[str, Any]]:
+        """Check, assess and screen a chunk, then store it in one transaction; its results after commit."""
+        rejected: list[tuple[int, str | None, list[Problem]]] = []
+        valued: list[_Valued] = []
+        max_goods = self.settings.max_goods_lines
+        for it in chunk:
+            if it.problems is not None:
+                rejected.append((it.line_no, it.parcel_id, it.problems))
+                continue
+            rec, problems = check_record(it.obj, it.line_no, max_goods)
+            if rec is None:
+                rejected.append((it.line_no, it.parcel_id, problems))
+                continue
+            val, problems = self.assessor.assess(rec)
+            if val is None:
+                rejected.append((it.line_no, rec.parcel_id, problems))
+                continue
+            cid = f"{self.manifest_id}-{it.line_no}"
+            valued.append(_Valued(it.line_no, rec, val, cid,
+                                  screening.profile_hits(self.profiles, self.secret, cid, self.on, rec, val), None))
+        if self.model is not None and valued:
+            records = [screening.model_record(v.consignment_id, self.on, self.submitter_code, v.rec, v.val)
+                       for v in valued]
+            for v, sig in zip(valued, screening.model_signals(self.model, self.model_version, records), strict=True):
+                v.signal = sig
+        for attempt in range(5):
+            try:
+                results = self._store(valued, rejected)
+                break
+            except _Race:
+                if attempt == 4:
+                    raise
+        self.chunks += 1
+        results.sort(key=lambda r: r["line"])
+        return results
+
+    def _store(self, valued: list[_Valued], rejected: list[tuple[int, str | None, list[Problem]]]
+               ) -> list[dict[str, Any]]:
+        results: list[dict[str, Any]] = [rejected_result(n, p, e) for n, p, e in rejected]
+        with Session(self.engine) as s, s.begin():
+            conn = s.connection()
+            existing = self._existing(conn, [v.rec.parcel_id for v in valued])
+            fresh: list[_Valued] = []
+            repeats: list[tuple[int, Any]] = []
+            seen: dict[str, _Valued] = {}
+            for v in valued:
+                pid = v.rec.parcel_id
+                if pid in existing:
+                    repeats.append((v.line_no, existing[pid]))
+                elif pid in seen:
+                    repeats.append((v.line_no, seen[pid]))
+                else:
+                    seen[pid] = v
+                    fresh.append(v)
+            rows, links = self._rows(conn, fresh)
+            if rows:
+                stmt = _insert_sql(conn.dialect.name)
+                bind = _received_processor(conn.dialect)(self.received_at)
+                # received_at and released_at are the last two columns: one value per chunk.
+                params = [tuple([r[c] for c in COLUMNS[:-2]] + [bind, bind if r["status"] == lifecycle.RELEASED
+                                                                 else None]) for r in rows]
+                written = conn.exec_driver_sql(stmt, params).rowcount
+                if written != len(rows):
+                    raise _Race()
+            for group, ids in links.items():
+                conn.execute(update(Consignment.__table__).where(C.id.in_(ids)).values(split_group=group))
+            by_id = {r["id"]: r for r in rows}
+            for r in rows:
+                results.append(accepted_result(r, r["line_no"], False))
+            repeat_rows = []
+            for line_no, ref in repeats:
+                row = by_id[ref.consignment_id] if isinstance(ref, _Valued) else ref
+                results.append(accepted_result(row, line_no, True))
+                repeat_rows.append({"manifest_id": self.manifest_id, "line_no": line_no, "consignment_id": row["id"]})
+            if repeat_rows:
+                conn.execute(Repeat.__table__.insert(), repeat_rows)
+            if rejected:
+                conn.execute(Rejection.__table__.insert(), [
+                    {"manifest_id": self.manifest_id, "line_no": n, "parcel_id": p,
+                     "errors": orjson.dumps(e).decode()} for n, p, e in rejected])
+            self._totals(conn, rows, len(repeats), len(rejected))
+            audit.append(s, actor=self.actor, action="ecommerce.chunk_committed", entity_type="ecommerce_manifest",
+                         entity_id=self.manifest_id, data=self._chunk_audit(rows, len(repeats), rejected))
+        return results
+
+    def _existing(self, conn: Any, parcel_ids: list[str]) -> dict[str, Any]:
+        if not parcel_ids:
+            return {}
+        cols = [C[name] for name in RESULT_COLUMNS]
+        found: dict[str, Any] = {}
+        for i in range(0, len(parcel_ids), 5000):
+            part = parcel_ids[i:i + 5000]
+            stmt = select(*cols).where(C.submitter_id == self.submitter_id, C.parcel_id.in_(part))
+            for row in conn.execute(stmt).mappings():
+                found[row["parcel_id"]] = dict(row)
+        return found
+
+    def _rows(self, conn: Any, fresh: list[_Valued]) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+        tracker = SplitTracker(self.exemption_max)
+        keys = {v.consignment_id: split_key(v.rec.seller_id, v.rec.consignee_id, v.rec.consignee_name,
+                                            v.rec.consignee_address) for v in fresh}
+        self._preload_window(conn, tracker, {keys[v.consignment_id] for v in fresh if v.val.exempt})
+        rows: list[dict[str, Any]] = []
+        links: dict[str, list[str]] = {}
+        for v in fresh:
+            rec, val = v.rec, v.val
+            row: dict[str, Any] = {
+                "id": v.consignment_id, "manifest_id": self.manifest_id, "line_no": v.line_no,
+                "submitter_id": self.submitter_id, "parcel_id": rec.parcel_id, "platform": rec.platform,
+                "seller_id": rec.seller_id, "seller_name": rec.seller_name, "seller_country": rec.seller_country,
+                "seller_registration_id": rec.seller_registration_id, "mail_order": rec.mail_order,
+                "consignee_name": rec.consignee_name, "consignee_address": rec.consignee_address,
+                "consignee_id": rec.consignee_id, "delivery_place": rec.delivery_place,
+                "personal_use": rec.personal_use, "goods": orjson.dumps([g.to_json() for g in rec.goods]).decode(),
+                "value_jpy": val.value_jpy, "dutiable_value_jpy": val.dutiable_value_jpy, "duty_jpy": val.duty_jpy,
+                "ct_national_jpy": val.ct_national_jpy, "ct_local_jpy": val.ct_local_jpy,
+                "total_tax_jpy": val.total_tax_jpy, "exempt": val.exempt, "assessment": val.assessment_json,
+                "risk_score": v.signal.score if v.signal is not None else None,
+                "split_key": keys[v.consignment_id], "split_group": None,
+            }
+            hits = list(v.hits)
+            hit = tracker.add(row["split_key"], v.consignment_id, val.dutiable_value_jpy, val.exempt, row)
+            if hit is not None:
+                row["split_group"] = hit.group
+                hits.append(_split_hit(hit, self.exemption_max))
+                if hit.newly_linked:
+                    links.setdefault(hit.group, []).extend(hit.newly_linked)
+            if val.no_rate_hs:
+                hits.append(rules.RuleHit(None, "no rate for the goods", rules.LANE_DOCUMENTS,
+                                          f"no simplified band or tariff rate for HS {', '.join(val.no_rate_hs)}: "
+                                          "the officer confirms the duty", {"hs_code": list(val.no_rate_hs)},
+                                          kind="assessment"))
+            decision = rules.decide_lane(hits, v.signal)
+            row["lane"] = decision.lane
+            row["status"] = lifecycle.initial_status(decision.lane)
+            row["lane_reasons"] = orjson.dumps(decision.reasons()).decode()
+            rows.append(row)
+        return rows, links
+
+    def _preload_window(self, conn: Any, tracker: SplitTracker, keys: set[str]) -> None:
+        if not keys:
+            return
+        cutoff = self.received_at - timedelta(hours=self.settings.split_window_hours)
+        ordered = sorted(keys)
+        for i in range(0, len(ordered), 5000):
+            stmt = (select(C.split_key, C.id, C.dutiable_value_jpy, C.split_group)
+                    .where(and_(C.split_key.in_(ordered[i:i + 5000]), C.received_at >= cutoff, C.exempt.is_(True)))
+                    .order_by(C.received_at, C.id))
+            for key, cid, value, group in conn.execute(stmt):
+                tracker.preload(key, Member(cid, int(value), group))
+
+    def _totals(self, conn: Any, rows: list[dict[str, Any]], repeats: int, rejected: int) -> None:
+        lanes = [0, 0, 0, 0]
+        for r in rows:
+            lanes[r["lane"]] += 1
+        m = Manifest.__table__.c
+        conn.execute(update(Manifest.__table__).where(m.id == self.manifest_id).values(
+            lines=m.lines + len(rows) + repeats + rejected, accepted=m.accepted + len(rows),
+            rejected=m.rejected + rejected, repeats=m.repeats + repeats, lane1=m.lane1 + lanes[1],
+            lane2=m.lane2 + lanes[2], lane3=m.lane3 + lanes[3],
+            value_jpy=m.value_jpy + sum(r["value_jpy"] for r in rows),
+            duty_jpy=m.duty_jpy + sum(r["duty_jpy"] for r in rows),
+            tax_jpy=m.tax_jpy + sum(r["total_tax_jpy"] for r in rows)))
+
+    def _chunk_audit(self, rows: list[dict[str, Any]], repeats: int,
+                     rejected: list[tuple[int, str | None, list[Problem]]]) -> dict[str, Any]:
+        digest = hashlib.sha256()
+        for r in rows:
+            digest.update(f"{r['id']}|{r['parcel_id']}|{r['lane']}|{r['total_tax_jpy']}|{r['goods']}\n".encode())
+        lines = [r["line_no"] for r in rows] + [n for n, _, _ in rejected]
+        return {"chunk": self.chunks + 1, "first_line": min(lines, default=None), "last_line": max(lines, default=None),
+                "accepted": len(rows), "repeats": repeats, "rejected": len(rejected),
+                "tax_jpy": sum(r["total_tax_jpy"] for r in rows), "rows_sha256": digest.hexdigest()}
+
+    def finish(self, error: Problem | None = None) -> dict[str, Any]:
+        """Close the manifest (complete, or failed with a per-file error) and return its summary line."""
+        with Session(self.engine) as s, s.begin():
+            m = s.get(Manifest, self.manifest_id)
+            assert m is not None
+            m.status = "failed" if error else "complete"
+            m.completed_at = utcnow()
+            m.error = orjson.dumps(error).decode() if error else None
+            audit.append(s, actor=self.actor, action=f"ecommerce.manifest_{m.status}",
+                         entity_type="ecommerce_manifest", entity_id=m.id,
+                         data={"lines": m.lines, "accepted": m.accepted, "rejected": m.rejected,
+                               "repeats": m.repeats, "tax_jpy": m.tax_jpy, "error": error})
+            return summary(m)
+
+
+def summary(m: Manifest) -> dict[str, Any]:
+    """The manifest's summary line (also GET /api/v1/manifests/{id})."""
+    out: dict[str, Any] = {
+        "result": "summary", "manifest_id": m.id, "status": m.status, "format": m.format,
+        "received_at": m.received_at.isoformat(),
+        "completed_at": m.completed_at.isoformat() if m.completed_at else None,
+        "lines": m.lines, "accepted": m.accepted, "rejected": m.rejected, "repeats": m.repeats,
+        "lanes": {"1": m.lane1, "2": m.lane2, "3": m.lane3}, "value_jpy": m.value_jpy, "duty_jpy": m.duty_jpy,
+        "tax_jpy": m.tax_jpy,
+    }
+    if m.error:
+        out["error"] = orjson.loads(m.error)
+    return out
+
+
+def _split_hit(hit: SplitHit, threshold: int) -> rules.RuleHit:
+    return rules.RuleHit(None, "split shipment", rules.LANE_DOCUMENTS, hit.reason(threshold),
+                         {"group": hit.group, "combined_value_jpy": hit.combined_value_jpy,
+                          "members": hit.members[:50]}, kind="split")
+
+
+_SQL: dict[str, str] = {}
+
+
+def _insert_sql(dialect: str) -> str:
+    if dialect not in _SQL:
+        mark = "?" if dialect == "sqlite" else "%s"
+        names, marks = ", ".join(COLUMNS), ", ".join([mark] * len(COLUMNS))
+        # Fixed column names only: no input reaches the statement text.
+        _SQL[dialect] = f"INSERT INTO ecommerce_consignments ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
+    return _SQL[dialect]
+
+
+def _received_processor(dialect: Any) -> Any:
+    proc = C.received_at.type.bind_processor(dialect)
+    return proc or (lambda v: v)
+
+

@@ -1,0 +1,251 @@
+"""Pure validation of one manifest record (a JSON object, or CSV rows already grouped) into a consignment.
+
+Plain Python on plain dicts: a pydantic model per row would cost more than the rest of the pipeline together.
+Every problem is reported with the field path and the reason; all problems of a row are reported at once.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+
+from smartcustoms.reference import codes
+
+MAX_TEXT = {"parcel_id": 64, "platform": 120, "seller.id": 64, "seller.name": 200, "seller.registration_id": 64,
+            "consignee.name": 200, "consignee.address": 400, "consignee.id": 64, "delivery_place": 200,
+            "description": 300, "unit": 3}
+MAX_VALUE = Decimal(10) ** 12
+MAX_QUANTITY = Decimal(10) ** 9
+
+
+@dataclass(slots=True)
+class Goods:
+    """One goods line of a consignment, checked."""
+
+    description: str
+    hs_code: str | None
+    quantity: Decimal
+    unit: str
+    net_mass_kg: Decimal
+    value: Decimal
+    currency: str
+    origin_country: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored form: decimals as strings."""
+        return {"description": self.description, "hs_code": self.hs_code, "quantity": str(self.quantity),
+                "unit": self.unit, "net_mass_kg": str(self.net_mass_kg), "value": str(self.value),
+                "currency": self.currency, "origin_country": self.origin_country}
+
+
+@dataclass(slots=True)
+class Record:
+    """One consignment as submitted, checked field by field (not yet valued or assessed)."""
+
+    line_no: int
+    parcel_id: str
+    platform: str
+    seller_id: str
+    seller_name: str
+    seller_country: str
+    seller_registration_id: str | None
+    mail_order: bool
+    consignee_name: str
+    consignee_address: str
+    consignee_id: str | None
+    delivery_place: str
+    personal_use: bool
+    goods: list[Goods]
+
+
+Problem = dict[str, str]
+
+
+def problem(field: str, reason: str, code: str) -> Problem:
+    """One rejection reason in the platform's error shape."""
+    return {"field": field, "reason": reason, "code": code}
+
+
+@lru_cache(maxsize=4096)
+def _hs_problem(code: str) -> str | None:
+    return codes.hs_problem(code)
+
+
+class _Checker:
+    """Collects the problems of one record while reading its fields."""
+
+    __slots__ = ("problems",)
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def text(self, obj: Any, key: str, path: str, required: bool = True) -> str | None:
+        value = obj.get(key) if isinstance(obj, dict) else None
+        if type(value) is str and 0 < len(value) <= 64 and value.isprintable() and not value[0].isspace() \
+                and not value[-1].isspace():
+            return value  # the common case, settled in one test
+        if value is None or value == "":
+            if required:
+                self.problems.append(problem(path, "required", "missing"))
+            return None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            self.problems.append(problem(path, "must be a string", "wrong_type"))
+            return None
+        value = value.strip()
+        if not value:
+            if required:
+                self.problems.append(problem(path, "required (blank)", "missing"))
+            return None
+        limit = MAX_TEXT.get(path.rsplit("]", 1)[-1].lstrip("."), 400)
+        if len(value) > limit:
+            self.problems.append(problem(path, f"at most {limit} characters", "too_long"))
+            return None
+        if not value.isprintable():
+            self.problems.append(problem(path, "control characters are not allowed", "control_characters"))
+            return None
+        return value
+
+    def flag(self, obj: dict[str, Any], key: str, path: str) -> bool:
+        value = obj.get(key)
+        if value is None or value == "":
+            return False
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("true", "1", "yes", "y"):
+            return True
+        if isinstance(value, str) and value.strip().lower() in ("false", "0", "no", "n"):
+            return False
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        self.problems.append(problem(path, "true or false", "wrong_type"))
+        return False
+
+    def country(self, value: str | None, path: str) -> str:
+        if value is None:
+            return ""
+        up = value.upper()
+        if up not in codes.countries():
+            self.problems.append(problem(path, f"unknown country code {value!r} (ISO 3166-1 alpha-2)",
+                                         "unknown_country"))
+        return up
+
+    def number(self, obj: dict[str, Any], key: str, path: str, *, positive: bool, limit: Decimal,
+               default: Decimal | None = None) -> Decimal:
+        value = obj.get(key)
+        if value is None or value == "":
+            if default is not None:
+                return default
+            self.problems.append(problem(path, "required", "missing"))
+            return Decimal(0)
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            self.problems.append(problem(path, "must be a number", "wrong_type"))
+            return Decimal(0)
+        if isinstance(value, float) and not math.isfinite(value):
+            self.problems.append(problem(path, "must be a finite number", "not_finite"))
+            return Decimal(0)
+        try:
+            number = Decimal(value.strip() if isinstance(value, str) else str(value))
+        except InvalidOperation:
+            self.problems.append(problem(path, f"not a number: {str(value)[:40]!r}", "not_a_number"))
+            return Decimal(0)
+        if not number.is_finite():
+            self.problems.append(problem(path, "must be a finite number", "not_finite"))
+        elif number < 0:
+            self.problems.append(problem(path, "must not be negative", "negative"))
+        elif positive and number == 0:
+            self.problems.append(problem(path, "must be greater than zero", "not_positive"))
+        elif number > limit:
+            self.problems.append(problem(path, f"above the limit of {limit}", "absurd"))
+        else:
+            return number
+        return Decimal(0)
+
+
+def _goods(c: _Checker, i: int, g: Any) -> Goods | None:
+    p = f"goods[{i}]"
+    if not isinstance(g, dict):
+        c.problems.append(problem(p, "must be an object", "wrong_type"))
+        return None
+    before = len(c.problems)
+    description = c.text(g, "description", f"{p}.description") or ""
+    hs = c.text(g, "hs_code", f"{p}.hs_code", required=False)
+    if hs is not None:
+        hs = codes.normalise_hs(hs)
+        why = _hs_problem(hs)
+        if why:
+            c.problems.append(problem(f"{p}.hs_code", f"unknown HS code {hs!r}: {why}", "unknown_hs_code"))
+    quantity = c.number(g, "quantity", f"{p}.quantity", positive=True, limit=MAX_QUANTITY, default=Decimal(1))
+    unit = (c.text(g, "unit", f"{p}.unit", required=False) or "PCE").upper()
+    if len(unit) > MAX_TEXT["unit"]:
+        c.problems.append(problem(f"{p}.unit", "a UN/ECE unit code of at most 3 letters (PCE, KGM, LTR)", "too_long"))
+    mass = c.number(g, "net_mass_kg", f"{p}.net_mass_kg", positive=False, limit=MAX_QUANTITY, default=Decimal(0))
+    value = c.number(g, "value", f"{p}.value", positive=False, limit=MAX_VALUE)
+    currency = (c.text(g, "currency", f"{p}.currency") or "").upper()
+    if currency and currency not in codes.currencies():
+        c.problems.append(problem(f"{p}.currency", f"unknown currency {currency!r} (ISO 4217)", "unknown_currency"))
+    else:
+        minor = codes.currency_minor_unit(currency)
+        if minor is not None and value.as_tuple().exponent < -minor:  # type: ignore[operator]
+            c.problems.append(problem(f"{p}.value", f"{currency} has {minor} decimal places", "too_precise"))
+    origin = c.text(g, "origin_country", f"{p}.origin_country", required=False)
+    origin_code = c.country(origin, f"{p}.origin_country") if origin else ""
+    if len(c.problems) > before:
+        return None
+    return Goods(description, hs, quantity, unit, mass, value, currency, origin_code)
+
+
+def check_record(obj: Any, line_no: int, max_goods: int) -> tuple[Record | None, list[Problem]]:
+    """A checked record, or None with every problem found (field path, reason, code)."""
+    c = _Checker()
+    if not isinstance(obj, dict):
+        return None, [problem("line", "each line must be a JSON object (one consignment)", "wrong_type")]
+    parcel = c.text(obj, "parcel_id", "parcel_id")
+    platform = c.text(obj, "platform", "platform")
+    seller = obj.get("seller")
+    if not isinstance(seller, dict):
+        c.problems.append(problem("seller", "required: an object with id, name, country", "missing"))
+        seller = {}
+    seller_id = c.text(seller, "id", "seller.id")
+    seller_name = c.text(seller, "name", "seller.name")
+    seller_country = c.country(c.text(seller, "country", "seller.country"), "seller.country")
+    registration = c.text(seller, "registration_id", "seller.registration_id", required=False)
+    consignee = obj.get("consignee")
+    if not isinstance(consignee, dict):
+        c.problems.append(problem("consignee", "required: an object with name and address", "missing"))
+        consignee = {}
+    consignee_name = c.text(consignee, "name", "consignee.name")
+    consignee_address = c.text(consignee, "address", "consignee.address")
+    consignee_id = c.text(consignee, "id", "consignee.id", required=False)
+    delivery = c.text(obj, "delivery_place", "delivery_place")
+    mail_order = c.flag(obj, "mail_order", "mail_order")
+    personal = c.flag(obj, "personal_use", "personal_use")
+    raw_goods = obj.get("goods")
+    goods: list[Goods] = []
+    if not isinstance(raw_goods, list) or not raw_goods:
+        c.problems.append(problem("goods", "required: a list of at least one goods line", "missing"))
+    elif len(raw_goods) > max_goods:
+        c.problems.append(problem("goods", f"at most {max_goods} goods lines per consignment", "too_many_lines"))
+    else:
+        for i, g in enumerate(raw_goods):
+            checked = _goods(c, i, g)
+            if checked is not None:
+                goods.append(checked)
+    if c.problems:
+        return None, c.problems
+    assert parcel and platform and seller_id and seller_name and consignee_name and consignee_address and delivery
+    return Record(line_no, parcel, platform, seller_id, seller_name, seller_country, registration, mail_order,
+                  consignee_name, consignee_address, consignee_id, delivery, personal, goods), []
+
+
+def readable_parcel_id(obj: Any) -> str | None:
+    """The parcel id of a record that failed, when it can be read (for the rejection line)."""
+    if isinstance(obj, dict):
+        value = obj.get("parcel_id")
+        if isinstance(value, str) and 0 < len(value.strip()) <= MAX_TEXT["parcel_id"]:
+            return value.strip()
+    return None
