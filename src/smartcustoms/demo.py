@@ -122,6 +122,8 @@ def seed() -> SeedInfo:
             parsed = ImportDeclarationIn.model_validate(body)
             owner = aeo_trader if parsed.importer.code == "AEO-IMPORTER" else trader
             flows.lodge(session, parsed, owner)
+        from smartcustoms.exports.demo import seed as seed_exports
+        seed_exports(session, trader)
         n = session.scalar(select(func.count()).select_from(ImportDeclaration)) or 0
         return SeedInfo(key, n)
 
