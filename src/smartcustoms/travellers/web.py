@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ templates = Jinja2Templates(env=Environment(
 templates.env.filters.update(console_views.templates.env.filters)
 templates.env.globals.update(console_views.templates.env.globals)
 FAMILY_ROWS, GOODS_ROWS = 3, 6
+_GOODS_ROW = re.compile(r"^og([0-9]{1,3})_(description|value)$")
 TOBACCO_FIELDS = ("cigarettes", "heated_tobacco_packs", "cigars", "other_tobacco_g")
 QUESTIONS = ("prohibited_goods", "restricted_goods", "commercial_goods", "goods_for_others",
              "means_of_payment_over_limit", "unaccompanied_baggage")
@@ -77,12 +79,15 @@ def form_to_body(form: dict[str, str]) -> dict[str, Any]:
     alcohol = [{"kind": k, "bottles": _num(f.get(f"alc_{k}", ""))} for k in ALCOHOL_KINDS
                if f.get(f"alc_{k}", "").strip() not in ("", "0")]
     other = []
-    for i in range(GOODS_ROWS):
+    rows = sorted({int(m.group(1)) for k in f if (m := _GOODS_ROW.match(k))})
+    for i in rows:
         desc, value = f.get(f"og{i}_description", "").strip(), f.get(f"og{i}_value", "").strip().replace(",", "")
         if not desc and not value:
             continue
         cur = f.get(f"og{i}_currency", "JPY").strip().upper() or "JPY"
         row: dict[str, Any] = {"description": desc}
+        if f.get(f"og{i}_quantity", "").strip():
+            row["quantity"] = _num(f[f"og{i}_quantity"])
         if cur == "JPY":
             row["value_jpy"] = _num(value) if value else ""
         else:
