@@ -10,6 +10,7 @@ from smartcustoms.audit.cli import app as audit_app
 from smartcustoms.ecommerce.cli import app as ecommerce_app
 from smartcustoms.exports.cli import app as exports_app
 from smartcustoms.identity.cli import officers, traders
+from smartcustoms.payments.cli import app as payments_app
 from smartcustoms.risk.cli import app as rules_app
 from smartcustoms.risk.model_cli import app as risk_app
 from smartcustoms.screening.cli import screening_app, watchlists_app
@@ -25,10 +26,11 @@ app.add_typer(risk_app, name="risk")
 app.add_typer(tariff, name="tariff")
 app.add_typer(rates, name="rates")
 app.add_typer(audit_app, name="audit")
-app.add_typer(ecommerce_app, name="ecommerce")
 app.add_typer(exports_app, name="exports")
+app.add_typer(payments_app, name="payments")
 app.add_typer(screening_app, name="screening")
 app.add_typer(watchlists_app, name="watchlists")
+app.add_typer(ecommerce_app, name="ecommerce")
 
 
 @db.command("upgrade")

@@ -337,3 +337,37 @@ def discrepancies(session: Session, limit: int = 200) -> list[PaymentEvent]:
     """Callbacks that were recorded but not taken as payments or refunds (wrong amount, unknown order ...)."""
     return list(session.scalars(select(PaymentEvent).where(PaymentEvent.outcome.in_(("discrepancy", "unknown_order")))
                                 .order_by(PaymentEvent.id.desc()).limit(limit)))
+
+
+# --- reconciliation --------------------------------------------------------------------------------------------
+
+
+def reconcile_day(session: Session, day: date, settlements_csv: str, *, actor: str) -> Any:
+    """Reconcile one Japanese calendar day; stores the run (and audits it) and returns it."""
+    import hashlib
+    from datetime import time as dtime
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from smartcustoms.payments import reconcile
+    from smartcustoms.payments.models import ReconciliationRun
+
+    agent_rows = reconcile.parse_settlements(settlements_csv)
+    jst = ZoneInfo("Asia/Tokyo")
+    start = datetime.combine(day, dtime(0), tzinfo=jst)
+    end = start + timedelta(days=1)
+    events = session.scalars(select(PaymentEvent).where(
+        PaymentEvent.event_type.in_(reconcile.TYPES), PaymentEvent.settled_at >= start, PaymentEvent.settled_at < end))
+    platform_rows = [reconcile.PlatformRow(e.transaction_id, e.order_id, e.event_type,
+                                           e.amount_jpy if e.outcome == "applied" else 0, e.outcome,
+                                           e.settled_at.isoformat()) for e in events]
+    report = reconcile.reconcile(agent_rows, platform_rows)
+    report["day"] = day.isoformat()
+    run = ReconciliationRun(day=day, file_sha256=hashlib.sha256(settlements_csv.encode("utf-8")).hexdigest(),
+                            report=report, run_by=actor, run_at=utcnow())
+    session.add(run)
+    session.flush()
+    audit.append(session, actor=actor, action="payments.reconciled", entity_type="payment_reconciliation",
+                 entity_id=str(run.id), data={"day": day.isoformat(), "file_sha256": run.file_sha256,
+                                              "totals": report["totals"]})
+    return run

@@ -1,0 +1,12 @@
+"""Adds the payment and means-of-payment routes (API and console pages) to the app."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+
+def mount_payments(app: FastAPI) -> None:
+    from smartcustoms.payments.api import officer_router, router
+
+    app.include_router(router)
+    app.include_router(officer_router)

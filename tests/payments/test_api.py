@@ -1,0 +1,119 @@
+"""The agent-facing callback endpoint and the officers' order API over HTTP."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from smartcustoms.identity import service as identity
+from smartcustoms.payments import protocol
+from smartcustoms.payments.models import PaymentEvent, RefundRequest
+from tests.payments.helpers import event, new_order, signed
+
+CALLBACKS = "/api/v1/payments/callbacks"
+ORDERS = "/api/v1/officer/payment-orders"
+
+
+def _events(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(PaymentEvent)) or 0
+
+
+def _officer(session: Session) -> dict[str, str]:
+    identity.create_officer(session, "kato", "counter-pass-2026", "officer", actor="test")
+    token = base64.b64encode(b"kato:counter-pass-2026").decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+def test_signed_callback_pays_and_duplicate_returns_200(client: TestClient, session: Session) -> None:
+    order = new_order(session, amount=4_000)
+    raw, headers = signed(event(order.id, amount=4_000))
+    first = client.post(CALLBACKS, content=raw, headers=headers)
+    assert first.status_code == 200 and first.json()["outcome"] == "applied"
+    again = client.post(CALLBACKS, content=raw, headers=headers)
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    assert order.status == "paid"
+    assert session.scalar(select(func.count()).select_from(PaymentEvent)
+                          .where(PaymentEvent.order_id == order.id)) == 1
+
+
+@pytest.mark.parametrize("tamper", ["secret", "body", "no_signature", "no_timestamp", "old_timestamp"])
+def test_bad_signature_is_401_and_changes_nothing(client: TestClient, session: Session, tamper: str) -> None:
+    order = new_order(session)
+    body = event(order.id)
+    raw, headers = signed(body, secret="wrong") if tamper == "secret" else signed(body)
+    if tamper == "body":
+        raw = json.dumps({**body, "amount_jpy": 1}).encode()
+    if tamper == "no_signature":
+        headers.pop(protocol.SIGNATURE_HEADER)
+    if tamper == "no_timestamp":
+        headers.pop(protocol.TIMESTAMP_HEADER)
+    if tamper == "old_timestamp":
+        raw, headers = signed(body, ts=1_700_000_000)
+    before = _events(session)
+    r = client.post(CALLBACKS, content=raw, headers=headers)
+    assert r.status_code == 401
+    assert r.json()["errors"][0]["field"] == protocol.SIGNATURE_HEADER
+    assert _events(session) == before and order.status == "open"
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"type": "chargeback"}, "type"), ({"amount_jpy": -1}, "amount_jpy"), ({"amount_jpy": "100"}, "amount_jpy"),
+    ({"settled_at": "2026-11-22T10:00:00"}, "settled_at"), ({"event_id": ""}, "event_id"),
+])
+def test_malformed_signed_callback_is_422_naming_the_field(client: TestClient, session: Session,
+                                                           change: dict[str, object], field: str) -> None:
+    order = new_order(session)
+    raw, headers = signed({**event(order.id), **change})
+    r = client.post(CALLBACKS, content=raw, headers=headers)
+    assert r.status_code == 422 and field in [e["field"] for e in r.json()["errors"]]
+    assert order.status == "open"
+
+
+def test_not_json_is_refused(client: TestClient) -> None:
+    raw = b"not json"
+    _, headers = signed({})
+    headers[protocol.SIGNATURE_HEADER] = protocol.sign("sandbox-agent-secret", headers[protocol.TIMESTAMP_HEADER], raw)
+    r = client.post(CALLBACKS, content=raw, headers=headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body"
+
+
+def test_pay_view_for_the_agent(client: TestClient, session: Session) -> None:
+    order = new_order(session, amount=777, reference="PD-77")
+    r = client.get(f"/api/v1/payments/orders/{order.id}/pay-view")
+    assert r.status_code == 200 and r.json()["amount_jpy"] == 777 and r.json()["reference"] == "PD-77"
+    assert client.get("/api/v1/payments/orders/nope/pay-view").status_code == 404
+
+
+def test_officer_cancel_and_refund(client: TestClient, session: Session) -> None:
+    auth = _officer(session)
+    assert client.get(ORDERS).status_code == 401
+    order = new_order(session, amount=9_000)
+    listed = client.get(ORDERS, params={"status": "open"}, headers=auth)
+    assert order.id in [o["id"] for o in listed.json()]
+    assert client.get(ORDERS, params={"status": "bogus"}, headers=auth).status_code == 422
+    r = client.post(f"{ORDERS}/{order.id}/refunds", json={"reason": "x"}, headers=auth)
+    assert r.status_code == 409  # nothing paid
+    assert client.post(f"{ORDERS}/{order.id}/cancel", json={"reason": ""}, headers=auth).status_code == 422
+    assert client.post(f"{ORDERS}/{order.id}/cancel", json={"reason": "left"}, headers=auth).json()["status"] == \
+        "cancelled"
+    paid = new_order(session, amount=9_000)
+    raw, headers = signed(event(paid.id, amount=9_000))
+    client.post(CALLBACKS, content=raw, headers=headers)
+    bad = client.post(f"{ORDERS}/{paid.id}/refunds", json={"reason": "r", "amount_jpy": 9_001}, headers=auth)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "amount_jpy"
+    r = client.post(f"{ORDERS}/{paid.id}/refunds", json={"reason": "overpaid", "amount_jpy": 1_000}, headers=auth)
+    assert r.status_code == 202
+    # no agent listens in this test: the request waits as `requested` for `smartcustoms payments send-refunds`
+    assert r.json()["status"] == "requested" and r.json()["agent_problem"]
+    refund = session.get(RefundRequest, r.json()["refund_id"])
+    assert refund is not None and refund.amount_jpy == 1_000
+    raw, headers = signed(event(paid.id, "refunded", 1_000, refund_id=refund.id))
+    client.post(CALLBACKS, content=raw, headers=headers)
+    detail = client.get(f"{ORDERS}/{paid.id}", headers=auth).json()
+    assert detail["refunded_amount_jpy"] == 1_000 and detail["status"] == "paid"
+    assert [e["type"] for e in detail["events"]] == ["paid", "refunded"]

@@ -1,0 +1,141 @@
+"""Against a real server over HTTP: concurrent duplicate callbacks pay once; the SANDBOX agent end to end."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import Engine, func, select
+
+from smartcustoms.audit.models import AuditEntry
+from smartcustoms.db import unit_of_work
+from smartcustoms.payments import agent_client, service
+from smartcustoms.payments.models import PaymentEvent, PaymentOrder
+from smartcustoms.payments.sandbox_agent import SandboxAgent, create_agent_app
+from tests.live import free_port, serve
+from tests.payments.helpers import event, new_order, signed
+
+SECRET = "live-test-secret"
+
+
+@pytest.fixture()
+def platform(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("SMARTCUSTOMS_PAYMENT_AGENT_SECRET", SECRET)
+    with serve(engine) as base:
+        yield base
+
+
+def _committed_order(engine: Engine, amount: int = 6_500) -> str:
+    with unit_of_work(engine) as s:
+        return new_order(s, amount=amount).id
+
+
+def _reload(engine: Engine, order_id: str) -> tuple[PaymentOrder, int, int]:
+    with unit_of_work(engine) as s:
+        order = s.get(PaymentOrder, order_id)
+        assert order is not None
+        n_events = s.scalar(select(func.count()).select_from(PaymentEvent).where(PaymentEvent.order_id == order_id))
+        n_applied = s.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.entity_id == order_id, AuditEntry.action == "payment_order.callback_applied"))
+        return order, int(n_events or 0), int(n_applied or 0)
+
+
+def _post_all(base: str, bodies: list[tuple[bytes, dict[str, str]]]) -> list[httpx.Response]:
+    barrier = threading.Barrier(len(bodies))
+
+    def send(item: tuple[bytes, dict[str, str]]) -> httpx.Response:
+        barrier.wait()
+        return httpx.post(f"{base}/api/v1/payments/callbacks", content=item[0], headers=item[1], timeout=60)
+
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        return list(pool.map(send, bodies))
+
+
+def test_concurrent_duplicate_callbacks_pay_once(platform: str, engine: Engine) -> None:
+    order_id = _committed_order(engine)
+    item = signed(event(order_id, amount=6_500), secret=SECRET)
+    responses = _post_all(platform, [item] * 8)
+    assert [r.status_code for r in responses] == [200] * 8
+    assert sum(1 for r in responses if r.json()["duplicate"] is False) == 1
+    order, n_events, n_applied = _reload(engine, order_id)
+    assert order.status == "paid" and n_events == 1 and n_applied == 1
+
+
+def test_concurrent_distinct_payments_of_one_order_book_one(platform: str, engine: Engine) -> None:
+    order_id = _committed_order(engine)
+    items = [signed(event(order_id, amount=6_500), secret=SECRET) for _ in range(6)]
+    responses = _post_all(platform, items)
+    outcomes = sorted(r.json()["outcome"] for r in responses)
+    assert outcomes == ["applied"] + ["discrepancy"] * 5  # the others are double payments, for refund
+    order, n_events, n_applied = _reload(engine, order_id)
+    assert order.status == "paid" and n_events == 6 and n_applied == 1
+
+
+@contextmanager
+def _agent(platform_url: str, **kw: Any) -> Iterator[tuple[str, SandboxAgent]]:
+    agent = SandboxAgent(platform_url, SECRET, backoff_s=0.05, **kw)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_agent_app(agent), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            httpx.get(base + "/", timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.05)
+    try:
+        yield base, agent
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
+def _wait(check: Callable[[], bool], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_sandbox_agent_pays_refunds_and_its_settlement_file_reconciles(
+    platform: str, engine: Engine, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with _agent(platform, duplicates=True) as (agent_url, agent):
+        monkeypatch.setenv("SMARTCUSTOMS_PAYMENT_AGENT_URL", agent_url)
+        from smartcustoms.payments.config import get_payment_settings
+
+        get_payment_settings.cache_clear()
+        order_id = _committed_order(engine, 8_800)
+        page = httpx.get(f"{agent_url}/pay/{order_id}")
+        assert "SANDBOX" in page.text and "8,800" in page.text
+        assert "サンドボックス" in httpx.get(f"{agent_url}/pay/{order_id}?lang=ja").text
+        done = httpx.post(f"{agent_url}/pay/{order_id}", data={"action": "pay"})
+        assert done.status_code == 200 and "SANDBOX" in done.text
+        _wait(lambda: _reload(engine, order_id)[0].status == "paid")
+        _wait(lambda: all(t.delivered for t in agent.transactions))
+        order, n_events, n_applied = _reload(engine, order_id)
+        assert n_applied == 1 and n_events == 1  # sent twice on purpose, booked once
+        with unit_of_work(engine) as s:
+            refund = service.request_refund(s, order_id, amount_jpy=800, actor="officer:test", reason="overpaid")
+            s.flush()
+            assert agent_client.send_refund(refund, s.get(PaymentOrder, order_id)) is None  # type: ignore[arg-type]
+        _wait(lambda: _reload(engine, order_id)[0].refunded_amount_jpy == 800)
+        today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Tokyo")).date()
+        settlement = httpx.get(f"{agent_url}/settlements/{today.isoformat()}.csv").text
+        with unit_of_work(engine) as s:
+            report = service.reconcile_day(s, today, settlement, actor="test").report
+        mine = [r for r in report["matched"] if r["order_id"] == order_id]
+        assert sorted((r["type"], r["amount_jpy"]) for r in mine) == [("paid", 8_800), ("refunded", 800)]
+        assert not [r for r in report["amount_differences"] + report["missing_at_platform"]
+                    if r["order_id"] == order_id]
