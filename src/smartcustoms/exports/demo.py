@@ -19,7 +19,7 @@ def _line(hs: str, desc: str, value: str, qty: int = 1, unit: str = "PCE",
 
 
 def demo_exports() -> list[dict[str, Any]]:
-    exporter = {"code": "DEMO-EXPORTER", "name": "Demo Trading K.K.", "address": "1-1 Marunouchi, Chiyoda-ku, Tokyo",
+    exporter = {"code": "DEMO-EXPORTER", "name": "Sakura Seiki K.K.", "address": "1-1 Marunouchi, Chiyoda-ku, Tokyo",
                 "country": "JP"}
     base = {"exporter": exporter, "transport_mode": "sea", "office": "YOK-SEA", "currency": "JPY"}
     return [
