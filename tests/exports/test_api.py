@@ -160,3 +160,19 @@ def test_without_loaded_watch_lists_nothing_is_released_unscreened(client, expor
     out = lodge(client, key, body()).json()
     assert out["lane"] == 2 and out["screening"]["problem"]
     assert any("could not be screened" in r["reason"] for r in out["lane_reasons"])
+
+
+def test_trader_sees_the_verdict_but_not_the_officer_or_the_notes(client, eul, exporter, session: Session) -> None:
+    from smartcustoms.exports import service
+
+    _, key = exporter
+    b = body(consignee={"name": "Air Koryo", "country": "KP"}, end_user=None, destination_country="CN")
+    d = lodge(client, key, b).json()
+    hit = next(h for h in d["hits"] if h["kind"] == "party")
+    service.resolve_hit(session, d["id"], hit["id"], resolution="false_positive", reason="internal note: other firm",
+                        officer="obata")
+    seen = client.get(f"{URL}/{d['id']}", headers=auth(key)).json()
+    mine = next(h for h in seen["hits"] if h["id"] == hit["id"])
+    assert mine["state"] == "false_positive"
+    assert "resolution_reason" not in mine and "resolved_by" not in mine
+    assert "internal note" not in str(seen)

@@ -31,11 +31,14 @@ def hit_out(h: ExportHit) -> dict[str, Any]:
 
 
 def to_out(d: ExportDeclaration, audience: str = "officer") -> dict[str, Any]:
-    """The API shape of an export declaration; traders do not see which officer resolved a hit."""
+    """The API shape of an export declaration; traders see each hit and its verdict, not who decided it or why."""
     hits = [hit_out(h) for h in d.hits]
-    if audience == "officer":
-        for h, out in zip(d.hits, hits, strict=True):
+    for h, out in zip(d.hits, hits, strict=True):
+        if audience == "officer":
             out["resolved_by"] = h.resolved_by
+        else:
+            # The officer's notes stay with customs; the trader sees the verdict.
+            out.pop("resolution_reason")
     return {
         "id": d.id, "status": d.status, "lane": d.lane, "lane_reasons": d.lane_reasons, "screening": d.screening,
         "hits": hits,
