@@ -21,9 +21,12 @@ class _Limited:
 
     def __iter__(self) -> Iterator[bytes]:
         for chunk in self.chunks:
+            room = self.limit - self.seen
             self.seen += len(chunk)
             if self.seen > self.limit:
                 self.over = True
+                if room > 0:
+                    yield chunk[:room]
                 return
             yield chunk
 

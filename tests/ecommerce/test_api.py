@@ -1,0 +1,142 @@
+"""The submitter API: streamed results per consignment, per-file errors, stored results to resume from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+
+from smartcustoms.ecommerce.generate import csv_lines, jsonl_lines
+from tests.ecommerce.conftest import consignment, goods
+
+NDJSON = {"Content-Type": "application/x-ndjson"}
+
+
+def auth(key: str, **extra: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}", **extra}
+
+
+def post(client: TestClient, key: str, body: bytes | Iterator[bytes], ctype: str = "application/x-ndjson"
+         ) -> tuple[Any, list[dict[str, Any]]]:
+    r = client.post("/api/v1/manifests", content=body, headers=auth(key, **{"Content-Type": ctype}))
+    lines = [orjson.loads(x) for x in r.content.splitlines()] if r.status_code == 200 else []
+    return r, lines
+
+
+def _lines(seed: int, n: int, prefix: str) -> list[bytes]:
+    return [x.replace(b'"parcel_id":"P', f'"parcel_id":"{prefix}'.encode()) for x in jsonl_lines(n, seed)]
+
+
+def test_stream_in_stream_out(ec_client: TestClient, submitter: Any) -> None:
+    body = b"".join(_lines(21, 120, submitter[1]))
+    r, out = post(ec_client, submitter[2], iter([body[:1000], body[1000:5000], body[5000:]]))
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/x-ndjson")
+    assert out[0]["result"] == "manifest" and out[0]["manifest_id"] == r.headers["X-Manifest-Id"]
+    results, summary = out[1:-1], out[-1]
+    assert [x["line"] for x in results] == list(range(1, 121))
+    assert summary["result"] == "summary" and summary["status"] == "complete" and summary["lines"] == 120
+    accepted = [x for x in results if x["result"] == "accepted"]
+    assert summary["accepted"] == len(accepted) > 100
+    assert all({"parcel_id", "consignment_id", "lane", "status", "total_tax_jpy"} <= set(x) for x in accepted)
+
+
+def test_csv_over_the_api(ec_client: TestClient, submitter: Any) -> None:
+    body = b"".join(csv_lines(50, seed=22)).replace(b"\nP0022", f"\n{submitter[1]}".encode())
+    r, out = post(ec_client, submitter[2], body, "text/csv; charset=utf-8")
+    assert r.status_code == 200 and out[-1]["lines"] == 50 and out[-1]["format"] == "csv"
+
+
+def test_bad_rows_never_reject_good_ones(ec_client: TestClient, submitter: Any) -> None:
+    tag = submitter[1]
+    rows = [
+        orjson.dumps(consignment(f"{tag}-1")),
+        b'{"parcel_id": "broken",',
+        orjson.dumps(consignment(f"{tag}-3", goods=[goods("10", "ABC")])),
+        orjson.dumps(consignment(f"{tag}-4", goods=[goods("-3")])),
+        orjson.dumps(consignment(f"{tag}-5", goods=[goods("10", hs="000000")])),
+        orjson.dumps({"parcel_id": f"{tag}-6"}),
+        "{\"parcel_id\": \"caf\xe9\"}".encode("latin-1"),
+        orjson.dumps(consignment(f"{tag}-8")),
+        orjson.dumps(consignment(f"{tag}-9"))[:40],
+    ]
+    r, out = post(ec_client, submitter[2], b"\n".join(rows))
+    res = {x["line"]: x for x in out[1:-1]}
+    assert len(res) == 9
+    assert res[1]["result"] == res[8]["result"] == "accepted"
+    codes = {n: res[n]["errors"][0]["code"] for n in res if res[n]["result"] == "rejected"}
+    assert codes == {2: "malformed_json", 3: "unknown_currency", 4: "negative", 5: "unknown_hs_code",
+                     6: "missing", 7: "not_utf8", 9: "truncated"}
+    assert res[3]["parcel_id"] == f"{tag}-3" and res[3]["errors"][0]["field"] == "goods[0].currency"
+    assert {e["field"] for e in res[6]["errors"]} >= {"platform", "seller", "consignee", "goods"}
+
+
+def test_results_can_be_fetched_later_in_pages(ec_client: TestClient, submitter: Any) -> None:
+    lines = _lines(23, 60, submitter[1])
+    lines.insert(10, b"{oops}\n")
+    _, out = post(ec_client, submitter[2], b"".join(lines))
+    mid = out[0]["manifest_id"]
+    _, again = post(ec_client, submitter[2], b"".join(lines[:5]))
+    seen: list[dict[str, Any]] = []
+    after: int | None = 0
+    while after is not None:
+        page = ec_client.get(f"/api/v1/manifests/{mid}/results", params={"after": after, "limit": 25},
+                             headers=auth(submitter[2])).json()
+        seen += page["results"]
+        after = page["next_after"]
+    assert seen == out[1:-1]
+    summary = ec_client.get(f"/api/v1/manifests/{mid}", headers=auth(submitter[2])).json()
+    assert summary == out[-1]
+    rep = ec_client.get(f"/api/v1/manifests/{again[0]['manifest_id']}/results", headers=auth(submitter[2])).json()
+    assert [x["result"] for x in rep["results"]] == [x["result"].replace("accepted", "repeat")
+                                                    for x in out[1:6]]
+    parcel = out[1]["parcel_id"]
+    one = ec_client.get(f"/api/v1/parcels/{parcel}", headers=auth(submitter[2])).json()
+    assert one["consignment_id"] == out[1]["consignment_id"] and one["manifest_id"] == mid
+
+
+def test_other_submitters_see_nothing(ec_client: TestClient, submitter: Any, ec_engine: Any) -> None:
+    _, out = post(ec_client, submitter[2], orjson.dumps(consignment(f"{submitter[1]}-X")))
+    from sqlalchemy.orm import Session
+
+    from smartcustoms.identity import service as identity
+
+    with Session(ec_engine) as s, s.begin():
+        other = identity.create_trader(s, "Nosy Carrier", f"N{submitter[1]}", "broker")
+        other_key = identity.issue_api_key(s, other)
+    r = ec_client.get(f"/api/v1/manifests/{out[0]['manifest_id']}", headers=auth(other_key))
+    assert r.status_code == 404
+    assert ec_client.get(f"/api/v1/parcels/{submitter[1]}-X", headers=auth(other_key)).status_code == 404
+
+
+@pytest.mark.parametrize(("headers", "status", "field"), [
+    ({"Content-Type": "application/json"}, 415, "Content-Type"),
+    ({"Content-Type": "application/x-ndjson", "Content-Length": str(10**13)}, 413, "body"),
+])
+def test_per_request_refusals_name_the_field(ec_client: TestClient, submitter: Any, headers: dict[str, str],
+                                             status: int, field: str) -> None:
+    r = ec_client.post("/api/v1/manifests", content=b"{}", headers=auth(submitter[2], **headers))
+    assert r.status_code == status and r.json()["errors"][0]["field"] == field
+
+
+def test_unauthenticated(ec_client: TestClient) -> None:
+    r = ec_client.post("/api/v1/manifests", content=b"{}", headers=NDJSON)
+    assert r.status_code == 401 and r.json()["errors"][0]["field"] == "Authorization"
+
+
+def test_oversize_manifest_stops_with_a_per_file_error(ec_client: TestClient, submitter: Any,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_MAX_MANIFEST_BYTES", "3000")
+    body = b"".join(_lines(24, 30, submitter[1]))
+    _, out = post(ec_client, submitter[2], iter([body[i:i + 500] for i in range(0, len(body), 500)]))
+    summary = out[-1]
+    assert summary["status"] == "failed" and summary["error"]["code"] == "too_large"
+    assert 0 < summary["lines"] < 30 and len(out) - 2 == summary["lines"]
+
+
+def test_utf16_manifest_is_refused_as_a_file(ec_client: TestClient, submitter: Any) -> None:
+    body = orjson.dumps(consignment("U1")).decode().encode("utf-16")
+    _, out = post(ec_client, submitter[2], body)
+    assert out[-1]["status"] == "failed" and out[-1]["error"]["field"] == "encoding" and out[-1]["lines"] == 0

@@ -1,0 +1,102 @@
+"""The fast low-value assessment gives calc.assess's figures; what cannot be assessed is rejected with a reason."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smartcustoms.ecommerce.assess import NO_CLAIM, Assessor
+from smartcustoms.ecommerce.records import Goods, Record
+from smartcustoms.tariff import calc, tables
+
+ON = date(2026, 11, 20)
+RATES = {"USD": Decimal("150.00"), "CNY": Decimal("21.00"), "KRW": Decimal("0.1080")}
+# A small tariff schedule: some codes have a general rate, others none (calc then falls back to the claim).
+SCHEDULE = {"392690": calc.DutyRate(Decimal("0.033")), "610910": calc.DutyRate(Decimal("0.109")),
+            "640411": calc.DutyRate(Decimal("0.3")), "851830": calc.DutyRate(Decimal("0"))}
+# Plain goods, goods excluded from the exemption (knitted, footwear, leather bags), simplified bands, wine per litre.
+CODES = ["392690", "851830", "950300", "610910", "640411", "420221", "620520", "090121", "220421"]
+
+
+def _assessor() -> Assessor:
+    return Assessor(tables.load_tables(), ON, RATES.get, lambda hs: (SCHEDULE.get(hs), None))
+
+
+def _goods(hs: str | None, value: Decimal, currency: str = "JPY") -> Goods:
+    unit = "LTR" if hs and hs.startswith("2204") else "PCE"
+    return Goods("goods", hs, Decimal(1), unit, Decimal("0.5"), value, currency, "CN")
+
+
+def _record(lines: list[Goods], personal: bool) -> Record:
+    return Record(1, "P", "Temu", "S", "Seller", "CN", None, True, "Sato", "Tokyo", None, "Tokyo", personal, lines)
+
+
+def _by_calc(rec: Record) -> calc.Assessment:
+    """calc.assess on the plain (uncached) tables, as declarations use it."""
+    inputs = []
+    for i, g in enumerate(rec.goods):
+        rate = Decimal(1) if g.currency == "JPY" else RATES[g.currency]
+        assert g.hs_code is not None
+        inputs.append(calc.LineInput(
+            line_no=i + 1, hs_code=g.hs_code, value_jpy=int((g.value * rate).to_integral_value(rounding="ROUND_FLOOR")),
+            quantity=g.quantity, unit=g.unit, net_mass_kg=g.net_mass_kg, claimed_rate=NO_CLAIM,
+            tariff_rate=SCHEDULE.get(g.hs_code), ct_kind="standard"))
+    return calc.assess(inputs, on=ON, personal_use=rec.personal_use, simplified_opt_out=False,
+                       tables=tables.load_tables())
+
+
+line_st = st.tuples(st.sampled_from(CODES), st.integers(min_value=0, max_value=120_000),
+                    st.sampled_from(["JPY", "USD", "CNY", "KRW"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(line_st, min_size=1, max_size=3), personal=st.booleans())
+def test_fast_path_and_calc_give_the_same_figures(lines: list[tuple[str, int, str]], personal: bool) -> None:
+    goods = [_goods(hs, Decimal(v) if cur in ("JPY", "KRW") else Decimal(v) / 100, cur) for hs, v, cur in lines]
+    rec = _record(goods, personal)
+    val, problems = _assessor().assess(rec)
+    expected = _by_calc(rec)
+    if expected.customs_value_jpy > 200_000:
+        assert val is None and problems[0]["code"] == "not_low_value"
+        return
+    assert problems == [] and val is not None
+    assert val.dutiable_value_jpy == expected.customs_value_jpy
+    assert (val.duty_jpy, val.ct_national_jpy, val.ct_local_jpy) == (
+        expected.duty_jpy, expected.consumption_tax_national_jpy, expected.consumption_tax_local_jpy)
+    assert val.total_tax_jpy == expected.total_jpy
+    assert val.exempt == (expected.customs_value_jpy <= 10_000)
+
+
+def test_personal_use_sixty_percent_keeps_a_16000_yen_parcel_exempt() -> None:
+    val, _ = _assessor().assess(_record([_goods("392690", Decimal(16_000))], personal=True))
+    assert val is not None and val.dutiable_value_jpy == 9_600 and val.exempt and val.total_tax_jpy == 0
+    val, _ = _assessor().assess(_record([_goods("392690", Decimal(16_000))], personal=False))
+    assert val is not None and not val.exempt and val.total_tax_jpy > 0 and val.assessment_json
+
+
+def test_excluded_goods_are_taxed_under_the_threshold() -> None:
+    val, _ = _assessor().assess(_record([_goods("610910", Decimal(5_000))], personal=False))
+    assert val is not None and val.exempt and val.total_tax_jpy > 0
+
+
+def test_missing_hs_is_fine_when_exempt_and_refused_when_duty_is_due() -> None:
+    ok, problems = _assessor().assess(_record([_goods(None, Decimal(3_000))], personal=False))
+    assert ok is not None and ok.total_tax_jpy == 0 and problems == []
+    bad, problems = _assessor().assess(_record([_goods(None, Decimal(30_000))], personal=False))
+    assert bad is None and problems[0]["field"] == "goods[0].hs_code" and problems[0]["code"] == "hs_code_required"
+
+
+def test_currency_without_a_weekly_rate_is_rejected_on_its_line() -> None:
+    val, problems = _assessor().assess(_record([_goods("392690", Decimal(1)), _goods("392690", Decimal(1), "EUR")],
+                                               personal=False))
+    assert val is None and problems == [{"field": "goods[1].currency", "code": "no_exchange_rate",
+                                         "reason": problems[0]["reason"]}]
+    assert "EUR" in problems[0]["reason"]
+
+
+def test_no_simplified_band_nor_tariff_rate_is_reported_for_the_officer() -> None:
+    val, _ = _assessor().assess(_record([_goods("950300", Decimal(50_000))], personal=False))
+    assert val is not None and val.no_rate_hs == ("950300",)

@@ -1,0 +1,137 @@
+"""SIGKILL the server in the middle of a large manifest: every acknowledged consignment survives exactly once,
+and re-sending the manifest completes it without duplicates."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from smartcustoms.db import make_engine
+from smartcustoms.ecommerce.generate import jsonl_lines
+from smartcustoms.ecommerce.models import Consignment, Manifest
+from smartcustoms.identity import service as identity
+from tests.ecommerce.conftest import prepare
+from tests.live import free_port
+
+COUNT, CHUNK = 6000, 300
+
+
+def _start(url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "SMARTCUSTOMS_DATABASE_URL": url, "SMARTCUSTOMS_ENV": "test",
+           "SMARTCUSTOMS_ECOMMERCE_CHUNK_ROWS": str(CHUNK)}
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "smartcustoms.app:create_app", "--factory",
+                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+def _body() -> Iterator[bytes]:
+    batch: list[bytes] = []
+    for line in jsonl_lines(COUNT, seed=31):
+        batch.append(line)
+        if len(batch) == 500:
+            yield b"".join(batch)
+            batch = []
+    if batch:
+        yield b"".join(batch)
+
+
+@pytest.fixture()
+def fresh_db(new_database_url: Callable[[], str], tmp_path: Path) -> Iterator[tuple[str, int, str]]:
+    url = new_database_url()
+    engine = make_engine(url)
+    prepare(engine, tmp_path)
+    with Session(engine) as s, s.begin():
+        t = identity.create_trader(s, "Kill Test Express", "KILL-EXPRESS", "broker")
+        key = identity.issue_api_key(s, t)
+        tid = t.id
+    engine.dispose()
+    yield url, tid, key
+
+
+def test_sigkill_mid_manifest_then_resend(fresh_db: tuple[str, int, str]) -> None:
+    url, trader_id, key = fresh_db
+    port = free_port()
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/x-ndjson"}
+    proc = _start(url, port)
+    acked: list[dict[str, Any]] = []
+    manifest_id = None
+    try:
+        with httpx.Client(timeout=120) as client, client.stream(
+                "POST", f"http://127.0.0.1:{port}/api/v1/manifests", content=_body(), headers=headers) as r:
+            assert r.status_code == 200
+            for line in r.iter_lines():
+                item = orjson.loads(line)
+                if item["result"] == "manifest":
+                    manifest_id = item["manifest_id"]
+                    continue
+                acked.append(item)
+                if len(acked) >= 2 * CHUNK:
+                    os.kill(proc.pid, signal.SIGKILL)
+                    break
+    except httpx.HTTPError:
+        pass
+    proc.wait(timeout=30)
+    assert manifest_id and 2 * CHUNK <= len(acked) < COUNT, "the kill must land mid-manifest"
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as s:
+            ids = [a["consignment_id"] for a in acked if a["result"] == "accepted"]
+            stored = s.execute(select(Consignment.id, Consignment.parcel_id, Consignment.lane, Consignment.total_tax_jpy)
+                               .where(Consignment.id.in_(ids))).all()
+            assert {(row[0], row[1], row[2], row[3]) for row in stored} == {
+                (a["consignment_id"], a["parcel_id"], a["lane"], a["total_tax_jpy"])
+                for a in acked if a["result"] == "accepted"}
+            before = s.scalar(select(func.count()).select_from(Consignment)
+                              .where(Consignment.submitter_id == trader_id)) or 0
+            assert before < COUNT
+            interrupted = s.get(Manifest, manifest_id)
+            assert interrupted is not None and interrupted.status == "receiving" and interrupted.lines >= len(acked)
+
+        proc = _start(url, port)
+        with httpx.Client(timeout=300) as client:
+            # Where the submitter stands: the stored results of the interrupted manifest, paged.
+            page = client.get(f"http://127.0.0.1:{port}/api/v1/manifests/{manifest_id}/results",
+                              params={"limit": 10000}, headers=headers).json()
+            assert page["results"][:len(acked)] == acked
+            r = client.post(f"http://127.0.0.1:{port}/api/v1/manifests", content=_body(), headers=headers)
+        out = [orjson.loads(x) for x in r.content.splitlines()]
+        results, summary = out[1:-1], out[-1]
+        assert [x["line"] for x in results] == list(range(1, COUNT + 1))  # nothing without a result
+        assert summary["status"] == "complete" and summary["repeats"] >= sum(
+            1 for a in acked if a["result"] == "accepted")
+        for a in acked:
+            if a["result"] == "accepted":
+                again = results[a["line"] - 1]
+                assert again["result"] == "repeat" and again["consignment_id"] == a["consignment_id"]
+        with Session(engine) as s:
+            total = s.scalar(select(func.count()).select_from(Consignment)
+                             .where(Consignment.submitter_id == trader_id)) or 0
+            distinct = s.scalar(select(func.count(func.distinct(Consignment.parcel_id)))
+                                .where(Consignment.submitter_id == trader_id)) or 0
+        assert total == distinct == summary["accepted"] + summary["repeats"]
+        assert total + summary["rejected"] == COUNT
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+        engine.dispose()

@@ -1,0 +1,158 @@
+"""The intake on a real database: results after commit, idempotent re-sends, split groups across chunks/manifests."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import orjson
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from smartcustoms.audit import service as audit
+from smartcustoms.audit.models import AuditEntry
+from smartcustoms.ecommerce.generate import jsonl_lines
+from smartcustoms.ecommerce.intake import ingest
+from smartcustoms.ecommerce.models import Consignment, Manifest
+from smartcustoms.ecommerce.pipeline import Intake
+from smartcustoms.identity import service as identity
+from tests.ecommerce.conftest import consignment, goods
+
+
+def run(engine: Engine, sub: tuple[int, str, str], lines: list[bytes], fmt: str = "jsonl"
+        ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    intake = Intake.open(engine, sub[0], sub[1], fmt, "cli")
+    results: list[dict[str, Any]] = []
+    summary = ingest(engine, intake, lines, fmt, results.extend)
+    return results, summary
+
+
+def jl(*records: dict[str, Any]) -> list[bytes]:
+    return [orjson.dumps(r) + b"\n" for r in records]
+
+
+def _prefixed(seed: int, count: int, prefix: str) -> list[bytes]:
+    return [x.replace(b'"parcel_id":"P', f'"parcel_id":"{prefix}'.encode()) for x in jsonl_lines(count, seed)]
+
+
+def count(engine: Engine, *where: Any) -> int:
+    with Session(engine) as s:
+        return int(s.scalar(select(func.count()).select_from(Consignment).where(*where)) or 0)
+
+
+def test_every_line_gets_one_result_and_lane_1_is_released(ec_engine: Engine, submitter: Any,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_CHUNK_ROWS", "150")
+    lines = _prefixed(11, 700, "R") + [b"not json\n"]
+    results, summary = run(ec_engine, submitter, lines)
+    assert [r["line"] for r in results] == list(range(1, 702))
+    assert summary["lines"] == 701 and summary["accepted"] + summary["rejected"] == 701
+    assert results[-1]["result"] == "rejected" and results[-1]["errors"][0]["code"] == "malformed_json"
+    stored = count(ec_engine, Consignment.manifest_id == summary["manifest_id"])
+    assert stored == summary["accepted"] == sum(1 for r in results if r["result"] == "accepted")
+    assert sum(summary["lanes"].values()) == summary["accepted"]
+    for r in results:
+        if r["result"] == "accepted":
+            assert (r["lane"] == 1) == (r["status"] == "released")
+    with Session(ec_engine) as s:
+        m = s.get(Manifest, summary["manifest_id"])
+        assert m is not None and m.status == "complete"
+        chunks = s.scalars(select(AuditEntry).where(AuditEntry.entity_id == m.id,
+                                                    AuditEntry.action == "ecommerce.chunk_committed")).all()
+        assert len(chunks) == 5  # 701 lines in chunks of 150
+        assert sum(orjson.loads(e.payload)["accepted"] for e in chunks) == summary["accepted"]
+        checked, problem, _ = audit.verify(s)
+        assert problem is None and checked > 0
+
+
+def test_resending_returns_stored_results_and_stores_nothing_twice(ec_engine: Engine, submitter: Any) -> None:
+    lines = _prefixed(12, 300, "D")
+    first, s1 = run(ec_engine, submitter, lines)
+    again, s2 = run(ec_engine, submitter, lines[100:] + lines[:50])
+    assert s2["accepted"] == 0 and s2["repeats"] == s1["accepted"] - sum(
+        1 for r in first[50:100] if r["result"] == "accepted")
+    by_parcel = {r["parcel_id"]: r for r in first if r["result"] == "accepted"}
+    for r in again:
+        if r["result"] == "repeat":
+            orig = by_parcel[r["parcel_id"]]
+            assert (r["consignment_id"], r["lane"], r["total_tax_jpy"]) == (
+                orig["consignment_id"], orig["lane"], orig["total_tax_jpy"])
+    assert count(ec_engine, Consignment.submitter_id == submitter[0]) == s1["accepted"]
+
+
+def test_the_same_parcel_twice_in_one_manifest_is_one_consignment(ec_engine: Engine, submitter: Any) -> None:
+    results, summary = run(ec_engine, submitter, jl(consignment("DUP-1"), consignment("DUP-1")))
+    assert [r["result"] for r in results] == ["accepted", "repeat"]
+    assert results[1]["consignment_id"] == results[0]["consignment_id"] and results[1]["first_line"] == 1
+    assert summary["accepted"] == 1 and summary["repeats"] == 1
+
+
+def test_parcel_ids_are_unique_per_submitter_not_globally(ec_engine: Engine, submitter: Any) -> None:
+    with Session(ec_engine) as s, s.begin():
+        other = identity.create_trader(s, "Other Carrier", f"O{submitter[1]}", "broker")
+        other_sub = (other.id, other.code, "")
+    pid = f"SHARED-{submitter[1]}"
+    assert run(ec_engine, submitter, jl(consignment(pid)))[0][0]["result"] == "accepted"
+    assert run(ec_engine, other_sub, jl(consignment(pid)))[0][0]["result"] == "accepted"
+
+
+def test_concurrent_resends_store_each_parcel_once(ec_engine: Engine, submitter: Any,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_CHUNK_ROWS", "40")
+    lines = _prefixed(13, 200, "C")
+    outcomes: list[dict[str, Any]] = []
+    errors: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            outcomes.append(run(ec_engine, submitter, lines)[1])
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    accepted = sum(o["accepted"] for o in outcomes)
+    assert accepted == outcomes[0]["accepted"] + outcomes[0]["repeats"]  # every valid parcel accepted exactly once
+    assert sum(o["accepted"] + o["repeats"] for o in outcomes) == 3 * accepted
+    assert count(ec_engine, Consignment.submitter_id == submitter[0]) == accepted
+
+
+def _split_parcel(pid: str, value: str) -> dict[str, Any]:
+    seller = "SELLER-" + pid.rsplit("-", 1)[0]  # one seller per test
+    return consignment(pid, personal_use=False, seller={"id": seller, "name": "Split Co", "country": "CN"},
+                       consignee={"name": "Tanaka Ren", "address": "4-5-6 Kita-ku, Osaka", "id": None},
+                       goods=[goods(value, "JPY")])
+
+
+def test_split_shipments_are_flagged_across_chunks_and_manifests(ec_engine: Engine, submitter: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_CHUNK_ROWS", "1")
+    sub = submitter
+    tag = sub[1]
+    r1, _ = run(ec_engine, sub, jl(_split_parcel(f"{tag}-S1", "4000"), _split_parcel(f"{tag}-S2", "4000")))
+    assert [r.get("split_group") for r in r1] == [None, None]  # ¥8,000 together: within the exemption
+    r2, _ = run(ec_engine, sub, jl(_split_parcel(f"{tag}-S3", "3000"), _split_parcel(f"{tag}-S4", "500")))
+    group = r1[0]["consignment_id"]
+    assert r2[0]["lane"] == 2 and r2[0]["split_group"] == group and r2[0]["total_tax_jpy"] == 0
+    assert r2[1]["lane"] == 2 and r2[1]["split_group"] == group
+    with Session(ec_engine) as s:
+        members = s.scalars(select(Consignment).where(Consignment.split_group == group)).all()
+        assert {m.parcel_id for m in members} == {f"{tag}-S{i}" for i in range(1, 5)}
+        first = next(m for m in members if m.parcel_id == f"{tag}-S1")
+        assert first.lane == 1 and first.status == "released"  # linked for review, not recalled
+        flagged = next(m for m in members if m.parcel_id == f"{tag}-S3")
+        reasons = orjson.loads(flagged.lane_reasons)
+        assert any(x["kind"] == "split" and "11,000" in x["reason"] for x in reasons)
+
+
+def test_split_window_is_configurable(ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_SPLIT_WINDOW_HOURS", "0")
+    tag = submitter[1]
+    run(ec_engine, submitter, jl(_split_parcel(f"{tag}-W1", "6000")))
+    results, _ = run(ec_engine, submitter, jl(_split_parcel(f"{tag}-W2", "6000")))
+    assert "split_group" not in results[0]

@@ -1,0 +1,55 @@
+"""Checking one record: every problem named by field path and reason, a good record read exactly."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from smartcustoms.ecommerce.records import check_record
+from tests.ecommerce.conftest import consignment, goods
+
+
+def _codes(obj: Any) -> dict[str, str]:
+    rec, problems = check_record(obj, 1, 100)
+    assert rec is None
+    return {p["field"]: p["code"] for p in problems}
+
+
+def test_a_good_record_is_read_with_decimals_and_normalised_codes() -> None:
+    rec, problems = check_record(consignment("A1", goods=[goods("12.5", "usd", hs="3926.90", unit="pce")]), 7, 100)
+    assert problems == [] and rec is not None
+    assert rec.line_no == 7 and rec.parcel_id == "A1" and rec.seller_country == "CN"
+    g = rec.goods[0]
+    assert (g.value, g.currency, g.hs_code, g.unit, g.quantity) == (Decimal("12.5"), "USD", "392690", "PCE", 1)
+
+
+@pytest.mark.parametrize(("change", "field", "code"), [
+    ({"parcel_id": ""}, "parcel_id", "missing"),
+    ({"parcel_id": "x" * 65}, "parcel_id", "too_long"),
+    ({"seller": "Yiwu"}, "seller", "missing"),
+    ({"consignee": {"name": "Sato"}}, "consignee.address", "missing"),
+    ({"goods": []}, "goods", "missing"),
+    ({"goods": [goods("-1")]}, "goods[0].value", "negative"),
+    ({"goods": [goods("abc")]}, "goods[0].value", "not_a_number"),
+    ({"goods": [goods("1e400")]}, "goods[0].value", "absurd"),
+    ({"goods": [goods("10", "XYZ")]}, "goods[0].currency", "unknown_currency"),
+    ({"goods": [goods("10.5", "JPY")]}, "goods[0].value", "too_precise"),
+    ({"goods": [goods("10", hs="999999")]}, "goods[0].hs_code", "unknown_hs_code"),
+    ({"goods": [goods("10", quantity=0)]}, "goods[0].quantity", "not_positive"),
+    ({"goods": [{**goods("10"), "value": True}]}, "goods[0].value", "wrong_type"),
+    ({"personal_use": "perhaps"}, "personal_use", "wrong_type"),
+    ({"platform": "Temu\x00"}, "platform", "control_characters"),
+])
+def test_each_problem_names_field_and_reason(change: dict[str, Any], field: str, code: str) -> None:
+    assert _codes(consignment("B1", **change)).get(field) == code
+
+
+def test_all_problems_of_a_row_are_reported_together() -> None:
+    got = _codes(consignment("", goods=[goods("-5", "ABC"), goods("10", hs="12")]))
+    assert {"parcel_id", "goods[0].value", "goods[0].currency", "goods[1].hs_code"} <= set(got)
+
+
+def test_not_an_object() -> None:
+    assert _codes([1, 2]) == {"line": "wrong_type"}

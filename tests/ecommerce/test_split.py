@@ -1,0 +1,47 @@
+"""Split-shipment detection: the parcel that takes a seller→consignee group over ¥10,000 is flagged with its group."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from smartcustoms.ecommerce.split import Member, SplitTracker, split_key
+
+
+def test_key_ignores_case_and_spaces_and_prefers_the_consignee_id() -> None:
+    assert split_key("s1", None, "Sato  Yui", "1-2 Tokyo") == split_key("S1", None, "sato yui", "1-2tokyo")
+    assert split_key("S1", "C9", "A", "x") == split_key("S1", "c9", "B", "y")
+    assert split_key("S1", None, "Sato", "Tokyo") != split_key("S2", None, "Sato", "Tokyo")
+
+
+def test_group_flagged_when_combined_value_exceeds_threshold() -> None:
+    t = SplitTracker(10_000)
+    assert t.add("k", "c1", 6_000, True) is None
+    hit = t.add("k", "c2", 5_000, True)
+    assert hit is not None and hit.group == "c1" and hit.combined_value_jpy == 11_000 and hit.members == ["c1", "c2"]
+    later = t.add("k", "c3", 100, True)
+    assert later is not None and later.group == "c1" and later.newly_linked == []
+
+
+def test_taxed_parcels_and_other_keys_do_not_count() -> None:
+    t = SplitTracker(10_000)
+    t.add("k", "c1", 6_000, True)
+    assert t.add("k", "c2", 50_000, False) is None
+    assert t.add("other", "c3", 9_000, True) is None
+    assert t.add("k", "c4", 3_000, True) is None  # 9,000 together: within the exemption
+
+
+def test_stored_members_are_linked_and_pending_rows_updated() -> None:
+    t = SplitTracker(10_000)
+    t.preload("k", Member("old", 7_000, None))
+    row: dict[str, Any] = {"split_group": None}
+    assert t.add("k", "new1", 1_000, True, row) is None
+    hit = t.add("k", "new2", 3_000, True, {"split_group": None})
+    assert hit is not None and hit.group == "old" and hit.newly_linked == ["old"] and row["split_group"] == "old"
+
+
+def test_an_existing_group_id_is_kept() -> None:
+    t = SplitTracker(10_000)
+    t.preload("k", Member("a", 6_000, "g0"))
+    t.preload("k", Member("b", 6_000, "g0"))
+    hit = t.add("k", "c", 10, True)
+    assert hit is not None and hit.group == "g0" and hit.newly_linked == []
