@@ -5,6 +5,7 @@ from smartcustoms.declarations import models as declaration_models
 from smartcustoms.ecommerce import models as ecommerce_models
 from smartcustoms.exports import models as export_models
 from smartcustoms.identity import models as identity_models
+from smartcustoms.meansofpayment import models as mop_models
 from smartcustoms.payments import models as payment_models
 from smartcustoms.reference import models as reference_models
 from smartcustoms.risk import models as risk_models
@@ -18,6 +19,7 @@ __all__ = [
     "ecommerce_models",
     "export_models",
     "identity_models",
+    "mop_models",
     "payment_models",
     "reference_models",
     "risk_models",

@@ -6,7 +6,11 @@ from fastapi import FastAPI
 
 
 def mount_payments(app: FastAPI) -> None:
+    from smartcustoms.meansofpayment.api import officer_router as mop_officer_router
+    from smartcustoms.meansofpayment.api import router as mop_router
     from smartcustoms.payments.api import officer_router, router
 
     app.include_router(router)
     app.include_router(officer_router)
+    app.include_router(mop_router)
+    app.include_router(mop_officer_router)

@@ -101,8 +101,60 @@ def upgrade() -> None:
     with op.batch_alter_table('payment_reconciliations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_payment_reconciliations_day'), ['day'], unique=False)
 
+    op.create_table('mop_declarations',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('family_name', sa.String(length=100), nullable=False),
+    sa.Column('given_name', sa.String(length=100), nullable=False),
+    sa.Column('nationality', sa.String(length=2), nullable=False),
+    sa.Column('passport_number', sa.String(length=20), nullable=False),
+    sa.Column('date_of_birth', sa.Date(), nullable=False),
+    sa.Column('direction', sa.String(length=10), nullable=False),
+    sa.Column('travel_date', sa.Date(), nullable=False),
+    sa.Column('flight', sa.String(length=10), nullable=False),
+    sa.Column('origin_country', sa.String(length=2), nullable=False),
+    sa.Column('destination_country', sa.String(length=2), nullable=False),
+    sa.Column('total_jpy', sa.BigInteger(), nullable=False),
+    sa.Column('gold_bullion_g', smartcustoms.db.DecimalText(length=40), nullable=False),
+    sa.Column('limit_jpy', sa.BigInteger(), nullable=False),
+    sa.Column('declaration_required', sa.Boolean(), nullable=False),
+    sa.Column('required_reasons', smartcustoms.db.JSONText(), nullable=False),
+    sa.Column('flags', smartcustoms.db.JSONText(), nullable=False),
+    sa.Column('thresholds', smartcustoms.db.JSONText(), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=255), nullable=True),
+    sa.Column('request_hash', sa.String(length=64), nullable=False),
+    sa.Column('filed_at', smartcustoms.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('idempotency_key')
+    )
+    with op.batch_alter_table('mop_declarations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mop_declarations_passport_number'), ['passport_number'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mop_declarations_travel_date'), ['travel_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mop_declarations_declaration_required'), ['declaration_required'],
+                              unique=False)
+        batch_op.create_index(batch_op.f('ix_mop_declarations_filed_at'), ['filed_at'], unique=False)
+
+    op.create_table('mop_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('declaration_id', sa.String(length=36), nullable=False),
+    sa.Column('item_no', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=True),
+    sa.Column('amount', smartcustoms.db.DecimalText(length=40), nullable=True),
+    sa.Column('amount_jpy', sa.BigInteger(), nullable=False),
+    sa.Column('rate', smartcustoms.db.JSONText(), nullable=True),
+    sa.Column('weight_g', smartcustoms.db.DecimalText(length=40), nullable=True),
+    sa.Column('purity', smartcustoms.db.DecimalText(length=40), nullable=True),
+    sa.Column('description', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['declaration_id'], ['mop_declarations.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('mop_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mop_items_declaration_id'), ['declaration_id'], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_table('mop_items')
+    op.drop_table('mop_declarations')
     op.drop_table('payment_reconciliations')
     op.drop_table('payment_refunds')
     op.drop_table('payment_events')

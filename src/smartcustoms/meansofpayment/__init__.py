@@ -1,0 +1,1 @@
+"""Means-of-payment declarations (FATF): cash, cheques, securities, promissory notes, gold bullion at the border."""

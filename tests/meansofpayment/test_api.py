@@ -1,0 +1,113 @@
+"""Filing means-of-payment declarations over the public API; officers see flags."""
+
+from __future__ import annotations
+
+import base64
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from smartcustoms.identity import service as identity
+from smartcustoms.meansofpayment.service import today_jst
+from smartcustoms.reference.service import RateRow, load_rates
+
+URL = "/api/v1/means-of-payment-declarations"
+
+
+@pytest.fixture()
+def usd(session: Session) -> Decimal:
+    today = today_jst()
+    rate = Decimal("150.25")
+    load_rates(session, [RateRow("USD", today - timedelta(days=3), today + timedelta(days=3), rate, "test rate")])
+    return rate
+
+
+def body(*items: dict[str, Any], **kw: Any) -> dict[str, Any]:
+    b: dict[str, Any] = {"family_name": "Suzuki", "given_name": "Hanako", "nationality": "JP",
+                         "passport_number": "TK1234567", "date_of_birth": "1985-04-01", "direction": "arrival",
+                         "flight": "NH10", "origin_country": "US", "destination_country": "JP",
+                         "items": list(items) or [{"kind": "cash", "currency": "JPY", "amount": "300000"}]}
+    b.update(kw)
+    return b
+
+
+def test_foreign_cash_converted_at_the_weekly_rate(client: TestClient, usd: Decimal) -> None:
+    r = client.post(URL, json=body({"kind": "cash", "currency": "USD", "amount": "6000"},
+                                   {"kind": "cash", "currency": "JPY", "amount": "200000"}))
+    assert r.status_code == 201, r.text
+    d = r.json()
+    usd_yen = int(Decimal(6000) * usd)  # 901,500 (floored)
+    assert d["items"][0]["amount_jpy"] == usd_yen and d["items"][0]["rate"]["rate_jpy"] == str(usd)
+    assert d["total_jpy"] == usd_yen + 200_000
+    assert d["declaration_required"] is True and d["required_reasons"][0]["code"] == "over_limit"
+    assert "flags" not in d  # for officers
+
+
+def test_north_korea_departure_limit(client: TestClient) -> None:
+    b = body({"kind": "cash", "currency": "JPY", "amount": "150000"}, direction="departure", origin_country="JP",
+             destination_country="KP")
+    d = client.post(URL, json=b).json()
+    assert d["declaration_required"] is True and d["limit_jpy"] == 100_000
+    same_to_korea = client.post(URL, json={**b, "destination_country": "KR", "passport_number": "TK7654321"}).json()
+    assert same_to_korea["declaration_required"] is False and same_to_korea["limit_jpy"] == 1_000_000
+
+
+def test_gold_bullion(client: TestClient) -> None:
+    d = client.post(URL, json=body({"kind": "gold_bullion", "weight_g": "1200", "purity": "0.9999"})).json()
+    assert d["declaration_required"] is True and d["required_reasons"][0]["code"] == "gold_bullion"
+
+
+@pytest.mark.parametrize(("item", "field"), [
+    ({"kind": "cash", "currency": "XXQ", "amount": "10"}, "items[0].currency"),
+    ({"kind": "cash", "currency": "EUR", "amount": "10"}, "items[0].currency"),  # no weekly rate loaded
+    ({"kind": "cash", "currency": "JPY", "amount": "-10"}, "items[0].amount"),
+    ({"kind": "cash", "currency": "JPY"}, "items[0].amount"),
+    ({"kind": "gold_bullion", "weight_g": "100"}, "items[0].purity"),
+    ({"kind": "gold_bullion", "weight_g": "100", "purity": "1.5"}, "items[0].purity"),
+    ({"kind": "diamonds", "amount": "1"}, "items[0].kind"),
+])
+def test_bad_items_are_refused_naming_the_field(client: TestClient, item: dict[str, Any], field: str) -> None:
+    r = client.post(URL, json=body(item))
+    assert r.status_code == 422
+    assert field in [e["field"] for e in r.json()["errors"]], r.json()
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"nationality": "QQ"}, "nationality"), ({"date_of_birth": "2999-01-01"}, "date_of_birth"),
+    ({"direction": "sideways"}, "direction"), ({"flight": "??"}, "flight"), ({"destination_country": "US"},
+                                                                               "destination_country"),
+])
+def test_bad_identity_or_route_is_refused(client: TestClient, change: dict[str, Any], field: str) -> None:
+    r = client.post(URL, json=body(**change))
+    assert r.status_code == 422 and field in [e["field"] for e in r.json()["errors"]], r.json()
+
+
+def test_idempotency_key_replays(client: TestClient) -> None:
+    first = client.post(URL, json=body(), headers={"Idempotency-Key": "mop-1"})
+    again = client.post(URL, json=body(), headers={"Idempotency-Key": "mop-1"})
+    assert first.status_code == again.status_code == 201 and first.json()["id"] == again.json()["id"]
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    other = client.post(URL, json=body(flight="JL1"), headers={"Idempotency-Key": "mop-1"})
+    assert other.status_code == 409
+
+
+def test_officer_sees_structuring_and_route_flags(client: TestClient, session: Session) -> None:
+    identity.create_officer(session, "mori", "counter-pass-2026", "officer", actor="test")
+    auth = {"Authorization": "Basic " + base64.b64encode(b"mori:counter-pass-2026").decode()}
+    just_under = {"kind": "cash", "currency": "JPY", "amount": "990000"}
+    client.post(URL, json=body(just_under, passport_number="RP0000001"))
+    second = client.post(URL, json=body(just_under, passport_number="RP0000001")).json()
+    client.post(URL, json=body(passport_number="RP0000002", origin_country="IR"))
+    listed = client.get("/api/v1/officer/means-of-payment-declarations", params={"flagged": True}, headers=auth)
+    assert listed.status_code == 200
+    by_passport: dict[str, set[str]] = {}
+    for d in listed.json():
+        by_passport.setdefault(d["passport_number"], set()).update(f["code"] for f in d["flags"])
+    assert "structuring" in by_passport["RP0000001"] and "route_risk" in by_passport["RP0000002"]
+    detail = client.get(f"/api/v1/officer/means-of-payment-declarations/{second['id']}", headers=auth).json()
+    assert "structuring" in [f["code"] for f in detail["flags"]]
+    assert client.get("/api/v1/officer/means-of-payment-declarations").status_code == 401
