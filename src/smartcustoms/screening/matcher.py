@@ -8,15 +8,18 @@ legal-form words has no content and matches nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from rapidfuzz.distance import Levenshtein
 
-from smartcustoms.screening.normalize import GENERIC, NormalName, normalise, skeleton, variants
+from smartcustoms.screening.normalize import GENERIC, QUALIFIERS, NormalName, crude, normalise, skeleton, variants
 
 # Operating threshold: see docs/screening.md for how it was chosen.
 THRESHOLD = 0.85
+_DOUBLE = re.compile(r"(.)\1+")
 
 
 @dataclass(frozen=True)
@@ -35,28 +38,105 @@ def _token_sim(a: str, b: str, cross: bool) -> tuple[float, str]:
         return 0.0, ""
     lev = Levenshtein.normalized_similarity(a, b)
     ka, kb = skeleton(a), skeleton(b)
-    if ka == kb and len(ka) >= 2:
-        return max(lev, 0.93 if cross else 0.9), "phonetic"
     sk = Levenshtein.normalized_similarity(ka, kb) if ka and kb else 0.0
-    if cross:
-        # Transliteration from another script: spelling is a guess, the consonant skeleton carries the identity.
-        best = max(lev, 0.95 * (0.5 * sk + 0.5 * lev) + 0.05 * sk, 0.92 * sk if len(ka) >= 3 else 0.0)
-        return best, "transliteration"
-    if a.startswith(b) or b.startswith(a):
-        # Truncated or compound forms (Mohammed / Mohammedi): mostly edit distance.
-        return lev, "typo"
-    return max(lev, 0.85 * sk), "typo"
+    if not cross:
+        # Same script: the sound key may lift a spelling variant, never make a match of different spellings.
+        if ka == kb and lev >= 0.65:
+            return max(lev, 0.9 if len(ka) >= 3 else 0.85), "phonetic"
+        return (max(lev, 0.85 * sk) if lev >= 0.6 else lev), "typo"
+    # Transliteration from another script: spelling is a guess, the consonants carry the identity, and short
+    # keys carry little of it.
+    if ka == kb and len(ka) >= 3:
+        return max(lev, 0.93), "phonetic"
+    ca, cb = crude(a), crude(b)
+    cr = Levenshtein.normalized_similarity(ca, cb) if min(len(ca), len(cb)) >= 3 else 0.0
+    best = max(lev, 0.5 * sk + 0.5 * lev, 0.9 * sk if len(ka) >= 4 else 0.0, 0.85 * cr)
+    if ka == kb:
+        best = max(best, 0.8)
+    return best, "transliteration"
 
 
 _PATRONYMIC = ("ovich", "evich", "ovna", "evna", "ovic", "evic", "ogly", "oglu", "qizi", "kyzy")
+_PARTICLES = frozenset(("bin", "ibn", "bint", "ben", "abu", "al", "el", "ul", "ud", "de", "da", "van", "von"))
 
 
 def _weight(tok: str) -> float:
-    if tok in GENERIC or tok in ("bin", "ibn", "bint", "ben", "abu", "al", "el"):
+    if tok in GENERIC or tok in _PARTICLES:
         return 0.35 * min(len(tok), 8)
-    if tok.endswith(_PATRONYMIC) and len(tok) > 7:
-        return 0.5 * min(len(tok), 8)  # patronymics are often left out
     return float(min(len(tok), 8))
+
+
+def _align(qt: tuple[str, ...], ct: tuple[str, ...], cross: bool,
+           persons: bool) -> tuple[float, int, set[str], list[tuple[int, int]]]:
+    pairs: list[tuple[float, int, int, str]] = []
+    for i, a in enumerate(qt):
+        for j, b in enumerate(ct):
+            sim, how = _token_sim(a, b, cross)
+            if sim > 0.5:
+                pairs.append((sim, i, j, how))
+    pairs.sort(key=lambda p: (-p[0], abs(p[1] - p[2])))
+    used_q: dict[int, int] = {}
+    used_c: set[int] = set()
+    matched = matched_w = 0.0
+    hows: set[str] = set()
+    strong = 0
+    for sim, i, j, how in pairs:
+        if i in used_q or j in used_c:
+            continue
+        used_q[i] = j
+        used_c.add(j)
+        w = 2.0 if how == "initial" else _weight(qt[i]) + _weight(ct[j])
+        matched += sim * w
+        matched_w += w
+        hows.add(how)
+        if sim >= 0.8 and how != "initial" and qt[i] not in GENERIC and qt[i] not in _PARTICLES:
+            strong += 1
+    # One word on one side written as two on the other (Suyon / Su Yong, Abdulaziz / Abdul Aziz).
+    for side_a, side_b, used_a, used_b, flip in ((qt, ct, set(used_q), used_c, False),
+                                                 (ct, qt, used_c, set(used_q), True)):
+        for i, a in enumerate(side_a):
+            if i in used_a or len(a) < 4:
+                continue
+            for j in range(len(side_b) - 1):
+                if j in used_b or j + 1 in used_b:
+                    continue
+                sim, how = _token_sim(a, side_b[j] + side_b[j + 1], cross)
+                if sim >= 0.8:
+                    w = _weight(a) + _weight(side_b[j] + side_b[j + 1])
+                    matched += sim * w
+                    matched_w += w
+                    hows.add("joined words")
+                    strong += 1
+                    used_a.add(i)
+                    used_b.update((j, j + 1))
+                    if flip:
+                        used_c.add(i)
+                        used_q.update({j: i, j + 1: i})
+                    else:
+                        used_q[i] = j
+                        used_c.update((j, j + 1))
+                    break
+    left_q = [t for k, t in enumerate(qt) if k not in used_q]
+    left_c = [t for k, t in enumerate(ct) if k not in used_c]
+    un_q = sum(_weight(t) for t in left_q)
+    un_c = sum(_weight(t) for t in left_c)
+    if left_q and left_c:
+        penalty = un_q + un_c                    # different words on both sides: a different name
+    else:
+        extra = left_q or left_c
+        shorter_n = len(ct) if left_q else len(qt)
+        # Extra given/father/tribal names on one side only weigh less when the other side matched fully
+        # with at least two strong words; patronymics and particles least.
+        # Organisations get no such allowance: "Bowne Litigation Solutions" is not "Bowne Solutions", and a
+        # country added to a bank's name is another bank.
+        factor = 1.0
+        if persons and strong >= 2 and shorter_n >= 2:
+            factor = 0.3 if strong >= 3 else 0.6
+        penalty = sum(_weight(t) * (0.2 if (t.endswith(_PATRONYMIC) and len(t) > 7) else
+                                    1.0 if t in QUALIFIERS else factor) for t in extra)
+    score = matched / (matched_w + penalty) if matched_w else 0.0
+    order = sorted(used_q.items())
+    return score, strong, hows, order
 
 
 def compare(q: NormalName, c: NormalName) -> PairScore:
@@ -65,53 +145,61 @@ def compare(q: NormalName, c: NormalName) -> PairScore:
     if not qt or not ct:
         return PairScore(0.0, "no content words after removing legal forms and honorifics")
     cross = q.script != c.script
-    pairs: list[tuple[float, int, int, str]] = []
-    for i, a in enumerate(qt):
-        for j, b in enumerate(ct):
-            sim, how = _token_sim(a, b, cross)
-            if sim > 0.5:
-                pairs.append((sim, i, j, how))
-    pairs.sort(reverse=True)
-    used_q: set[int] = set()
-    used_c: set[int] = set()
-    matched = 0.0
-    matched_w = 0.0
-    hows: set[str] = set()
-    strong = 0
-    order: list[tuple[int, int]] = []
-    for sim, i, j, how in pairs:
-        if i in used_q or j in used_c:
-            continue
-        used_q.add(i)
-        used_c.add(j)
-        w = _weight(qt[i]) + _weight(ct[j])
-        if how == "initial":
-            w = 2.0
-        matched += sim * w
-        matched_w += w
-        hows.add(how)
-        order.append((i, j))
-        if sim >= 0.85 and how != "initial" and qt[i] not in GENERIC:
-            strong += 1
-    if strong == 0:
-        return PairScore(0.0, "no content word in common")
-    un_q = sum(_weight(t) for k, t in enumerate(qt) if k not in used_q)
-    un_c = sum(_weight(t) for k, t in enumerate(ct) if k not in used_c)
-    # Extra middle names/patronymics on one side weigh less once two words agree strongly.
-    extra = 0.55 if strong >= 2 else 1.0
-    tok_score = matched / (matched_w + extra * (un_q + un_c)) if matched_w else 0.0
-    # Word-boundary differences (Abdullah / Abd Allah, Al-Bakr / Albakr): compare the names as one string.
-    qj, cj = "".join(qt), "".join(ct)
+    persons = not (q.legal or c.legal or any(t in GENERIC for t in qt + ct))
+    tok_score, strong, hows, order = _align(qt, ct, cross, persons)
+    # Word-boundary differences (Abdullah / Abd Allah, VladimirPutin, Korean names read in katakana):
+    # compare the names as one string.
     glue = 0.0
+    qj, cj = "".join(qt), "".join(ct)
     if len(qt) != len(ct) and min(len(qj), len(cj)) >= 5:
-        glue = 0.96 * Levenshtein.normalized_similarity(qj, cj)
+        glue = 0.96 * Levenshtein.normalized_similarity(qj, cj) if not cross else 0.0
         if cross:
-            glue = max(glue, 0.93 * Levenshtein.normalized_similarity(skeleton(qj), skeleton(cj)))
+            cq = _collapse("".join(crude(t) for t in qt))
+            cc = _collapse("".join(crude(t) for t in ct))
+            cq_s = _collapse("".join(sorted(crude(t) for t in qt)))
+            cc_s = _collapse("".join(sorted(crude(t) for t in ct)))
+            if min(len(cq), len(cc)) >= 6:
+                glue = max(glue, 0.88 * Levenshtein.normalized_similarity(cq, cc),
+                           0.85 * Levenshtein.normalized_similarity(cq_s, cc_s))
     score = max(tok_score, glue)
-    if len(qt) == 1 and len(ct) == 1 and min(len(qj), len(cj)) <= 3 and score < 1.0:
-        score *= 0.9  # very short single names: an edit is a different name
-    reason = _reason(q, c, hows, order, score == glue and glue > tok_score)
-    return PairScore(round(min(score, 1.0), 4), reason)
+    glued = glue > tok_score
+    if cross:
+        score *= 0.97  # a reading across scripts is weaker evidence than the same spelling
+        if len(qt) == 1 or len(ct) == 1:
+            score = min(score, 0.8)  # one word read across scripts is too little to go on
+    if strong == 0 and not glued:
+        score = min(score, 0.6)
+    notes: list[str] = []
+    if _inner_bin(qt) and _inner_bin(ct) and len(order) >= 3 and not glued:
+        # Muhammad bin Salman is the son of Salman: swapping the names around "bin" is another person.
+        qi, ci = qt.index("bin"), ct.index("bin")
+        before_q = {qt[i] for i in range(qi)}
+        before_c = {ct[j] for j in range(ci)}
+        if any((qt[i] in before_q) != (ct[j] in before_c) for i, j in order if qt[i] != "bin"):
+            score *= 0.8
+            notes.append("names around 'bin' swapped")
+    if not cross and q.script not in ("latin", "other") and q.original != c.original:
+        # Same non-Latin script: the written names must be close too (高市 vs 高石 read alike).
+        raw = Levenshtein.normalized_similarity(_bare(q.original), _bare(c.original))
+        if raw + 0.05 < score:
+            score = raw + 0.05
+            notes.append(f"written forms differ ({raw:.2f})")
+    reason = _reason(q, c, hows, order, glued)
+    if notes:
+        reason += "; " + "; ".join(notes)
+    return PairScore(round(max(0.0, min(score, 1.0)), 4), reason)
+
+
+def _collapse(text: str) -> str:
+    return _DOUBLE.sub(r"\1", text)
+
+
+def _inner_bin(tokens: tuple[str, ...]) -> bool:
+    return "bin" in tokens and 0 < tokens.index("bin") < len(tokens) - 1
+
+
+def _bare(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalnum())
 
 
 def _reason(q: NormalName, c: NormalName, hows: set[str], order: list[tuple[int, int]], glued: bool) -> str:
@@ -201,9 +289,11 @@ class NameIndex:
 
     def candidates(self, q: NormalName, cap: int = 60) -> list[int]:
         weights: dict[int, float] = {}
-        keys = _keys(q)
-        lists = sorted((self.postings.get(k, []) for k in keys), key=len)
         total = len(self.names) or 1
+        keys = _keys(q)
+        if q.script not in ("latin", "other"):
+            keys |= _cross_keys(q)
+        lists = sorted((self.postings.get(k, []) for k in keys), key=len)
         for plist in lists:
             if not plist:
                 continue
@@ -217,16 +307,17 @@ class NameIndex:
         return sorted(weights, key=weights.__getitem__, reverse=True)[:cap]
 
     def search(self, query: str | NormalName, limit: int = 10, min_score: float = 0.0) -> list[Match]:
-        q = normalise(query) if isinstance(query, str) else query
-        if not q.tokens:
-            return []
-        found: list[Match] = []
-        for nid in self.candidates(q):
-            ps = compare(q, self.normal[nid])
-            if ps.score >= min_score and ps.score > 0:
-                item = self.names[nid]
-                found.append(Match(item.key, item.name, ps.score, ps.reason))
-        found.sort(key=lambda m: (-m.score, m.name))
+        forms = [normalise(v) for v in variants(query)] if isinstance(query, str) else [query]
+        best: dict[int, Match] = {}
+        for q in forms:
+            if not q.tokens:
+                continue
+            for nid in self.candidates(q):
+                ps = compare(q, self.normal[nid])
+                if ps.score >= min_score and ps.score > 0 and (nid not in best or ps.score > best[nid].score):
+                    item = self.names[nid]
+                    best[nid] = Match(item.key, item.name, ps.score, ps.reason)
+        found = sorted(best.values(), key=lambda m: (-m.score, m.name))
         return found[:limit] if limit else found
 
 
@@ -235,8 +326,18 @@ def _keys(n: NormalName) -> set[str]:
     for t in n.tokens:
         keys.add(t)
         keys.add("~" + skeleton(t))
+        keys.add("^" + crude(t))
     if len(n.tokens) > 1:
         keys.add("+" + "".join(n.tokens))
+        keys.add("^" + "".join(crude(t) for t in n.tokens))
+    return keys
+
+
+def _cross_keys(n: NormalName) -> set[str]:
+    """Extra keys for a name read from another script: crude keys of token pairs glued (Korean names in katakana)."""
+    crudes = [crude(t) for t in n.tokens]
+    keys = {"^" + a + b for a, b in pairwise(crudes)}
+    keys |= {"^" + c[:-1] for c in crudes if len(c) >= 4}
     return keys
 
 

@@ -31,11 +31,37 @@ holding holdings group trading trade enterprise enterprises industries industry 
 company services service bank factory plant institute center centre research production manufacturing
 development technology technologies engineering import export imports exports
 """)
+# Place names that qualify an organisation (Banco Santander Mexico, Bank of China (Hong Kong)).
+QUALIFIERS = _words("""
+afghanistan albania algeria argentina armenia asia australia austria azerbaijan bahrain belarus belgium brazil
+bulgaria canada chile china colombia crimea cuba cyprus czech denmark egypt emirates europe finland france
+georgia germany greece hong kong hungary india indonesia iran iraq ireland israel italy japan jordan kazakhstan
+korea kuwait kyrgyzstan latvia lebanon libya lithuania london luxembourg malaysia mexico moldova mongolia
+netherlands norway oman pakistan panama philippines poland portugal qatar romania russia saudi serbia singapore
+slovakia spain sudan sweden switzerland schweiz syria taiwan tajikistan thailand turkey turkiye ukraine uzbekistan
+venezuela vietnam yemen dubai
+""")
 STOPWORDS = _words("the and of for & und et y")
 HONORIFICS = _words("""
 mr mrs ms miss mx dr prof sir dame lord lady sheikh shaikh haji hajji hadji mullah maulana mawlawi sayed sayyid
 herr frau monsieur mme mlle senor senora don dona gen general col colonel maj major capt captain lt
+president prasident presidente chairman minister emir prince king his excellency he
 """)
+_LEGAL_PHRASES = re.compile(r"\b(?:" + "|".join([
+    r"(?:open|closed|public|private|non public) joint stock company", r"joint stock company",
+    r"limited liability (?:company|partnership)", r"gesellschaft mit beschrankter haftung", r"aktiengesellschaft",
+    r"societatea cu raspundere limitata", r"societe anonyme", r"societe a responsabilite limitee",
+    r"sociedad anonima(?: abierta| cerrada)?", r"sociedad (?:de responsabilidad )?limitada", r"societa per azioni",
+    r"obshchestvo s ogranichennoi? otvetstvennostyu", r"(?:otkrytoe |zakrytoe |publichnoe |nepublichnoe )?"
+    r"aktsionernoe obshchestvo", r"(?:federal |federalnoe )?(?:state )?unitary enterprise",
+    r"private limited company", r"public limited company", r"kabushiki kaisha", r"yugen kaisha", r"godo kaisha",
+    r"youxian zeren gongsi", r"youxian gongsi", r"sp z o ?o", r"company limited", r"public company",
+]) + r")\b")
+# Katakana renderings of Arabic particles and compounds.
+_JA_FIX = {"aru": "al", "eru": "el", "abudo": "abd", "abudu": "abd", "abuduru": "abdul", "abudoru": "abdul",
+           "abudoraa": "abdullah", "abudorra": "abdullah", "abudurra": "abdullah", "abudura": "abdullah",
+           "abudurahi": "abdullahi", "binu": "bin", "ibun": "ibn", "uddo": "ud"}
+_ABD = {"abdel": "abdul", "abdal": "abdul", "abdoul": "abdul", "abdol": "abdul", "abdelal": "abdul"}
 CJK_HONORIFICS = ("様", "さま", "殿", "氏", "さん", "くん", "君", "先生")
 
 _PUNCT = re.compile(r"[^\w\s]|_", re.UNICODE)
@@ -91,7 +117,22 @@ def normalise(name: str) -> NormalName:
     latin, script = to_latin(text)
     latin = fold(latin)
     latin = re.sub(r"(?<=\w)[-‐'’.](?=\w)", lambda m: " " if m.group(0) in "-‐" else "", latin)
-    raw = _SPACE.sub(" ", _PUNCT.sub(" ", latin)).split()
+    spaced = _SPACE.sub(" ", _PUNCT.sub(" ", latin)).strip()
+    phrases = _LEGAL_PHRASES.findall(spaced)
+    if phrases:
+        legal.extend(phrases)
+        spaced = _LEGAL_PHRASES.sub(" ", spaced)
+    raw = spaced.split()
+    # Arabic "servant of" compounds: Abd al-Aziz, Abdel Aziz, Abdul Aziz are one spelling.
+    if script == "japanese":
+        raw = [_JA_FIX.get(t, t) for t in raw]
+    merged: list[str] = []
+    for tok in raw:
+        if merged and merged[-1] == "abd" and tok in ("al", "el", "ul", "ol"):
+            merged[-1] = "abdul"
+            continue
+        merged.append(_ABD.get(tok, tok))
+    raw = merged
     tokens: list[str] = []
     for i, tok in enumerate(raw):
         if tok in STOPWORDS:
@@ -138,6 +179,8 @@ def skeleton(token: str) -> str:
     return key or token[:1]
 
 
+_ORIGINAL = re.compile(
+    r"\(?\s*original script\s*[:：]\s*([^()]*?)\s*(?:\)|$)|\(\s*([^()]*?)\s*:\s*original script\s*\)", re.IGNORECASE)
 _PAREN = re.compile(r"\s*\(([^()]{1,80})\)")
 
 
@@ -149,12 +192,22 @@ def variants(name: str) -> tuple[str, ...]:
     "Aleksandr"; "Petr (Pyotr) Tolstoi (Tolstoy)" gives the combinations. Acronyms in brackets (KOMID) become a
     name of their own.
     """
-    text = name.replace("（", "(").replace("）", ")")
+    from smartcustoms.screening.glossary import translate
+
+    text = name.replace("（", "(").replace("）", ")").replace("\n", " ")
+    originals = [a or b for a, b in _ORIGINAL.findall(text)]
+    if originals:
+        # "NAME (original script: الاسم)": the original-script name is a name of its own.
+        text = _ORIGINAL.sub(" ", text).strip()
+        extra = tuple(o.strip() for o in originals if o.strip() and o.strip() not in ("不明", "unknown"))
+        return tuple(dict.fromkeys(variants(text) + extra))[:8] if text else extra or (name,)
+    translated = translate(text)
     if "(" not in text:
-        return (name,)
+        return (name, translated) if translated else (name,)
     base = _PAREN.sub("", text).strip()
     out = [base] if base else []
     options: list[tuple[str, list[str]]] = []
+    qualifiers: list[str] = []
     for m in _PAREN.finditer(text):
         inner = m.group(1).strip()
         before = text[: m.start()].split()
@@ -165,11 +218,45 @@ def variants(name: str) -> tuple[str, ...]:
         if len(alts) == 1 and alts[0].isupper() and " " not in alts[0] and len(alts[0]) <= 8 and not word.isupper():
             out.append(alts[0])  # an acronym
             continue
-        options.append((word, alts))
+        if all(_alternative(word, a) for a in alts):
+            options.append((word, alts))
+        else:
+            qualifiers.append(m.group(0))  # (Hong Kong), (France): part of the name
+    if qualifiers and base:
+        # Keep the qualifiers: "Bank of China (Hong Kong)" is not "Bank of China (Singapore)".
+        full = _SPACE.sub(" ", text.replace("(", " ").replace(")", " ")).strip()
+        for _word, alts in options:
+            full = full.replace(" ".join(alts), "")
+        out[0] = _SPACE.sub(" ", full).strip()
     for word, alts in options[:3]:
         for alt in alts[:3]:
             for current in list(out[:6]):
                 cand = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", alt, current, count=1)
                 if cand not in out:
                     out.append(cand)
+    if translated:
+        out.append(translated)
     return tuple(dict.fromkeys(o for o in out if o.strip()))[:8] or (name,)
+
+
+def _alternative(word: str, alt: str) -> bool:
+    """Whether a bracketed word is another spelling of the word before it (Aleksandr (Alexander))."""
+    a, b = fold(word).strip(",."), fold(alt)
+    if " " in b or not a or not b:
+        return False
+    return a[0] == b[0] or skeleton(a)[:2] == skeleton(b)[:2] or len(set(a) & set(b)) >= min(len(a), len(b)) * 0.6
+
+
+_CRUDE = str.maketrans({"v": "b", "f": "b", "p": "b", "w": "b", "d": "t", "C": "t", "j": "t", "g": "k", "h": "k",
+                        "l": "r", "a": "", "e": "", "i": "", "o": "", "u": "", "y": ""})
+
+
+@lru_cache(maxsize=300_000)
+def crude(text: str) -> str:
+    """A coarser key for names read across scripts (katakana チ for ti, ジ for di, ウ for v): consonant classes only."""
+    out = []
+    for token in text.split():
+        t = re.sub(r"ng$", "n", token)
+        sk = skeleton(t)
+        out.append(_DOUBLE.sub(r"\1", sk.translate(_CRUDE)))
+    return " ".join(out)

@@ -37,6 +37,10 @@ _ARABIC = {
     "ة": "a", "و": "u", "ي": "i", "ى": "a", "پ": "p", "چ": "ch", "ژ": "zh", "گ": "g", "ک": "k", "ی": "i",
     "ە": "e", "ۆ": "o", "ھ": "h", "ٹ": "t", "ڈ": "d", "ڑ": "r", "ں": "n", "ے": "e",
 }
+_GEORGIAN = dict(zip(
+    "აბგდევზთიკლმნოპჟრსტუფქღყშჩცძწჭხჯჰ",
+    ["a", "b", "g", "d", "e", "v", "z", "t", "i", "k", "l", "m", "n", "o", "p", "zh", "r", "s", "t", "u", "p", "k",
+     "gh", "q", "sh", "ch", "ts", "dz", "ts", "ch", "kh", "j", "h"], strict=True))
 # Katakana as foreign names are written in Japanese lists (Hepburn, with the extended foreign-sound digraphs).
 _KANA_DIGRAPHS = {
     "ヴァ": "va", "ヴィ": "vi", "ヴ": "vu", "ヴェ": "ve", "ヴォ": "vo", "ヴュ": "vyu",
@@ -84,7 +88,7 @@ def script_of(text: str) -> str:
     for ch in text:
         if ch.isalpha() and ord(ch) > 0x24F:
             name = unicodedata.name(ch, "")
-            for script in ("CYRILLIC", "GREEK", "ARMENIAN", "HEBREW", "ARABIC"):
+            for script in ("CYRILLIC", "GREEK", "ARMENIAN", "HEBREW", "ARABIC", "GEORGIAN"):
                 if name.startswith(script):
                     return script.lower()
             return "other"
@@ -194,5 +198,7 @@ def to_latin(text: str) -> tuple[str, str]:
         return _table(low, _ARMENIAN), script
     if script == "hebrew":
         return _table(low, _HEBREW), script
+    if script == "georgian":
+        return _table(low, _GEORGIAN), script
     low = "".join(c for c in low if not unicodedata.combining(c))
     return _table(low, _ARABIC), script
