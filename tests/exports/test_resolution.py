@@ -114,3 +114,31 @@ def test_resolution_needs_a_reason_and_an_open_hit(session: Session, eul, export
     service.resolve_hit(session, d.id, h.id, resolution="false_positive", reason="x", officer="obata")
     with pytest.raises(Conflict, match="already resolved"):
         service.resolve_hit(session, d.id, h.id, resolution="true_match", reason="x", officer="obata")
+
+
+def test_selectivity_profile_lane_3_and_release_after_hold(session: Session, eul, exporter) -> None:
+    from smartcustoms.risk import service as risk
+
+    risk.create_profile(session, risk.ProfileSpec("Arms exports", 3, "Chapter 93 exports are examined",
+                                                  hs_prefix="93"), "test")
+    trader, _ = exporter
+    d = lodge(session, trader, body(line(hs_code="930320", description="Sporting shotguns", licences=["METI-9"])))
+    assert (d.lane, d.status) == (3, "awaiting_inspection")
+    assert {r["kind"] for r in d.lane_reasons} == {"rule", "goods"}
+    assert any(r["profile"] == "Arms exports" for r in d.lane_reasons)
+    service.decide(session, d.id, action="hold", reason="waiting for the licence copy", officer="obata")
+    goods_hit = next(h for h in d.hits if h.kind == "goods")
+    service.resolve_hit(session, d.id, goods_hit.id, resolution="licence_checked", reason="METI-9 seen",
+                        officer="obata")
+    assert d.status == "held"
+    service.decide(session, d.id, action="release", reason="licence verified, goods inspected", officer="obata")
+    assert d.status == "released"
+
+
+def test_prohibited_destination_is_held_at_once(session: Session, eul, exporter) -> None:
+    trader, _ = exporter
+    d = lodge(session, trader, body(destination_country="KP", consignee={"name": "Chollima Trading", "country": "KP"},
+                                    end_user=None))
+    assert (d.lane, d.status) == (3, "held")
+    with pytest.raises(Conflict, match="resolve every open hit"):
+        service.decide(session, d.id, action="release", reason="x", officer="obata")

@@ -30,7 +30,8 @@ RESOLUTIONS = (HIT_TRUE, HIT_FALSE, HIT_LICENSED)
 
 DECISIONS = ("release", "hold", "reject")
 ALLOWED_FROM: dict[str, frozenset[str]] = {
-    "release": frozenset({UNDER_REVIEW, AWAITING_INSPECTION}),
+    # From held too (an officer's hold, a prohibited destination), but never while a hit is open or confirmed.
+    "release": frozenset({UNDER_REVIEW, AWAITING_INSPECTION, HELD}),
     "hold": frozenset({UNDER_REVIEW, AWAITING_INSPECTION}),
     "reject": OPEN,
     "resolve": OPEN,
