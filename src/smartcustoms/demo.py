@@ -124,6 +124,8 @@ def seed() -> SeedInfo:
             flows.lodge(session, parsed, owner)
         from smartcustoms.exports.demo import seed as seed_exports
         seed_exports(session, trader)
+        from smartcustoms.ecommerce.demo import seed as seed_ecommerce
+        seed_ecommerce(session, trader)
         n = session.scalar(select(func.count()).select_from(ImportDeclaration)) or 0
         return SeedInfo(key, n)
 

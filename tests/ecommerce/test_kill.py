@@ -97,8 +97,8 @@ def test_sigkill_mid_manifest_then_resend(fresh_db: tuple[str, int, str]) -> Non
     try:
         with Session(engine) as s:
             ids = [a["consignment_id"] for a in acked if a["result"] == "accepted"]
-            stored = s.execute(select(Consignment.id, Consignment.parcel_id, Consignment.lane, Consignment.total_tax_jpy)
-                               .where(Consignment.id.in_(ids))).all()
+            c = Consignment
+            stored = s.execute(select(c.id, c.parcel_id, c.lane, c.total_tax_jpy).where(c.id.in_(ids))).all()
             assert {(row[0], row[1], row[2], row[3]) for row in stored} == {
                 (a["consignment_id"], a["parcel_id"], a["lane"], a["total_tax_jpy"])
                 for a in acked if a["result"] == "accepted"}

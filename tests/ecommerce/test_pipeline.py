@@ -44,7 +44,7 @@ def count(engine: Engine, *where: Any) -> int:
 def test_every_line_gets_one_result_and_lane_1_is_released(ec_engine: Engine, submitter: Any,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_CHUNK_ROWS", "150")
-    lines = _prefixed(11, 700, "R") + [b"not json\n"]
+    lines = [*_prefixed(11, 700, "R"), b"not json\n"]
     results, summary = run(ec_engine, submitter, lines)
     assert [r["line"] for r in results] == list(range(1, 702))
     assert summary["lines"] == 701 and summary["accepted"] + summary["rejected"] == 701

@@ -22,7 +22,7 @@ def test_a_good_record_is_read_with_decimals_and_normalised_codes() -> None:
     assert problems == [] and rec is not None
     assert rec.line_no == 7 and rec.parcel_id == "A1" and rec.seller_country == "CN"
     g = rec.goods[0]
-    assert (g.value, g.currency, g.hs_code, g.unit, g.quantity) == (Decimal("12.5"), "USD", "392690", "PCE", 1)
+    assert (g.value, g.currency, g.hs_code, g.unit, g.quantity) == (Decimal("12.5"), "USD", "392690", "PCE", Decimal(1))
 
 
 @pytest.mark.parametrize(("change", "field", "code"), [

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, and_, select, update
+from sqlalchemy import Engine, and_, insert, select, update
 from sqlalchemy.orm import Session
 
 from smartcustoms.audit import service as audit
@@ -84,6 +85,38 @@ class _Valued:
     signal: rules.ScoreSignal | None
 
 
+Scope = Callable[[bool], AbstractContextManager[Session]]
+
+
+def own_sessions(engine: Engine) -> Scope:
+    """Sessions of the intake's own: scope(True) is one committed transaction (a chunk), scope(False) a read."""
+
+    @contextmanager
+    def scope(write: bool) -> Iterator[Session]:
+        with Session(engine) as s:
+            if write:
+                with s.begin():
+                    yield s
+            else:
+                yield s
+
+    return scope
+
+
+def borrowed_session(session: Session) -> Scope:
+    """The caller's session and transaction (demo seeding): each chunk in a savepoint, the caller commits."""
+
+    @contextmanager
+    def scope(write: bool) -> Iterator[Session]:
+        if write:
+            with session.begin_nested():
+                yield session
+        else:
+            yield session
+
+    return scope
+
+
 class _Race(Exception):
     """A concurrent intake stored one of the chunk's parcels first: redo the chunk's transaction."""
 
@@ -92,8 +125,9 @@ class Intake:
     """One manifest's intake; create with `open`, feed items with `run`, close with `finish`."""
 
     def __init__(self, engine: Engine, manifest_id: str, submitter_id: int, submitter_code: str,
-                 received_at: datetime) -> None:
+                 received_at: datetime, scope: Scope | None = None) -> None:
         self.engine, self.manifest_id = engine, manifest_id
+        self.scope = scope or own_sessions(engine)
         self.submitter_id, self.submitter_code = submitter_id, submitter_code
         self.received_at = received_at
         self.on = declaration_date(received_at)
@@ -101,7 +135,7 @@ class Intake:
         self.secret = get_settings().sampling_secret
         self.tables = tables.load_tables()
         self._tariffs: dict[str, tuple[calc.DutyRate | None, str | None]] = {}
-        with Session(engine) as s:
+        with self.scope(False) as s:
             self.profiles = active_profiles(s)
             self.model_version = registry.active(s)
             self.model = None
@@ -117,11 +151,12 @@ class Intake:
 
     @classmethod
     def open(cls, engine: Engine, submitter_id: int, submitter_code: str, fmt: str, source: str,
-             filename: str | None = None) -> Intake:
+             filename: str | None = None, scope: Scope | None = None) -> Intake:
         """Record a new manifest (committed at once, status receiving) and prepare its lookups."""
         now = utcnow()
         mid = new_manifest_id(now)
-        with Session(engine) as s, s.begin():
+        scope = scope or own_sessions(engine)
+        with scope(True) as s:
             s.add(Manifest(id=mid, submitter_id=submitter_id, source=source, format=fmt,
                            filename=(filename or "")[:300] or None, status="receiving", received_at=now, lines=0,
                            accepted=0, rejected=0, repeats=0, lane1=0, lane2=0, lane3=0, value_jpy=0, duty_jpy=0,
@@ -129,18 +164,18 @@ class Intake:
             audit.append(s, actor=f"trader:{submitter_code}", action="ecommerce.manifest_opened",
                          entity_type="ecommerce_manifest", entity_id=mid,
                          data={"format": fmt, "source": source, "filename": filename})
-        return cls(engine, mid, submitter_id, submitter_code, now)
+        return cls(engine, mid, submitter_id, submitter_code, now, scope)
 
     # --- lookups (once per manifest) ----------------------------------------------------------------------
 
     def _rate(self, currency: str) -> Decimal | None:
-        with Session(self.engine) as s:
+        with self.scope(False) as s:
             row = rate_on(s, currency, self.on)
             return row.rate_jpy if row is not None else None
 
     def _tariff(self, hs: str) -> tuple[calc.DutyRate | None, str | None]:
         if hs not in self._tariffs:
-            with Session(self.engine) as s:
+            with self.scope(False) as s:
                 found = rates_for(s, [hs], self.on)
             hit = found.get(hs)
             self._tariffs[hs] = (hit[0] if hit else None, found.problems.get(hs))
@@ -199,7 +234,7 @@ class Intake:
     def _store(self, valued: list[_Valued], rejected: list[tuple[int, str | None, list[Problem]]]
                ) -> list[dict[str, Any]]:
         results: list[dict[str, Any]] = [rejected_result(n, p, e) for n, p, e in rejected]
-        with Session(self.engine) as s, s.begin():
+        with self.scope(True) as s:
             conn = s.connection()
             existing = self._existing(conn, [v.rec.parcel_id for v in valued])
             fresh: list[_Valued] = []
@@ -225,7 +260,7 @@ class Intake:
                 if written != len(rows):
                     raise _Race()
             for group, ids in links.items():
-                conn.execute(update(Consignment.__table__).where(C.id.in_(ids)).values(split_group=group))
+                conn.execute(update(Consignment).where(C.id.in_(ids)).values(split_group=group))
             by_id = {r["id"]: r for r in rows}
             for r in rows:
                 results.append(accepted_result(r, r["line_no"], False))
@@ -235,9 +270,9 @@ class Intake:
                 results.append(accepted_result(row, line_no, True))
                 repeat_rows.append({"manifest_id": self.manifest_id, "line_no": line_no, "consignment_id": row["id"]})
             if repeat_rows:
-                conn.execute(Repeat.__table__.insert(), repeat_rows)
+                conn.execute(insert(Repeat), repeat_rows)
             if rejected:
-                conn.execute(Rejection.__table__.insert(), [
+                conn.execute(insert(Rejection), [
                     {"manifest_id": self.manifest_id, "line_no": n, "parcel_id": p,
                      "errors": orjson.dumps(e).decode()} for n, p, e in rejected])
             self._totals(conn, rows, len(repeats), len(rejected))
@@ -316,7 +351,7 @@ class Intake:
         for r in rows:
             lanes[r["lane"]] += 1
         m = Manifest.__table__.c
-        conn.execute(update(Manifest.__table__).where(m.id == self.manifest_id).values(
+        conn.execute(update(Manifest).where(m.id == self.manifest_id).values(
             lines=m.lines + len(rows) + repeats + rejected, accepted=m.accepted + len(rows),
             rejected=m.rejected + rejected, repeats=m.repeats + repeats, lane1=m.lane1 + lanes[1],
             lane2=m.lane2 + lanes[2], lane3=m.lane3 + lanes[3],
@@ -336,7 +371,7 @@ class Intake:
 
     def finish(self, error: Problem | None = None) -> dict[str, Any]:
         """Close the manifest (complete, or failed with a per-file error) and return its summary line."""
-        with Session(self.engine) as s, s.begin():
+        with self.scope(True) as s:
             m = s.get(Manifest, self.manifest_id)
             assert m is not None
             m.status = "failed" if error else "complete"

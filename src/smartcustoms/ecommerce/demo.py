@@ -1,0 +1,22 @@
+"""Demo data: a small generated manifest ingested for the demo trader, so the console shows consignments."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from smartcustoms.ecommerce.generate import jsonl_lines
+from smartcustoms.ecommerce.intake import ingest
+from smartcustoms.ecommerce.pipeline import Intake, borrowed_session
+from smartcustoms.identity.models import Trader
+
+DEMO_CONSIGNMENTS = 1500
+
+
+def seed(session: Session, trader: Trader, count: int = DEMO_CONSIGNMENTS) -> dict[str, object]:
+    """Ingest a generated manifest (seed 2026) in the caller's transaction; returns its summary."""
+    scope = borrowed_session(session)
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    intake = Intake.open(engine, trader.id, trader.code, "jsonl", "demo", "demo-manifest.jsonl", scope)
+    return ingest(engine, intake, jsonl_lines(count, seed=2026), "jsonl", lambda _results: None)

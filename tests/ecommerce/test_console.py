@@ -1,0 +1,118 @@
+"""Officer pages: aggregates per manifest, platform and seller with a chart, drill-down, audited bulk decisions."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from smartcustoms.audit import service as audit
+from smartcustoms.ecommerce.models import Consignment
+from smartcustoms.identity import service as identity
+from smartcustoms.risk import service as risk
+from tests.console.helpers import csrf_of
+from tests.ecommerce.conftest import consignment, goods
+from tests.ecommerce.test_pipeline import jl, run
+
+PASSWORD = "ecommerce-officer-pass"
+
+
+@pytest.fixture()
+def officer_client(ec_client: TestClient, ec_engine: Engine) -> TestClient:
+    name = f"ec{uuid.uuid4().hex[:8]}"
+    with Session(ec_engine) as s, s.begin():
+        identity.create_officer(s, name, PASSWORD, "officer")
+    page = ec_client.get("/console/login")
+    r = ec_client.post("/console/login", data={"username": name, "password": PASSWORD,
+                                               "csrf_token": csrf_of(page.text)}, follow_redirects=False)
+    assert r.status_code == 303
+    ec_client.get("/console/ecommerce?lang=en")  # remembered in the session
+    return ec_client
+
+
+@pytest.fixture()
+def manifest(ec_engine: Engine, submitter: Any) -> dict[str, Any]:
+    """A manifest whose seller 'Inspect Me Ltd' is selected for inspection by a profile, plus lane-1 parcels."""
+    tag = submitter[1]
+    with Session(ec_engine) as s, s.begin():
+        if not any(p.name == "EC test: inspect seller" for p in risk.active_profiles(s)):
+            risk.create_profile(s, risk.ProfileSpec("EC test: inspect seller", 3, "seller under investigation",
+                                                    consignor_name="Inspect Me Ltd"), "test")
+    bad = {"id": f"BAD-{tag}", "name": "Inspect Me Ltd", "country": "CN"}
+    records = [consignment(f"{tag}-{i}", platform="Qoo10", seller=bad) for i in range(3)]
+    records += [consignment(f"{tag}-ok{i}", platform="Qoo10") for i in range(2)]
+    records.append(consignment(f"{tag}-tax", personal_use=False, goods=[goods("20000", hs="392690")]))
+    results, summary = run(ec_engine, submitter, jl(*records))
+    return {"results": results, "summary": summary, "seller": bad["id"]}
+
+
+def test_overview_groups_chart_and_languages(officer_client: TestClient, manifest: dict[str, Any]) -> None:
+    mid = manifest["summary"]["manifest_id"]
+    page = officer_client.get("/console/ecommerce?group=manifest&lang=en")
+    assert page.status_code == 200 and mid in page.text and "<svg" in page.text
+    row = re.search(rf'<tr data-key="{mid}">(.*?)</tr>', page.text, re.S)
+    assert row is not None and ">6<" in row.group(1) and ">3<" in row.group(1)  # 6 consignments, 3 in lane 3
+    seller = officer_client.get("/console/ecommerce?group=seller&lang=ja")
+    assert "販売者別" in seller.text and "Inspect Me Ltd" in seller.text
+    assert officer_client.get("/console/ecommerce?group=nonsense").status_code == 422
+
+
+def test_drill_down_and_consignment_page(officer_client: TestClient, manifest: dict[str, Any]) -> None:
+    listing = officer_client.get(f"/console/ecommerce/consignments?seller={manifest['seller']}&status=open")
+    assert listing.status_code == 200 and listing.text.count('name="ids"') == 3
+    taxed = next(r for r in manifest["results"] if r["parcel_id"].endswith("-tax"))
+    page = officer_client.get(f"/console/ecommerce/consignments/{taxed['consignment_id']}?lang=en")
+    assert page.status_code == 200 and f"¥{taxed['total_tax_jpy']:,}" in page.text and "392690" in page.text
+    assert officer_client.get("/console/ecommerce/consignments/nope").status_code == 404
+
+
+def test_bulk_release_of_a_group_is_audited_per_consignment(officer_client: TestClient, ec_engine: Engine,
+                                                            manifest: dict[str, Any]) -> None:
+    url = f"/console/ecommerce/consignments?seller={manifest['seller']}&status=open"
+    token = csrf_of(officer_client.get(url).text)
+    missing = officer_client.post(f"/console/ecommerce/actions?seller={manifest['seller']}",
+                                  data={"csrf_token": token, "action": "release", "reason": " ", "scope": "all"})
+    assert missing.status_code == 422
+    r = officer_client.post(f"/console/ecommerce/actions?seller={manifest['seller']}&status=open",
+                            data={"csrf_token": token, "action": "release", "reason": "documents checked",
+                                  "scope": "all", "back": url}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == url
+    with Session(ec_engine) as s:
+        rows = s.scalars(select(Consignment).where(Consignment.seller_id == manifest["seller"])).all()
+        assert [c.status for c in rows] == ["released"] * 3
+        assert all(c.decided_by and c.decision_reason == "documents checked" for c in rows)
+        entries = audit.history(s, "ecommerce_consignment", rows[0].id)
+        assert [e.action for e in entries] == ["ecommerce.release"]
+        assert orjson.loads(entries[0].payload)["reason"] == "documents checked"
+    flash = officer_client.get(url)
+    assert "3 consignment(s) changed" in flash.text
+
+
+def test_selected_actions_skip_what_does_not_apply(officer_client: TestClient, ec_engine: Engine,
+                                                  manifest: dict[str, Any]) -> None:
+    lane3 = [r["consignment_id"] for r in manifest["results"] if r["lane"] == 3]
+    lane1 = [r["consignment_id"] for r in manifest["results"] if r["lane"] == 1][:1]
+    token = csrf_of(officer_client.get("/console/ecommerce/consignments").text)
+    r = officer_client.post("/console/ecommerce/actions", data={
+        "csrf_token": token, "action": "inspect", "reason": "x-ray", "ids": [lane3[0], *lane1]})
+    assert r.status_code == 200 and "1 consignment(s) changed; 1 skipped" in r.text
+    with Session(ec_engine) as s:
+        c = s.get(Consignment, lane3[0])
+        assert c is not None and c.status == "inspection_ordered"
+
+
+def test_actions_need_the_csrf_token(officer_client: TestClient, manifest: dict[str, Any]) -> None:
+    r = officer_client.post("/console/ecommerce/actions", data={"action": "release", "reason": "x",
+                                                                "ids": [manifest["results"][0]["consignment_id"]]})
+    assert r.status_code == 403
+
+
+def test_pages_need_a_login(ec_client: TestClient) -> None:
+    r = ec_client.get("/console/ecommerce", follow_redirects=False)
+    assert r.status_code == 303 and "/console/login" in r.headers["location"]
