@@ -14,3 +14,9 @@ def mount_payments(app: FastAPI) -> None:
     app.include_router(officer_router)
     app.include_router(mop_router)
     app.include_router(mop_officer_router)
+    # Console pages before the console's own router is mounted (same /console prefix, distinct paths).
+    from smartcustoms.payments.console import public_router
+    from smartcustoms.payments.console import router as console_router
+
+    app.include_router(console_router)
+    app.include_router(public_router)
