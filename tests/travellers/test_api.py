@@ -19,9 +19,10 @@ def declare(client: TestClient, b: dict[str, Any], **headers: str) -> dict[str, 
     return dict(r.json())
 
 
-def gate(client: TestClient, payload: str, passport: str = "TR1234567", face: bool = True) -> dict[str, Any]:
+def gate(client: TestClient, payload: str, passport: str = "TR1234567", face: bool = True,
+         gate_id: str = "HND-T3-07") -> dict[str, Any]:
     r = client.post("/api/v1/gate-decisions", json={"qr_payload": payload, "passport_number": passport,
-                                                     "face_match": face}, headers={"X-Gate-Id": "HND-T3-07"})
+                                                     "face_match": face}, headers={"X-Gate-Id": gate_id})
     assert r.status_code == 200, r.text
     return dict(r.json())
 
@@ -64,8 +65,20 @@ def test_questions_send_to_counter(client: TestClient) -> None:
 def test_second_presentation_is_red(client: TestClient) -> None:
     out = declare(client, body())
     assert gate(client, out["qr_payload"])["decision"] == "green"
-    again = gate(client, out["qr_payload"])
+    again = gate(client, out["qr_payload"], gate_id="NRT-T1-02")
     assert again["decision"] == "red" and again["reasons"][0]["code"] == "already_used"
+    anonymous = client.post("/api/v1/gate-decisions", json={"qr_payload": out["qr_payload"],
+                                                             "passport_number": "TR1234567", "face_match": True})
+    assert anonymous.json()["decision"] == "red"
+
+
+def test_same_gate_retry_gets_its_first_decision(client: TestClient, session: Session) -> None:
+    out = declare(client, body())
+    first = gate(client, out["qr_payload"])
+    retry = gate(client, out["qr_payload"])
+    assert first["decision"] == retry["decision"] == "green"
+    assert [r["code"] for r in retry["reasons"]] == ["repeated"]
+    assert len(session.scalars(select(GateDecision).where(GateDecision.declaration_id == out["id"])).all()) == 2
 
 
 def test_passport_and_face_checked(client: TestClient) -> None:

@@ -50,21 +50,21 @@ def b45decode(text: str) -> bytes:
         vals = [_B45_INDEX[c] for c in text]
     except KeyError:
         raise ValueError("character outside the base45 alphabet") from None
-    if len(vals) % 3 == 1:
+    rest = len(vals) % 3
+    if rest == 1:
         raise ValueError("base45 length")
-    out = bytearray()
-    for i in range(0, len(vals), 3):
-        chunk = vals[i:i + 3]
-        if len(chunk) == 3:
-            n = chunk[0] + chunk[1] * 45 + chunk[2] * 45 * 45
-            if n > 0xFFFF:
-                raise ValueError("base45 value out of range")
-            out += bytes(divmod(n, 256))
-        else:
-            n = chunk[0] + chunk[1] * 45
-            if n > 0xFF:
-                raise ValueError("base45 value out of range")
-            out.append(n)
+    full = len(vals) - rest
+    words = [a + b * 45 + c * 2025 for a, b, c in zip(vals[0:full:3], vals[1:full:3], vals[2:full:3], strict=True)]
+    if words and max(words) > 0xFFFF:
+        raise ValueError("base45 value out of range")
+    out = bytearray(len(words) * 2)
+    out[0::2] = bytes(w >> 8 for w in words)
+    out[1::2] = bytes(w & 0xFF for w in words)
+    if rest:
+        n = vals[-2] + vals[-1] * 45
+        if n > 0xFF:
+            raise ValueError("base45 value out of range")
+        out.append(n)
     return bytes(out)
 
 

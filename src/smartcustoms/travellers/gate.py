@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, insert, select, update
 from sqlalchemy.orm import Session
 
 from smartcustoms.db import utcnow
@@ -35,7 +35,10 @@ MESSAGES = {
     "goods_for_others": "goods carried for others",
     "watch_list": "rule or watch-list hit: see an officer",
     "random_selection": "random selection",
+    "repeated": "repeated request from the same gate",
 }
+# A gate that retries after a lost answer within this window gets its first decision again.
+RETRY_WINDOW = timedelta(seconds=60)
 
 
 @dataclass
@@ -59,12 +62,14 @@ def decide(session: Session, payload: str, passport_number: str, face_match: boo
     """Decide and record one gate presentation (the caller commits)."""
     now = now or utcnow()
     result = _decide(session, payload, passport_number, face_match, gate_id, now)
-    row = GateDecision(declaration_id=result.declaration_id, gate_id=gate_id, decision=result.decision,
-                       reasons=result.reasons, face_match=face_match, decided_at=now,
-                       payload_sha256=hashlib.sha256(payload.encode("utf-8", "replace")).hexdigest())
-    session.add(row)
-    session.flush()
-    result.decision_id = row.id
+    # One core INSERT (no unit-of-work bookkeeping): the decision is the hot path of the gate.
+    result.decision_id = session.execute(
+        insert(GateDecision).values(
+            declaration_id=result.declaration_id, gate_id=gate_id, decision=result.decision, reasons=result.reasons,
+            face_match=face_match, decided_at=now,
+            payload_sha256=hashlib.sha256(payload.encode("utf-8", "replace")).hexdigest())
+        .returning(GateDecision.id)
+    ).scalar_one()
     return result
 
 
@@ -99,9 +104,27 @@ def _decide(session: Session, payload: str, passport_number: str, face_match: bo
         .execution_options(synchronize_session=False)
     ).first()
     if claimed is None:
+        replay = _same_gate_retry(session, did, gate_id, now)
+        if replay is not None:
+            return replay
         exists = session.scalar(select(t.id).where(t.id == did))
         code = "already_used" if exists else "unknown_declaration"
         return Decision("red", [_reason(code)], did if exists else None)
     if claimed[0]:
         reasons.append(_reason("watch_list"))
     return Decision("red" if reasons else "green", reasons, did)
+
+
+def _same_gate_retry(session: Session, did: str, gate_id: str, now: datetime) -> Decision | None:
+    """A gate that lost the answer and asks again within RETRY_WINDOW gets its first decision back, not 'used'."""
+    if gate_id == "unidentified":
+        return None
+    first = session.scalar(
+        select(GateDecision).where(GateDecision.declaration_id == did, GateDecision.gate_id == gate_id,
+                                   GateDecision.decided_at >= now - RETRY_WINDOW)
+        .order_by(GateDecision.id).limit(1))
+    used_here = session.scalar(select(PassengerDeclaration.used_gate).where(PassengerDeclaration.id == did))
+    if first is None or used_here != gate_id:
+        return None
+    return Decision(first.decision, [*first.reasons, _reason("repeated", f"repeated request; first decision #{first.id}")],
+                    did)

@@ -65,7 +65,7 @@ def load(directory: Path | None = None) -> KeyRing:
             generate(directory)
         except FileExistsError:  # pragma: no cover - two processes raced; the other one's key stands
             pass
-    stamp = (str(directory.resolve()), active.stat().st_mtime)
+    stamp = (str(directory), active.stat().st_mtime)
     ring = _cache.get(stamp)
     if ring is not None:
         return ring
