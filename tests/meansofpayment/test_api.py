@@ -111,3 +111,17 @@ def test_officer_sees_structuring_and_route_flags(client: TestClient, session: S
     detail = client.get(f"/api/v1/officer/means-of-payment-declarations/{second['id']}", headers=auth).json()
     assert "structuring" in [f["code"] for f in detail["flags"]]
     assert client.get("/api/v1/officer/means-of-payment-declarations").status_code == 401
+
+
+def test_watch_list_hit_is_flagged(client: TestClient, session: Session) -> None:
+    from smartcustoms.screening.defaults import load_defaults
+
+    load_defaults(session, actor="test", codes=["UN"])
+    identity.create_officer(session, "mori2", "counter-pass-2026", "officer", actor="test")
+    auth = {"Authorization": "Basic " + base64.b64encode(b"mori2:counter-pass-2026").decode()}
+    hit = client.post(URL, json=body(family_name="Badege", given_name="Eric", nationality="CD",
+                                     date_of_birth="1971-01-01", passport_number="CD0000001")).json()
+    clean = client.post(URL, json=body(passport_number="JP0000009")).json()
+    flags = {d["id"]: [f["code"] for f in d["flags"]]
+             for d in client.get("/api/v1/officer/means-of-payment-declarations", headers=auth).json()}
+    assert "watchlist" in flags[hit["id"]] and "watchlist" not in flags[clean["id"]]
