@@ -16,6 +16,7 @@ from smartcustoms.ecommerce import lifecycle
 from smartcustoms.ecommerce.config import get_ecommerce_settings
 from smartcustoms.ecommerce.models import Consignment, Manifest
 from smartcustoms.errors import FieldError, NotFound, ValidationFailed
+from smartcustoms.risk import rules
 
 GROUPS = {"manifest": Consignment.manifest_id, "platform": Consignment.platform, "seller": Consignment.seller_id}
 FILTERS = ("manifest", "platform", "seller", "lane", "status", "split_group", "consignee")
@@ -117,7 +118,8 @@ def get(session: Session, consignment_id: str) -> Consignment:
 
 def view(c: Consignment) -> dict[str, Any]:
     """The stored JSON columns decoded for display."""
-    return {"goods": orjson.loads(c.goods), "lane_reasons": orjson.loads(c.lane_reasons),
+    reasons = orjson.loads(c.lane_reasons) or rules.LaneDecision(rules.LANE_RELEASE, ()).reasons()
+    return {"goods": orjson.loads(c.goods), "lane_reasons": reasons,
             "assessment": orjson.loads(c.assessment) if c.assessment else None}
 
 

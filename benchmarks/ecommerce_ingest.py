@@ -1,0 +1,285 @@
+"""E-commerce manifest intake throughput, latency and memory, against a raw bulk insert of the same rows.
+
+    .venv/bin/python benchmarks/ecommerce_ingest.py --count 100000 --backend sqlite
+    .venv/bin/python benchmarks/ecommerce_ingest.py --count 100000 --backend postgresql \
+        --database-url postgresql://postgres@127.0.0.1:54329/postgres
+
+Generates COUNT consignments (seeded, with anomalies), then, on a fresh database with illustrative weekly rates
+and three selectivity profiles (one of them a 5% random sample), ingests them end to end in manifests of
+--manifest-size through the same pipeline the API uses (check, value, assess, profiles, split detection, lane,
+persist, audit, results), in process. Prints consignments/s, p50/p99 per-manifest and per-chunk latency, and
+peak RSS (with RSS after 10%, 50% and 100% of the run, to show whether memory is flat). Then copies the stored rows
+into a second fresh database with the same INSERT in the same chunk size (the raw bulk insert rate; reading them
+back is not timed) and prints the ratio. Finally posts the first --http-count consignments to a real server
+(uvicorn subprocess) and prints the HTTP rate. For PostgreSQL, --database-url names a server; the script creates
+(and drops) its own databases there. Say which server you measured (the shared test server runs fsync=off).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+import httpx
+from sqlalchemy import Engine, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from smartcustoms import migrate
+from smartcustoms.db import make_engine
+from smartcustoms.demo import demo_rates_csv
+from smartcustoms.ecommerce.config import get_ecommerce_settings
+from smartcustoms.ecommerce.generate import jsonl_lines
+from smartcustoms.ecommerce.intake import ingest
+from smartcustoms.ecommerce.models import Consignment, Manifest
+from smartcustoms.ecommerce.pipeline import COLUMNS, Intake, _insert_sql
+from smartcustoms.identity import service as identity
+from smartcustoms.reference import service as reference
+from smartcustoms.risk import service as risk
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def fresh_database(backend: str, server: str | None, tmp: Path, name: str) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp / name}.db"
+    assert server, "--database-url is required for postgresql"
+    db = f"bench_ec_{name}_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(server).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{db}"'))
+    admin.dispose()
+    return make_url(server).set(database=db).render_as_string(hide_password=False)
+
+
+def drop_database(server: str, url: str) -> None:
+    admin = make_engine(server).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def prepare(url: str, tmp: Path) -> tuple[Engine, int, str]:
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    rates = tmp / "rates.csv"
+    rates.write_text(demo_rates_csv(date.today()), "utf-8")
+    with Session(engine) as s, s.begin():
+        reference.load_rates(s, reference.parse_rates_csv(rates), actor="bench")
+        for spec in (risk.ProfileSpec("Leather bags", 2, "undervaluation and IP risk", hs_prefix="4202"),
+                     risk.ProfileSpec("Firearms", 3, "weapons control", hs_prefix="93"),
+                     risk.ProfileSpec("Random sample", 3, "compliance measurement", random_rate="0.05")):
+            risk.create_profile(s, spec, "bench")
+        trader = identity.create_trader(s, "Bench Express", "BENCH-EXPRESS", "broker")
+        key = identity.issue_api_key(s, trader)
+        return engine, trader.id, key
+
+
+def manifests(path: Path, size: int) -> list[tuple[int, int]]:
+    """Byte ranges of consecutive manifests of `size` lines."""
+    out, start, pos, n = [], 0, 0, 0
+    with path.open("rb") as f:
+        for line in f:
+            pos += len(line)
+            n += 1
+            if n == size:
+                out.append((start, pos))
+                start, n = pos, 0
+    if n:
+        out.append((start, pos))
+    return out
+
+
+def read_range(path: Path, start: int, end: int, block: int = 1 << 20):  # type: ignore[no-untyped-def]
+    with path.open("rb") as f:
+        f.seek(start)
+        left = end - start
+        while left > 0:
+            data = f.read(min(block, left))
+            left -= len(data)
+            yield data
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] if values else float("nan")
+
+
+def pipeline_run(engine: Engine, trader_id: int, path: Path, size: int) -> dict[str, float]:
+    ranges = manifests(path, size)
+    manifest_s: list[float] = []
+    chunk_s: list[float] = []
+    samples: dict[str, float] = {}
+    accepted = lines = 0
+    t0 = time.perf_counter()
+    cpu0 = time.process_time()
+    for i, (a, b) in enumerate(ranges):
+        start = last = time.perf_counter()
+        intake = Intake.open(engine, trader_id, "BENCH-EXPRESS", "jsonl", "cli")
+
+        def on_results(results: list[dict[str, object]]) -> None:
+            nonlocal last
+            now = time.perf_counter()
+            chunk_s.append(now - last)
+            last = now
+
+        summary = ingest(engine, intake, read_range(path, a, b), "jsonl", on_results)
+        manifest_s.append(time.perf_counter() - start)
+        accepted += int(summary["accepted"])  # type: ignore[call-overload]
+        lines += int(summary["lines"])  # type: ignore[call-overload]
+        for mark in (0.1, 0.5):
+            if f"{mark:.0%}" not in samples and (i + 1) / len(ranges) >= mark:
+                samples[f"{mark:.0%}"] = rss_mb()
+        print(f"\r  manifest {i + 1}/{len(ranges)}: {lines:,} lines, {lines / (time.perf_counter() - t0):,.0f}/s",
+              end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    elapsed = time.perf_counter() - t0
+    samples["100%"] = rss_mb()
+    return {"lines": lines, "accepted": accepted, "seconds": elapsed, "cpu": time.process_time() - cpu0,
+            "rate": lines / elapsed, "manifest_p50": pct(manifest_s, 50), "manifest_p99": pct(manifest_s, 99),
+            "chunk_p50": pct(chunk_s, 50), "chunk_p99": pct(chunk_s, 99), **{f"rss_{k}": v for k, v in samples.items()}}
+
+
+def raw_insert(src: Engine, dst: Engine, chunk: int) -> dict[str, float]:
+    """The same rows, the same INSERT, the same chunking, into a fresh copy of the table; only the insert is timed."""
+    with Session(src) as s, Session(dst) as d, d.begin():
+        for m in s.scalars(select(Manifest)):
+            s.expunge(m)
+            d.merge(m)
+    cols = [Consignment.__table__.c[c] for c in COLUMNS]
+    timed = 0.0
+    rows_total = 0
+    with src.connect() as read, dst.connect() as write:
+        sql = _insert_sql(write.dialect.name)
+        raw = write.connection.dbapi_connection
+        assert raw is not None
+        result = read.execution_options(yield_per=chunk).execute(select(*cols).order_by(Consignment.id))
+        for part in result.partitions(chunk):
+            # Values exactly as the intake binds them (times as the dialect stores them).
+            rows = [tuple(r) for r in part]
+            if write.dialect.name == "sqlite":
+                rows = [r[:-2] + (str(r[-2].replace(tzinfo=None)) if r[-2] else None,
+                                  str(r[-1].replace(tzinfo=None)) if r[-1] else None) for r in rows]
+            t = time.perf_counter()
+            cur = raw.cursor()
+            if write.dialect.name == "sqlite":
+                cur.execute("BEGIN IMMEDIATE")
+                cur.executemany(sql, rows)
+                cur.execute("COMMIT")
+            else:
+                cur.executemany(sql, rows)
+                raw.commit()
+            timed += time.perf_counter() - t
+            rows_total += len(rows)
+    return {"rows": rows_total, "seconds": timed, "rate": rows_total / timed if timed else float("nan")}
+
+
+def http_run(url: str, key: str, path: Path, count: int, size: int) -> dict[str, float]:
+    port = 18000 + os.getpid() % 1000
+    env = {**os.environ, "SMARTCUSTOMS_DATABASE_URL": url, "SMARTCUSTOMS_ENV": "test"}
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "smartcustoms.app:create_app", "--factory", "--port",
+                             str(port), "--log-level", "warning"], env=env)
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        ranges = manifests(path, size)
+        lines_done = results = 0
+        latencies = []
+        t0 = time.perf_counter()
+        with httpx.Client(timeout=600) as client:
+            for a, b in ranges:
+                if lines_done >= count:
+                    break
+                start = time.perf_counter()
+                with client.stream("POST", f"http://127.0.0.1:{port}/api/v1/manifests",
+                                   content=read_range(path, a, b),
+                                   headers={"Authorization": f"Bearer {key}",
+                                            "Content-Type": "application/x-ndjson"}) as r:
+                    r.raise_for_status()
+                    for _line in r.iter_lines():
+                        results += 1
+                latencies.append(time.perf_counter() - start)
+                lines_done += size
+        elapsed = time.perf_counter() - t0
+        results -= 2 * len(latencies)  # the manifest line and the summary of each
+        return {"lines": results, "seconds": elapsed, "rate": results / elapsed,
+                "manifest_p99": pct(latencies, 99)}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--count", type=int, default=100_000)
+    ap.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    ap.add_argument("--database-url", help="PostgreSQL server URL (databases are created and dropped there)")
+    ap.add_argument("--manifest-size", type=int, default=10_000)
+    ap.add_argument("--http-count", type=int, default=20_000, help="consignments sent over HTTP (0: skip)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--workdir", help="where to keep the generated file and SQLite databases (default: a temp dir)")
+    args = ap.parse_args()
+    os.environ.setdefault("SMARTCUSTOMS_ENV", "test")
+    chunk = get_ecommerce_settings().chunk_rows
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmpdir:
+        tmp = Path(tmpdir)
+        path = tmp / "manifest.jsonl"
+        t = time.perf_counter()
+        with path.open("wb") as f:
+            for line in jsonl_lines(args.count, args.seed):
+                f.write(line)
+        print(f"generated {args.count:,} consignments ({path.stat().st_size / 2**20:,.0f} MiB) in "
+              f"{time.perf_counter() - t:,.1f} s", flush=True)
+        url_a = fresh_database(args.backend, args.database_url, tmp, "pipeline")
+        url_b = fresh_database(args.backend, args.database_url, tmp, "raw")
+        try:
+            engine, trader_id, key = prepare(url_a, tmp)
+            rss_before = rss_mb()
+            p = pipeline_run(engine, trader_id, path, args.manifest_size)
+            peak = peak_rss_mb()
+            raw_engine, _, _ = prepare(url_b, tmp)
+            raw = raw_insert(engine, raw_engine, chunk)
+            h = http_run(url_a, key, path, args.http_count, args.manifest_size) if args.http_count else None
+            raw_engine.dispose()
+            engine.dispose()
+        finally:
+            if args.backend == "postgresql" and args.database_url:
+                drop_database(args.database_url, url_a)
+                drop_database(args.database_url, url_b)
+    load = os.getloadavg()
+    print(f"backend {args.backend}; {os.cpu_count()} CPUs; load average at the end {load[0]:.1f} {load[1]:.1f}; "
+          f"chunk {chunk} rows; manifests of {args.manifest_size:,}")
+    print(f"pipeline: {p['lines']:,} lines ({p['accepted']:,} accepted) in {p['seconds']:,.1f} s wall "
+          f"({p['cpu']:,.1f} s CPU) = {p['rate']:,.0f} consignments/s")
+    print(f"  per manifest p50 {p['manifest_p50']:.2f} s, p99 {p['manifest_p99']:.2f} s; "
+          f"per chunk p50 {p['chunk_p50'] * 1000:.0f} ms, p99 {p['chunk_p99'] * 1000:.0f} ms")
+    print(f"  RSS before {rss_before:.0f} MB, after 10% {p.get('rss_10%', 0):.0f} MB, 50% {p.get('rss_50%', 0):.0f} MB,"
+          f" 100% {p['rss_100%']:.0f} MB; peak RSS {peak:.0f} MB")
+    print(f"raw bulk insert of the same {raw['rows']:,} rows: {raw['seconds']:,.1f} s = {raw['rate']:,.0f} rows/s")
+    print(f"ratio pipeline / raw insert: {p['rate'] / raw['rate']:.0%}")
+    if h:
+        print(f"HTTP (uvicorn subprocess, streamed): {h['lines']:,} results in {h['seconds']:,.1f} s = "
+              f"{h['rate']:,.0f} consignments/s, p99 per manifest {h['manifest_p99']:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
