@@ -83,6 +83,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     from smartcustoms.declarations.api import router as declarations_router
     from smartcustoms.declarations.officer_api import router as officer_router
     from smartcustoms.ecommerce.mount import STREAMED_PREFIXES, mount_ecommerce
+    from smartcustoms.exports.api import officer_router as exports_officer_router
     from smartcustoms.exports.api import router as exports_router
     from smartcustoms.exports.console import router as exports_console_router
     from smartcustoms.payments.mount import mount_payments
@@ -142,6 +143,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(screening_router)
     app.include_router(exports_router)
     app.include_router(exports_console_router)
+    app.include_router(exports_officer_router)
     mount_travellers(app)
     mount_payments(app)
     mount_ecommerce(app)

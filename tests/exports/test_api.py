@@ -176,3 +176,26 @@ def test_trader_sees_the_verdict_but_not_the_officer_or_the_notes(client, eul, e
     assert mine["state"] == "false_positive"
     assert "resolution_reason" not in mine and "resolved_by" not in mine
     assert "internal note" not in str(seen)
+
+
+def test_officer_view_needs_basic_auth_and_shows_who_decided(client, eul, exporter, session: Session) -> None:
+    import base64
+
+    from smartcustoms.exports import service
+    from smartcustoms.identity import service as identity
+
+    identity.create_officer(session, "obata", "counter-pass-2026", "officer", actor="test")
+    _, key = exporter
+    d = lodge(client, key, body(consignee={"name": "Air Koryo", "country": "KP"}, end_user=None,
+                                destination_country="CN")).json()
+    clean = lodge(client, key, body()).json()
+    basic = {"Authorization": "Basic " + base64.b64encode(b"obata:counter-pass-2026").decode()}
+    officer_url = "/api/v1/officer/export-declarations"
+    assert client.get(officer_url, headers=auth(key)).status_code == 401
+    listed = client.get(officer_url, headers=basic)
+    assert [x["id"] for x in listed.json()] == [d["id"]] and clean["id"] not in listed.text
+    hit = next(h for h in d["hits"] if h["kind"] == "party")
+    service.resolve_hit(session, d["id"], hit["id"], resolution="true_match", reason="the airline", officer="obata")
+    seen = client.get(f"{officer_url}/{d['id']}", headers=basic).json()
+    mine = next(h for h in seen["hits"] if h["id"] == hit["id"])
+    assert (mine["resolved_by"], mine["resolution_reason"], seen["status"]) == ("obata", "the airline", "held")

@@ -1,4 +1,4 @@
-"""Trader API for export declarations: lodge, fetch, list, status history."""
+"""Trader API for export declarations (lodge, fetch, list, status history) and the read-only officer view."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from smartcustoms.audit.chain import canonical_json
 from smartcustoms.declarations.models import IdempotencyRecord
+from smartcustoms.declarations.officer_api import OfficerDep
 from smartcustoms.deps import SessionDep, TraderDep
 from smartcustoms.errors import Conflict, FieldError, ValidationFailed
 from smartcustoms.exports import flows, lifecycle, service
@@ -97,3 +98,26 @@ def declaration_history(declaration_id: str, session: SessionDep, trader: Trader
     d = service.get_for_trader(session, trader.id, declaration_id)
     return [{"action": h.action, "from_status": h.from_status, "to_status": h.to_status, "lane": h.lane,
              "reason": h.reason, "actor": h.actor, "at": h.at} for h in service.history(session, d.id)]
+
+
+officer_router = APIRouter(prefix="/api/v1/officer/export-declarations", tags=["officer"])
+
+
+@officer_router.get("", response_model=list[ExportDeclarationOut])
+def officer_list(
+    session: SessionDep, officer: OfficerDep, response: Response,
+    open_hits: Annotated[bool, Query(description="only exports with hits still to resolve")] = True,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> Any:
+    """Exports for officers (HTTP Basic), oldest first: by default those with open hits."""
+    rows, total = service.queue(session, open_hits_only=open_hits, limit=limit, offset=offset)
+    response.headers["X-Total-Count"] = str(total)
+    return [ExportDeclarationOut.model_validate(service.to_out(d)).model_dump(mode="json") for d in rows]
+
+
+@officer_router.get("/{declaration_id}", response_model=ExportDeclarationOut)
+def officer_get(declaration_id: str, session: SessionDep, officer: OfficerDep) -> Any:
+    """Any export with every hit, verdict, officer and note."""
+    return ExportDeclarationOut.model_validate(service.to_out(service.get(session, declaration_id))).model_dump(
+        mode="json")
