@@ -39,6 +39,7 @@ def test_false_positive_is_remembered_until_the_entry_changes(session: Session, 
     service.resolve_hit(session, first.id, hit.id, resolution="false_positive",
                         reason="a travel agency of the same name, not the airline", officer="obata")
     assert first.open_hits == 0 and first.status == "under_review"
+    assert first.screening["open_hits"] == 0 and first.screening["hits"]["false_positive"] == 1
     memory = session.scalars(select(FalsePositiveDecision)).all()
     assert [(m.party_key, m.party_country, m.entry_id) for m in memory] == [("air koryo", "KP", hit.entry_id)]
 

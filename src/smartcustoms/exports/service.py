@@ -198,6 +198,9 @@ def resolve_hit(
             "reason": f"{h.kind} hit confirmed as a true match ({h.list_code} {h.entry_id}): export held",
             "matched": {}, "lines": [h.line_no] if h.line_no else [], "random": False}]
     d.open_hits = _count_open(d)
+    # A new dict: the JSON column is stored whole, so the summary the trader reads stays current.
+    d.screening = {**d.screening, "open_hits": d.open_hits,
+                   "hits": {state: sum(1 for x in d.hits if x.state == state) for state in lifecycle.HIT_STATES}}
     d.updated_at = utcnow()
     session.flush()
     record_change(session, d, f"hit_{resolution}", from_status,
