@@ -118,6 +118,16 @@ def borrowed_session(session: Session) -> Scope:
     return scope
 
 
+_HELPERS: list[ThreadPoolExecutor] = []
+
+
+def _helpers() -> ThreadPoolExecutor:
+    """One process-wide pool of helper threads (reused threads keep the allocator's arenas few)."""
+    if not _HELPERS:
+        _HELPERS.append(ThreadPoolExecutor(2, thread_name_prefix="ecommerce-prepare"))
+    return _HELPERS[0]
+
+
 _Prepared = tuple[list[_Valued], list[tuple[int, str | None, list[Problem]]]]
 
 
@@ -199,15 +209,15 @@ class Intake:
             for chunk in self._chunks(items):
                 yield self.commit(self.prepare(chunk))
             return
-        with ThreadPoolExecutor(1, thread_name_prefix=f"prepare-{self.manifest_id}") as pool:
-            pending: Future[_Prepared] | None = None
-            for chunk in self._chunks(items):
-                ahead = pool.submit(self.prepare, chunk)
-                if pending is not None:
-                    yield self.commit(pending.result())
-                pending = ahead
+        pool = _helpers()
+        pending: Future[_Prepared] | None = None
+        for chunk in self._chunks(items):
+            ahead = pool.submit(self.prepare, chunk)
             if pending is not None:
                 yield self.commit(pending.result())
+            pending = ahead
+        if pending is not None:
+            yield self.commit(pending.result())
 
     def _chunks(self, items: Iterable[Item]) -> Iterator[list[Item]]:
         chunk: list[Item] = []
