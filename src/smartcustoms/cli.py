@@ -15,6 +15,7 @@ from smartcustoms.risk.cli import app as rules_app
 from smartcustoms.risk.model_cli import app as risk_app
 from smartcustoms.screening.cli import screening_app, watchlists_app
 from smartcustoms.tariff.cli import rates, tariff
+from smartcustoms.travellers.cli import app as travellers_app
 
 app = typer.Typer(help="smartcustoms: customs clearance and risk management.", no_args_is_help=True)
 db = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -31,6 +32,7 @@ app.add_typer(payments_app, name="payments")
 app.add_typer(screening_app, name="screening")
 app.add_typer(watchlists_app, name="watchlists")
 app.add_typer(ecommerce_app, name="ecommerce")
+app.add_typer(travellers_app, name="travellers")
 
 
 @db.command("upgrade")
@@ -85,6 +87,7 @@ def demo(
     typer.echo("")
     typer.echo(f"  smartcustoms console:  http://{host}:{port}/console/")
     typer.echo(f"  API docs (OpenAPI):    http://{host}:{port}/docs")
+    typer.echo(f"  traveller declaration: http://{host}:{port}/travellers/")
     for username, (role, password) in demo_data.DEMO_OFFICERS.items():
         typer.echo(f"  {role:<10} login: {username} / {password}")
     if info.api_key:

@@ -126,6 +126,8 @@ def seed() -> SeedInfo:
         seed_exports(session, trader)
         from smartcustoms.ecommerce.demo import seed as seed_ecommerce
         seed_ecommerce(session, trader)
+        from smartcustoms.travellers.demo import seed as seed_travellers
+        seed_travellers(session)
         from smartcustoms.payments.demo import seed as seed_payments
         seed_payments(session)
         n = session.scalar(select(func.count()).select_from(ImportDeclaration)) or 0

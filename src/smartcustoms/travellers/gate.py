@@ -11,10 +11,10 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, insert, select, update
+from sqlalchemy import Boolean, bindparam, select, text
 from sqlalchemy.orm import Session
 
-from smartcustoms.db import utcnow
+from smartcustoms.db import JSONText, UTCDateTime, utcnow
 from smartcustoms.travellers import codec, keys, service
 from smartcustoms.travellers.models import GateDecision, PassengerDeclaration
 
@@ -41,6 +41,20 @@ MESSAGES = {
 RETRY_WINDOW = timedelta(seconds=60)
 
 
+# Built once: plain SQL with typed parameters skips SQLAlchemy's per-call statement building and cache keys.
+# Claiming: the first gate sets used_at; any other sees no row come back (atomic on SQLite and PostgreSQL).
+_CLAIM = text(
+    "UPDATE passenger_declarations SET used_at = :now, used_gate = :gate, "
+    "status = CASE WHEN watchlist_hit OR :red THEN 'counter' ELSE 'cleared' END "
+    "WHERE id = :id AND used_at IS NULL RETURNING watchlist_hit"
+).bindparams(bindparam("now", type_=UTCDateTime()), bindparam("red", type_=Boolean()))
+_RECORD = text(
+    "INSERT INTO gate_decisions (declaration_id, gate_id, decision, reasons, face_match, payload_sha256, decided_at) "
+    "VALUES (:did, :gate, :decision, :reasons, :face, :sha, :now) RETURNING id"
+).bindparams(bindparam("now", type_=UTCDateTime()), bindparam("reasons", type_=JSONText()),
+             bindparam("face", type_=Boolean()))
+
+
 @dataclass
 class Decision:
     decision: str
@@ -62,14 +76,11 @@ def decide(session: Session, payload: str, passport_number: str, face_match: boo
     """Decide and record one gate presentation (the caller commits)."""
     now = now or utcnow()
     result = _decide(session, payload, passport_number, face_match, gate_id, now)
-    # One core INSERT (no unit-of-work bookkeeping): the decision is the hot path of the gate.
-    result.decision_id = session.execute(
-        insert(GateDecision).values(
-            declaration_id=result.declaration_id, gate_id=gate_id, decision=result.decision, reasons=result.reasons,
-            face_match=face_match, decided_at=now,
-            payload_sha256=hashlib.sha256(payload.encode("utf-8", "replace")).hexdigest())
-        .returning(GateDecision.id)
-    ).scalar_one()
+    # One prepared INSERT on the connection (no ORM statement building): the decision is the gate's hot path.
+    result.decision_id = session.connection().execute(_RECORD, {
+        "did": result.declaration_id, "gate": gate_id, "decision": result.decision, "reasons": result.reasons,
+        "face": face_match, "now": now, "sha": hashlib.sha256(payload.encode("utf-8", "replace")).hexdigest(),
+    }).scalar_one()
     return result
 
 
@@ -95,19 +106,13 @@ def _decide(session: Session, payload: str, passport_number: str, face_match: bo
     if service.randomly_selected(did, service.random_rate()):
         reasons.append(_reason("random_selection"))
     red_before_db = bool(reasons)
-    t = PassengerDeclaration
-    claimed = session.execute(
-        update(t).where(t.id == did, t.used_at.is_(None))
-        .values(used_at=now, used_gate=gate_id,
-                status=case((t.watchlist_hit | red_before_db, "counter"), else_="cleared"))
-        .returning(t.watchlist_hit)
-        .execution_options(synchronize_session=False)
-    ).first()
+    claimed = session.connection().execute(_CLAIM, {"now": now, "gate": gate_id, "red": red_before_db,
+                                                    "id": did}).first()
     if claimed is None:
         replay = _same_gate_retry(session, did, gate_id, now)
         if replay is not None:
             return replay
-        exists = session.scalar(select(t.id).where(t.id == did))
+        exists = session.scalar(select(PassengerDeclaration.id).where(PassengerDeclaration.id == did))
         code = "already_used" if exists else "unknown_declaration"
         return Decision("red", [_reason(code)], did if exists else None)
     if claimed[0]:
