@@ -8,18 +8,31 @@ legal-form words has no content and matches nothing.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import pairwise
 
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from smartcustoms.screening.normalize import GENERIC, QUALIFIERS, NormalName, crude, normalise, skeleton, variants
+from smartcustoms.screening.normalize import (
+    GENERIC,
+    QUALIFIERS,
+    NormalName,
+    crude,
+    normalise,
+    skeleton,
+    soften,
+    variants,
+)
 
 # Operating threshold: see docs/screening.md for how it was chosen.
 THRESHOLD = 0.85
 _DOUBLE = re.compile(r"(.)\1+")
+PREFILTER = 12
 
 
 @dataclass(frozen=True)
@@ -28,7 +41,9 @@ class PairScore:
     reason: str
 
 
-def _token_sim(a: str, b: str, cross: bool) -> tuple[float, str]:
+@lru_cache(maxsize=400_000)
+def _token_sim(a: str, b: str, cross: bool, sa: str = "", sb: str = "") -> tuple[float, str]:
+    """Similarity of two tokens; `sa`/`sb` are their soft spellings (used across scripts)."""
     if a == b:
         return 1.0, "exact"
     if len(a) == 1 or len(b) == 1:
@@ -41,18 +56,21 @@ def _token_sim(a: str, b: str, cross: bool) -> tuple[float, str]:
     sk = Levenshtein.normalized_similarity(ka, kb) if ka and kb else 0.0
     if not cross:
         # Same script: the sound key may lift a spelling variant, never make a match of different spellings.
+        sa, sb = soften(a), soften(b)
+        if sa == sb:
+            return max(lev, 0.95), "spelling variant"
+        lev = max(lev, 0.95 * Levenshtein.normalized_similarity(sa, sb))
         if ka == kb and lev >= 0.65:
             return max(lev, 0.9 if len(ka) >= 3 else 0.85), "phonetic"
         return (max(lev, 0.85 * sk) if lev >= 0.6 else lev), "typo"
-    # Transliteration from another script: spelling is a guess, the consonants carry the identity, and short
-    # keys carry little of it.
-    if ka == kb and len(ka) >= 3:
-        return max(lev, 0.93), "phonetic"
-    ca, cb = crude(a), crude(b)
-    cr = Levenshtein.normalized_similarity(ca, cb) if min(len(ca), len(cb)) >= 3 else 0.0
-    best = max(lev, 0.5 * sk + 0.5 * lev, 0.9 * sk if len(ka) >= 4 else 0.0, 0.85 * cr)
-    if ka == kb:
-        best = max(best, 0.8)
+    # Across scripts the spelling is a guess: compare soft spellings (vowels kept, katakana's added vowels
+    # dropped); the consonant key lifts a close soft spelling, never makes a match of a distant one.
+    soft = Levenshtein.normalized_similarity(sa or a, sb or b) * (0.9 if min(len(a), len(b)) <= 4 else 0.97)
+    best = max(lev, soft)
+    if soft >= 0.6 and ka == kb and len(ka) >= 3:
+        return max(best, 0.93), "phonetic"
+    if soft >= 0.6:
+        best = max(best, 0.5 * soft + 0.5 * sk)
     return best, "transliteration"
 
 
@@ -66,12 +84,14 @@ def _weight(tok: str) -> float:
     return float(min(len(tok), 8))
 
 
-def _align(qt: tuple[str, ...], ct: tuple[str, ...], cross: bool,
+def _align(q: NormalName, c: NormalName, cross: bool,
            persons: bool) -> tuple[float, int, set[str], list[tuple[int, int]]]:
+    qt, ct = q.tokens, c.tokens
+    qs, cs = q.soft or qt, c.soft or ct
     pairs: list[tuple[float, int, int, str]] = []
     for i, a in enumerate(qt):
         for j, b in enumerate(ct):
-            sim, how = _token_sim(a, b, cross)
+            sim, how = _token_sim(a, b, cross, qs[i], cs[j]) if cross else _token_sim(a, b, False)
             if sim > 0.5:
                 pairs.append((sim, i, j, how))
     pairs.sort(key=lambda p: (-p[0], abs(p[1] - p[2])))
@@ -89,16 +109,19 @@ def _align(qt: tuple[str, ...], ct: tuple[str, ...], cross: bool,
         matched += sim * w
         matched_w += w
         hows.add(how)
-        if sim >= 0.8 and how != "initial" and qt[i] not in GENERIC and qt[i] not in _PARTICLES:
+        if (sim >= 0.8 and how != "initial" and qt[i] not in GENERIC and qt[i] not in _PARTICLES
+                and (min(len(qt[i]), len(ct[j])) > 3 or sim >= 0.95)):
             strong += 1
     # One word on one side written as two on the other (Suyon / Su Yong, Abdulaziz / Abdul Aziz).
-    for side_a, side_b, used_a, used_b, flip in ((qt, ct, set(used_q), used_c, False),
-                                                 (ct, qt, used_c, set(used_q), True)):
+    for side_a, side_b, used_a, used_b, flip in ((qs, cs, set(used_q), used_c, False),
+                                                 (cs, qs, used_c, set(used_q), True)):
+        if len(side_a) >= len(side_b):
+            continue
         for i, a in enumerate(side_a):
             if i in used_a or len(a) < 4:
                 continue
             for j in range(len(side_b) - 1):
-                if j in used_b or j + 1 in used_b:
+                if j in used_b or j + 1 in used_b or (not cross and side_b[j][0] != a[0]):
                     continue
                 sim, how = _token_sim(a, side_b[j] + side_b[j + 1], cross)
                 if sim >= 0.8:
@@ -131,7 +154,7 @@ def _align(qt: tuple[str, ...], ct: tuple[str, ...], cross: bool,
         # country added to a bank's name is another bank.
         factor = 1.0
         if persons and strong >= 2 and shorter_n >= 2:
-            factor = 0.3 if strong >= 3 else 0.6
+            factor = 0.3 if strong >= 3 else 0.45
         penalty = sum(_weight(t) * (0.2 if (t.endswith(_PATRONYMIC) and len(t) > 7) else
                                     1.0 if t in QUALIFIERS else factor) for t in extra)
     score = matched / (matched_w + penalty) if matched_w else 0.0
@@ -139,14 +162,14 @@ def _align(qt: tuple[str, ...], ct: tuple[str, ...], cross: bool,
     return score, strong, hows, order
 
 
-def compare(q: NormalName, c: NormalName) -> PairScore:
-    """Score two normalised names in [0, 1] with a human-readable reason."""
+def compare(q: NormalName, c: NormalName, explain: bool = True) -> PairScore:
+    """Score two normalised names in [0, 1] with a human-readable reason (only built when `explain`)."""
     qt, ct = q.tokens, c.tokens
     if not qt or not ct:
         return PairScore(0.0, "no content words after removing legal forms and honorifics")
     cross = q.script != c.script
     persons = not (q.legal or c.legal or any(t in GENERIC for t in qt + ct))
-    tok_score, strong, hows, order = _align(qt, ct, cross, persons)
+    tok_score, strong, hows, order = _align(q, c, cross, persons)
     # Word-boundary differences (Abdullah / Abd Allah, VladimirPutin, Korean names read in katakana):
     # compare the names as one string.
     glue = 0.0
@@ -159,8 +182,8 @@ def compare(q: NormalName, c: NormalName) -> PairScore:
             cq_s = _collapse("".join(sorted(crude(t) for t in qt)))
             cc_s = _collapse("".join(sorted(crude(t) for t in ct)))
             if min(len(cq), len(cc)) >= 6:
-                glue = max(glue, 0.88 * Levenshtein.normalized_similarity(cq, cc),
-                           0.85 * Levenshtein.normalized_similarity(cq_s, cc_s))
+                glue = max(glue, 0.86 * Levenshtein.normalized_similarity(cq, cc),
+                           0.84 * Levenshtein.normalized_similarity(cq_s, cc_s))
     score = max(tok_score, glue)
     glued = glue > tok_score
     if cross:
@@ -169,6 +192,10 @@ def compare(q: NormalName, c: NormalName) -> PairScore:
             score = min(score, 0.8)  # one word read across scripts is too little to go on
     if strong == 0 and not glued:
         score = min(score, 0.6)
+    if "initial" in hows:
+        # Initials are weak evidence: never a full match, and one full word plus initials is not enough.
+        full = min(sum(1 for t in qt if len(t) > 1), sum(1 for t in ct if len(t) > 1))
+        score = min(score, 0.9 if full >= 2 else 0.8)
     notes: list[str] = []
     if _inner_bin(qt) and _inner_bin(ct) and len(order) >= 3 and not glued:
         # Muhammad bin Salman is the son of Salman: swapping the names around "bin" is another person.
@@ -184,6 +211,8 @@ def compare(q: NormalName, c: NormalName) -> PairScore:
         if raw + 0.05 < score:
             score = raw + 0.05
             notes.append(f"written forms differ ({raw:.2f})")
+    if not explain:
+        return PairScore(round(max(0.0, min(score, 1.0)), 4), "")
     reason = _reason(q, c, hows, order, glued)
     if notes:
         reason += "; " + "; ".join(notes)
@@ -264,6 +293,8 @@ class NameIndex:
 
     names: list[IndexedName] = field(default_factory=list)
     normal: list[NormalName] = field(default_factory=list)
+    joined: list[str] = field(default_factory=list)
+    coarse: list[str] = field(default_factory=list)
     postings: dict[str, list[int]] = field(default_factory=dict)
     max_postings: int = 4000
 
@@ -280,6 +311,8 @@ class NameIndex:
                 nid = len(index.names)
                 index.names.append(item)
                 index.normal.append(n)
+                index.joined.append(" ".join(n.tokens))
+                index.coarse.append(" ".join(crude(t) for t in n.tokens))
                 for key in _keys(n):
                     index.postings.setdefault(key, []).append(nid)
         return index
@@ -287,24 +320,25 @@ class NameIndex:
     def __len__(self) -> int:
         return len(self.names)
 
-    def candidates(self, q: NormalName, cap: int = 60) -> list[int]:
+    def candidates(self, q: NormalName, cap: int = 40) -> list[int]:
+        """Names sharing rare tokens, sound keys or (for other scripts) coarse keys with the query, best first."""
         weights: dict[int, float] = {}
         total = len(self.names) or 1
-        keys = _keys(q)
-        if q.script not in ("latin", "other"):
+        cross = q.script not in ("latin", "other")
+        keys = _keys(q, coarse=cross)
+        if cross:
             keys |= _cross_keys(q)
-        lists = sorted((self.postings.get(k, []) for k in keys), key=len)
-        for plist in lists:
-            if not plist:
-                continue
-            if len(plist) > self.max_postings and weights:
-                continue
+        lists = sorted((p for p in (self.postings.get(k) for k in keys) if p), key=len)
+        for n, plist in enumerate(lists):
+            if len(plist) > self.max_postings and n:
+                break
             w = 1.0 / (1.0 + len(plist) / total * 50)
-            for nid in plist[: self.max_postings * 4]:
-                weights[nid] = weights.get(nid, 0.0) + w
+            get = weights.get
+            for nid in plist[: self.max_postings]:
+                weights[nid] = get(nid, 0.0) + w
         if len(weights) <= cap:
             return list(weights)
-        return sorted(weights, key=weights.__getitem__, reverse=True)[:cap]
+        return heapq.nlargest(cap, weights, key=weights.__getitem__)
 
     def search(self, query: str | NormalName, limit: int = 10, min_score: float = 0.0) -> list[Match]:
         forms = [normalise(v) for v in variants(query)] if isinstance(query, str) else [query]
@@ -312,24 +346,36 @@ class NameIndex:
         for q in forms:
             if not q.tokens:
                 continue
-            for nid in self.candidates(q):
-                ps = compare(q, self.normal[nid])
+            cands = self.candidates(q)
+            if len(cands) > PREFILTER:
+                # Keep the few closest by a fast token-set similarity (C) before the full scoring (Python).
+                cross = q.script not in ("latin", "other")
+                text = " ".join(crude(t) for t in q.tokens) if cross else q.joined
+                pool = self.coarse if cross else self.joined
+                top = process.extract(text, [pool[nid] for nid in cands], scorer=fuzz.token_set_ratio,
+                                      limit=PREFILTER)
+                cands = [cands[k] for _, _, k in top]
+            for nid in cands:
+                c = self.normal[nid]
+                ps = compare(q, c, explain=False)
                 if ps.score >= min_score and ps.score > 0 and (nid not in best or ps.score > best[nid].score):
                     item = self.names[nid]
-                    best[nid] = Match(item.key, item.name, ps.score, ps.reason)
+                    best[nid] = Match(item.key, item.name, ps.score, compare(q, c).reason)
         found = sorted(best.values(), key=lambda m: (-m.score, m.name))
         return found[:limit] if limit else found
 
 
-def _keys(n: NormalName) -> set[str]:
+def _keys(n: NormalName, coarse: bool = True) -> set[str]:
     keys: set[str] = set()
     for t in n.tokens:
         keys.add(t)
         keys.add("~" + skeleton(t))
-        keys.add("^" + crude(t))
+        if coarse:
+            keys.add("^" + crude(t))
     if len(n.tokens) > 1:
         keys.add("+" + "".join(n.tokens))
-        keys.add("^" + "".join(crude(t) for t in n.tokens))
+        if coarse:
+            keys.add("^" + "".join(crude(t) for t in n.tokens))
     return keys
 
 

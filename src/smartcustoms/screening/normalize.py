@@ -61,6 +61,7 @@ _LEGAL_PHRASES = re.compile(r"\b(?:" + "|".join([
 _JA_FIX = {"aru": "al", "eru": "el", "abudo": "abd", "abudu": "abd", "abuduru": "abdul", "abudoru": "abdul",
            "abudoraa": "abdullah", "abudorra": "abdullah", "abudurra": "abdullah", "abudura": "abdullah",
            "abudurahi": "abdullahi", "binu": "bin", "ibun": "ibn", "uddo": "ud"}
+_LEET = str.maketrans("0134579", "oieastg")  # digits typed for letters inside words (S3ch1n)
 _ABD = {"abdel": "abdul", "abdal": "abdul", "abdoul": "abdul", "abdol": "abdul", "abdelal": "abdul"}
 CJK_HONORIFICS = ("様", "さま", "殿", "氏", "さん", "くん", "君", "先生")
 
@@ -86,6 +87,7 @@ class NormalName:
     tokens: tuple[str, ...]      # content tokens
     legal: tuple[str, ...]       # legal-form tokens removed
     dropped: tuple[str, ...]     # honorifics removed
+    soft: tuple[str, ...] = ()   # per token: spelling with vowels kept, consonants merged, katakana vowels dropped
 
     @property
     def joined(self) -> str:
@@ -122,7 +124,7 @@ def normalise(name: str) -> NormalName:
     if phrases:
         legal.extend(phrases)
         spaced = _LEGAL_PHRASES.sub(" ", spaced)
-    raw = spaced.split()
+    raw = [t.translate(_LEET) if not t.isdigit() and not t.isalpha() else t for t in spaced.split()]
     # Arabic "servant of" compounds: Abd al-Aziz, Abdel Aziz, Abdul Aziz are one spelling.
     if script == "japanese":
         raw = [_JA_FIX.get(t, t) for t in raw]
@@ -143,8 +145,27 @@ def normalise(name: str) -> NormalName:
             dropped.append(tok)
         else:
             tokens.append(tok)
-    # Abbreviated legal forms spelled with dots or spaces: "s a", "l l c", "co ltd".
-    return NormalName(name, script, latin, tuple(tokens), tuple(legal), tuple(dropped))
+    soft = tuple(soften(t, script == "japanese") for t in tokens)
+    return NormalName(name, script, latin, tuple(tokens), tuple(legal), tuple(dropped), soft)
+
+
+_SOFT_RULES: tuple[tuple[str, str], ...] = (
+    ("tch", "ch"), ("sch", "sh"), ("ph", "f"), ("kh", "h"), ("ck", "k"), ("q", "k"), ("x", "ks"), ("l", "r"),
+    ("v", "b"), ("w", "b"), ("y", "i"), ("ou", "u"), ("ee", "i"), ("oo", "u"), ("zh", "j"), ("dj", "j"),
+)
+# Vowels Japanese adds after a consonant (ブランドン burandon = Brandon, ボリスラフ borisurafu = Borislav).
+_EPENTHETIC = re.compile(r"(?<=[bcdfghjkmprstz])[uo](?=[bcdfghjkmprstz])|(?<=[bcdfghkmprstz])[uo]$")
+
+
+@lru_cache(maxsize=300_000)
+def soften(token: str, japanese: bool = False) -> str:
+    """A spelling key that keeps the vowels: l/r, v/b/w, kh/h ... merged; Japanese epenthetic vowels dropped."""
+    s = token
+    if japanese:
+        s = _EPENTHETIC.sub("", s)
+    for a, b in _SOFT_RULES:
+        s = s.replace(a, b)
+    return _DOUBLE.sub(r"\1", s)
 
 
 _SKELETON_RULES: tuple[tuple[str, str], ...] = (
