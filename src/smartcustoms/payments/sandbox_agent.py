@@ -168,7 +168,10 @@ def create_agent_app(agent: SandboxAgent) -> FastAPI:
         return "ja" if request.query_params.get("lang") == "ja" else "en"
 
     def fetch(order_id: str) -> dict[str, Any] | None:
-        r = httpx.get(f"{agent.platform_url}/api/v1/payments/orders/{order_id}/pay-view", timeout=10)
+        try:
+            r = httpx.get(f"{agent.platform_url}/api/v1/payments/orders/{order_id}/pay-view", timeout=10)
+        except httpx.HTTPError:
+            return None
         return r.json() if r.status_code == 200 else None
 
     @app.get("/", response_class=HTMLResponse)
@@ -217,8 +220,12 @@ def create_agent_app(agent: SandboxAgent) -> FastAPI:
                                              request.headers.get(protocol.SIGNATURE_HEADER), raw, time.time())
         if problem:
             return JSONResponse({"error": "unauthorized", "message": problem}, status_code=401)
-        body = json.loads(raw)
-        tx = agent.settle(str(body["order_id"]), "refunded", int(body["amount_jpy"]), str(body["refund_id"]))
+        try:
+            body = json.loads(raw)
+            order_id, amount, refund_id = str(body["order_id"]), int(body["amount_jpy"]), str(body["refund_id"])
+        except (ValueError, KeyError, TypeError):
+            return JSONResponse({"error": "bad_request", "message": "order_id, amount_jpy, refund_id"}, 422)
+        tx = agent.settle(order_id, "refunded", amount, refund_id)
         return JSONResponse({"accepted": True, "transaction_id": tx.transaction_id}, status_code=202)
 
     @app.get("/settlements/{day}.csv")
