@@ -140,8 +140,8 @@ def pipeline_run(engine: Engine, trader_id: int, path: Path, size: int) -> dict[
 
         summary = ingest(engine, intake, read_range(path, a, b), "jsonl", on_results)
         manifest_s.append(time.perf_counter() - start)
-        accepted += int(summary["accepted"])  # type: ignore[call-overload]
-        lines += int(summary["lines"])  # type: ignore[call-overload]
+        accepted += int(summary["accepted"])
+        lines += int(summary["lines"])
         for mark in (0.1, 0.5):
             if f"{mark:.0%}" not in samples and (i + 1) / len(ranges) >= mark:
                 samples[f"{mark:.0%}"] = rss_mb()

@@ -1,0 +1,54 @@
+"""`smartcustoms ecommerce generate` and `ingest` from the command line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+import pytest
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from smartcustoms.cli import app
+from smartcustoms.db import make_engine
+from smartcustoms.identity import service as identity
+from tests.ecommerce.conftest import prepare
+
+
+@pytest.fixture()
+def cli_db(new_database_url: Callable[[], str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = new_database_url()
+    engine = make_engine(url)
+    prepare(engine, tmp_path)
+    with Session(engine) as s, s.begin():
+        identity.create_trader(s, "Post Office Japan Test", "POST-JP", "broker")
+    engine.dispose()
+    monkeypatch.setenv("SMARTCUSTOMS_DATABASE_URL", url)
+    return url
+
+
+def test_generate_then_ingest_csv_and_again(cli_db: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    manifest, results = tmp_path / "m.csv", tmp_path / "r.jsonl"
+    r = runner.invoke(app, ["ecommerce", "generate", "--count", "80", "--out", str(manifest), "--seed", "9"])
+    assert r.exit_code == 0, r.output
+    assert manifest.read_text("utf-8").startswith("parcel_id,platform,")
+    r = runner.invoke(app, ["ecommerce", "ingest", str(manifest), "--submitter", "POST-JP", "--results", str(results)])
+    assert r.exit_code == 0, r.output
+    lines = [orjson.loads(x) for x in results.read_bytes().splitlines()]
+    assert len(lines) == 81 and lines[-1]["result"] == "summary" and lines[-1]["lines"] == 80
+    assert "accepted" in r.output and str(lines[-1]["accepted"]) in r.output
+    r = runner.invoke(app, ["ecommerce", "ingest", str(manifest), "--submitter", "POST-JP", "--results", str(results)])
+    again = [orjson.loads(x) for x in results.read_bytes().splitlines()]
+    assert again[-1]["accepted"] == 0 and again[-1]["repeats"] == lines[-1]["accepted"]
+
+
+def test_unknown_submitter_and_extension_are_refused(cli_db: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    f = tmp_path / "m.jsonl"
+    f.write_text("{}\n", "utf-8")
+    r = runner.invoke(app, ["ecommerce", "ingest", str(f), "--submitter", "NOBODY"])
+    assert r.exit_code == 2
+    r = runner.invoke(app, ["ecommerce", "generate", "--count", "1", "--out", str(tmp_path / "m.txt")])
+    assert r.exit_code == 2 and "jsonl" in r.output
