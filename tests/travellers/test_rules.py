@@ -79,7 +79,7 @@ def test_small_kinds_left_out_and_big_item_taxed_whole() -> None:
     assert [i["treatment"] for i in out["items"]] == ["small_kind", "small_kind", "taxed_whole"]
     assert out["small_kinds_jpy"] == 9000 and out["taxed_jpy"] == 250_000
     # one more T-shirt takes the kind over ¥10,000: all three now count against the allowance
-    more = rules.other_goods(items + (Item("T-shirt", 2000, "clothes"),), 1, RULES)
+    more = rules.other_goods((*items, Item("T-shirt", 2000, "clothes")), 1, RULES)
     assert more["small_kinds_jpy"] == 0 and more["free_jpy"] == 11_000
 
 
@@ -147,8 +147,8 @@ def test_adding_an_item_never_lowers_tax(goods: Goods, people: list[date], item:
                                          kind: str) -> None:
     base = tax(goods, people)
     assert tax(Goods(goods.bottles, goods.tobacco, goods.perfume_ml, goods.perfume_value_jpy,
-                     goods.items + (item,)), people) >= base
-    assert tax(Goods(goods.bottles + (bottle,), goods.tobacco, goods.perfume_ml, goods.perfume_value_jpy,
+                     (*goods.items, item)), people) >= base
+    assert tax(Goods((*goods.bottles, bottle), goods.tobacco, goods.perfume_ml, goods.perfume_value_jpy,
                      goods.items), people) >= base
     more = {**goods.tobacco, kind: goods.tobacco.get(kind, 0) + 1}
     assert tax(Goods(goods.bottles, more, goods.perfume_ml, goods.perfume_value_jpy, goods.items), people) >= base

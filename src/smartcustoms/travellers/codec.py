@@ -97,7 +97,8 @@ def decode(payload: str, public_keys: dict[str, Ed25519PublicKey]) -> Unpacked:
     try:
         raw = b45decode(payload[len(PREFIX):])
     except ValueError as exc:
-        raise PayloadError("malformed", f"signature invalid: QR payload truncated or altered (not base45: {exc})") from None
+        raise PayloadError("malformed",
+                           f"signature invalid: QR payload truncated or altered (not base45: {exc})") from None
     if len(raw) < 1 + KID_BYTES + SIG_BYTES + 1 or raw[0] != VERSION:
         raise PayloadError("malformed", "signature invalid: QR payload truncated or of an unknown version")
     head, sig, body = raw[:1 + KID_BYTES], raw[1 + KID_BYTES:1 + KID_BYTES + SIG_BYTES], raw[1 + KID_BYTES + SIG_BYTES:]

@@ -53,7 +53,7 @@ def _prefill(d: PassengerDeclaration) -> dict[str, str]:
         form[key] = str(int(form.get(key, "0")) + int(a["bottles"]))
     if goods.get("alcohol_bottles"):
         form["alc_other"] = str(int(form.get("alc_other", "0")) + int(goods["alcohol_bottles"]))
-    for k in web.TOBACCO_FIELDS + ("perfume_ml", "perfume_value_jpy"):
+    for k in (*web.TOBACCO_FIELDS, "perfume_ml", "perfume_value_jpy"):
         if goods.get(k):
             form[k] = str(goods[k])
     for i, g in enumerate(goods.get("other_goods", [])):

@@ -6,13 +6,14 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from smartcustoms.db import utcnow
 from smartcustoms.travellers import service
 from smartcustoms.travellers.schemas import PassengerDeclarationIn
 
 
 def seed(session: Session) -> list[str]:
     """Three declarations arriving today (Japan time); returns their numbers."""
-    today = service.utcnow().astimezone(service.JST).date()
+    today = utcnow().astimezone(service.JST).date()
     base = {"nationality": "JP", "flight": "NH204", "arrival_date": today.isoformat()}
     bodies = [
         {**base, "family_name": "Suzuki", "given_name": "Ichiro", "passport_number": "TK1234567",

@@ -131,5 +131,5 @@ def _same_gate_retry(session: Session, did: str, gate_id: str, now: datetime) ->
     used_here = session.scalar(select(PassengerDeclaration.used_gate).where(PassengerDeclaration.id == did))
     if first is None or used_here != gate_id:
         return None
-    return Decision(first.decision, [*first.reasons, _reason("repeated", f"repeated request; first decision #{first.id}")],
-                    did)
+    note = _reason("repeated", f"repeated request; first decision #{first.id}")
+    return Decision(first.decision, [*first.reasons, note], did)

@@ -7,6 +7,7 @@ until they expire; ``smartcustoms travellers keygen`` rotates.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,10 +62,8 @@ def load(directory: Path | None = None) -> KeyRing:
     directory = directory or keys_dir()
     active = directory / "active"
     if not active.exists():
-        try:
+        with contextlib.suppress(FileExistsError):  # two processes raced: the other one's key stands
             generate(directory)
-        except FileExistsError:  # pragma: no cover - two processes raced; the other one's key stands
-            pass
     stamp = (str(directory), active.stat().st_mtime)
     ring = _cache.get(stamp)
     if ring is not None:

@@ -150,7 +150,7 @@ def tobacco(quantities: dict[str, int], adults: int, rules: RuleSet) -> dict[str
     else:
         free = _bounded_knapsack(weights, values, declared, capacity)
     over = [q - f for q, f in zip(declared, free, strict=True)]
-    tax = sum(Decimal(v) * o for v, o in zip(values, over, strict=True)) / 100
+    tax = sum((Decimal(v) * o for v, o in zip(values, over, strict=True)), Decimal(0)) / 100
     return {
         "declared": {k: q for k, q in zip(kinds, declared, strict=True) if q},
         "allowance_if_only": {k: a * adults for k, a in zip(kinds, allow, strict=True)},

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from pydantic import ValidationError
 
 from smartcustoms.console import views as console_views
+from smartcustoms.db import utcnow
 from smartcustoms.deps import SessionDep
 from smartcustoms.errors import FieldError, NotFound, SmartCustomsError
 from smartcustoms.reference import codes
@@ -124,7 +125,7 @@ def _errors(exc: ValidationError | SmartCustomsError) -> list[FieldError]:
 
 
 def _form_context(form: dict[str, str], errors: list[FieldError] | None = None) -> dict[str, Any]:
-    today = service.utcnow().astimezone(service.JST).date()
+    today = utcnow().astimezone(service.JST).date()
     return {"form": form, "errors": errors or [], "error_fields": {e.field for e in errors or []},
             "countries": sorted(codes.countries().items(), key=lambda kv: kv[1]), "currencies": CURRENCIES,
             "alcohol_kinds": ALCOHOL_KINDS, "tobacco_fields": TOBACCO_FIELDS, "questions": QUESTIONS,
