@@ -122,3 +122,16 @@ def test_trader_api_shows_the_payment_order(client: TestClient, make_trader: Any
     again = client.get(f"{URL}/{d['id']}", headers=auth(key)).json()
     assert again["status"] == "released" and again["payment"]["status"] == "paid"
     assert client.get(URL, params={"status": "awaiting_payment"}, headers=auth(key)).json() == []
+
+
+def test_officer_api_shows_the_payment_order(client: TestClient, make_trader: Any, session: Session) -> None:
+    import base64
+
+    from smartcustoms.identity import service as identity
+
+    identity.create_officer(session, "ueda", "counter-pass-2026", "officer", actor="test")
+    _, key = make_trader()
+    d = client.post(URL, json=body(), headers=auth(key)).json()
+    basic = {"Authorization": "Basic " + base64.b64encode(b"ueda:counter-pass-2026").decode()}
+    seen = client.get(f"/api/v1/officer/import-declarations/{d['id']}", headers=basic).json()
+    assert seen["payment"]["id"] == d["payment"]["id"] and seen["payment"]["status"] == "open"

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from smartcustoms.declarations import service
+from smartcustoms.declarations import payment, service
 from smartcustoms.declarations.schemas import ImportDeclarationOut
 from smartcustoms.deps import SessionDep
 from smartcustoms.errors import Unauthorized
@@ -39,5 +39,6 @@ OfficerDep = Annotated[Officer, Depends(current_officer)]
 @router.get("/{declaration_id}", response_model=ImportDeclarationOut)
 def get_declaration(declaration_id: str, session: SessionDep, officer: OfficerDep) -> Any:
     """Any declaration, with the risk score, percentile and contributions and the full inspection record."""
-    return ImportDeclarationOut.model_validate(service.to_out(service.get(session, declaration_id))).model_dump(
-        mode="json")
+    d = service.get(session, declaration_id)
+    return ImportDeclarationOut.model_validate({**service.to_out(d), "payment": payment.payment_view(session, d)}
+                                               ).model_dump(mode="json")
