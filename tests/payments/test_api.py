@@ -117,3 +117,13 @@ def test_officer_cancel_and_refund(client: TestClient, session: Session) -> None
     detail = client.get(f"{ORDERS}/{paid.id}", headers=auth).json()
     assert detail["refunded_amount_jpy"] == 1_000 and detail["status"] == "paid"
     assert [e["type"] for e in detail["events"]] == ["paid", "refunded"]
+
+
+def test_refund_arriving_before_payment_is_parked_then_applied(client: TestClient, session: Session) -> None:
+    order = new_order(session, amount=5_000)
+    raw, headers = signed(event(order.id, "refunded", 5_000))
+    assert client.post(CALLBACKS, content=raw, headers=headers).json()["outcome"] == "parked"
+    assert order.status == "open"
+    raw, headers = signed(event(order.id, "paid", 5_000))
+    assert client.post(CALLBACKS, content=raw, headers=headers).json()["order_status"] == "refunded"
+    assert (order.paid_amount_jpy, order.refunded_amount_jpy) == (5_000, 5_000)
