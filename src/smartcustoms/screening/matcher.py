@@ -16,7 +16,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
 from smartcustoms.screening.normalize import (
     GENERIC,
@@ -42,8 +42,9 @@ class PairScore:
 
 
 @lru_cache(maxsize=400_000)
-def _token_sim(a: str, b: str, cross: bool, sa: str = "", sb: str = "") -> tuple[float, str]:
-    """Similarity of two tokens; `sa`/`sb` are their soft spellings (used across scripts)."""
+def _token_sim(a: str, b: str, cross: int, sa: str = "", sb: str = "") -> tuple[float, str]:
+    """Similarity of two tokens: `cross` 0 same script, 1 another script, 2 a script without vowels (Arabic,
+    Hebrew); `sa`/`sb` are their soft spellings (used across scripts)."""
     if a == b:
         return 1.0, "exact"
     if len(a) == 1 or len(b) == 1:
@@ -51,7 +52,7 @@ def _token_sim(a: str, b: str, cross: bool, sa: str = "", sb: str = "") -> tuple
         if len(short) == 1 and long_.startswith(short):
             return 0.85, "initial"
         return 0.0, ""
-    lev = Levenshtein.normalized_similarity(a, b)
+    lev = max(Levenshtein.normalized_similarity(a, b), OSA.normalized_similarity(a, b))
     ka, kb = skeleton(a), skeleton(b)
     sk = Levenshtein.normalized_similarity(ka, kb) if ka and kb else 0.0
     if not cross:
@@ -63,6 +64,11 @@ def _token_sim(a: str, b: str, cross: bool, sa: str = "", sb: str = "") -> tuple
         if ka == kb and lev >= 0.65:
             return max(lev, 0.9 if len(ka) >= 3 else 0.85), "phonetic"
         return (max(lev, 0.85 * sk) if lev >= 0.6 else lev), "typo"
+    if cross == 2:
+        # Arabic and Hebrew write consonants only: the consonant key is the evidence.
+        if ka == kb and len(ka) >= 2:
+            return (0.9 if len(ka) >= 3 else 0.85), "phonetic"
+        return max(lev, 0.85 * sk if len(ka) >= 3 else 0.0), "transliteration"
     # Across scripts the spelling is a guess: compare soft spellings (vowels kept, katakana's added vowels
     # dropped); the consonant key lifts a close soft spelling, never makes a match of a distant one.
     soft = Levenshtein.normalized_similarity(sa or a, sb or b) * (0.9 if min(len(a), len(b)) <= 4 else 0.97)
@@ -84,14 +90,14 @@ def _weight(tok: str) -> float:
     return float(min(len(tok), 8))
 
 
-def _align(q: NormalName, c: NormalName, cross: bool,
+def _align(q: NormalName, c: NormalName, cross: int,
            persons: bool) -> tuple[float, int, set[str], list[tuple[int, int]]]:
     qt, ct = q.tokens, c.tokens
     qs, cs = q.soft or qt, c.soft or ct
     pairs: list[tuple[float, int, int, str]] = []
     for i, a in enumerate(qt):
         for j, b in enumerate(ct):
-            sim, how = _token_sim(a, b, cross, qs[i], cs[j]) if cross else _token_sim(a, b, False)
+            sim, how = _token_sim(a, b, cross, qs[i], cs[j]) if cross else _token_sim(a, b, 0)
             if sim > 0.5:
                 pairs.append((sim, i, j, how))
     pairs.sort(key=lambda p: (-p[0], abs(p[1] - p[2])))
@@ -167,7 +173,7 @@ def compare(q: NormalName, c: NormalName, explain: bool = True) -> PairScore:
     qt, ct = q.tokens, c.tokens
     if not qt or not ct:
         return PairScore(0.0, "no content words after removing legal forms and honorifics")
-    cross = q.script != c.script
+    cross = 0 if q.script == c.script else (2 if {q.script, c.script} & {"arabic", "hebrew"} else 1)
     persons = not (q.legal or c.legal or any(t in GENERIC for t in qt + ct))
     tok_score, strong, hows, order = _align(q, c, cross, persons)
     # Word-boundary differences (Abdullah / Abd Allah, VladimirPutin, Korean names read in katakana):
@@ -189,7 +195,8 @@ def compare(q: NormalName, c: NormalName, explain: bool = True) -> PairScore:
     if cross:
         score *= 0.97  # a reading across scripts is weaker evidence than the same spelling
         if len(qt) == 1 or len(ct) == 1:
-            score = min(score, 0.8)  # one word read across scripts is too little to go on
+            # One word read across scripts is too little to go on, unless it reads exactly the same (東芝 Toshiba).
+            score = min(score, 0.9 if qj == cj and len(qj) >= 5 else 0.8)
     if strong == 0 and not glued:
         score = min(score, 0.6)
     if "initial" in hows:

@@ -62,6 +62,14 @@ _JA_FIX = {"aru": "al", "eru": "el", "abudo": "abd", "abudu": "abd", "abuduru": 
            "abudoraa": "abdullah", "abudorra": "abdullah", "abudurra": "abdullah", "abudura": "abdullah",
            "abudurahi": "abdullahi", "binu": "bin", "ibun": "ibn", "uddo": "ud"}
 _LEET = str.maketrans("0134579", "oieastg")  # digits typed for letters inside words (S3ch1n)
+_INNER_MARK = re.compile(r"(?<=\w)[-‐'’.](?=\w)")
+
+
+def _inner_mark(m: re.Match[str]) -> str:
+    """Hyphens inside a name separate words; apostrophes and dots inside a word are dropped (O'Neil, U.S)."""
+    return " " if m.group(0) in "-‐" else ""
+
+
 _ABD = {"abdel": "abdul", "abdal": "abdul", "abdoul": "abdul", "abdol": "abdul", "abdelal": "abdul"}
 CJK_HONORIFICS = ("様", "さま", "殿", "氏", "さん", "くん", "君", "先生")
 
@@ -118,7 +126,7 @@ def normalise(name: str) -> NormalName:
         text, legal, dropped = _strip_cjk(text)
     latin, script = to_latin(text)
     latin = fold(latin)
-    latin = re.sub(r"(?<=\w)[-‐'’.](?=\w)", lambda m: " " if m.group(0) in "-‐" else "", latin)
+    latin = _INNER_MARK.sub(_inner_mark, latin)
     spaced = _SPACE.sub(" ", _PUNCT.sub(" ", latin)).strip()
     phrases = _LEGAL_PHRASES.findall(spaced)
     if phrases:

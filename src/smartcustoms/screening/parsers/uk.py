@@ -24,9 +24,12 @@ def parse(paths: Sequence[Path]) -> list[ParsedEntry]:
         if e is None:
             e = entries[key] = ParsedEntry(f"UK-{key}", [], _TYPES.get(row["individual_entity_ship"].lower()),
                                            programmes=row["regime_name"])
+        kind = row["name_type"].lower()
         if row["name"]:
-            e.add_name(row["name"], "primary" if row["name_type"].lower().startswith("primary") else "alias")
-        if row["non_latin"]:
+            # Names in non-Latin scripts come as rows of type "Non-Latin" (the non_latin column flags them).
+            e.add_name(row["name"], "original-script" if kind.startswith("non") or row["non_latin"] == "1"
+                       else "primary" if kind == "primary name" else "alias")
+        if row["non_latin"] and any(ch.isalpha() for ch in row["non_latin"]):
             e.add_name(row["non_latin"], "original-script")
     return [e for e in entries.values() if e.names]
 
