@@ -1,0 +1,76 @@
+"""Key rotation, the travellers CLI and migration 0006."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from fastapi.testclient import TestClient
+from sqlalchemy import inspect
+from typer.testing import CliRunner
+
+import smartcustoms.models_registry  # noqa: F401  (registers every table)
+from smartcustoms import migrate
+from smartcustoms.cli import app as cli
+from smartcustoms.db import Base, make_engine
+from smartcustoms.travellers import codec, keys
+from tests.travellers.helpers import body
+from tests.travellers.test_api import declare, gate
+
+MINE = ("passenger_declarations", "gate_decisions")
+
+
+def test_rotation_keeps_old_codes_valid(client: TestClient, traveller_keys: Path) -> None:
+    old = declare(client, body(passport_number="ROT000001"))
+    new_kid = keys.generate(traveller_keys)
+    fresh = declare(client, body(passport_number="ROT000002"))
+    assert fresh["key_id"] == new_kid != old["key_id"]
+    published = {k["kid"] for k in client.get("/api/v1/gate-keys").json()["keys"]}
+    assert {old["key_id"], new_kid} <= published
+    assert gate(client, old["qr_payload"], passport="ROT000001")["decision"] == "green"
+    assert gate(client, fresh["qr_payload"], passport="ROT000002")["decision"] == "green"
+
+
+def test_published_key_verifies_offline(client: TestClient) -> None:
+    out = declare(client, body())
+    jwk = next(k for k in client.get("/api/v1/gate-keys").json()["keys"] if k["kid"] == out["key_id"])
+    public = load_pem_public_key(jwk["pem"].encode())
+    claims = codec.decode(out["qr_payload"], {out["key_id"]: public}).claims  # type: ignore[dict-item]
+    assert claims["i"] == out["id"] and claims["p"] == codec.passport_digest(out["id"], "TR1234567")
+    assert "TR1234567" not in json.dumps(claims)
+
+
+def test_cli_keygen_and_public_key(traveller_keys: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["travellers", "--help"]).exit_code == 0
+    made = runner.invoke(cli, ["travellers", "keygen"])
+    assert made.exit_code == 0, made.output
+    kid = made.output.split()[3]
+    pem = runner.invoke(cli, ["travellers", "public-key"])
+    assert pem.exit_code == 0 and kid in pem.output and "BEGIN PUBLIC KEY" in pem.output
+    jwks = json.loads(runner.invoke(cli, ["travellers", "public-key", "--format", "jwks"]).output)
+    assert kid in {k["kid"] for k in jwks["keys"]}
+    assert runner.invoke(cli, ["travellers", "public-key", "--format", "xml"]).exit_code != 0
+    assert all((traveller_keys / f"{k['kid']}.pem").stat().st_mode & 0o077 == 0 for k in jwks["keys"])
+
+
+def test_models_match_the_migration_and_downgrade_works(new_database_url) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(new_database_url())
+    try:
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert [d for d in diff if any(t in str(d) for t in MINE)] == []
+        cfg = migrate.alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0005_exports")
+        assert not set(MINE) & set(inspect(engine).get_table_names())
+        migrate.upgrade(engine)
+        assert set(MINE) <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
