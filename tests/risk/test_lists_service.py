@@ -14,6 +14,7 @@ from smartcustoms.declarations.models import ImportDeclaration
 from smartcustoms.identity.models import Trader
 from smartcustoms.risk import lists_service
 from tests.console.helpers import add_profiles, body, line, lodge
+from tests.payments.helpers import pay_declaration
 
 DAY = date(2026, 2, 16)
 START, END = DAY - timedelta(days=30), DAY
@@ -26,6 +27,7 @@ def importer(code: str) -> dict[str, Any]:
 def lodged(session: Session, trader: Trader, *lines: dict[str, Any], code: str = "IMP-A", on: date = DAY,
            score: float | None = None) -> ImportDeclaration:
     d = lodge(session, trader, body(*lines, **importer(code)))
+    _paid_if_due(session, d)
     d.declared_on = on
     if score is not None:
         d.risk = {"status": "scored", "score": score, "percentile": 90.0, "model_version": "test-1"}
@@ -38,6 +40,13 @@ def inspect(session: Session, d: ImportDeclaration, result: str, recovered: int 
                    role="officer", inspection_result=result,
                    **({"recovered_duty_jpy": recovered} if recovered is not None else {}))
     service.decide(session, d.id, action="release", reason="duty paid", officer="obata", role="officer")
+    _paid_if_due(session, d)
+
+
+def _paid_if_due(session: Session, d: ImportDeclaration) -> None:
+    """Permitted with duty due, a declaration waits for payment: the agent's callback releases it."""
+    if d.status == "awaiting_payment":
+        pay_declaration(session, d.id)
 
 
 @pytest.fixture()
