@@ -1,7 +1,7 @@
 """Name-screening quality and speed against a peer and a baseline (prints figures; not a test).
 
     .venv/bin/python benchmarks/screening.py [--data ../shared/data/name-matching] [--fp-limit 50000]
-        [--peer-sample 150] [--no-peer]
+        [--peer-ja-sample 20] [--peer-fp-sample 200] [--no-peer]
 
 Figures, each for smartcustoms, nomenklatura logic-v2 (the peer, run in a separate benchmark-only venv
 benchmarks/.peer-venv built from benchmarks/peer/requirements.txt) and a plain cutlet + rapidfuzz baseline:
@@ -120,7 +120,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--fp-limit", type=int, default=50_000, help="synthetic names to screen (all: 50000)")
-    ap.add_argument("--peer-sample", type=int, default=150, help="queries the slow peer scores for (2) and (3)")
+    ap.add_argument("--peer-ja-sample", type=int, default=20,
+                    help="Japanese names the slow peer scores against every English name (2)")
+    ap.add_argument("--peer-fp-sample", type=int, default=200, help="synthetic names the peer scores (3)")
     ap.add_argument("--baseline-fp-sample", type=int, default=1000)
     ap.add_argument("--no-peer", action="store_true")
     args = ap.parse_args()
@@ -169,7 +171,7 @@ def main() -> None:
     print(f"   smartcustoms  {hit / len(mof):.1%}  ({ja_time:.1f} ms per query)")
     print(f"   baseline      {base_hit / len(mof):.1%}")
     if peer_problem is None:
-        sample = random.sample(mof, min(args.peer_sample, len(mof)))
+        sample = random.sample(mof, min(args.peer_ja_sample, len(mof)))
         scored = peer_scores([("LegalEntity", r["name_ja"], en) for r in sample for en in english])
         peer_hit = 0
         for k, r in enumerate(sample):
@@ -209,7 +211,7 @@ def main() -> None:
         prep(r["full_name"]), prepared_all, scorer=fuzz.ratio, score_cutoff=BASELINE_THRESHOLD * 100))
     print(f"   baseline      {base_fp / max(len(base_sample), 1):.3%}  (first {len(base_sample)} names)")
     if peer_problem is None:
-        sample = synthetic[: args.peer_sample]
+        sample = synthetic[: args.peer_fp_sample]
         cand_pairs = [("Person", r["full_name"], full.names[nid].name)
                       for r in sample for nid in full.candidates(normalise(r["full_name"]), cap=20)]
         peer = peer_scores(cand_pairs)

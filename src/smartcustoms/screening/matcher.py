@@ -112,6 +112,8 @@ def _align(q: NormalName, c: NormalName, cross: int,
         used_q[i] = j
         used_c.add(j)
         w = 2.0 if how == "initial" else _weight(qt[i]) + _weight(ct[j])
+        if not cross and how == "typo" and sim < 0.8 and min(len(qt[i]), len(ct[j])) >= 5:
+            sim *= sim  # a long word spelt quite differently is more likely another name than a typo
         matched += sim * w
         matched_w += w
         hows.add(how)
@@ -124,12 +126,14 @@ def _align(q: NormalName, c: NormalName, cross: int,
         if len(side_a) >= len(side_b):
             continue
         for i, a in enumerate(side_a):
-            if i in used_a or len(a) < 4:
+            if i in used_a or (len(a) < 4 and len(a) != 2):
                 continue
             for j in range(len(side_b) - 1):
                 if j in used_b or j + 1 in used_b or (not cross and side_b[j][0] != a[0]):
                     continue
                 sim, how = _token_sim(a, side_b[j] + side_b[j + 1], cross)
+                if len(a) == 2 and a == side_b[j][0] + side_b[j + 1][0]:
+                    sim = 0.85  # initials of two words (JC / Jean-Claude)
                 if sim >= 0.8:
                     w = _weight(a) + _weight(side_b[j] + side_b[j + 1])
                     matched += sim * w

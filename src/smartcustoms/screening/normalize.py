@@ -62,6 +62,19 @@ _JA_FIX = {"aru": "al", "eru": "el", "abudo": "abd", "abudu": "abd", "abuduru": 
            "abudoraa": "abdullah", "abudorra": "abdullah", "abudurra": "abdullah", "abudura": "abdullah",
            "abudurahi": "abdullahi", "binu": "bin", "ibun": "ibn", "uddo": "ud"}
 _LEET = str.maketrans("0134579", "oieastg")  # digits typed for letters inside words (S3ch1n)
+_LONG_LEGAL = ("aktiengesellschaft", "gesellschaft", "corporation", "incorporated", "limited", "company",
+               "kommanditgesellschaft", "partnership", "cooperative", "establishment")
+
+
+def _misspelt_legal_form(tok: str) -> bool:
+    """Long legal-form words with a typo (Aktiengeselschaft, Corporaton) are still legal forms."""
+    if len(tok) < 7:
+        return False
+    from rapidfuzz.distance import OSA
+
+    return any(abs(len(tok) - len(f)) <= 2 and OSA.distance(tok, f) <= (1 if len(f) < 10 else 2) for f in _LONG_LEGAL)
+
+
 _INNER_MARK = re.compile(r"(?<=\w)[-‐'’.](?=\w)")
 
 
@@ -147,7 +160,7 @@ def normalise(name: str) -> NormalName:
     for i, tok in enumerate(raw):
         if tok in STOPWORDS:
             continue
-        if tok in LEGAL_FORMS:
+        if tok in LEGAL_FORMS or _misspelt_legal_form(tok):
             legal.append(tok)
         elif tok in HONORIFICS and len(raw) > 1 and (i == 0 or i == len(raw) - 1):
             dropped.append(tok)
