@@ -199,3 +199,12 @@ def test_officer_view_needs_basic_auth_and_shows_who_decided(client, eul, export
     seen = client.get(f"{officer_url}/{d['id']}", headers=basic).json()
     mine = next(h for h in seen["hits"] if h["id"] == hit["id"])
     assert (mine["resolved_by"], mine["resolution_reason"], seen["status"]) == ("obata", "the airline", "held")
+
+
+def test_ids_that_are_not_export_ids_are_not_found(client, eul, exporter) -> None:
+    """A NUL byte or a mangled id in the path is a 404 on both backends (PostgreSQL refuses NUL in a query)."""
+    _, key = exporter
+    for suffix in ("/%00", "/%00/history", "/a%00b", "/" + "9" * 300, "/not-a-uuid"):
+        r = client.get(URL + suffix, headers=auth(key))
+        assert r.status_code == 404, (suffix, r.text)
+        assert r.json()["error"] == "not_found"

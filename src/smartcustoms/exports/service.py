@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from typing import Any
 
 from sqlalchemy import func, select
@@ -59,7 +60,16 @@ def to_out(d: ExportDeclaration, audience: str = "officer") -> dict[str, Any]:
     }
 
 
+def _checked_id(declaration_id: str) -> str:
+    """Export ids are UUIDs; anything else (a NUL byte, which PostgreSQL refuses in a query) is simply not found."""
+    try:
+        return str(uuid.UUID(declaration_id))
+    except ValueError:
+        raise NotFound(f"export declaration {declaration_id[:64]!r}") from None
+
+
 def get(session: Session, declaration_id: str, for_update: bool = False) -> ExportDeclaration:
+    declaration_id = _checked_id(declaration_id)
     stmt = select(ExportDeclaration).where(ExportDeclaration.id == declaration_id)
     if for_update:
         stmt = stmt.with_for_update()
@@ -71,6 +81,7 @@ def get(session: Session, declaration_id: str, for_update: bool = False) -> Expo
 
 def get_for_trader(session: Session, trader_id: int, declaration_id: str) -> ExportDeclaration:
     """A trader's own export; another trader's is reported as not found."""
+    declaration_id = _checked_id(declaration_id)
     d = session.scalar(select(ExportDeclaration).where(
         ExportDeclaration.id == declaration_id, ExportDeclaration.trader_id == trader_id))
     if d is None:
