@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -53,9 +54,19 @@ class _Listed:
     digest: str
 
 
-@lru_cache(maxsize=1)
+_BUILD_LOCK = threading.Lock()
+
+
 def _prohibition_index() -> tuple[list[_Listed], Any]:
-    """The METI export prohibition entities under the screening matcher's name index (built once)."""
+    """The METI export prohibition entities under the screening matcher's name index, built once. Concurrent first
+    lodgements (threads of the server) wait for one build: the Japanese reader (fugashi/cutlet) behind the matcher
+    is not safe to run from several threads at once."""
+    with _BUILD_LOCK:
+        return _build_prohibition_index()
+
+
+@lru_cache(maxsize=1)
+def _build_prohibition_index() -> tuple[list[_Listed], Any]:
     from smartcustoms.screening.matcher import IndexedName, NameIndex
 
     listed: list[_Listed] = []
