@@ -70,7 +70,7 @@ class _Entry:
 class LoadedIndex:
     """The active entries of every list, and the name index over all their names."""
 
-    key: tuple[int, ...]
+    key: tuple[tuple[int, str], ...]
     versions: dict[str, str]
     entries: list[_Entry]
     index: NameIndex
@@ -88,16 +88,18 @@ def active_versions(session: Session) -> dict[str, str]:
 
 
 def build_index(entries: list[_Entry], names: list[list[str]], versions: dict[str, str],
-                key: tuple[int, ...] = ()) -> LoadedIndex:
+                key: tuple[tuple[int, str], ...] = ()) -> LoadedIndex:
     items = [IndexedName(i, n) for i, ns in enumerate(names) for n in ns]
     return LoadedIndex(key, versions, entries, NameIndex.build(items))
 
 
 def loaded_index(session: Session) -> LoadedIndex:
     """The index for the active versions, built once per process and rebuilt when active versions change."""
-    rows = session.execute(select(WatchlistVersion.id, WatchlistVersion.list_code, WatchlistVersion.version_label)
+    rows = session.execute(select(WatchlistVersion.id, WatchlistVersion.list_code, WatchlistVersion.version_label,
+                                  WatchlistVersion.sha256)
                            .where(WatchlistVersion.active.is_(True)).order_by(WatchlistVersion.id)).all()
-    key = tuple(r[0] for r in rows)
+    # Ids alone could be reused after a rolled-back load; label and content digest make the key exact.
+    key = tuple((r[0], f"{r[2]}:{r[3]}") for r in rows)
     cache_key = str(session.get_bind().engine.url)
     current = _cache.get(cache_key)
     if current is not None and current.key == key:
@@ -110,7 +112,8 @@ def loaded_index(session: Session) -> LoadedIndex:
         entries: list[_Entry] = []
         names: list[list[str]] = []
         if key:
-            stmt = select(WatchlistEntry).where(WatchlistEntry.version_id.in_(key)).order_by(WatchlistEntry.id)
+            ids = [r[0] for r in rows]
+            stmt = select(WatchlistEntry).where(WatchlistEntry.version_id.in_(ids)).order_by(WatchlistEntry.id)
             for e in session.scalars(stmt).yield_per(5000):
                 code, label = labels[e.version_id]
                 entries.append(_Entry(code, label, e.entry_id, e.primary_name, e.entity_type, tuple(e.countries),
