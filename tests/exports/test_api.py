@@ -176,6 +176,19 @@ def test_trader_sees_the_verdict_but_not_the_officer_or_the_notes(client, eul, e
     assert mine["state"] == "false_positive"
     assert "resolution_reason" not in mine and "resolved_by" not in mine
     assert "internal note" not in str(seen)
+    # Nor through the status history, nor through the lane reasons of a confirmed match.
+    hist = client.get(f"{URL}/{d['id']}/history", headers=auth(key)).json()
+    assert hist[-1]["action"] == "hit_false_positive" and hist[-1]["actor"] == "customs"
+    assert "internal note" not in str(hist) and "obata" not in str(hist)
+    held = lodge(client, key, body(consignee={"name": "Air Koryo", "country": "CN"}, end_user=None,
+                                   destination_country="CN")).json()
+    held_hit = next(h for h in held["hits"] if h["kind"] == "party" and h["state"] == "open")
+    service.resolve_hit(session, held["id"], held_hit["id"], resolution="true_match",
+                        reason="internal note: intelligence report 7", officer="obata")
+    seen = client.get(f"{URL}/{held['id']}", headers=auth(key)).json()
+    hist = client.get(f"{URL}/{held['id']}/history", headers=auth(key)).json()
+    assert seen["status"] == "held" and hist[-1]["to_status"] == "held"
+    assert "internal note" not in str(seen) + str(hist) and "obata" not in str(seen) + str(hist)
 
 
 def test_officer_view_needs_basic_auth_and_shows_who_decided(client, eul, exporter, session: Session) -> None:

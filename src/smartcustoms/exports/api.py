@@ -95,9 +95,11 @@ def get_declaration(declaration_id: str, session: SessionDep, trader: TraderDep)
 
 @router.get("/{declaration_id}/history", response_model=list[ExportStatusChangeOut])
 def declaration_history(declaration_id: str, session: SessionDep, trader: TraderDep) -> Any:
+    """Status history of one of the trader's exports; officers appear as "customs" (who decided stays internal)."""
     d = service.get_for_trader(session, trader.id, declaration_id)
     return [{"action": h.action, "from_status": h.from_status, "to_status": h.to_status, "lane": h.lane,
-             "reason": h.reason, "actor": h.actor, "at": h.at} for h in service.history(session, d.id)]
+             "reason": h.reason, "actor": "customs" if h.actor.startswith("officer:") else h.actor, "at": h.at}
+            for h in service.history(session, d.id)]
 
 
 officer_router = APIRouter(prefix="/api/v1/officer/export-declarations", tags=["officer"])

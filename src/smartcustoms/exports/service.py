@@ -205,7 +205,7 @@ def resolve_hit(
     if d.status == lifecycle.HELD and from_status != lifecycle.HELD:
         d.lane = 3
         d.lane_reasons = [*d.lane_reasons, {
-            "kind": "true_match", "profile_id": None, "profile": f"confirmed by {officer}", "lane": 3,
+            "kind": "true_match", "profile_id": None, "profile": "officer verdict", "lane": 3,
             "reason": f"{h.kind} hit confirmed as a true match ({h.list_code} {h.entry_id}): export held",
             "matched": {}, "lines": [h.line_no] if h.line_no else [], "random": False}]
     d.open_hits = _count_open(d)
@@ -214,10 +214,12 @@ def resolve_hit(
                    "hits": {state: sum(1 for x in d.hits if x.state == state) for state in lifecycle.HIT_STATES}}
     d.updated_at = utcnow()
     session.flush()
+    # The history row (which the trader reads) names the hit and the verdict; the officer's note stays on the hit
+    # and in the audit entry.
     record_change(session, d, f"hit_{resolution}", from_status,
-                  f"hit {h.id} ({h.list_code} {h.entry_id}): {resolution.replace('_', ' ')}: {reason}",
+                  f"hit {h.id} ({h.list_code} {h.entry_id}): {resolution.replace('_', ' ')}",
                   f"officer:{officer}",
-                  {"hit": {"id": h.id, "kind": h.kind, "list_code": h.list_code, "list_version": h.list_version,
+                  {"note": reason, "hit": {"id": h.id, "kind": h.kind, "list_code": h.list_code, "list_version": h.list_version,
                            "entry_id": h.entry_id, "entry_digest": h.entry_digest, "party_name": h.party_name,
                            "score": h.score, "resolution": resolution}})
     return d
