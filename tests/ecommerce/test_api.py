@@ -140,3 +140,8 @@ def test_utf16_manifest_is_refused_as_a_file(ec_client: TestClient, submitter: A
     body = orjson.dumps(consignment("U1")).decode().encode("utf-16")
     _, out = post(ec_client, submitter[2], body)
     assert out[-1]["status"] == "failed" and out[-1]["error"]["field"] == "encoding" and out[-1]["lines"] == 0
+
+
+def test_openapi_describes_the_manifest_routes(ec_client: TestClient) -> None:
+    paths = ec_client.get("/openapi.json").json()["paths"]
+    assert "post" in paths["/api/v1/manifests"] and "/api/v1/manifests/{manifest_id}/results" in paths

@@ -43,7 +43,7 @@ def _refuse(status: int, code: str, field: str, reason: str) -> SmartCustomsErro
     return SmartCustomsError(reason, [FieldError(field, reason, code)], status, code)
 
 
-@router.post("", response_class=NDJSONResponse, responses={200: {
+@router.post("", status_code=200, response_class=NDJSONResponse, responses={200: {
     "content": {"application/x-ndjson": {}},
     "description": "One JSON object per line: the manifest id first, then one result per consignment in input "
                    "order within each committed chunk, then the summary."}})
