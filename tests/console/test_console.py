@@ -538,3 +538,22 @@ def test_chart_escapes_labels_and_keeps_unknown_statuses() -> None:
 def test_chart_ignores_negative_counts() -> None:
     root = _svg({(1, "released"): -5, (2, "held"): 2})
     assert _segments(root, 1) == [] and len(_segments(root, 2)) == 1
+
+
+def test_awaiting_payment_is_not_officer_work_and_shows_its_order(officer_client: TestClient, seeded: Seed,
+                                                                   session: Session) -> None:
+    waiting = lodge(session, seeded.trader, body(line("610910", "90000", "0.109", description="Cotton shirts")))
+    session.commit()
+    assert waiting.status == lifecycle.AWAITING_PAYMENT
+    open_ = officer_client.get("/console/queue?status=open").text
+    assert waiting.id[:8] not in open_ and seeded.lane2.id[:8] in open_
+    assert waiting.id[:8] in officer_client.get("/console/queue?status=awaiting_payment").text
+    for lang, key in (("en", "fact.payment_status.open"), ("ja", "fact.payment_status.open")):
+        html = officer_client.get(f"/console/declarations/{waiting.id}?lang={lang}").text
+        table = i18n.EN if lang == "en" else i18n.JA
+        assert table["fact.payment"] in html and table[key] in html
+        order = re.search(r'href="/console/payments/orders/([^"]+)"', html)
+        assert order, "the declaration page links its payment order"
+        assert officer_client.get(f"/console/payments/orders/{order.group(1)}").status_code == 200
+    assert "/console/payments/orders/" not in officer_client.get(
+        f"/console/declarations/{seeded.lane2.id}?lang=en").text

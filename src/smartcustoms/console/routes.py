@@ -30,7 +30,7 @@ from smartcustoms.console.auth import (
     safe_next,
 )
 from smartcustoms.console.views import error_view, render
-from smartcustoms.declarations import lifecycle, service
+from smartcustoms.declarations import lifecycle, payment, service
 from smartcustoms.declarations.models import ImportDeclaration
 from smartcustoms.deps import SessionDep
 from smartcustoms.errors import NotFound, SmartCustomsError
@@ -170,7 +170,7 @@ def dashboard(request: Request, session: SessionDep, officer: OfficerDep) -> Res
     )
     rows = [
         {"lane": n, "cells": [(s, counts.get((n, s), 0)) for s in lifecycle.STATUSES],
-         "open": sum(counts.get((n, s), 0) for s in lifecycle.OPEN),
+         "open": sum(counts.get((n, s), 0) for s in lifecycle.AWAITING_OFFICER),
          "total": sum(v for (lane, _), v in counts.items() if lane == n)}
         for n in LANES
     ]
@@ -224,7 +224,7 @@ def _declaration_context(
         "inspection_results": lifecycle.INSPECTION_RESULTS, "lanes": LANES,
         "awaiting_inspection": d.status == lifecycle.AWAITING_INSPECTION,
         "error": error_view(lang, error) if error else None, "form": form or {},
-        "panel_flash": None,
+        "panel_flash": None, "payment": payment.payment_view(session, d),
     }
 
 

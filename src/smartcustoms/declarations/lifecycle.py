@@ -18,6 +18,9 @@ STATUSES = (UNDER_REVIEW, AWAITING_INSPECTION, DOCUMENTS_REQUESTED, INSPECTED, H
             REJECTED)
 FINAL = frozenset({RELEASED, REJECTED})
 OPEN = frozenset(STATUSES) - FINAL
+# Open and waiting for an officer (queues, dashboard, inspection candidates): a declaration awaiting payment was
+# already permitted, so it is open but nobody's work until the payment lands or the due date passes.
+AWAITING_OFFICER = OPEN - {AWAITING_PAYMENT}
 
 # Decision -> statuses it may be taken from. Releasing a declaration awaiting inspection needs the
 # inspection result in the same decision (see service.decide).

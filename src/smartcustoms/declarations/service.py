@@ -282,7 +282,7 @@ def queue(
     if lane:
         where.append(ImportDeclaration.lane == lane)
     if status == "open":
-        where.append(ImportDeclaration.status.in_(sorted(lifecycle.OPEN)))
+        where.append(ImportDeclaration.status.in_(sorted(lifecycle.AWAITING_OFFICER)))
     elif status:
         where.append(ImportDeclaration.status == status)
     total = session.scalar(select(func.count()).select_from(ImportDeclaration).where(*where)) or 0

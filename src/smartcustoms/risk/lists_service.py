@@ -105,4 +105,4 @@ def undervaluation_signals(
 
 def inspection_candidates(session: Session, start: date, end: date) -> list[InspectionCandidate]:
     """Open declarations declared in [start, end], ranked by score × duty and tax at stake."""
-    return lists.inspection_candidates(declaration_facts(session, start, end), lifecycle.OPEN)
+    return lists.inspection_candidates(declaration_facts(session, start, end), lifecycle.AWAITING_OFFICER)
