@@ -40,7 +40,7 @@ def test_clean_export_is_released_in_lane_1_with_list_versions(client, eul, expo
 
 def test_party_on_the_end_user_list_goes_to_document_review(client, eul, exporter) -> None:
     _, key = exporter
-    b = body(consignee={"name": "AIR KORYO", "address": "Pyongyang", "country": "KP"}, end_user=None,
+    b = body(consignee={"name": "AIR KORYO", "address": "Shenyang office", "country": "CN"}, end_user=None,
              destination_country="CN")
     out = lodge(client, key, b).json()
     assert out["lane"] == 2 and out["status"] == "under_review"
@@ -49,7 +49,7 @@ def test_party_on_the_end_user_list_goes_to_document_review(client, eul, exporte
     assert party[0]["party_role"] == "consignee" and party[0]["score"] >= 0.85 and party[0]["reason"]
     assert party[0]["list_version"] == eul.version_label and party[0]["state"] == "open"
     assert any("FEFTA art. 48" in r["reason"] for r in out["lane_reasons"] if r["kind"] == "screening")
-    assert out["end_user"] == {"name": "AIR KORYO", "country": "KP"}  # defaults to the consignee
+    assert out["end_user"] == {"name": "AIR KORYO", "country": "CN"}  # defaults to the consignee
 
 
 def test_japanese_name_of_a_listed_entity_is_found(client, eul, exporter) -> None:
@@ -166,7 +166,7 @@ def test_trader_sees_the_verdict_but_not_the_officer_or_the_notes(client, eul, e
     from smartcustoms.exports import service
 
     _, key = exporter
-    b = body(consignee={"name": "Air Koryo", "country": "KP"}, end_user=None, destination_country="CN")
+    b = body(consignee={"name": "Air Koryo", "country": "CN"}, end_user=None, destination_country="CN")
     d = lodge(client, key, b).json()
     hit = next(h for h in d["hits"] if h["kind"] == "party")
     service.resolve_hit(session, d["id"], hit["id"], resolution="false_positive", reason="internal note: other firm",
@@ -180,7 +180,7 @@ def test_trader_sees_the_verdict_but_not_the_officer_or_the_notes(client, eul, e
     hist = client.get(f"{URL}/{d['id']}/history", headers=auth(key)).json()
     assert hist[-1]["action"] == "hit_false_positive" and hist[-1]["actor"] == "customs"
     assert "internal note" not in str(hist) and "obata" not in str(hist)
-    held = lodge(client, key, body(consignee={"name": "Air Koryo", "country": "CN"}, end_user=None,
+    held = lodge(client, key, body(consignee={"name": "Air Koryo", "country": "MN"}, end_user=None,
                                    destination_country="CN")).json()
     held_hit = next(h for h in held["hits"] if h["kind"] == "party" and h["state"] == "open")
     service.resolve_hit(session, held["id"], held_hit["id"], resolution="true_match",
@@ -199,7 +199,7 @@ def test_officer_view_needs_basic_auth_and_shows_who_decided(client, eul, export
 
     identity.create_officer(session, "obata", "counter-pass-2026", "officer", actor="test")
     _, key = exporter
-    d = lodge(client, key, body(consignee={"name": "Air Koryo", "country": "KP"}, end_user=None,
+    d = lodge(client, key, body(consignee={"name": "Air Koryo", "country": "CN"}, end_user=None,
                                 destination_country="CN")).json()
     clean = lodge(client, key, body()).json()
     basic = {"Authorization": "Basic " + base64.b64encode(b"obata:counter-pass-2026").decode()}

@@ -28,7 +28,7 @@ def test_parallel_retries_create_one_export(new_database_url: Callable[[], str])
         key = identity.issue_api_key(s, identity.create_trader(s, "Racer Exports", "RACER"))
         load_eul(s, shared_data("watchlists", "meti-end-user-list-2025-09-29.csv"))
         s.commit()
-    koryo = {"name": "Air Koryo", "address": "", "country": "KP"}
+    koryo = {"name": "Air Koryo", "address": "", "country": "CN"}
     with serve(engine) as base, httpx.Client(base_url=base, timeout=120) as client:
 
         def post(i: int) -> httpx.Response:

@@ -13,7 +13,7 @@ from smartcustoms.identity import service as identity
 from tests.console.helpers import PASSWORD, csrf_of, login
 from tests.exports.helpers import EUL_CODE, body
 
-KORYO = {"name": "Air Koryo", "address": "", "country": "KP"}
+KORYO = {"name": "Air Koryo", "address": "", "country": "CN"}
 
 
 def _seed(session: Session, trader: Any) -> tuple[Any, Any]:
@@ -74,3 +74,21 @@ def test_forms_need_login_and_csrf(client: TestClient, session: Session, eul, ex
     login(client)
     r = client.post(f"/console/exports/{hit.id}/decisions", data={"action": "reject", "reason": "x"})
     assert r.status_code == 403
+
+
+def test_prohibited_destination_offers_only_true_match(client: TestClient, session: Session, eul, exporter) -> None:
+    _seed(session, exporter[0])
+    kp = flows.lodge(session, ExportDeclarationIn.model_validate(
+        body(destination_country="KP", consignee={"name": "Chollima Trading", "country": "KP"}, end_user=None)),
+        exporter[0])
+    session.commit()
+    login(client)
+    for lang in ("en", "ja"):
+        page = client.get(f"/console/exports/{kp.id}?lang={lang}")
+        assert page.status_code == 200
+        assert 'value="true_match"' in page.text
+        assert 'value="false_positive"' not in page.text and 'value="licence_checked"' not in page.text
+    (dest,) = kp.hits
+    r = client.post(f"/console/exports/{kp.id}/hits/{dest.id}",
+                    data={"csrf_token": csrf_of(page.text), "resolution": "false_positive", "reason": "x"})
+    assert r.status_code == 409 and "prohibited" in r.text

@@ -103,3 +103,28 @@ def test_digest_changes_with_the_rule() -> None:
     (a,) = _check("CNC lathe", "845811")
     (b,) = _check("CNC lathe", "845811")
     assert a.digest == b.digest and re.fullmatch(r"[0-9a-f]{64}", a.digest)
+
+
+def test_headings_that_name_controlled_goods_are_never_missed() -> None:
+    """Unmanned aircraft (HS 8806, items 4 and 13) and lasers (HS 9013.20, item 10 (8)) hit by HS code alone, in any
+    wording; radioactive elements (HS 2844, item 2) too; other 9013 goods (LCD panels) do not."""
+    assert [f.entry_id for f in _check("Quadcopter, 249 g", "880621")] == ["item 4 (1-2)"]
+    assert _check("Unmanned aircraft for crop spraying", "880623")[0].entry_id.startswith("item 4")
+    assert _check("産業用無人機", "880622")[0].entry_id.startswith("item 4")
+    assert [f.entry_id for f in _check("Lasers", "901320")] == ["item 10 (8)"]
+    assert _check("ファイバーレーザー発振器", "901320")[0].entry_id == "item 10 (8)"
+    assert _check("Laser oscillator module", "854140")[0].entry_id == "item 10 (8)"
+    assert _check("Natural uranium", "284410")[0].entry_id.startswith("item 2")
+    assert _check("Liquid crystal devices", "901380") == []
+    assert _check("Laser printer", "844332") == []
+
+
+def test_destination_rules_apply_to_the_consignee_and_end_user_countries() -> None:
+    found = goods.check([goods.GoodsLine(1, "610910", "Cotton T-shirts")], "CN", T,
+                        party_countries=[("consignee", "CN"), ("end_user", "KP")])
+    assert [(f.kind, f.entry_id, f.effect) for f in found] == [("destination", "dest-kp-total-ban", "prohibited")]
+    assert "end user" in found[0].reason.lower()
+    # The same rule met through destination and end user is one finding.
+    both = goods.check([goods.GoodsLine(1, "610910", "Cotton T-shirts")], "RU", T,
+                       party_countries=[("consignee", "RU"), ("end_user", "RU")])
+    assert [f.entry_id for f in both] == ["dest-ru-export-ban"]

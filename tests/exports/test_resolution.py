@@ -17,7 +17,7 @@ from smartcustoms.exports.schemas import ExportDeclarationIn
 from tests.conftest import shared_data
 from tests.exports.helpers import EUL_CODE, body, eul_with_alias, line, load_eul
 
-KORYO = {"name": "Air Koryo", "address": "", "country": "KP"}
+KORYO = {"name": "Air Koryo", "address": "", "country": "CN"}
 
 
 def lodge(session: Session, trader: Any, b: dict[str, Any]) -> Any:
@@ -41,7 +41,7 @@ def test_false_positive_is_remembered_until_the_entry_changes(session: Session, 
     assert first.open_hits == 0 and first.status == "under_review"
     assert first.screening["open_hits"] == 0 and first.screening["hits"]["false_positive"] == 1
     memory = session.scalars(select(FalsePositiveDecision)).all()
-    assert [(m.party_key, m.party_country, m.entry_id) for m in memory] == [("air koryo", "KP", hit.entry_id)]
+    assert [(m.party_key, m.party_country, m.entry_id) for m in memory] == [("air koryo", "CN", hit.entry_id)]
 
     # Same party again (spelling and case may differ after normalisation): not flagged, lane 1.
     again = lodge(session, trader, body(consignee={**KORYO, "name": "AIR KORYO"}, end_user=None,
@@ -50,7 +50,7 @@ def test_false_positive_is_remembered_until_the_entry_changes(session: Session, 
     assert again.screening["hits"]["remembered_false_positive"] == 1
 
     # Another country is another party: flagged.
-    assert lodge(session, trader, body(consignee={**KORYO, "country": "CN"}, end_user=None,
+    assert lodge(session, trader, body(consignee={**KORYO, "country": "MN"}, end_user=None,
                                        destination_country="CN")).lane == 2
 
     # The list entry changes (a new alias in a new version): the party is flagged again.
@@ -143,3 +143,27 @@ def test_prohibited_destination_is_held_at_once(session: Session, eul, exporter)
     assert (d.lane, d.status) == (3, "held")
     with pytest.raises(Conflict, match="resolve every open hit"):
         service.decide(session, d.id, action="release", reason="x", officer="obata")
+    # No verdict other than "true match" takes a prohibited destination off the export: it can only be refused.
+    (dest,) = [h for h in d.hits if h.kind == "destination"]
+    for resolution in ("false_positive", "licence_checked"):
+        with pytest.raises(Conflict, match="prohibited"):
+            service.resolve_hit(session, d.id, dest.id, resolution=resolution, reason="looks fine", officer="obata")
+    assert dest.state == "open" and d.status == "held"
+    service.resolve_hit(session, d.id, dest.id, resolution="true_match", reason="North Korea", officer="obata")
+    with pytest.raises(Conflict):
+        service.decide(session, d.id, action="release", reason="x", officer="obata")
+    service.decide(session, d.id, action="reject", reason="exports to North Korea are prohibited", officer="obata")
+    assert d.status == "rejected"
+
+
+def test_end_user_in_a_prohibited_country_behind_a_third_country_destination(session: Session, eul, exporter) -> None:
+    """Goods declared for China but consigned to an end user in North Korea (or Russia) meet the same rules."""
+    trader, _ = exporter
+    kp = lodge(session, trader, body(destination_country="CN", end_user={"name": "Chollima Trading", "country": "KP"}))
+    assert (kp.lane, kp.status) == (3, "held")
+    (dest,) = [h for h in kp.hits if h.kind == "destination"]
+    assert "end user" in dest.reason.lower() and "KP" in dest.reason
+    ru = lodge(session, trader, body(destination_country="KZ",
+                                     consignee={"name": "Steppe Logistics LLP", "country": "KZ"},
+                                     end_user={"name": "Ural Instruments", "country": "RU"}))
+    assert ru.lane == 2 and [h.entry_id for h in ru.hits if h.kind == "destination"] == ["dest-ru-export-ban"]

@@ -142,7 +142,8 @@ def lodge(session: Session, body: ExportDeclarationIn, trader: Trader) -> Export
                            if row.state == lifecycle.HIT_OPEN)
     lines = [goods.GoodsLine(n, codes.normalise_hs(li.hs_code), li.description, tuple(li.licences))
              for n, li in enumerate(body.lines, start=1)]
-    findings = goods.check(lines, body.destination_country, control_data.tables(), end_user_flagged)
+    findings = goods.check(lines, body.destination_country, control_data.tables(), end_user_flagged,
+                           [("consignee", body.consignee.country), ("end_user", end_user.country)])
     goods_rows = [_hit_row(f, lifecycle.HIT_OPEN) for f in findings]
 
     # Lane: selectivity profiles (HS, exporter code, consignee name, value, random) plus screening and goods.

@@ -8,7 +8,8 @@ Decisions (docs/exports.md):
   flagged on the METI End User List, or a destination on Appended Table 3-2 (UN arms embargo). Otherwise the
   exporter's own catch-all duty is noted but no hit is raised (flagging every chapter 84/85 export would drown the
   officers and teach them to click through).
-- Destinations: rows of destination-rules.csv (North Korea prohibited; Russia and Belarus to review).
+- Destinations: rows of destination-rules.csv (North Korea prohibited; Russia and Belarus to review), met by the
+  country of destination or by the consignee's or end user's country.
 A line carrying a licence reference still shows the hit; the reason says the licence is to be checked.
 """
 
@@ -130,23 +131,42 @@ def catch_all_hit(
     )
 
 
-def destination_hits(destination: str, tables: ControlTables, licences: tuple[str, ...]) -> list[GoodsFinding]:
-    return [
-        GoodsFinding(
+_ROLE_WORDS = {"destination": "destination", "consignee": "consignee", "end_user": "end user"}
+
+
+def destination_hits(
+    destination: str, tables: ControlTables, licences: tuple[str, ...],
+    party_countries: Sequence[tuple[str, str]] = (),
+) -> list[GoodsFinding]:
+    """Destination rules met by the country of destination, or by the consignee's or end user's country (goods
+    declared for a third country but consigned to an end user in North Korea or Russia meet the same rule); one
+    finding per rule."""
+    places = [("destination", destination), *party_countries]
+    out = []
+    for rule in tables.destinations:
+        roles = list(dict.fromkeys(role for role, country in places if country == rule.country))
+        if not roles:
+            continue
+        if roles[0] == "destination":
+            where = f"Destination {destination}"
+        else:
+            where = f"{' and '.join(_ROLE_WORDS.get(r, r) for r in roles).capitalize()} in {rule.country} " \
+                    f"(declared destination {destination})"
+        out.append(GoodsFinding(
             kind="destination", list_code=DESTINATION_LIST, list_version=rule.source[:120], entry_id=rule.rule_id,
-            entry_name=f"Destination {rule.country}", matched=destination, effect=rule.effect, licences=licences,
+            entry_name=f"Destination {rule.country}", matched=rule.country, effect=rule.effect, licences=licences,
             verified=rule.verified,
-            reason=f"Destination {destination}: {rule.reason_en}{'' if rule.verified else ' (unverified)'}."
-                   f"{_licence_note(licences)}",
-        )
-        for rule in tables.destinations if rule.country == destination
-    ]
+            reason=f"{where}: {rule.reason_en}{'' if rule.verified else ' (unverified)'}.{_licence_note(licences)}",
+        ))
+    return out
 
 
 def check(
-    lines: Sequence[GoodsLine], destination: str, tables: ControlTables, end_user_flagged: bool = False
+    lines: Sequence[GoodsLine], destination: str, tables: ControlTables, end_user_flagged: bool = False,
+    party_countries: Sequence[tuple[str, str]] = (),
 ) -> list[GoodsFinding]:
-    """Every goods and destination finding of one export, in line order, destination last."""
+    """Every goods and destination finding of one export, in line order, destination last; `party_countries` are
+    (role, country) of the consignee and end user, held against the destination rules too."""
     out: list[GoodsFinding] = []
     for line in lines:
         listed = list_item_hits(line, tables)
@@ -156,5 +176,5 @@ def check(
         if hit:
             out.append(hit)
     all_licences = tuple(dict.fromkeys(lic for line in lines for lic in line.licences))
-    out.extend(destination_hits(destination, tables, all_licences))
+    out.extend(destination_hits(destination, tables, all_licences, party_countries))
     return out

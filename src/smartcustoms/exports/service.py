@@ -13,7 +13,7 @@ from smartcustoms.audit import service as audit
 from smartcustoms.audit.chain import canonical_json
 from smartcustoms.db import utcnow
 from smartcustoms.errors import Conflict, FieldError, NotFound, ValidationFailed
-from smartcustoms.exports import lifecycle
+from smartcustoms.exports import control_data, lifecycle
 from smartcustoms.exports.models import ExportDeclaration, ExportHit, ExportStatusChange, FalsePositiveDecision
 from smartcustoms.exports.parties import party_key
 
@@ -182,6 +182,15 @@ def remembered(session: Session, name: str, country: str, list_code: str, entry_
         FalsePositiveDecision.entry_digest == digest)) is not None
 
 
+def allowed_resolutions(h: ExportHit) -> tuple[str, ...]:
+    """Verdicts an officer may give this hit: a destination where every export is prohibited (North Korea) is a fact,
+    not a match to weigh, and no licence lifts it, so it can only be confirmed (the export is then refused)."""
+    if h.kind == "destination" and h.entry_id in {r.rule_id for r in control_data.destination_rules()
+                                                  if r.effect == "prohibited"}:
+        return (lifecycle.HIT_TRUE,)
+    return lifecycle.RESOLUTIONS
+
+
 def resolve_hit(
     session: Session, declaration_id: str, hit_id: int, *, resolution: str, reason: str, officer: str,
 ) -> ExportDeclaration:
@@ -197,6 +206,9 @@ def resolve_hit(
         raise Conflict(f"an export that is {d.status} takes no more resolutions", "status", "wrong_state")
     if h.state != lifecycle.HIT_OPEN:
         raise Conflict(f"hit {hit_id} is already resolved ({h.state.replace('_', ' ')})", "hit", "already_resolved")
+    if resolution not in allowed_resolutions(h):
+        raise Conflict(f"exports to this destination are prohibited ({h.entry_id}): confirm the hit as a true match "
+                       "and refuse the export", "resolution", "prohibited_destination")
     h.state, h.resolution_reason, h.resolved_by, h.resolved_at = resolution, reason, officer, utcnow()
     if resolution == lifecycle.HIT_FALSE and h.kind == "party":
         remember_false_positive(session, h, reason, officer)
