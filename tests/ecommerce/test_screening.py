@@ -1,0 +1,78 @@
+"""Selectivity profiles and the risk model as the intake applies them to consignments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from smartcustoms.ecommerce import screening
+from smartcustoms.ecommerce.assess import Valuation
+from smartcustoms.ecommerce.records import check_record
+from smartcustoms.risk import rules
+from tests.ecommerce.conftest import consignment, goods
+
+ON = date(2026, 11, 20)
+VAL = Valuation(5000, 3000, 0, 0, 0, True, None, ())
+
+
+def _rec(**kw: Any) -> Any:
+    rec, problems = check_record(consignment("P1", **kw), 1, 100)
+    assert rec is not None, problems
+    return rec
+
+
+def test_profiles_see_seller_consignee_goods_and_value() -> None:
+    profiles = [rules.Profile(1, "leather", 2, "leather bags", hs_prefix="4202"),
+                rules.Profile(2, "seller", 3, "watched seller", consignor_name="yiwu direct"),
+                rules.Profile(3, "big", 2, "big", min_value_jpy=50_000)]
+    hits = screening.profile_hits(profiles, "s", "C1", ON, _rec(goods=[goods("10", hs="420221")]), VAL)
+    assert [(h.profile_id, h.lane) for h in hits] == [(1, 2), (2, 3)]
+    assert rules.decide_lane(hits).lane == 3
+
+
+def test_random_sampling_is_reproducible_per_consignment() -> None:
+    p = [rules.Profile(9, "sample", 3, "random", random_rate=Decimal("0.5"))]
+    draws = [bool(screening.profile_hits(p, "secret", f"C{i}", ON, _rec(), VAL)) for i in range(200)]
+    again = [bool(screening.profile_hits(p, "secret", f"C{i}", ON, _rec(), VAL)) for i in range(200)]
+    assert draws == again and 60 < sum(draws) < 140
+
+
+@dataclass
+class _Version:
+    version: str = "m1"
+    lane3_share: Decimal = Decimal("0.01")
+    lane2_share: Decimal = Decimal("0.09")
+
+
+class _Model:
+    def __init__(self, scores: list[float]) -> None:
+        self.scores = scores
+        self.frames: list[pd.DataFrame] = []
+
+    def score_frame(self, frame: pd.DataFrame) -> Any:
+        self.frames.append(frame)
+        return np.array(self.scores)
+
+    def percentile(self, score: float) -> float:
+        return score * 100
+
+
+def test_model_scores_a_chunk_in_one_batch_and_maps_percentiles_to_lanes() -> None:
+    model = _Model([0.5, 0.95, 0.999])
+    recs = [screening.model_record(f"C{i}", ON, "CAR", _rec(), VAL) for i in range(3)]
+    signals = screening.model_signals(model, _Version(), recs)
+    assert len(model.frames) == 1 and list(model.frames[0]["hs6"]) == ["392690"] * 3
+    assert [s.lane if s else None for s in signals] == [1, 2, 3]
+
+
+def test_a_failing_model_leaves_the_rules_to_decide() -> None:
+    class Broken(_Model):
+        def score_frame(self, frame: pd.DataFrame) -> Any:
+            raise RuntimeError("corrupt artifact")
+
+    assert screening.model_signals(Broken([]), _Version(), [{"a": 1}]) == [None]
