@@ -92,3 +92,28 @@ def test_prohibited_destination_offers_only_true_match(client: TestClient, sessi
     r = client.post(f"/console/exports/{kp.id}/hits/{dest.id}",
                     data={"csrf_token": csrf_of(page.text), "resolution": "false_positive", "reason": "x"})
     assert r.status_code == 409 and "prohibited" in r.text
+
+
+def test_queue_shows_every_export_waiting_and_drops_refused_ones(client: TestClient, session: Session, exporter) -> None:
+    """No watch list loaded: the export waits in lane 2 without a hit; it must still reach an officer. A refused
+    export leaves the open-hits list even if its hits were never resolved."""
+    identity.create_officer(session, "obata", PASSWORD, "officer", actor="test")
+    unscreened = flows.lodge(session, ExportDeclarationIn.model_validate(body()), exporter[0])
+    held = flows.lodge(session, ExportDeclarationIn.model_validate(
+        body(destination_country="KP", consignee={"name": "Chollima Trading", "country": "KP"}, end_user=None)),
+        exporter[0])
+    session.commit()
+    assert (unscreened.status, unscreened.open_hits) == ("under_review", 0)
+    login(client)
+    waiting = client.get("/console/exports?show=waiting&lang=en")
+    assert waiting.status_code == 200 and unscreened.id in waiting.text and held.id in waiting.text
+    assert "Waiting for an officer" in waiting.text
+    assert "輸出申告" in client.get("/console/exports?show=waiting&lang=ja").text
+    assert held.id in client.get("/console/exports?lang=en").text
+    page = client.get(f"/console/exports/{held.id}?lang=en")
+    r = client.post(f"/console/exports/{held.id}/decisions", follow_redirects=False,
+                    data={"csrf_token": csrf_of(page.text), "action": "reject", "reason": "North Korea"})
+    assert r.status_code == 303
+    assert held.id not in client.get("/console/exports?lang=en").text
+    assert held.id not in client.get("/console/exports?show=waiting&lang=en").text
+    assert held.id in client.get("/console/exports?show=all&lang=en").text

@@ -23,6 +23,7 @@ from smartcustoms.identity.models import Officer
 PREFIX = "/console/exports"
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 PAGE_SIZE = 50
+SHOWS = ("open_hits", "waiting", "all")
 FormStr = Annotated[str, Form()]
 
 
@@ -38,13 +39,16 @@ def exports_list(request: Request, session: SessionDep, officer: OfficerDep, sho
     lang = lang_of(request)
     t = partial(i18n.translate, lang)
     page_no = int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 10**6 else 1
-    open_only = show != "all"
-    rows, total = service.queue(session, open_hits_only=open_only, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+    # open_hits: hits to resolve; waiting: every open export (also lane 2 without a hit, inspections, holds); all.
+    show = show if show in SHOWS else "open_hits"
+    rows, total = service.queue(session, open_hits_only=show == "open_hits",
+                                status="open" if show == "waiting" else None,
+                                limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
     counts = _open_hits_by_kind(session)
     items = [(t(f"ex.hit.kind.{k}"), float(counts.get(k, 0)), str(counts.get(k, 0)))
              for k in ("party", "goods", "destination")]
     chart = bar_chart(items, t("ex.chart"), "export-hits") if any(counts.values()) else ""
-    context = {"officer": officer, "t": t, "rows": rows, "total": total, "show": "open_hits" if open_only else "all",
+    context = {"officer": officer, "t": t, "rows": rows, "total": total, "show": show, "shows": SHOWS,
                "chart": Markup(chart) if chart else None,  # noqa: S704 - bar_chart escapes its labels
                "prev_url": f"{PREFIX}?show={show}&page={page_no - 1}" if page_no > 1 else None,
                "next_url": f"{PREFIX}?show={show}&page={page_no + 1}" if page_no * PAGE_SIZE < total else None}

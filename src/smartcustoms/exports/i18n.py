@@ -7,6 +7,7 @@ from smartcustoms.console import i18n
 EN: dict[str, str] = {
     "ex.list.title": "Export declarations",
     "ex.list.open_hits": "With open hits",
+    "ex.list.waiting": "Waiting for an officer",
     "ex.list.all": "All exports",
     "ex.list.empty": "No export declaration to show.",
     "ex.list.intro": "Exports whose parties, goods or destination hit a watch list or an export-control rule wait here "
@@ -73,6 +74,7 @@ EN: dict[str, str] = {
 JA: dict[str, str] = {
     "ex.list.title": "輸出申告",
     "ex.list.open_hits": "未処理のヒットあり",
+    "ex.list.waiting": "審査官の処理待ち",
     "ex.list.all": "すべての輸出申告",
     "ex.list.empty": "表示する輸出申告はありません。",
     "ex.list.intro": (

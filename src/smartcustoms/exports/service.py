@@ -107,10 +107,12 @@ def list_for_trader(
 def queue(
     session: Session, *, open_hits_only: bool, status: str | None = None, limit: int = 100, offset: int = 0
 ) -> tuple[list[ExportDeclaration], int]:
-    """Officers' list, oldest first: by default the exports with open hits."""
+    """Officers' list, oldest first: by default the exports still open with hits to resolve (a refused or released
+    export leaves the list even if a hit was never resolved); status "open" = every export waiting for an officer."""
     where = []
     if open_hits_only:
         where.append(ExportDeclaration.open_hits > 0)
+        where.append(ExportDeclaration.status.in_(sorted(lifecycle.OPEN)))
     if status == "open":
         where.append(ExportDeclaration.status.in_(sorted(lifecycle.OPEN)))
     elif status:
