@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -29,6 +30,10 @@ def test_clean_export_is_released_in_lane_1_with_list_versions(client, eul, expo
     versions = out["screening"]["list_versions"]
     assert versions[EUL_CODE] == eul.version_label
     assert "jp/mofa-russia-export-prohibition-list" in versions
+    # The goods and destination rules a clean export passed are recorded too (Order date, our tables' digests).
+    assert versions["jp-export-trade-control-order"] == "2026-02-14"
+    assert re.fullmatch(r"[0-9a-f]{12}", versions["jp-export-list-item-correlation"])
+    assert re.fullmatch(r"[0-9a-f]{12}", versions["jp-export-destination-rules"])
     assert r.headers["location"].endswith(out["id"])
     # Each party was screened by the screening service, which recorded the list versions it used.
     records = session.scalars(select(ScreeningRecord).where(ScreeningRecord.actor == f"export:{out['id']}")).all()

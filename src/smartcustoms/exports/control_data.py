@@ -227,6 +227,19 @@ def destination_rules() -> tuple[DestinationRule, ...]:
                                  r["verified"] == "true") for r in rows)
 
 
+@lru_cache(maxsize=1)
+def rule_versions() -> dict[str, str]:
+    """Versions of the goods and destination rule data an export was checked against (recorded on each export):
+    the Order by its date, our own tables by the first 12 hex digits of their SHA-256."""
+    def sha12(name: str) -> str:
+        return hashlib.sha256(_read(name).encode("utf-8")).hexdigest()[:12]
+
+    from smartcustoms.exports.goods import DESTINATION_LIST, ORDER_LIST
+
+    return {ORDER_LIST: tables().order_version, "jp-export-list-item-correlation": sha12(CORRELATION_CSV),
+            DESTINATION_LIST: sha12(DESTINATIONS_CSV)}
+
+
 def tables() -> Any:
     """The goods rules' tables as the pure checks take them (exports.goods.ControlTables)."""
     from smartcustoms.exports.goods import ControlTables

@@ -132,6 +132,7 @@ def lodge(session: Session, body: ExportDeclarationIn, trader: Trader) -> Export
              ("consignee", body.consignee.name, body.consignee.country),
              ("end_user", end_user.name, end_user.country)]
     screening = screen_parties(session, named, f"export:{declaration_id}")
+    screening.list_versions.update(control_data.rule_versions())  # the goods and destination rules, hit or not
 
     party_rows: list[ExportHit] = []
     for ph in screening.hits:
