@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 from smartcustoms import migrate
 from smartcustoms.db import make_engine
 from smartcustoms.travellers import codec, keys, service
+from smartcustoms.travellers import gate as travellers_gate
 from smartcustoms.travellers.models import GateDecision, PassengerDeclaration
 from smartcustoms.travellers.schemas import PassengerDeclarationIn
 from tests.live import serve
@@ -89,10 +92,16 @@ def test_garbage_is_refused(client: TestClient, payload: str) -> None:
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "qr_payload"
 
 
-def test_expired_is_refused(client: TestClient) -> None:
+def test_expired_is_refused(client: TestClient, session: Session) -> None:
     out = declare(client, body(arrival_date=days_ago(3)))
-    decision = gate(client, out["qr_payload"])
-    assert decision["decision"] == "red" and _codes(decision) == ["expired"]
+    # filed after arrival: valid two days from filing, not born expired
+    assert gate(client, out["qr_payload"])["decision"] == "green"
+    late = declare(client, body(arrival_date=days_ago(1), passport_number="TR7654321"))
+    expiry = datetime.fromisoformat(late["expires_at"])
+    assert expiry.astimezone(ZoneInfo("Asia/Tokyo")).date() == date.fromisoformat(days_ago(1)) + timedelta(days=3)
+    after = travellers_gate.decide(session, late["qr_payload"], "TR7654321", True, "G-test",
+                                   now=expiry + timedelta(seconds=1))
+    assert after.decision == "red" and [r["code"] for r in after.reasons] == ["expired"]
 
 
 def test_random_selection_is_seeded(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -26,8 +26,10 @@ from smartcustoms.travellers.schemas import GoodsIn, OtherGoodsIn, PassengerDecl
 from smartcustoms.travellers.tables import load_tables
 
 JST = ZoneInfo("Asia/Tokyo")
-VALID_DAYS_AFTER_ARRIVAL = 2  # the QR works until 23:59:59 JST two days after the arrival date
-ARRIVAL_WINDOW_PAST_DAYS = 30
+VALID_DAYS_AFTER_ARRIVAL = 2  # the QR works until 23:59:59 JST two days after the arrival date (or the filing date)
+# Filing after arrival is allowed for six months: unaccompanied baggage is declared on entry but may be cleared up to
+# six months later (Customs Answer 1301), and a traveller may file at the airport after landing.
+ARRIVAL_WINDOW_PAST_DAYS = 183
 ARRIVAL_WINDOW_FUTURE_DAYS = 365
 # Reasons a traveller is told to go to the counter; the watch-list reason is never shown to the traveller.
 TRAVELLER_REASONS = ("allowance_exceeded", "unaccompanied_baggage", "means_of_payment", "prohibited_goods",
@@ -39,9 +41,11 @@ def new_id() -> str:
     return "PD" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(12))
 
 
-def expires_at(arrival: date) -> datetime:
-    """End of the second day after arrival, Japan time."""
-    end = datetime.combine(arrival + timedelta(days=VALID_DAYS_AFTER_ARRIVAL), time(23, 59, 59), JST)
+def expires_at(arrival: date, filed_on: date | None = None) -> datetime:
+    """End of the second day after arrival, Japan time; a declaration filed after arrival gets the same two days
+    from its filing date (JST), so a QR is never born expired."""
+    start = max(arrival, filed_on) if filed_on else arrival
+    end = datetime.combine(start + timedelta(days=VALID_DAYS_AFTER_ARRIVAL), time(23, 59, 59), JST)
     return end.astimezone(UTC)
 
 
@@ -172,7 +176,7 @@ def declare(session: Session, body: PassengerDeclarationIn, *, today: date | Non
     screening = screen(session, body)
     ring = keys.load()
     did = new_id()
-    exp = expires_at(body.arrival_date)
+    exp = expires_at(body.arrival_date, utcnow().astimezone(JST).date())
     claims = {
         "i": did, "p": codec.passport_digest(did, body.passport_number), "e": int(exp.timestamp()),
         "t": int(utcnow().timestamp()), "f": body.flight, "a": body.arrival_date.isoformat(),
