@@ -219,6 +219,22 @@ def test_officer_view_needs_basic_auth_and_shows_who_decided(client, eul, export
     assert (mine["resolved_by"], mine["resolution_reason"], seen["status"]) == ("obata", "the airline", "held")
 
 
+def test_unusable_names_are_all_refused_before_anything_is_screened(client, eul, exporter, session: Session) -> None:
+    _, key = exporter
+    r = lodge(client, key, body(consignee={"name": "Co., Ltd.", "country": "CN"},
+                                end_user={"name": "・・・", "country": "CN"}))
+    assert r.status_code == 422
+    assert {e["field"] for e in r.json()["errors"]} == {"consignee.name", "end_user.name"}
+    assert session.scalar(select(func.count()).select_from(ScreeningRecord)) == 0
+
+
+def test_unusable_name_is_refused_even_without_watch_lists(client, exporter) -> None:
+    """Not lodged unscreened in lane 2: the name is refused as when lists are loaded."""
+    _, key = exporter
+    r = lodge(client, key, body(consignee={"name": "株式会社", "country": "CN"}, end_user=None))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "consignee.name"
+
+
 def test_ids_that_are_not_export_ids_are_not_found(client, eul, exporter) -> None:
     """A NUL byte or a mangled id in the path is a 404 on both backends (PostgreSQL refuses NUL in a query)."""
     _, key = exporter

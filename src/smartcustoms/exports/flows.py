@@ -61,6 +61,25 @@ def check_codes(body: ExportDeclarationIn) -> list[FieldError]:
     return errors
 
 
+def check_party_names(body: ExportDeclarationIn) -> list[FieldError]:
+    """Every party name the matcher cannot use (punctuation only, only legal-form words ...), all at once and before
+    anything is screened or recorded."""
+    try:
+        from smartcustoms.screening.service import validate_name
+    except ImportError:
+        return []
+    errors: list[FieldError] = []
+    parties = [("exporter", body.exporter.name), ("consignee", body.consignee.name)]
+    if body.end_user is not None:
+        parties.append(("end_user", body.end_user.name))
+    for role, name in parties:
+        try:
+            validate_name(name)
+        except ValidationFailed as exc:
+            errors.extend(FieldError(f"{role}.{e.field}", e.reason, e.code) for e in exc.errors)
+    return errors
+
+
 @dataclass
 class Screening:
     """Party hits, the list versions used, and whether screening could run at all."""
@@ -120,7 +139,7 @@ def _reason(kind: str, lane: int, text: str, lines: list[int] | None = None) -> 
 
 def lodge(session: Session, body: ExportDeclarationIn, trader: Trader) -> ExportDeclaration:
     """Lodge an export: screen its parties, check its goods and destination, give it a lane, store and audit it."""
-    errors = check_codes(body)
+    errors = check_codes(body) + check_party_names(body)
     if errors:
         raise ValidationFailed(errors)
     now = utcnow()
