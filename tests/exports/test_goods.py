@@ -128,3 +128,14 @@ def test_destination_rules_apply_to_the_consignee_and_end_user_countries() -> No
     both = goods.check([goods.GoodsLine(1, "610910", "Cotton T-shirts")], "RU", T,
                        party_countries=[("consignee", "RU"), ("end_user", "RU")])
     assert [f.entry_id for f in both] == ["dest-ru-export-ban"]
+
+
+def test_short_katakana_keywords_are_whole_words() -> None:
+    """Sodium compounds are not thorium, glycine is not ricin, a shipment to Ulaanbaatar carries no uranium."""
+    for hs, desc in (("250100", "塩化ナトリウム（食塩）"), ("283620", "炭酸ナトリウム"), ("292249", "グリシン（アミノ酸）"),
+                     ("610910", "ウランバートル向けTシャツ")):
+        assert _check(desc, hs) == [], desc
+    assert _check("トリウム酸化物", "284590")[0].entry_id.startswith("item 2")
+    assert _check("天然ウラン鉱", "261210")[0].entry_id.startswith("item 2")
+    assert _check("リシン（毒素）", "300290")[0].entry_id.startswith("item 3-2")
+    assert _check("ターボジェットエンジン部品", "841191")[0].entry_id.startswith("item 13")  # long keywords anywhere

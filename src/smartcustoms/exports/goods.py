@@ -68,10 +68,18 @@ class ControlTables:
     destinations: Sequence[DestinationRule] = field(default_factory=tuple)
 
 
+_KATAKANA = "\u30a1-\u30fa\u30fc"  # katakana letters and the long-vowel mark
+_SHORT_KATAKANA = re.compile(f"[{_KATAKANA}]{{1,4}}")
+
+
 def _keyword_hit(keyword: str, text: str) -> bool:
-    """ASCII keywords match whole words (so 'uav' is not found in 'suave'); Japanese ones anywhere."""
+    """ASCII keywords match whole words (so 'uav' is not found in 'suave'). Short katakana keywords (up to four
+    letters) match whole katakana words: トリウム (thorium) is not found in ナトリウム (sodium), リシン (ricin) not in
+    グリシン (glycine), ウラン not in ウランバートル. Other Japanese keywords match anywhere (Japanese has no spaces)."""
     if keyword.isascii():
         return re.search(rf"(?<![a-z0-9]){re.escape(keyword)}(?![a-z0-9])", text) is not None
+    if _SHORT_KATAKANA.fullmatch(keyword):
+        return re.search(f"(?<![{_KATAKANA}]){re.escape(keyword)}(?![{_KATAKANA}])", text) is not None
     return keyword in text
 
 
