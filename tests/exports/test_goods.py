@@ -139,3 +139,10 @@ def test_short_katakana_keywords_are_whole_words() -> None:
     assert _check("天然ウラン鉱", "261210")[0].entry_id.startswith("item 2")
     assert _check("リシン（毒素）", "300290")[0].entry_id.startswith("item 3-2")
     assert _check("ターボジェットエンジン部品", "841191")[0].entry_id.startswith("item 13")  # long keywords anywhere
+
+
+def test_consumer_satellite_goods_are_not_spacecraft() -> None:
+    assert _check("Satellite TV receiver", "852871") == []
+    assert _check("Satellite dish antenna", "852910") == []
+    assert _check("CubeSat 3U structure", "880260")[0].entry_id.startswith("item 13")
+    assert _check("人工衛星用太陽電池パネル", "854143")[0].entry_id.startswith("item 13")
