@@ -94,7 +94,8 @@ def test_prohibited_destination_offers_only_true_match(client: TestClient, sessi
     assert r.status_code == 409 and "prohibited" in r.text
 
 
-def test_queue_shows_every_export_waiting_and_drops_refused_ones(client: TestClient, session: Session, exporter) -> None:
+def test_queue_shows_every_export_waiting_and_drops_refused_ones(client: TestClient, session: Session,
+                                                                 exporter: Any) -> None:
     """No watch list loaded: the export waits in lane 2 without a hit; it must still reach an officer. A refused
     export leaves the open-hits list even if its hits were never resolved."""
     identity.create_officer(session, "obata", PASSWORD, "officer", actor="test")

@@ -132,8 +132,8 @@ def test_destination_rules_apply_to_the_consignee_and_end_user_countries() -> No
 
 def test_short_katakana_keywords_are_whole_words() -> None:
     """Sodium compounds are not thorium, glycine is not ricin, a shipment to Ulaanbaatar carries no uranium."""
-    for hs, desc in (("250100", "塩化ナトリウム（食塩）"), ("283620", "炭酸ナトリウム"), ("292249", "グリシン（アミノ酸）"),
-                     ("610910", "ウランバートル向けTシャツ")):
+    for hs, desc in (("250100", "塩化ナトリウム（食塩）"), ("283620", "炭酸ナトリウム"),
+                     ("292249", "グリシン（アミノ酸）"), ("610910", "ウランバートル向けTシャツ")):
         assert _check(desc, hs) == [], desc
     assert _check("トリウム酸化物", "284590")[0].entry_id.startswith("item 2")
     assert _check("天然ウラン鉱", "261210")[0].entry_id.startswith("item 2")

@@ -60,7 +60,8 @@ def _context(session: SessionDep, d: ExportDeclaration, officer: Officer, lang: 
     states = [h.state for h in d.hits]
     return {
         "officer": officer, "t": partial(i18n.translate, lang), "d": d, "history": service.history(session, d.id),
-        "resolutions": {h.id: service.allowed_resolutions(h) for h in d.hits}, "can_resolve": d.status in lifecycle.ALLOWED_FROM["resolve"],
+        "resolutions": {h.id: service.allowed_resolutions(h) for h in d.hits},
+        "can_resolve": d.status in lifecycle.ALLOWED_FROM["resolve"],
         "actions": [a for a in lifecycle.DECISIONS if a != "release" and d.status in lifecycle.ALLOWED_FROM[a]],
         "can_release": lifecycle.release_blocker(d.status, states) is None,
         "release_hint": d.status in lifecycle.ALLOWED_FROM["release"],

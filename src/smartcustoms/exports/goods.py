@@ -74,8 +74,9 @@ _SHORT_KATAKANA = re.compile(f"[{_KATAKANA}]{{1,4}}")
 
 def _keyword_hit(keyword: str, text: str) -> bool:
     """ASCII keywords match whole words (so 'uav' is not found in 'suave'). Short katakana keywords (up to four
-    letters) match whole katakana words: トリウム (thorium) is not found in ナトリウム (sodium), リシン (ricin) not in
-    グリシン (glycine), ウラン not in ウランバートル. Other Japanese keywords match anywhere (Japanese has no spaces)."""
+    letters) match whole katakana words: トリウム (thorium) is not found in ナトリウム (sodium), リシン (ricin)
+    not in グリシン (glycine), ウラン not in ウランバートル. Other Japanese keywords match anywhere (no spaces in
+    Japanese)."""
     if keyword.isascii():
         return re.search(rf"(?<![a-z0-9]){re.escape(keyword)}(?![a-z0-9])", text) is not None
     if _SHORT_KATAKANA.fullmatch(keyword):

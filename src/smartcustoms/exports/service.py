@@ -233,7 +233,8 @@ def resolve_hit(
     record_change(session, d, f"hit_{resolution}", from_status,
                   f"hit {h.id} ({h.list_code} {h.entry_id}): {resolution.replace('_', ' ')}",
                   f"officer:{officer}",
-                  {"note": reason, "hit": {"id": h.id, "kind": h.kind, "list_code": h.list_code, "list_version": h.list_version,
+                  {"note": reason,
+                   "hit": {"id": h.id, "kind": h.kind, "list_code": h.list_code, "list_version": h.list_version,
                            "entry_id": h.entry_id, "entry_digest": h.entry_digest, "party_name": h.party_name,
                            "score": h.score, "resolution": resolution}})
     return d
