@@ -60,14 +60,15 @@ def _token_sim(a: str, b: str, cross: int, sa: str = "", sb: str = "") -> tuple[
         sa, sb = soften(a), soften(b)
         if sa == sb:
             return max(lev, 0.95), "spelling variant"
-        lev = max(lev, 0.95 * Levenshtein.normalized_similarity(sa, sb))
-        if ka == kb and lev >= 0.65:
-            return max(lev, 0.9 if len(ka) >= 3 else 0.85), "phonetic"
-        return (max(lev, 0.85 * sk) if lev >= 0.6 else lev), "typo"
+        soft = 0.95 * Levenshtein.normalized_similarity(sa, sb)
+        if ka == kb and (lev >= 0.65 or (soft >= 0.66 and len(ka) >= 3)):
+            return max(lev, soft, 0.9 if len(ka) >= 3 else 0.85), "phonetic"
+        base = max(lev, soft)
+        return (max(base, 0.85 * sk) if lev >= 0.7 else base), "typo"
     if cross == 2:
         # Arabic and Hebrew write consonants only: the consonant key is the evidence.
         if ka == kb and len(ka) >= 2:
-            return (0.9 if len(ka) >= 3 else 0.85), "phonetic"
+            return (0.88 if len(ka) >= 3 else 0.8), "phonetic"
         return max(lev, 0.85 * sk if len(ka) >= 3 else 0.0), "transliteration"
     # Across scripts the spelling is a guess: compare soft spellings (vowels kept, katakana's added vowels
     # dropped); the consonant key lifts a close soft spelling, never makes a match of a distant one.
@@ -164,7 +165,7 @@ def _align(q: NormalName, c: NormalName, cross: int,
         # country added to a bank's name is another bank.
         factor = 1.0
         if persons and strong >= 2 and shorter_n >= 2:
-            factor = 0.3 if strong >= 3 else 0.45
+            factor = 0.3 if strong >= 3 else 0.75
         penalty = sum(_weight(t) * (0.2 if (t.endswith(_PATRONYMIC) and len(t) > 7) else
                                     1.0 if t in QUALIFIERS else factor) for t in extra)
     score = matched / (matched_w + penalty) if matched_w else 0.0
