@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
+import time
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from smartcustoms.audit.models import AuditEntry
 from smartcustoms.identity import service as identity
 from smartcustoms.payments import protocol
+from smartcustoms.payments.config import get_payment_settings
 from smartcustoms.payments.models import PaymentEvent, RefundRequest
 from tests.payments.helpers import event, new_order, signed
 
@@ -41,24 +46,50 @@ def test_signed_callback_pays_and_duplicate_returns_200(client: TestClient, sess
                           .where(PaymentEvent.order_id == order.id)) == 1
 
 
-@pytest.mark.parametrize("tamper", ["secret", "body", "no_signature", "no_timestamp", "old_timestamp"])
+def _audits(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+
+
+@pytest.mark.parametrize("tamper", ["secret", "body", "no_signature", "no_timestamp", "old_timestamp",
+                                    "future_timestamp", "non_ascii_signature", "latin1_signature",
+                                    "unicode_digit_timestamp", "other_orders_body", "timestamp_not_signed"])
 def test_bad_signature_is_401_and_changes_nothing(client: TestClient, session: Session, tamper: str) -> None:
     order = new_order(session)
+    other = new_order(session, amount=99)
     body = event(order.id)
     raw, headers = signed(body, secret="wrong") if tamper == "secret" else signed(body)
+    send: dict[str, str | bytes] = dict(headers)
     if tamper == "body":
         raw = json.dumps({**body, "amount_jpy": 1}).encode()
     if tamper == "no_signature":
-        headers.pop(protocol.SIGNATURE_HEADER)
+        send.pop(protocol.SIGNATURE_HEADER)
     if tamper == "no_timestamp":
-        headers.pop(protocol.TIMESTAMP_HEADER)
+        send.pop(protocol.TIMESTAMP_HEADER)
     if tamper == "old_timestamp":
-        raw, headers = signed(body, ts=1_700_000_000)
-    before = _events(session)
-    r = client.post(CALLBACKS, content=raw, headers=headers)
-    assert r.status_code == 401
-    assert r.json()["errors"][0]["field"] == protocol.SIGNATURE_HEADER
-    assert _events(session) == before and order.status == "open"
+        raw, send = signed(body, ts=int(time.time()) - protocol.MAX_SKEW_S - 60)  # type: ignore[assignment]
+    if tamper == "future_timestamp":
+        raw, send = signed(body, ts=int(time.time()) + protocol.MAX_SKEW_S + 60)  # type: ignore[assignment]
+    if tamper == "non_ascii_signature":  # was a TypeError in compare_digest: 500
+        send[protocol.SIGNATURE_HEADER] = "sha256=ü".encode()
+    if tamper == "latin1_signature":
+        send[protocol.SIGNATURE_HEADER] = b"sha256=\xff" + b"0" * 63
+    if tamper == "unicode_digit_timestamp":
+        send[protocol.TIMESTAMP_HEADER] = "１７９５３３００００".encode()
+    if tamper == "other_orders_body":  # a signature taken from another order's callback, replayed on this body
+        _, theirs = signed(event(other.id, amount=99))
+        send[protocol.SIGNATURE_HEADER] = theirs[protocol.SIGNATURE_HEADER]
+    if tamper == "timestamp_not_signed":  # the signature of the body alone (without the timestamp) is refused
+        send[protocol.SIGNATURE_HEADER] = "sha256=" + hmac.new(
+            get_payment_settings().payment_agent_secret.encode(), raw, hashlib.sha256).hexdigest()
+    before, audits = _events(session), _audits(session)
+    r = client.post(CALLBACKS, content=raw, headers=send)
+    assert r.status_code == 401, r.text
+    field = protocol.TIMESTAMP_HEADER if tamper in ("no_timestamp", "old_timestamp", "future_timestamp",
+                                                    "unicode_digit_timestamp") else protocol.SIGNATURE_HEADER
+    assert r.json()["errors"][0]["field"] == field
+    assert _events(session) == before and _audits(session) == audits
+    session.refresh(order)
+    assert order.status == "open" and order.paid_amount_jpy is None
 
 
 @pytest.mark.parametrize(("change", "field"), [

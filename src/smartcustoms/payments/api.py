@@ -11,11 +11,31 @@ from sqlalchemy.exc import IntegrityError
 
 from smartcustoms.declarations.officer_api import OfficerDep
 from smartcustoms.deps import SessionDep
-from smartcustoms.errors import FieldError, ValidationFailed
+from smartcustoms.errors import FieldError, SmartCustomsError, ValidationFailed
 from smartcustoms.payments import agent_client, protocol, service
 
 router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
 officer_router = APIRouter(prefix="/api/v1/officer/payment-orders", tags=["officer"])
+
+
+MAX_CALLBACK_BYTES = 64 * 1024
+
+
+async def _body(request: Request) -> bytes:
+    """The raw body, refused (413) past MAX_CALLBACK_BYTES without reading the rest into memory."""
+    too_big = SmartCustomsError(f"a callback body is at most {MAX_CALLBACK_BYTES} bytes",
+                                [FieldError("body", f"at most {MAX_CALLBACK_BYTES} bytes", "too_large")], 413,
+                                "payload_too_large")
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_CALLBACK_BYTES:
+        raise too_big
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_CALLBACK_BYTES:
+            raise too_big
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 @router.post("/callbacks")
@@ -25,7 +45,7 @@ async def callback(request: Request, session: SessionDep) -> JSONResponse:
     200 for an event processed now or already seen (`duplicate`), 401 for a bad signature (nothing changes),
     422 for a malformed event.
     """
-    raw = await request.body()
+    raw = await _body(request)
     result = service.handle_callback(session, raw, request.headers.get(protocol.TIMESTAMP_HEADER),
                                      request.headers.get(protocol.SIGNATURE_HEADER))
     try:

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from smartcustoms.cli_errors import platform_errors
+from smartcustoms.errors import FieldError, ValidationFailed
 from smartcustoms.payments.config import SANDBOX_SECRET
 
 app = typer.Typer(help="Cashless payment: reconciliation, refunds, the sandbox payment agent.", no_args_is_help=True)
@@ -38,7 +39,11 @@ def reconcile_cmd(
 
     d = _day(day)
     with platform_errors(), unit_of_work() as session:
-        run = service.reconcile_day(session, d, settlements.read_text(encoding="utf-8-sig"), actor=actor)
+        try:
+            text = settlements.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationFailed([FieldError("settlements", "a UTF-8 CSV file", "not_utf8")]) from None
+        run = service.reconcile_day(session, d, text, actor=actor)
         report = run.report
     totals = report["totals"]
     console = Console()
@@ -54,7 +59,8 @@ def reconcile_cmd(
                   f"{totals['missing_at_agent']} · net difference ¥{totals['net_difference_jpy']:,}")
     for section in ("amount_differences", "missing_at_platform", "missing_at_agent"):
         for r in report[section]:
-            console.print(f"  {section}: {r['transaction_id']} {r['type']} order {r['order_id']}")
+            # markup=False: the agent's ids are data, not rich markup ("[/x]" would crash the report)
+            console.print(f"  {section}: {r['transaction_id']} {r['type']} order {r['order_id']}", markup=False)
     if out is not None:
         with out.open("w", encoding="utf-8", newline="") as f:
             w = csv.DictWriter(f, fieldnames=reconcile.REPORT_COLUMNS)

@@ -176,8 +176,10 @@ async def reconcile_upload(request: Request, session: SessionDep, officer: Offic
 
 
 @router.get("/payments/reconciliation/{run_id}.csv")
-def reconciliation_csv(run_id: int, session: SessionDep, officer: OfficerDep) -> Response:
-    run = session.get(ReconciliationRun, run_id)
+def reconciliation_csv(run_id: str, session: SessionDep, officer: OfficerDep) -> Response:
+    # Not an int parameter: 99999999999999999999 overflows the integer column (500); any non-id is simply not found.
+    ok = run_id.isascii() and run_id.isdigit() and len(run_id) < 10
+    run = session.get(ReconciliationRun, int(run_id)) if ok else None
     if run is None:
         return Response("not found", status_code=404)
     out = io.StringIO()

@@ -47,7 +47,8 @@ def signature_problem(secret: str, timestamp: str | None, signature: str | None,
         return f"{TIMESTAMP_HEADER} must be whole seconds since 1970"
     if abs(now - int(timestamp)) > MAX_SKEW_S:
         return f"{TIMESTAMP_HEADER} is more than {MAX_SKEW_S} s away from the platform's clock"
-    if not hmac.compare_digest(sign(secret, timestamp, body), signature.strip()):
+    # Bytes on both sides: a header with non-ASCII characters is a mismatch, not a TypeError (500).
+    if not hmac.compare_digest(sign(secret, timestamp, body).encode("ascii"), signature.strip().encode("utf-8")):
         return "signature does not match the body"
     return None
 

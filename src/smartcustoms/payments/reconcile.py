@@ -10,14 +10,16 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from smartcustoms.errors import FieldError, ValidationFailed
 
 COLUMNS = ("transaction_id", "order_id", "type", "amount_jpy", "settled_at")
 TYPES = ("paid", "refunded")
 MAX_ROWS = 1_000_000
+JST = ZoneInfo("Asia/Tokyo")
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,12 @@ class PlatformRow:
     settled_at: str
 
 
-def parse_settlements(text: str) -> list[AgentRow]:
-    """Rows of a settlement CSV; every bad cell is reported with its line (ValidationFailed)."""
+def parse_settlements(text: str, day: date | None = None) -> list[AgentRow]:
+    """Rows of a settlement CSV; every bad cell is reported with its line (ValidationFailed).
+
+    With DAY, every row must be settled on that Japanese calendar day (a file of another day is refused rather
+    than reported as everything missing); an optional `currency` column must say JPY.
+    """
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
@@ -55,16 +61,27 @@ def parse_settlements(text: str) -> list[AgentRow]:
         where = f"settlements[line {n}]"
         tx, kind, amount, at = ((rec.get(c) or "").strip() for c in ("transaction_id", "type", "amount_jpy",
                                                                       "settled_at"))
-        if not tx or len(tx) > 100:
-            errors.append(FieldError(f"{where}.transaction_id", "1 to 100 characters"))
+        order_id = (rec.get("order_id") or "").strip()
+        if not tx or len(tx) > 100 or not tx.isprintable():
+            errors.append(FieldError(f"{where}.transaction_id", "1 to 100 printable characters"))
+        if len(order_id) > 100 or not order_id.isprintable():
+            errors.append(FieldError(f"{where}.order_id", "at most 100 printable characters"))
+        currency = (rec.get("currency") or "JPY").strip().upper()
+        if currency != "JPY":
+            errors.append(FieldError(f"{where}.currency", f"settlements are in yen (JPY), not {currency[:10]!r}",
+                                     "not_jpy"))
         if kind not in TYPES:
             errors.append(FieldError(f"{where}.type", f"one of {', '.join(TYPES)}"))
         if not (amount.isascii() and amount.isdigit()) or len(amount) > 14:
             errors.append(FieldError(f"{where}.amount_jpy", "whole yen, 0 or more"))
         try:
-            if datetime.fromisoformat(at).tzinfo is None:
+            when = datetime.fromisoformat(at)
+            if when.tzinfo is None or not at.isprintable():
                 raise ValueError
-        except ValueError:
+            if day is not None and when.astimezone(JST).date() != day:
+                errors.append(FieldError(f"{where}.settled_at", f"{at} is not on {day.isoformat()} (JST): a "
+                                         "settlement file holds one day", "wrong_day"))
+        except (ValueError, OverflowError):
             errors.append(FieldError(f"{where}.settled_at", "ISO 8601 time with a UTC offset"))
         if (tx, kind) in seen:
             errors.append(FieldError(f"{where}.transaction_id", f"{tx} {kind} listed twice", "duplicate_row"))
@@ -72,7 +89,7 @@ def parse_settlements(text: str) -> list[AgentRow]:
         if len(errors) >= 50:
             break
         if not errors:
-            rows.append(AgentRow(tx, (rec.get("order_id") or "").strip(), kind, int(amount), at))
+            rows.append(AgentRow(tx, order_id, kind, int(amount), at))
     if errors:
         raise ValidationFailed(errors)
     return rows
@@ -137,8 +154,14 @@ def report_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
                 platform_jpy, diff = 0, agent_jpy
             if section == "missing_at_agent":
                 agent_jpy, diff = 0, -int(platform_jpy)
-            out.append({"section": section, "transaction_id": r["transaction_id"], "order_id": r["order_id"],
-                        "type": r["type"], "agent_jpy": agent_jpy, "platform_jpy": platform_jpy,
-                        "difference_jpy": diff, "platform_outcome": r.get("platform_outcome", r.get("outcome", "")),
-                        "settled_at": r["settled_at"]})
+            out.append({"section": section, "transaction_id": cell(r["transaction_id"]),
+                        "order_id": cell(r["order_id"]), "type": r["type"], "agent_jpy": agent_jpy,
+                        "platform_jpy": platform_jpy, "difference_jpy": diff,
+                        "platform_outcome": r.get("platform_outcome", r.get("outcome", "")),
+                        "settled_at": cell(r["settled_at"])})
     return out
+
+
+def cell(value: str) -> str:
+    """A text cell safe to open in a spreadsheet: one that would start a formula gets a leading apostrophe."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

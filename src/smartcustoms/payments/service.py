@@ -6,7 +6,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,6 +21,7 @@ from smartcustoms.payments.config import get_payment_settings
 from smartcustoms.payments.models import PaymentEvent, PaymentOrder, RefundRequest
 
 MAX_AMOUNT_JPY = 10**13
+SETTLED_YEARS = (2000, 2999)
 PaidHandler = Callable[[Session, PaymentOrder], None]
 _handlers: dict[str, list[PaidHandler]] = {}
 
@@ -82,7 +83,7 @@ def create_order(
     if idempotency_key is not None:
         existing = _by_key(session, kind, idempotency_key)
         if existing is not None:
-            return _same_or_conflict(existing, reference, amount_jpy)
+            return _same_or_conflict(existing, reference, amount_jpy, payer_name)
     order_id = str(uuid.uuid4())
     now = utcnow()
     order = PaymentOrder(
@@ -99,7 +100,7 @@ def create_order(
         winner = _by_key(session, kind, idempotency_key or "")
         if winner is None:
             raise
-        return _same_or_conflict(winner, reference, amount_jpy)
+        return _same_or_conflict(winner, reference, amount_jpy, payer_name)
     audit.append(session, actor=actor, action="payment_order.created", entity_type="payment_order",
                  entity_id=order.id, data={"kind": kind, "reference": reference, "amount_jpy": amount_jpy,
                                            "due_date": due_date.isoformat(), "payer_name": order.payer_name})
@@ -110,14 +111,25 @@ def _by_key(session: Session, kind: str, key: str) -> PaymentOrder | None:
     return session.scalar(select(PaymentOrder).where(PaymentOrder.kind == kind, PaymentOrder.idempotency_key == key))
 
 
-def _same_or_conflict(order: PaymentOrder, reference: str, amount_jpy: int) -> PaymentOrder:
-    if order.reference != reference or order.amount_jpy != amount_jpy:
+def _same_or_conflict(order: PaymentOrder, reference: str, amount_jpy: int, payer_name: str) -> PaymentOrder:
+    # The due date is left out on purpose: a retry on a later day computes a later due date for the same order.
+    if order.reference != reference or order.amount_jpy != amount_jpy or order.payer_name != payer_name.strip():
         raise Conflict("Idempotency-Key was already used for another payment order", "Idempotency-Key",
                        "idempotency_key_reused")
     return order
 
 
+def _order_id(order_id: str) -> str | None:
+    """Order ids are UUIDs; anything else (a NUL byte, which PostgreSQL refuses in a query) is simply not found."""
+    try:
+        return str(uuid.UUID(order_id)) if len(order_id) == 36 else None
+    except ValueError:
+        return None
+
+
 def get_order(session: Session, order_id: str, for_update: bool = False) -> PaymentOrder:
+    if _order_id(order_id) is None:
+        raise NotFound(f"payment order {order_id[:40]!r}")
     stmt = select(PaymentOrder).where(PaymentOrder.id == order_id)
     if for_update:
         stmt = stmt.with_for_update()
@@ -152,11 +164,20 @@ def events_for(session: Session, order_id: str) -> list[PaymentEvent]:
                                 .order_by(PaymentEvent.id)))
 
 
-def cancel_order(session: Session, order_id: str, *, actor: str, reason: str) -> PaymentOrder:
-    """Cancel an open order (a paid one is refunded instead)."""
+def _check_reason(reason: str | None) -> str:
+    """An officer's reason: 1 to 1000 characters, no control characters but line breaks and tabs (PostgreSQL
+    refuses NUL in text; the audit entry and pages must not carry invisible characters)."""
     reason = (reason or "").strip()
     if not reason or len(reason) > 1000:
         raise ValidationFailed([FieldError("reason", "a reason of 1 to 1000 characters")])
+    if any(not (c.isprintable() or c in "\r\n\t") for c in reason):
+        raise ValidationFailed([FieldError("reason", "control characters are not allowed", "control_character")])
+    return reason
+
+
+def cancel_order(session: Session, order_id: str, *, actor: str, reason: str) -> PaymentOrder:
+    """Cancel an open order (a paid one is refunded instead)."""
+    reason = _check_reason(reason)
     order = get_order(session, order_id, for_update=True)
     if not protocol.can_cancel(order.status):
         raise Conflict(f"only an open order can be cancelled; this one is {order.status}", "status", "wrong_state")
@@ -170,9 +191,7 @@ def cancel_order(session: Session, order_id: str, *, actor: str, reason: str) ->
 def request_refund(session: Session, order_id: str, *, amount_jpy: int | None, actor: str,
                    reason: str) -> RefundRequest:
     """Ask for a refund of a paid order (whole or part); the agent's `refunded` callback settles it."""
-    reason = (reason or "").strip()
-    if not reason or len(reason) > 1000:
-        raise ValidationFailed([FieldError("reason", "a reason of 1 to 1000 characters")])
+    reason = _check_reason(reason)
     order = get_order(session, order_id, for_update=True)
     left = protocol.refundable(_state(order))
     pending = session.scalar(select(func.coalesce(func.sum(RefundRequest.amount_jpy), 0)).where(
@@ -203,7 +222,8 @@ class BadCallback(SmartCustomsError):
 def _parse_callback(raw: bytes) -> dict[str, Any]:
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: JSON nested too deeply for the parser (signed, yet still the sender's mistake, not a 500).
         raise BadCallback([FieldError("body", "malformed JSON", "malformed_json")]) from None
     if not isinstance(body, dict):
         raise BadCallback([FieldError("body", "a JSON object")])
@@ -229,11 +249,20 @@ def _parse_callback(raw: bytes) -> dict[str, Any]:
     settled_at: datetime | None = None
     raw_at = body.get("settled_at")
     try:
-        settled_at = datetime.fromisoformat(raw_at) if isinstance(raw_at, str) and len(raw_at) <= 40 else None
+        settled_at = (datetime.fromisoformat(raw_at) if isinstance(raw_at, str) and len(raw_at) <= 40
+                      and raw_at.isascii() and raw_at.isprintable() else None)
     except ValueError:
         settled_at = None
     if settled_at is None or settled_at.tzinfo is None:
         errors.append(FieldError("settled_at", "ISO 8601 time with a UTC offset"))
+    else:
+        try:
+            settled_at = settled_at.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00+14:00 has no UTC time
+            settled_at = None
+        if settled_at is None or not SETTLED_YEARS[0] <= settled_at.year <= SETTLED_YEARS[1]:
+            errors.append(FieldError("settled_at", f"a time between the years {SETTLED_YEARS[0]} and "
+                                                   f"{SETTLED_YEARS[1]}", "out_of_range"))
     if errors:
         raise BadCallback(errors)
     return {"event_id": event_id, "order_id": order_id, "type": event_type, "amount_jpy": amount,
@@ -246,7 +275,8 @@ def verify_signature(raw: bytes, timestamp: str | None, signature: str | None, n
                                          time.time() if now is None else now)
     if problem:
         err = Unauthorized(f"callback refused: {problem}")
-        err.errors = [FieldError(protocol.SIGNATURE_HEADER, problem, "bad_signature")]
+        header = protocol.TIMESTAMP_HEADER if protocol.TIMESTAMP_HEADER in problem else protocol.SIGNATURE_HEADER
+        err.errors = [FieldError(header, problem, "bad_signature")]
         raise err
 
 
@@ -352,7 +382,7 @@ def reconcile_day(session: Session, day: date, settlements_csv: str, *, actor: s
     from smartcustoms.payments import reconcile
     from smartcustoms.payments.models import ReconciliationRun
 
-    agent_rows = reconcile.parse_settlements(settlements_csv)
+    agent_rows = reconcile.parse_settlements(settlements_csv, day)
     jst = ZoneInfo("Asia/Tokyo")
     start = datetime.combine(day, dtime(0), tzinfo=jst)
     end = start + timedelta(days=1)
