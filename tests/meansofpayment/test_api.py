@@ -125,3 +125,51 @@ def test_watch_list_hit_is_flagged(client: TestClient, session: Session) -> None
     flags = {d["id"]: [f["code"] for f in d["flags"]]
              for d in client.get("/api/v1/officer/means-of-payment-declarations", headers=auth).json()}
     assert "watchlist" in flags[hit["id"]] and "watchlist" not in flags[clean["id"]]
+
+
+@pytest.mark.parametrize(("amount", "required"), [("1000000", False), ("1000000.00", False), ("1000001", True)])
+def test_exactly_one_million_yen_is_not_over(client: TestClient, amount: str, required: bool) -> None:
+    d = client.post(URL, json=body({"kind": "cash", "currency": "JPY", "amount": amount})).json()
+    assert d["total_jpy"] == int(Decimal(amount)) and d["declaration_required"] is required
+
+
+@pytest.mark.parametrize(("item", "required"), [
+    ({"kind": "gold_bullion", "weight_g": "1000", "purity": "0.90"}, False),  # exactly 1 kg is not over
+    ({"kind": "gold_bullion", "weight_g": "1000.001", "purity": "0.90"}, True),  # 90% exactly counts
+    ({"kind": "gold_bullion", "weight_g": "5000", "purity": "0.8999"}, False),  # under 90%: not bullion here
+])
+def test_gold_boundaries_over_http(client: TestClient, item: dict[str, Any], required: bool) -> None:
+    r = client.post(URL, json=body(item))
+    assert r.status_code == 201 and r.json()["declaration_required"] is required
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"family_name": "Suz\u0000uki"}, "family_name"),  # NUL was stored on SQLite and a 500 on PostgreSQL
+    ({"given_name": "Hana\u0007ko"}, "given_name"),
+    ({"items": [{"kind": "cash", "currency": "JPY", "amount": "10", "description": "note\u0000"}]},
+     "items[0].description"),
+    ({"family_name": "...", "given_name": "Hanako"}, "family_name"),  # was refused by screening as field "name"
+])
+def test_control_characters_and_letterless_names_are_refused(client: TestClient, session: Session,
+                                                            change: dict[str, Any], field: str) -> None:
+    r = client.post(URL, json=body(**change))
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == [field]
+
+
+@pytest.mark.parametrize("declaration_id", ["%00", "a%00b", "nope", "x" * 300])
+def test_ids_that_are_not_declaration_ids_are_404(client: TestClient, session: Session, declaration_id: str) -> None:
+    identity.create_officer(session, "mori3", "counter-pass-2026", "officer", actor="test")
+    auth = {"Authorization": "Basic " + base64.b64encode(b"mori3:counter-pass-2026").decode()}
+    r = client.get(f"/api/v1/officer/means-of-payment-declarations/{declaration_id}", headers=auth)
+    assert r.status_code == 404  # NUL was a 500 on PostgreSQL
+
+
+def test_filing_page_refuses_control_characters_in_both_languages(client: TestClient) -> None:
+    for lang in ("ja", "en"):
+        r = client.post("/means-of-payment", data={
+            "lang": lang, "family_name": "Suz\u0000uki", "given_name": "Hanako", "nationality": "JP",
+            "passport_number": "TK1234567", "date_of_birth": "1985-04-01", "direction": "arrival", "flight": "NH10",
+            "origin_country": "US", "destination_country": "JP", "items-0-kind": "cash", "items-0-currency": "JPY",
+            "items-0-amount": "1000"})
+        assert r.status_code == 422 and "family_name" in r.text

@@ -6,9 +6,18 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+def _printable(value: str) -> str:
+    """No control characters (PostgreSQL refuses NUL in text; officers' pages must not carry invisible ones)."""
+    if not value.isprintable():
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+                 AfterValidator(_printable)]
 Country = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$")]
 
 
@@ -21,7 +30,8 @@ class ItemIn(BaseModel):
     amount: Decimal | None = Field(default=None, gt=0, le=Decimal(10**13), description="face or market value")
     weight_g: Decimal | None = Field(default=None, gt=0, le=Decimal(10**7), description="gold bullion: grams")
     purity: Decimal | None = Field(default=None, gt=0, le=1, description="gold bullion: fineness, 0.999 = 99.9%")
-    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200),
+                           AfterValidator(_printable)] = ""
 
 
 class MeansOfPaymentIn(BaseModel):

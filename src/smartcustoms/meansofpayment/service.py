@@ -30,6 +30,9 @@ def today_jst() -> date:
 
 def _check(body: MeansOfPaymentIn, on: date) -> list[FieldError]:
     errors: list[FieldError] = []
+    for name in ("family_name", "given_name"):
+        if not any(c.isalpha() for c in getattr(body, name)):
+            errors.append(FieldError(name, "a name with at least one letter", "no_letters"))
     for name in ("nationality", "origin_country", "destination_country"):
         if not codes.is_country(getattr(body, name)):
             errors.append(FieldError(name, f"unknown country code {getattr(body, name)!r}", "unknown_country"))
@@ -151,7 +154,11 @@ def by_key(session: Session, key: str) -> MeansOfPaymentDeclaration | None:
 
 
 def get(session: Session, declaration_id: str) -> MeansOfPaymentDeclaration:
-    d = session.get(MeansOfPaymentDeclaration, declaration_id)
+    try:  # ids are UUIDs; anything else (a NUL byte, which PostgreSQL refuses in a query) is simply not found
+        key = str(uuid.UUID(declaration_id)) if len(declaration_id) == 36 else ""
+    except ValueError:
+        key = ""
+    d = session.get(MeansOfPaymentDeclaration, key) if key else None
     if d is None:
         raise NotFound(f"means-of-payment declaration {declaration_id}")
     return d
