@@ -66,6 +66,9 @@ def test_officer_resolves_a_hit_and_releases(client: TestClient, session: Sessio
     assert done.status_code == 303
     session.refresh(hit)
     assert hit.status == "released"
+    # The history names the steps in the page's language, not by their codes.
+    ja = client.get(f"/console/exports/{hit.id}?lang=ja").text
+    assert "hit_false_positive" not in ja and "非該当（誤検知） →" in ja and "輸出許可 →" in ja
 
 
 def test_forms_need_login_and_csrf(client: TestClient, session: Session, eul, exporter) -> None:
