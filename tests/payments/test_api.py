@@ -158,3 +158,20 @@ def test_refund_arriving_before_payment_is_parked_then_applied(client: TestClien
     raw, headers = signed(event(order.id, "paid", 5_000))
     assert client.post(CALLBACKS, content=raw, headers=headers).json()["order_status"] == "refunded"
     assert (order.paid_amount_jpy, order.refunded_amount_jpy) == (5_000, 5_000)
+
+
+def test_refund_accepted_by_the_agent_is_audited(client: TestClient, session: Session,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from smartcustoms.audit import service as audit
+    from smartcustoms.payments import agent_client
+    from tests.payments.helpers import deliver
+
+    auth = _officer(session)
+    order = new_order(session, amount=3_000)
+    deliver(session, event(order.id, amount=3_000))
+    session.commit()
+    monkeypatch.setattr(agent_client, "send_refund", lambda refund, order: None)
+    r = client.post(f"{ORDERS}/{order.id}/refunds", json={"reason": "overpaid", "amount_jpy": 500}, headers=auth)
+    assert r.status_code == 202 and r.json()["status"] == "sent"
+    actions = [e.action for e in audit.history(session, "payment_order", order.id)]
+    assert actions[-2:] == ["payment_order.refund_requested", "payment_order.refund_sent"]

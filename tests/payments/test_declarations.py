@@ -135,3 +135,16 @@ def test_officer_api_shows_the_payment_order(client: TestClient, make_trader: An
     basic = {"Authorization": "Basic " + base64.b64encode(b"ueda:counter-pass-2026").decode()}
     seen = client.get(f"/api/v1/officer/import-declarations/{d['id']}", headers=basic).json()
     assert seen["payment"]["id"] == d["payment"]["id"] and seen["payment"]["status"] == "open"
+
+
+def test_order_a_declaration_waits_for_cannot_be_cancelled_on_its_own(session: Session, make_trader: Any) -> None:
+    """Cancelling it would strand the declaration in awaiting_payment with nothing to pay; reject it instead."""
+    trader, _ = make_trader()
+    d = _lodge(session, trader, body())
+    [order] = payments.orders_for(session, "import", d.id)
+    with pytest.raises(Conflict) as exc:
+        payments.cancel_order(session, order.id, actor="officer:tanaka", reason="tidy up")
+    assert exc.value.errors[0].code == "reference_awaits_payment"
+    assert order.status == "open"
+    _decide(session, d.id, "reject", reason="goods not as declared")
+    assert (service.get(session, d.id).status, order.status) == ("rejected", "cancelled")

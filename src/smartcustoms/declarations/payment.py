@@ -17,6 +17,7 @@ from smartcustoms.db import utcnow
 from smartcustoms.declarations import lifecycle
 from smartcustoms.declarations.models import ImportDeclaration
 from smartcustoms.declarations.service import get, record_change
+from smartcustoms.errors import NotFound
 from smartcustoms.payments import protocol as pay_protocol
 from smartcustoms.payments import service as payments
 from smartcustoms.payments.config import get_payment_settings
@@ -104,4 +105,17 @@ def payment_view(session: Session, d: ImportDeclaration) -> dict[str, Any] | Non
             "due_date": o.due_date.isoformat(), "paid_at": o.paid_at.isoformat() if o.paid_at else None}
 
 
+def cancel_check(session: Session, order: PaymentOrder) -> str | None:
+    """An order the declaration still waits for is not cancelled on its own (that would strand the declaration in
+    awaiting_payment with nothing to pay): the officer rejects (which cancels it) or holds the declaration."""
+    try:
+        d = get(session, order.reference)
+    except NotFound:
+        return None
+    if d.status == lifecycle.AWAITING_PAYMENT and order.amount_jpy == d.total_jpy:
+        return f"import declaration {d.id} awaits this payment: reject or hold the declaration instead"
+    return None
+
+
 payments.on_paid(KIND, released_on_payment)
+payments.on_cancel_check(KIND, cancel_check)

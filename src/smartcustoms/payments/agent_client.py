@@ -38,8 +38,10 @@ def send_refund(refund: RefundRequest, order: PaymentOrder) -> str | None:
     return None
 
 
-def send_pending_refunds(session: Session) -> list[tuple[str, str | None]]:
+def send_pending_refunds(session: Session, actor: str = "cli") -> list[tuple[str, str | None]]:
     """Send every refund still `requested`; marks the accepted ones `sent`. The caller commits."""
+    from smartcustoms.payments import service  # service imports nothing from here; kept local all the same
+
     out: list[tuple[str, str | None]] = []
     for refund in session.scalars(select(RefundRequest).where(RefundRequest.status == "requested")
                                   .order_by(RefundRequest.requested_at)):
@@ -48,6 +50,6 @@ def send_pending_refunds(session: Session) -> list[tuple[str, str | None]]:
             continue
         problem = send_refund(refund, order)
         if problem is None:
-            refund.status = "sent"
+            service.mark_refund_sent(session, refund, actor)
         out.append((refund.id, problem))
     return out

@@ -118,7 +118,7 @@ def refund(order_id: str, body: RefundIn, session: SessionDep, officer: OfficerD
     session.commit()
     problem = agent_client.send_refund(r, service.get_order(session, order_id))
     if problem is None:
-        r.status = "sent"
+        service.mark_refund_sent(session, r, f"officer:{officer.username}")
         session.commit()
     return {"refund_id": r.id, "order_id": order_id, "amount_jpy": r.amount_jpy, "status": r.status,
             "agent_problem": problem}

@@ -105,7 +105,7 @@ def order_action(request: Request, order_id: str, action: str, session: SessionD
             session.commit()
             problem = agent_client.send_refund(refund, service.get_order(session, order_id))
             if problem is None:
-                refund.status = "sent"
+                service.mark_refund_sent(session, refund, actor)
                 session.commit()
             return RedirectResponse(f"{url}?done={'refund' if problem is None else 'refund_unsent'}", status_code=303)
         raise NotFound(f"action {action}")

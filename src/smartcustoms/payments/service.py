@@ -35,6 +35,19 @@ def on_paid(kind: str, handler: PaidHandler) -> None:
         handlers.append(handler)
 
 
+CancelCheck = Callable[[Session, PaymentOrder], str | None]
+_cancel_checks: dict[str, list[CancelCheck]] = {}
+
+
+def on_cancel_check(kind: str, check: CancelCheck) -> None:
+    """Register check(session, order) -> why the order may not be cancelled (None: it may), asked on each cancel."""
+    if kind not in protocol.KINDS:
+        raise ValueError(f"kind must be one of {protocol.KINDS}")
+    checks = _cancel_checks.setdefault(kind, [])
+    if check not in checks:
+        checks.append(check)
+
+
 def _run_paid_handlers(session: Session, order: PaymentOrder) -> None:
     for handler in _handlers.get(order.kind, []):
         handler(session, order)
@@ -181,6 +194,10 @@ def cancel_order(session: Session, order_id: str, *, actor: str, reason: str) ->
     order = get_order(session, order_id, for_update=True)
     if not protocol.can_cancel(order.status):
         raise Conflict(f"only an open order can be cancelled; this one is {order.status}", "status", "wrong_state")
+    for check in _cancel_checks.get(order.kind, []):
+        why = check(session, order)
+        if why:
+            raise Conflict(why, "reference", "reference_awaits_payment")
     order.status = protocol.CANCELLED
     order.cancelled_at = order.updated_at = utcnow()
     audit.append(session, actor=actor, action="payment_order.cancelled", entity_type="payment_order",
@@ -209,6 +226,15 @@ def request_refund(session: Session, order_id: str, *, amount_jpy: int | None, a
     audit.append(session, actor=actor, action="payment_order.refund_requested", entity_type="payment_order",
                  entity_id=order.id, data={"refund_id": refund.id, "amount_jpy": amount, "reason": reason})
     return refund
+
+
+def mark_refund_sent(session: Session, refund: RefundRequest, actor: str) -> None:
+    """The agent accepted a refund request (requested -> sent); audited like every other state change."""
+    if refund.status != "requested":
+        return
+    refund.status = "sent"
+    audit.append(session, actor=actor, action="payment_order.refund_sent", entity_type="payment_order",
+                 entity_id=refund.order_id, data={"refund_id": refund.id, "amount_jpy": refund.amount_jpy})
 
 
 # --- callbacks -------------------------------------------------------------------------------------------------
