@@ -167,3 +167,22 @@ def test_end_user_in_a_prohibited_country_behind_a_third_country_destination(ses
                                      consignee={"name": "Steppe Logistics LLP", "country": "KZ"},
                                      end_user={"name": "Ural Instruments", "country": "RU"}))
     assert ru.lane == 2 and [h.entry_id for h in ru.hits if h.kind == "destination"] == ["dest-ru-export-ban"]
+
+
+def test_two_officers_remembering_the_same_false_positive_at_once(session: Session, eul, exporter,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second officer's insert meets the first one's row (a race the existence check cannot see): the
+    decision is kept once and the second verdict still goes through."""
+    trader, _ = exporter
+    b = body(consignee=KORYO, end_user=None, destination_country="CN")
+    first, second = lodge(session, trader, b), lodge(session, trader, b)
+    service.resolve_hit(session, first.id, party_hit(first).id, resolution="false_positive", reason="travel agency",
+                        officer="obata")
+    real_scalar = session.scalar
+    monkeypatch.setattr(session, "scalar", lambda stmt, *a, **k: None if "screening_false_positives" in str(stmt)
+                        else real_scalar(stmt, *a, **k))
+    service.resolve_hit(session, second.id, party_hit(second).id, resolution="false_positive",
+                        reason="same travel agency", officer="tanaka")
+    monkeypatch.undo()
+    assert party_hit(second).state == "false_positive"
+    assert len(session.scalars(select(FalsePositiveDecision)).all()) == 1

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smartcustoms.audit import service as audit
@@ -171,10 +172,15 @@ def remember_false_positive(session: Session, h: ExportHit, reason: str, officer
         FalsePositiveDecision.list_code == h.list_code, FalsePositiveDecision.entry_id == h.entry_id,
         FalsePositiveDecision.entry_digest == h.entry_digest))
     if exists is None:
-        session.add(FalsePositiveDecision(party_key=key, party_country=country, list_code=h.list_code,
-                                          entry_id=h.entry_id, entry_digest=h.entry_digest, reason=reason,
-                                          decided_by=officer, declaration_id=h.declaration_id))
-        session.flush()
+        # Two officers may clear the same party at the same moment: the second insert meets the first row; the
+        # decision is then remembered already, and the savepoint keeps the second officer's verdict going.
+        try:
+            with session.begin_nested():
+                session.add(FalsePositiveDecision(party_key=key, party_country=country, list_code=h.list_code,
+                                                  entry_id=h.entry_id, entry_digest=h.entry_digest, reason=reason,
+                                                  decided_by=officer, declaration_id=h.declaration_id))
+        except IntegrityError:
+            pass
 
 
 def remembered(session: Session, name: str, country: str, list_code: str, entry_id: str, digest: str) -> bool:
