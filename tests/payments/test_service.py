@@ -118,3 +118,23 @@ def test_due_date_must_be_a_date(session: Session) -> None:
                              payer_name="p", actor="a")
     assert service.create_order(session, kind="import", reference="r", amount_jpy=1, due_date=date(2026, 1, 1),
                                 payer_name="p", actor="a").status == "open"
+
+
+def test_one_agent_transaction_cannot_pay_two_orders(session: Session) -> None:
+    first, second = new_order(session, 2_000), new_order(session, 2_000)
+    assert deliver(session, event(first.id, amount=2_000, transaction_id="TX-SAME"))["outcome"] == "applied"
+    out = deliver(session, event(second.id, amount=2_000, transaction_id="TX-SAME"))
+    assert out["outcome"] == "discrepancy" and first.id in out["detail"]
+    assert (first.status, second.status) == ("paid", "open")
+
+
+def test_refund_larger_than_paid_and_refund_of_cancelled_order_book_nothing(session: Session) -> None:
+    paid, cancelled = new_order(session, 1_000), new_order(session, 1_000)
+    deliver(session, event(paid.id, amount=1_000))
+    assert deliver(session, event(paid.id, "refunded", 1_001))["outcome"] == "discrepancy"
+    assert deliver(session, event(paid.id, "refunded", 600))["outcome"] == "applied"
+    assert deliver(session, event(paid.id, "refunded", 401))["outcome"] == "discrepancy"  # only 400 left
+    assert (paid.status, paid.refunded_amount_jpy) == ("paid", 600)
+    service.cancel_order(session, cancelled.id, actor="officer:test", reason="issued twice")
+    assert deliver(session, event(cancelled.id, "refunded", 1_000))["outcome"] == "discrepancy"
+    assert (cancelled.status, cancelled.refunded_amount_jpy) == ("cancelled", 0)

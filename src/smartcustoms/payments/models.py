@@ -30,7 +30,7 @@ class PaymentOrder(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     paid_amount_jpy: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    agent_transaction_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    agent_transaction_id: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
     refunded_amount_jpy: Mapped[int] = mapped_column(BigInteger, default=0)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

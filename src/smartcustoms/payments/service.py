@@ -341,6 +341,12 @@ def handle_callback(session: Session, raw: bytes, timestamp: str | None, signatu
 
 def _apply(session: Session, order: PaymentOrder, event: PaymentEvent) -> None:
     effect = protocol.apply_event(_state(order), event.event_type, event.amount_jpy, event.transaction_id)
+    if effect.outcome == "applied" and event.event_type == "paid":
+        other = session.scalar(select(PaymentOrder.id).where(PaymentOrder.agent_transaction_id == event.transaction_id,
+                                                             PaymentOrder.id != order.id).limit(1))
+        if other is not None:  # one agent transaction is one payment: it cannot settle a second order
+            effect = protocol.Effect("discrepancy", f"agent transaction {event.transaction_id} already paid order "
+                                                    f"{other}")
     event.outcome, event.detail, event.processed_at = effect.outcome, effect.detail, utcnow()
     if effect.state is not None:
         was = order.status

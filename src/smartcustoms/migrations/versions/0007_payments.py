@@ -50,6 +50,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_payment_orders_reference'), ['reference'], unique=False)
         batch_op.create_index(batch_op.f('ix_payment_orders_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_payment_orders_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_payment_orders_agent_transaction_id'), ['agent_transaction_id'],
+                              unique=False)
 
     op.create_table('payment_events',
     sa.Column('id', sa.Integer(), nullable=False),
