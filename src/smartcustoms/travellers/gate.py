@@ -25,6 +25,7 @@ MESSAGES = {
     "passport_mismatch": "passport does not match the declaration",
     "face_mismatch": "face match failed",
     "already_used": "declaration already used at a gate",
+    "at_counter": "declaration already taken over at the customs counter: see an officer",
     "unknown_declaration": "declaration not found",
     "allowance_exceeded": "goods over the duty-free allowance",
     "unaccompanied_baggage": "unaccompanied baggage declared",
@@ -43,10 +44,12 @@ RETRY_WINDOW = timedelta(seconds=60)
 
 # Built once: plain SQL with typed parameters skips SQLAlchemy's per-call statement building and cache keys.
 # Claiming: the first gate sets used_at; any other sees no row come back (atomic on SQLite and PostgreSQL).
+# Only a declaration still as the traveller filed it can be claimed: once the counter has taken it over (adjusted,
+# awaiting payment, settled, released) no gate may walk the traveller through nor overwrite that state.
 _CLAIM = text(
     "UPDATE passenger_declarations SET used_at = :now, used_gate = :gate, "
     "status = CASE WHEN watchlist_hit OR :red THEN 'counter' ELSE 'cleared' END "
-    "WHERE id = :id AND used_at IS NULL RETURNING watchlist_hit"
+    "WHERE id = :id AND used_at IS NULL AND status = 'declared' RETURNING watchlist_hit"
 ).bindparams(bindparam("now", type_=UTCDateTime()), bindparam("red", type_=Boolean()))
 _RECORD = text(
     "INSERT INTO gate_decisions (declaration_id, gate_id, decision, reasons, face_match, payload_sha256, decided_at) "
@@ -112,9 +115,10 @@ def _decide(session: Session, payload: str, passport_number: str, face_match: bo
         replay = _same_gate_retry(session, did, gate_id, now)
         if replay is not None:
             return replay
-        exists = session.scalar(select(PassengerDeclaration.id).where(PassengerDeclaration.id == did))
-        code = "already_used" if exists else "unknown_declaration"
-        return Decision("red", [_reason(code)], did if exists else None)
+        row = session.execute(select(PassengerDeclaration.used_at).where(PassengerDeclaration.id == did)).first()
+        if row is None:
+            return Decision("red", [_reason("unknown_declaration")], None)
+        return Decision("red", [_reason("already_used" if row.used_at is not None else "at_counter")], did)
     if claimed[0]:
         reasons.append(_reason("watch_list"))
     return Decision("red" if reasons else "green", reasons, did)
