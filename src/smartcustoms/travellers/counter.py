@@ -27,6 +27,7 @@ def tax_due(d: PassengerDeclaration) -> int:
 def adjust(session: Session, d: PassengerDeclaration, goods: GoodsIn, unaccompanied: list[OtherGoodsIn],
            reason: str, officer: str) -> dict[str, Any]:
     """Re-assess with the goods the officer found; the traveller's declaration is kept beside it."""
+    payment_order(session, d)
     if d.status in CLOSED or d.status == "awaiting_payment":
         raise Conflict(f"declaration is {d.status}: cancel the payment order first or leave it as it is")
     if not reason.strip():
@@ -51,6 +52,7 @@ def issue_payment_order(session: Session, d: PassengerDeclaration, officer: str)
     """A payment order for the tax due, through the payments domain (idempotent per declaration and amount)."""
     from smartcustoms.payments import service as payments
 
+    payment_order(session, d)
     if d.status in CLOSED:
         raise Conflict(f"declaration is already {d.status}")
     amount = tax_due(d)
@@ -61,7 +63,9 @@ def issue_payment_order(session: Session, d: PassengerDeclaration, officer: str)
     order = payments.create_order(
         session, kind="passenger", reference=d.id, amount_jpy=amount,
         due_date=utcnow().date() + timedelta(days=PAYMENT_DUE_DAYS),
-        payer_name=f"{d.family_name} {d.given_name}", actor=officer, idempotency_key=f"{d.id}:{amount}")
+        payer_name=f"{d.family_name} {d.given_name}", actor=officer,
+        # a double click gets the same order; after a cancelled order (its id in the key) a new one can be issued
+        idempotency_key=f"{d.id}:{amount}:{d.payment_order_id or 'first'}")
     d.payment_order_id, d.payment_status, d.status = order.id, order.status, "awaiting_payment"
     audit.append(session, actor=officer, action="passenger_declaration.payment_ordered",
                  entity_type="passenger_declaration", entity_id=d.id,
@@ -71,6 +75,7 @@ def issue_payment_order(session: Session, d: PassengerDeclaration, officer: str)
 
 def release(session: Session, d: PassengerDeclaration, officer: str) -> None:
     """Let the traveller go with nothing to pay."""
+    payment_order(session, d)
     if d.status in CLOSED or d.status == "awaiting_payment":
         raise Conflict(f"declaration is {d.status}")
     if tax_due(d) > 0:
@@ -89,6 +94,12 @@ def payment_order(session: Session, d: PassengerDeclaration) -> Any:
     order = session.get(PaymentOrder, d.payment_order_id)
     if order is not None and order.status != d.payment_status and d.status != "settled":
         d.payment_status = order.status  # cancelled or refunded orders show as such
+        if order.status == "cancelled" and d.status == "awaiting_payment":
+            # the order is gone: the declaration is back with the counter (adjust, issue a new order, release)
+            d.status = "counter"
+            audit.append(session, actor="payments", action="passenger_declaration.payment_cancelled",
+                         entity_type="passenger_declaration", entity_id=d.id,
+                         data={"payment_order_id": order.id, "amount_jpy": order.amount_jpy})
     return order
 
 
