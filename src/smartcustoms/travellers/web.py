@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import unicodedata
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -68,9 +69,18 @@ def page(request: Request, name: str, lang: str, context: dict[str, Any], status
     return resp
 
 
+def _narrow(text: str) -> str:
+    """Full-width digits, letters and punctuation (what a Japanese keyboard types: ２００，０００) as ASCII."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+# Fields that are codes, numbers or dates: typed full-width on a Japanese keyboard, read as their ASCII form.
+NARROW_FIELDS = ("nationality", "passport_number", "date_of_birth", "flight", "arrival_date")
+
+
 def _num(text: str) -> int | str:
     """Form numbers: blank is 0; anything else is left for the schema to refuse with its field."""
-    text = text.strip().replace(",", "")
+    text = _narrow(text).replace(",", "")
     return 0 if not text else int(text) if text.isascii() and text.isdigit() else text
 
 
@@ -78,11 +88,11 @@ def form_to_body(form: dict[str, str]) -> dict[str, Any]:
     """The API body from the form's flat fields (blank rows are skipped)."""
     f = {k: v for k, v in form.items() if isinstance(v, str)}
     alcohol = [{"kind": k, "bottles": _num(f.get(f"alc_{k}", ""))} for k in ALCOHOL_KINDS
-               if f.get(f"alc_{k}", "").strip() not in ("", "0")]
+               if _narrow(f.get(f"alc_{k}", "")) not in ("", "0")]
     other = []
     rows = sorted({int(m.group(1)) for k in f if (m := _GOODS_ROW.match(k))})
     for i in rows:
-        desc, value = f.get(f"og{i}_description", "").strip(), f.get(f"og{i}_value", "").strip().replace(",", "")
+        desc, value = f.get(f"og{i}_description", "").strip(), _narrow(f.get(f"og{i}_value", "")).replace(",", "")
         if not desc and not value:
             continue
         cur = f.get(f"og{i}_currency", "JPY").strip().upper() or "JPY"
@@ -96,12 +106,12 @@ def form_to_body(form: dict[str, str]) -> dict[str, Any]:
         other.append(row)
     family = []
     for i in range(FAMILY_ROWS):
-        names = [f.get(f"fm{i}_{k}", "").strip() for k in ("family_name", "given_name", "date_of_birth")]
+        names = [f.get(f"fm{i}_family_name", "").strip(), f.get(f"fm{i}_given_name", "").strip(),
+                 _narrow(f.get(f"fm{i}_date_of_birth", ""))]
         if any(names):
             family.append(dict(zip(("family_name", "given_name", "date_of_birth"), names, strict=True)))
-    body: dict[str, Any] = {k: f.get(k, "").strip() for k in ("family_name", "given_name", "nationality",
-                                                               "passport_number", "date_of_birth", "flight",
-                                                               "arrival_date")}
+    body: dict[str, Any] = {k: f.get(k, "").strip() for k in ("family_name", "given_name")}
+    body.update({k: _narrow(f.get(k, "")) for k in NARROW_FIELDS})
     body["goods"] = {"alcohol": alcohol, **{k: _num(f.get(k, "")) for k in TOBACCO_FIELDS},
                      "perfume_ml": _num(f.get("perfume_ml", "")),
                      "perfume_value_jpy": _num(f.get("perfume_value_jpy", "")), "other_goods": other}
