@@ -32,6 +32,6 @@ def public_key(
     elif fmt == "pem":
         active = next(k for k in keys.public_jwks(ring) if k["kid"] == ring.active_kid)
         typer.echo(f"# key id {ring.active_kid}")
-        typer.echo(active["pem"].rstrip())
+        typer.echo(str(active["pem"]).rstrip())
     else:
         raise typer.BadParameter("pem or jwks", param_hint="--format")

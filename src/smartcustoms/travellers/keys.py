@@ -84,15 +84,15 @@ def load(directory: Path | None = None) -> KeyRing:
     return ring
 
 
-def public_jwks(ring: KeyRing) -> list[dict[str, str]]:
+def public_jwks(ring: KeyRing) -> list[dict[str, str | bool]]:
     """Public keys as JWK (OKP / Ed25519), for gates that verify offline."""
     import base64
 
-    out = []
+    out: list[dict[str, str | bool]] = []
     for kid, pub in sorted(ring.public.items()):
         raw = pub.public_bytes(Encoding.Raw, PublicFormat.Raw)
         out.append({"kty": "OKP", "crv": "Ed25519", "kid": kid, "alg": "EdDSA", "use": "sig",
                     "x": base64.urlsafe_b64encode(raw).rstrip(b"=").decode(),
                     "pem": pub.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode(),
-                    "active": str(kid == ring.active_kid).lower()})
+                    "active": kid == ring.active_kid})
     return out
