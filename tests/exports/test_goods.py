@@ -97,6 +97,9 @@ def test_destination_rules() -> None:
     assert "Belarus" in by.reason
     kp = _check("Cotton T-shirts", dest="KP")
     assert [f.effect for f in kp if f.kind == "destination"] == ["prohibited"]
+    # No licence question for a total ban: no licence releases such an export.
+    assert [f.licence_question for f in kp if f.kind == "destination"] == [goods.PROHIBITED_NOTE]
+    assert ru.licence_question == goods.LICENCE_QUESTION
 
 
 def test_digest_changes_with_the_rule() -> None:

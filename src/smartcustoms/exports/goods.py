@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from smartcustoms.exports.control_data import DestinationRule, ListItemRule, fold
 
 LICENCE_QUESTION = "Licence under FEFTA art. 48 required? Give the METI licence number."
+PROHIBITED_NOTE = "Exports to this destination are prohibited (FEFTA art. 48): no licence releases them."
 ORDER_LIST = "jp-export-trade-control-order"
 DESTINATION_LIST = "jp-export-destination-rules"
 
@@ -165,6 +166,7 @@ def destination_hits(
             kind="destination", list_code=DESTINATION_LIST, list_version=rule.source[:120], entry_id=rule.rule_id,
             entry_name=f"Destination {rule.country}", matched=rule.country, effect=rule.effect, licences=licences,
             verified=rule.verified,
+            licence_question=PROHIBITED_NOTE if rule.effect == "prohibited" else LICENCE_QUESTION,
             reason=f"{where}: {rule.reason_en}{'' if rule.verified else ' (unverified)'}.{_licence_note(licences)}",
         ))
     return out
