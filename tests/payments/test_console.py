@@ -125,3 +125,13 @@ def test_public_filing_page_in_both_languages(client: TestClient) -> None:
     bad = client.post("/means-of-payment", data={**form, "items-0-currency": "ZZZ"})
     assert bad.status_code == 422 and 'data-field="items[0].currency"' in bad.text
     assert 'value="Tanaka"' in bad.text  # the form keeps what was typed
+
+
+def test_means_of_payment_console_in_japanese_marks_unverified_routes_in_japanese(officer: TestClient) -> None:
+    body = {"family_name": "Lee", "given_name": "Min", "nationality": "KR", "passport_number": "M22345678",
+            "date_of_birth": "1980-01-01", "direction": "arrival", "flight": "KE701", "origin_country": "MM",
+            "destination_country": "JP", "items": [{"kind": "cash", "currency": "JPY", "amount": "50000"}]}
+    assert officer.post("/api/v1/means-of-payment-declarations", json=body).status_code == 201
+    page = officer.get("/console/means-of-payment?flagged=1&lang=ja").text
+    assert pi18n.JA["mop.flag.route_risk"] in page and pi18n.JA["mop.unverified"] in page
+    assert "(unverified)" not in page
