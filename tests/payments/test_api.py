@@ -175,3 +175,21 @@ def test_refund_accepted_by_the_agent_is_audited(client: TestClient, session: Se
     assert r.status_code == 202 and r.json()["status"] == "sent"
     actions = [e.action for e in audit.history(session, "payment_order", order.id)]
     assert actions[-2:] == ["payment_order.refund_requested", "payment_order.refund_sent"]
+
+
+def test_an_integrity_error_that_is_not_a_duplicate_is_not_answered_as_one(
+        app: object, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the commit fails for another reason the agent must retry: a 200 'duplicate' would lose the payment."""
+    from sqlalchemy.exc import IntegrityError
+
+    order = new_order(session, amount=1_200)
+    session.commit()
+
+    def failing_commit() -> None:
+        raise IntegrityError("INSERT ...", {}, Exception("another constraint"))
+
+    monkeypatch.setattr(session, "commit", failing_commit)
+    raw, headers = signed(event(order.id, amount=1_200))
+    with TestClient(app, raise_server_exceptions=False) as c:  # type: ignore[arg-type]
+        r = c.post(CALLBACKS, content=raw, headers=headers)
+    assert r.status_code == 500

@@ -51,8 +51,11 @@ async def callback(request: Request, session: SessionDep) -> JSONResponse:
     try:
         session.commit()
     except IntegrityError:
-        # The same event committed concurrently by another request: nothing more to do.
         session.rollback()
+        # The same event committed concurrently by another request: nothing more to do. Any other integrity error
+        # is raised (500) so that the agent retries rather than taking a lost event for a duplicate.
+        if not service.event_seen(session, str(result.get("event_id") or "")):
+            raise
         result = {"event_id": result.get("event_id"), "duplicate": True, "outcome": "duplicate"}
     return JSONResponse(result, status_code=200)
 

@@ -306,6 +306,10 @@ def verify_signature(raw: bytes, timestamp: str | None, signature: str | None, n
         raise err
 
 
+def event_seen(session: Session, event_id: str) -> bool:
+    return session.scalar(select(PaymentEvent.id).where(PaymentEvent.event_id == event_id)) is not None
+
+
 def handle_callback(session: Session, raw: bytes, timestamp: str | None, signature: str | None) -> dict[str, Any]:
     """Verify and process one agent callback exactly once; returns what came of it."""
     verify_signature(raw, timestamp, signature)
