@@ -121,3 +121,38 @@ def test_queue_shows_every_export_waiting_and_drops_refused_ones(client: TestCli
     assert held.id not in client.get("/console/exports?lang=en").text
     assert held.id not in client.get("/console/exports?show=waiting&lang=en").text
     assert held.id in client.get("/console/exports?show=all&lang=en").text
+
+
+def test_unscreened_export_is_screened_from_the_console_before_release(client: TestClient, session: Session,
+                                                                       exporter: Any) -> None:
+    """Lodged while no watch list was loaded: it cannot be released until its parties are screened; an officer
+    screens them from the page once the lists are loaded, and the hits join the export."""
+    from tests.conftest import shared_data
+    from tests.exports.helpers import load_eul
+
+    identity.create_officer(session, "obata", PASSWORD, "officer", actor="test")
+    d = flows.lodge(session, ExportDeclarationIn.model_validate(body(consignee=KORYO, end_user=None)), exporter[0])
+    session.commit()
+    assert d.screening["problem"] and d.open_hits == 0
+    login(client)
+    page = client.get(f"/console/exports/{d.id}?lang=en")
+    assert 'value="release"' not in page.text and "Screen the parties now" in page.text
+    r = client.post(f"/console/exports/{d.id}/decisions",
+                    data={"csrf_token": csrf_of(page.text), "action": "release", "reason": "looks fine"})
+    assert r.status_code == 409 and "never screened" in r.text
+    # Still no list: refused, nothing changes.
+    r = client.post(f"/console/exports/{d.id}/rescreen", data={"csrf_token": csrf_of(page.text)})
+    assert r.status_code == 409
+    load_eul(session, shared_data("watchlists", "meti-end-user-list-2025-09-29.csv"))
+    session.commit()
+    r = client.post(f"/console/exports/{d.id}/rescreen", data={"csrf_token": csrf_of(page.text)},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    session.refresh(d)
+    assert d.screening["problem"] is None and d.open_hits >= 1 and EUL_CODE in d.screening["list_versions"]
+    assert any(h.kind == "party" and h.list_code == EUL_CODE and h.state == "open" for h in d.hits)
+    ja = client.get(f"/console/exports/{d.id}?lang=ja").text
+    assert "当事者を今すぐスクリーニング" in ja and 'action="/console/exports/' + d.id + '/rescreen"' not in ja
+    again = client.post(f"/console/exports/{d.id}/rescreen", data={"csrf_token": csrf_of(page.text)})
+    assert again.status_code == 409
+    assert client.post(f"/console/exports/{d.id}/rescreen", data={}).status_code == 403

@@ -63,7 +63,8 @@ def _context(session: SessionDep, d: ExportDeclaration, officer: Officer, lang: 
         "resolutions": {h.id: service.allowed_resolutions(h) for h in d.hits},
         "can_resolve": d.status in lifecycle.ALLOWED_FROM["resolve"],
         "actions": [a for a in lifecycle.DECISIONS if a != "release" and d.status in lifecycle.ALLOWED_FROM[a]],
-        "can_release": lifecycle.release_blocker(d.status, states) is None,
+        "can_release": lifecycle.release_blocker(d.status, states, bool(d.screening.get("problem"))) is None,
+        "can_rescreen": bool(d.screening.get("problem")) and d.status in lifecycle.ALLOWED_FROM["rescreen"],
         "release_hint": d.status in lifecycle.ALLOWED_FROM["release"],
         "error": error_view(lang, error) if error else None,
     }
@@ -114,6 +115,19 @@ def decide(request: Request, declaration_id: str, session: SessionDep, officer: 
     check_csrf(request, csrf_token)
     try:
         service.decide(session, declaration_id, action=action, reason=reason, officer=officer.username)
+        session.commit()
+    except SmartCustomsError as exc:
+        session.rollback()
+        return _page(request, session, officer, declaration_id, exc)
+    return _done(request, declaration_id)
+
+
+@router.post("/{declaration_id}/rescreen")
+def rescreen(request: Request, declaration_id: str, session: SessionDep, officer: OfficerDep,
+             csrf_token: FormStr = "") -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        service.rescreen(session, declaration_id, officer=officer.username)
         session.commit()
     except SmartCustomsError as exc:
         session.rollback()

@@ -119,7 +119,7 @@ def _lines_jpy(session: Session, body: ExportDeclarationIn, on: date) -> tuple[l
     return [int((li.value * rate).to_integral_value(rounding=ROUND_FLOOR)) for li in body.lines], exchange
 
 
-def _hit_row(h: parties.PartyHit | goods.GoodsFinding, state: str) -> ExportHit:
+def hit_row(h: parties.PartyHit | goods.GoodsFinding, state: str) -> ExportHit:
     if isinstance(h, parties.PartyHit):
         return ExportHit(kind="party", party_role=h.role, party_name=h.party_name, party_country=h.party_country,
                          line_no=None, list_code=h.list_code, list_version=h.list_version[:120],
@@ -157,14 +157,14 @@ def lodge(session: Session, body: ExportDeclarationIn, trader: Trader) -> Export
     for ph in screening.hits:
         state = (lifecycle.HIT_REMEMBERED if remembered(session, ph.party_name, ph.party_country, ph.list_code,
                                                         ph.entry_id, ph.entry_digest) else lifecycle.HIT_OPEN)
-        party_rows.append(_hit_row(ph, state))
+        party_rows.append(hit_row(ph, state))
     end_user_flagged = any(ph.end_user_list for ph, row in zip(screening.hits, party_rows, strict=True)
                            if row.state == lifecycle.HIT_OPEN)
     lines = [goods.GoodsLine(n, codes.normalise_hs(li.hs_code), li.description, tuple(li.licences))
              for n, li in enumerate(body.lines, start=1)]
     findings = goods.check(lines, body.destination_country, control_data.tables(), end_user_flagged,
                            [("consignee", body.consignee.country), ("end_user", end_user.country)])
-    goods_rows = [_hit_row(f, lifecycle.HIT_OPEN) for f in findings]
+    goods_rows = [hit_row(f, lifecycle.HIT_OPEN) for f in findings]
 
     # Lane: selectivity profiles (HS, exporter code, consignee name, value, random) plus screening and goods.
     total_jpy = sum(values_jpy)

@@ -35,6 +35,7 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "hold": frozenset({UNDER_REVIEW, AWAITING_INSPECTION}),
     "reject": OPEN,
     "resolve": OPEN,
+    "rescreen": OPEN,
 }
 
 
@@ -45,10 +46,12 @@ def pending_status(lane: int, prohibited: bool = False) -> str:
     return {1: RELEASED, 2: UNDER_REVIEW, 3: AWAITING_INSPECTION}[lane]
 
 
-def release_blocker(status: str, hit_states: list[str]) -> str | None:
+def release_blocker(status: str, hit_states: list[str], unscreened: bool = False) -> str | None:
     """Why an export cannot be released now, or None."""
     if status not in ALLOWED_FROM["release"]:
         return f"an export that is {status.replace('_', ' ')} cannot be released"
+    if unscreened:
+        return "the parties were never screened: screen them first"
     if HIT_OPEN in hit_states:
         return "resolve every open hit first"
     if HIT_TRUE in hit_states:

@@ -253,7 +253,7 @@ def decide(session: Session, declaration_id: str, *, action: str, reason: str, o
     reason = _reason(reason)
     d = get(session, declaration_id, for_update=True)
     if action == "release":
-        blocker = lifecycle.release_blocker(d.status, [h.state for h in d.hits])
+        blocker = lifecycle.release_blocker(d.status, [h.state for h in d.hits], bool(d.screening.get("problem")))
         if blocker:
             raise Conflict(blocker, "status", "release_blocked")
     elif d.status not in lifecycle.ALLOWED_FROM[action]:
@@ -262,4 +262,41 @@ def decide(session: Session, declaration_id: str, *, action: str, reason: str, o
     d.status = {"release": lifecycle.RELEASED, "hold": lifecycle.HELD, "reject": lifecycle.REJECTED}[action]
     d.updated_at = utcnow()
     record_change(session, d, action, from_status, reason, f"officer:{officer}")
+    return d
+
+
+def rescreen(session: Session, declaration_id: str, *, officer: str) -> ExportDeclaration:
+    """Screen the parties of an export lodged while screening could not run (no watch list loaded): the hits join
+    the export as at lodgement (a remembered false positive stays remembered). Until then it cannot be released."""
+    from smartcustoms.exports import flows
+
+    d = get(session, declaration_id, for_update=True)
+    if d.status not in lifecycle.ALLOWED_FROM["rescreen"]:
+        raise Conflict(f"an export that is {d.status.replace('_', ' ')} is not screened again", "status",
+                       "wrong_state")
+    if not d.screening.get("problem"):
+        raise Conflict("the parties of this export were screened at lodgement", "screening", "already_screened")
+    named = [(p["role"], p["name"], p["country"]) for p in d.screening["parties"]]
+    result = flows.screen_parties(session, named, f"export:{d.id}")
+    if result.problem:
+        raise Conflict(f"the parties still cannot be screened: {result.problem}", "screening",
+                       "screening_unavailable")
+    for ph in result.hits:
+        state = (lifecycle.HIT_REMEMBERED if remembered(session, ph.party_name, ph.party_country, ph.list_code,
+                                                        ph.entry_id, ph.entry_digest) else lifecycle.HIT_OPEN)
+        d.hits.append(flows.hit_row(ph, state))
+    session.flush()
+    from_status = d.status
+    d.open_hits = _count_open(d)
+    opened = sum(1 for h in d.hits if h.kind == "party" and h.state == lifecycle.HIT_OPEN)
+    d.screening = {**d.screening, "problem": None,
+                   "list_versions": {**d.screening.get("list_versions", {}), **result.list_versions},
+                   "open_hits": d.open_hits,
+                   "hits": {state: sum(1 for x in d.hits if x.state == state) for state in lifecycle.HIT_STATES}}
+    reason = f"parties screened by an officer after lodgement: {opened} party hit(s) to resolve"
+    d.lane_reasons = [*d.lane_reasons, {"kind": "screening", "profile_id": None, "profile": "screening", "lane": 2,
+                                        "reason": reason, "matched": {}, "lines": [], "random": False}]
+    d.updated_at = utcnow()
+    record_change(session, d, "rescreen", from_status, reason, f"officer:{officer}",
+                  {"list_versions": result.list_versions, "open_hits": d.open_hits})
     return d
