@@ -11,6 +11,7 @@ import zlib
 from datetime import date, timedelta
 from importlib.resources import files
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -244,3 +245,14 @@ def test_a_future_arrival_is_still_checked_against_its_own_date(client: TestClie
     out = file(client, b)
     # 20 on the arrival date (a few days before it): the tobacco allowance applies
     assert out["allowance"]["adults"] == 1 and out["estimated_tax_jpy"] == 0
+
+
+@pytest.mark.parametrize("bad", ["PD%00ABC", "%00", "PD%E3%81%82", "PD" + "Z" * 5000, "ＰＤ１２３"])
+def test_odd_declaration_numbers_are_not_found_not_a_server_error(client: TestClient, session: Session,
+                                                                   bad: str) -> None:
+    r = client.get(f"/travellers/declarations/{bad}", params={"k": "x"})
+    assert r.status_code == 404
+    login(client, session)
+    assert client.get(f"/console/travellers/{bad}").status_code == 404
+    r = client.get("/console/travellers", params={"q": unquote(bad)})  # a NUL byte or other script in the search
+    assert r.status_code == 200

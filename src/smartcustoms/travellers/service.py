@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
+import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
@@ -220,8 +222,20 @@ def to_public(d: PassengerDeclaration) -> dict[str, Any]:
     }
 
 
+# What a declaration number or passport number can be: anything else (a NUL byte, other scripts, a mangled path)
+# is simply not found, and never reaches the database (PostgreSQL refuses NUL in text: that was a 500).
+_LOOKUP_KEY = re.compile(r"^[A-Z0-9]{1,20}$")
+
+
+def lookup_key(text: str) -> str | None:
+    """A declaration or passport number as stored (full-width typing and spaces tolerated), or None."""
+    key = "".join(unicodedata.normalize("NFKC", text).split()).upper()
+    return key if _LOOKUP_KEY.match(key) else None
+
+
 def get(session: Session, declaration_id: str) -> PassengerDeclaration:
-    d = session.get(PassengerDeclaration, declaration_id.strip().upper())
+    key = lookup_key(declaration_id)
+    d = session.get(PassengerDeclaration, key) if key else None
     if d is None:
         raise NotFound(f"passenger declaration {declaration_id}")
     return d
@@ -239,7 +253,9 @@ def find(session: Session, query: str, limit: int = 50) -> list[PassengerDeclara
         except codec.PayloadError:
             return []
         q = str(claims.get("i", ""))
-    key = "".join(q.split()).upper()
+    key = lookup_key(q)
+    if key is None:
+        return []
     stmt = select(PassengerDeclaration).where(or_(PassengerDeclaration.id == key,
                                                   PassengerDeclaration.passport_number == key))
     return list(session.scalars(stmt.order_by(PassengerDeclaration.created_at.desc()).limit(limit)))
