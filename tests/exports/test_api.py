@@ -242,3 +242,17 @@ def test_ids_that_are_not_export_ids_are_not_found(client, eul, exporter) -> Non
         r = client.get(URL + suffix, headers=auth(key))
         assert r.status_code == 404, (suffix, r.text)
         assert r.json()["error"] == "not_found"
+
+
+def test_idempotency_keys_of_imports_and_exports_never_meet(client, eul, exporter, session: Session) -> None:
+    """An import lodged with the key "export:k1" does not make the export key "k1" look used (nor the reverse)."""
+    from tests.declarations.helpers import body as import_body
+
+    _, key = exporter
+    imp = client.post("/api/v1/import-declarations", json=import_body(), headers=auth(key, **{"Idempotency-Key":
+                                                                                               "export:k1"}))
+    assert imp.status_code == 201, imp.text
+    exp = lodge(client, key, body(), **{"Idempotency-Key": "k1"})
+    assert exp.status_code == 201 and "idempotent-replayed" not in exp.headers
+    again = lodge(client, key, body(), **{"Idempotency-Key": "k1"})
+    assert again.json()["id"] == exp.json()["id"]

@@ -19,8 +19,9 @@ from smartcustoms.exports import flows, lifecycle, service
 from smartcustoms.exports.schemas import ExportDeclarationIn, ExportDeclarationOut, ExportStatusChangeOut
 
 router = APIRouter(prefix="/api/v1/export-declarations", tags=["export declarations"])
-# Idempotency records are shared with import lodgements; export keys live in their own namespace.
-KEY_PREFIX = "export:"
+# Idempotency records are shared with import lodgements; export keys live in their own namespace. The prefix ends in
+# a line feed, which no HTTP header value can carry, so no import key (such as "export:k1") can ever equal one.
+KEY_PREFIX = "export\n"
 
 IdemKey = Annotated[
     str | None,
