@@ -256,3 +256,16 @@ def test_odd_declaration_numbers_are_not_found_not_a_server_error(client: TestCl
     assert client.get(f"/console/travellers/{bad}").status_code == 404
     r = client.get("/console/travellers", params={"q": unquote(bad)})  # a NUL byte or other script in the search
     assert r.status_code == 200
+
+
+def test_mangled_link_secret_is_not_found_not_a_server_error(client: TestClient) -> None:
+    out = file(client, contract_body())
+    assert client.get(f"/travellers/declarations/{out['id']}", params={"k": "é" * 32}).status_code == 404
+
+
+def test_adjust_reason_with_control_characters_is_refused(client: TestClient, session: Session) -> None:
+    out = file(client, contract_body())
+    token = login(client, session)
+    r = client.post(f"/console/travellers/{out['id']}/adjust", data=adjust_form(token, reason="found\x00 more"))
+    assert r.status_code == 422 and "reason" in r.text
+    assert stored(session, out["id"]).adjustment is None

@@ -32,6 +32,8 @@ def adjust(session: Session, d: PassengerDeclaration, goods: GoodsIn, unaccompan
         raise Conflict(f"declaration is {d.status}: cancel the payment order first or leave it as it is")
     if not reason.strip():
         raise ValidationFailed([FieldError("reason", "say why the declaration is adjusted", "required")])
+    if any(not c.isprintable() for c in reason):
+        raise ValidationFailed([FieldError("reason", "control characters are not allowed", "control_character")])
     rules_goods, stored = service.normalise_goods(session, goods, unaccompanied, d.arrival_date)
     births = [d.date_of_birth, *(date.fromisoformat(m["date_of_birth"])
                                  for m in d.content.get("family_members", []))]

@@ -198,7 +198,8 @@ def result_page(declaration_id: str, request: Request, session: SessionDep, k: s
         d = service.get(session, declaration_id)
     except NotFound:
         d = None
-    if d is None or not hmac.compare_digest(k, view_token(d.id)):
+    # bytes, not str: compare_digest raises on a str with non-ASCII characters (a mangled link was a 500)
+    if d is None or not hmac.compare_digest(k.encode("utf-8", "replace"), view_token(d.id).encode()):
         return page(request, "traveller_missing.html", lang, {}, status_code=404)
     out = service.to_public(d)
     expires = d.expires_at.astimezone(service.JST).strftime("%Y-%m-%d %H:%M JST")
