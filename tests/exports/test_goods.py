@@ -149,3 +149,14 @@ def test_consumer_satellite_goods_are_not_spacecraft() -> None:
     assert _check("Satellite dish antenna", "852910") == []
     assert _check("CubeSat 3U structure", "880260")[0].entry_id.startswith("item 13")
     assert _check("人工衛星用太陽電池パネル", "854143")[0].entry_id.startswith("item 13")
+
+
+def test_obvious_catch_all_cases() -> None:
+    """Computers, aircraft and lasers to a UN arms-embargo destination, or to anyone with a party on the End User
+    List, ask the question; the same computers to the United States (Appended Table 3) do not."""
+    for hs, desc in (("847130", "Laptop computers"), ("880240", "Passenger aircraft"), ("850440", "Power supplies")):
+        assert [f.entry_id for f in _check(desc, hs, "IQ")] == ["item 16"], desc
+        assert [f.entry_id for f in _check(desc, hs, "CN", flagged=True)] == ["item 16"], desc
+        assert _check(desc, hs, "US", flagged=True) == [], desc
+    assert [f.entry_id for f in _check("Lasers", "901320", "LY")] == ["item 10 (8)"]  # listed, so not also item 16
+    assert _check("Radioactive isotopes", "284440", "US")[0].entry_id.startswith("item 2")
