@@ -269,3 +269,26 @@ def test_adjust_reason_with_control_characters_is_refused(client: TestClient, se
     r = client.post(f"/console/travellers/{out['id']}/adjust", data=adjust_form(token, reason="found\x00 more"))
     assert r.status_code == 422 and "reason" in r.text
     assert stored(session, out["id"]).adjustment is None
+
+
+@pytest.mark.parametrize("lang", ["zh", "ko"])
+def test_traveller_pages_are_whole_in_chinese_and_korean(client: TestClient, lang: str) -> None:
+    from smartcustoms.travellers import i18n
+
+    page_keys = {k for k in i18n.MESSAGES["en"] if k.startswith("t.")}
+    assert page_keys <= set(i18n.MESSAGES[lang]), sorted(page_keys - set(i18n.MESSAGES[lang]))
+    page = client.get("/travellers/", params={"lang": lang})
+    assert page.status_code == 200
+    assert i18n.MESSAGES[lang]["t.q.prohibited_goods"] in page.text
+    assert i18n.MESSAGES["en"]["t.q.prohibited_goods"] not in page.text
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("ja", "免税範囲を超える品物"),
+                                               ("en", "Goods over the duty-free allowance")])
+def test_result_page_gives_the_counter_reasons_in_the_traveller_language(client: TestClient, lang: str,
+                                                                          expected: str) -> None:
+    form = {"family_name": "Yamada", "given_name": "Hanako", "nationality": "JP", "passport_number": "TR1234567",
+            "date_of_birth": "1985-04-12", "flight": "NH204", "arrival_date": today().isoformat(),
+            "og0_description": "Watch", "og0_value": "250000", "og0_currency": "JPY"}
+    r = client.post(f"/travellers/declare?lang={lang}", data=form)
+    assert r.status_code == 200 and expected in r.text and "<svg" in r.text
