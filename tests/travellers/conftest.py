@@ -21,5 +21,6 @@ def traveller_keys(_key_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     monkeypatch.delenv("SMARTCUSTOMS_TRAVELLER_RANDOM_RATE", raising=False)
     keys._cache.clear()
     api.limiter.hits.clear()
+    api.estimate_limiter.hits.clear()
     yield _key_dir
     keys._cache.clear()

@@ -292,3 +292,11 @@ def test_result_page_gives_the_counter_reasons_in_the_traveller_language(client:
             "og0_description": "Watch", "og0_value": "250000", "og0_currency": "JPY"}
     r = client.post(f"/travellers/declare?lang={lang}", data=form)
     assert r.status_code == 200 and expected in r.text and "<svg" in r.text
+
+
+def test_live_estimate_is_rate_limited_per_address(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smartcustoms.travellers import api
+
+    monkeypatch.setattr(api.estimate_limiter, "per_minute", 3)
+    form = {"cigarettes": "100000", "heated_tobacco_packs": "100000", "cigars": "100000"}
+    assert [client.post("/travellers/estimate", data=form).status_code for _ in range(4)] == [200, 200, 200, 429]

@@ -152,17 +152,22 @@ def form_page(request: Request) -> Response:
 @router.post("/estimate")
 async def estimate(request: Request, session: SessionDep) -> Response:
     """The live estimate (HTMX partial): allowances and tax of the form as it stands; nothing stored."""
+    from smartcustoms.travellers.api import estimate_limiter
+
     lang = lang_of(request)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     raw = form_to_body(form)
     try:
+        estimate_limiter.check(request.client.host if request.client else "unknown")
         body = PassengerDeclarationIn.model_validate(raw)
         goods, _ = service.normalise_goods(session, body.goods, body.unaccompanied_goods, body.arrival_date)
         births = [body.date_of_birth, *(m.date_of_birth for m in body.family_members)]
         assessment = service.assess_goods(goods, births, body.arrival_date)
         reasons = service.counter_reasons(body, assessment)
     except (ValidationError, SmartCustomsError) as exc:
-        return page(request, "_traveller_estimate.html", lang, {"assessment": None, "errors": _errors(exc)})
+        status = exc.status_code if isinstance(exc, SmartCustomsError) and exc.status_code == 429 else 200
+        return page(request, "_traveller_estimate.html", lang, {"assessment": None, "errors": _errors(exc)},
+                    status_code=status)
     return page(request, "_traveller_estimate.html", lang, {"assessment": assessment, "reasons": reasons,
                                                             "errors": []})
 
