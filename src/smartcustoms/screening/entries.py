@@ -41,7 +41,13 @@ class ParsedEntry:
 
     def digest(self) -> str:
         """Changes whenever what the entry says changes (names, type, countries, dates, programmes)."""
+        key = (len(self.names), self.entity_type, len(self.countries), len(self.birth_dates), self.programmes)
+        cached = self.__dict__.get("_digest")
+        if cached is not None and cached[0] == key:
+            return str(cached[1])
         doc = {"names": sorted(n.name for n in self.names), "type": self.entity_type,
                "countries": sorted(set(self.countries)), "dob": sorted(set(self.birth_dates)),
                "programmes": self.programmes}
-        return hashlib.sha256(json.dumps(doc, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+        value = hashlib.sha256(json.dumps(doc, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+        self.__dict__["_digest"] = (key, value)
+        return value

@@ -11,8 +11,9 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from smartcustoms.audit import service as audit
@@ -20,6 +21,8 @@ from smartcustoms.db import utcnow
 from smartcustoms.screening.entries import ParsedEntry
 from smartcustoms.screening.models import WatchlistEntry, WatchlistVersion
 from smartcustoms.screening.parsers import parse_files
+
+_ENTRIES = cast(Table, WatchlistEntry.__table__)   # Core insert: many rows, no ORM bookkeeping
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ def store(session: Session, list_code: str, entries: list[ParsedEntry], digest: 
              "birth_dates": sorted(set(e.birth_dates)), "programmes": e.programmes, "digest": e.digest()}
             for e in entries]
     for i in range(0, len(rows), 2000):
-        session.execute(insert(WatchlistEntry), rows[i:i + 2000])
+        session.execute(insert(_ENTRIES), rows[i:i + 2000])
     audit.append(session, actor=actor, action="watchlist.loaded", entity_type="watchlist_version",
                  entity_id=str(version.id), data={"list_code": list_code, "version": label_final, "sha256": digest,
                                                   "entries": len(entries), "names": names, "files": sources,
