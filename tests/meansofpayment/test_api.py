@@ -173,3 +173,38 @@ def test_filing_page_refuses_control_characters_in_both_languages(client: TestCl
             "origin_country": "US", "destination_country": "JP", "items-0-kind": "cash", "items-0-currency": "JPY",
             "items-0-amount": "1000"})
         assert r.status_code == 422 and "family_name" in r.text
+
+
+@pytest.mark.parametrize(("item", "field"), [
+    # 44 characters of decimals did not fit the 40-character column: a 500 on PostgreSQL
+    ({"kind": "cash", "currency": "USD", "amount": "1." + "0" * 40 + "1"}, "items[0].amount"),
+    ({"kind": "gold_bullion", "weight_g": "1000." + "0" * 40 + "1", "purity": "0.9"}, "items[0].weight_g"),
+    ({"kind": "gold_bullion", "weight_g": "1200", "purity": "0.9" + "0" * 40 + "1"}, "items[0].purity"),
+])
+def test_amounts_weights_and_purity_with_too_many_decimals_are_refused(
+        client: TestClient, usd: Decimal, item: dict[str, Any], field: str) -> None:
+    r = client.post(URL, json=body(item))
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == [field]
+
+
+def test_cents_and_grams_to_the_milligram_are_fine(client: TestClient, usd: Decimal) -> None:
+    r = client.post(URL, json=body({"kind": "cash", "currency": "USD", "amount": "6655.55"},
+                                   {"kind": "gold_bullion", "weight_g": "999.999", "purity": "0.9999"}))
+    assert r.status_code == 201 and r.json()["declaration_required"] is False
+
+
+def test_trailing_zeros_do_not_overflow_the_stored_amount(client: TestClient) -> None:
+    r = client.post(URL, json=body({"kind": "cash", "currency": "JPY", "amount": "1000000." + "0" * 40}))
+    assert r.status_code == 201 and r.json()["total_jpy"] == 1_000_000
+    assert r.json()["items"][0]["amount"] == "1000000"
+
+
+@pytest.mark.parametrize("purity", ["0." + "8" + "9" * 30, "0.89999999999999999999999"])
+def test_purity_just_under_ninety_percent_is_not_rounded_up(client: TestClient, purity: str) -> None:
+    """28-digit Decimal rounding turned 0.8999…9 into 0.9, so 5 kg of 89.99…% gold counted as bullion."""
+    r = client.post(URL, json=body({"kind": "gold_bullion", "weight_g": "5000", "purity": purity}))
+    if r.status_code == 201:
+        assert r.json()["declaration_required"] is False and r.json()["items"][0]["purity"].startswith("0.8")
+    else:
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "items[0].purity"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 
 def _printable(value: str) -> str:
@@ -15,6 +15,25 @@ def _printable(value: str) -> str:
         raise ValueError("control characters are not allowed")
     return value
 
+
+def _exact_text(value: Any) -> Any:
+    """A number given as text is checked before it becomes a Decimal: the default context keeps 28 significant digits,
+    so "0.89999…9" (30 nines) would round to 0.9 and count as 90% gold. Too many digits is an error instead."""
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text.lstrip("+-").split("e")[0].split("E")[0].replace(".", "").lstrip("0").rstrip("0")
+        if len(text) > 60 or len(digits) > MAX_DIGITS:
+            raise ValueError(f"at most {MAX_DIGITS} significant digits")
+    return value
+
+
+def _normal(value: Decimal) -> Decimal:
+    """Trailing zeros dropped ("1000.000…0" is 1000), so the stored text stays short."""
+    return value.normalize()
+
+
+MAX_DIGITS = 20
+Exact = Annotated[Decimal, BeforeValidator(_exact_text), AfterValidator(_normal)]
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
                  AfterValidator(_printable)]
@@ -27,9 +46,13 @@ class ItemIn(BaseModel):
     kind: Literal["cash", "cheque", "security", "promissory_note", "gold_bullion"]
     currency: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{3}$")] | \
         None = Field(default=None, description="ISO 4217 code of cash, cheques, securities and notes")
-    amount: Decimal | None = Field(default=None, gt=0, le=Decimal(10**13), description="face or market value")
-    weight_g: Decimal | None = Field(default=None, gt=0, le=Decimal(10**7), description="gold bullion: grams")
-    purity: Decimal | None = Field(default=None, gt=0, le=1, description="gold bullion: fineness, 0.999 = 99.9%")
+    # decimal_places: amounts are stored exactly as text of at most 40 characters
+    amount: Exact | None = Field(default=None, gt=0, le=Decimal(10**13), decimal_places=4,
+                                   description="face or market value")
+    weight_g: Exact | None = Field(default=None, gt=0, le=Decimal(10**7), decimal_places=6,
+                                     description="gold bullion: grams")
+    purity: Exact | None = Field(default=None, gt=0, le=1, decimal_places=6,
+                                   description="gold bullion: fineness, 0.999 = 99.9%")
     description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200),
                            AfterValidator(_printable)] = ""
 
