@@ -148,3 +148,12 @@ def test_order_a_declaration_waits_for_cannot_be_cancelled_on_its_own(session: S
     assert order.status == "open"
     _decide(session, d.id, "reject", reason="goods not as declared")
     assert (service.get(session, d.id).status, order.status) == ("rejected", "cancelled")
+
+
+def test_rejecting_with_a_reason_of_the_full_length_cancels_the_order(session: Session, make_trader: Any) -> None:
+    """The order's cancel reason adds a prefix to the officer's reason: 1,000 characters must not make it too long."""
+    trader, _ = make_trader()
+    d = _lodge(session, trader, body())
+    [order] = payments.orders_for(session, "import", d.id)
+    _decide(session, d.id, "reject", reason="x" * 999 + "\u0007")
+    assert (service.get(session, d.id).status, order.status) == ("rejected", "cancelled")

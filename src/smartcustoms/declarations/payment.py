@@ -75,7 +75,10 @@ def cancel_open_order(session: Session, d: ImportDeclaration, actor: str, reason
     """A rejected declaration owes nothing: its open order is cancelled."""
     for o in payments.orders_for(session, KIND, d.id):
         if o.status == pay_protocol.OPEN:
-            payments.cancel_order(session, o.id, actor=actor, reason=f"declaration rejected: {reason}")
+            # The officer's reason may use the whole 1,000 characters (or carry a character the order refuses):
+            # the order's note is cut to fit so that the rejection never fails on it.
+            note = "".join(c if c.isprintable() or c in "\r\n\t" else " " for c in f"declaration rejected: {reason}")
+            payments.cancel_order(session, o.id, actor=actor, reason=note[:1000])
 
 
 def released_on_payment(session: Session, order: PaymentOrder) -> None:
