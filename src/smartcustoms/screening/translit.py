@@ -9,6 +9,7 @@ outside Japanese readings (Chinese names) are read the Japanese way: a known wea
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 from typing import Any
@@ -125,6 +126,11 @@ def katakana_romaji(text: str) -> str:
     return "".join(out)
 
 
+# MeCab's tagger (behind fugashi and cutlet) is not safe to share between threads: the server's worker threads
+# read Japanese names through this one reader, one at a time.
+_READER_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=1)
 def _cutlet() -> Any:
     import cutlet
@@ -150,7 +156,8 @@ def romanise_japanese(text: str) -> str:
                 if word:
                     parts.append(katakana_romaji(word))
         elif _KANJI_HIRA_RE.search(run):
-            parts.append(_cutlet().romaji(run, capitalize=False).replace("'", ""))
+            with _READER_LOCK:
+                parts.append(_cutlet().romaji(run, capitalize=False).replace("'", ""))
         else:
             parts.append(run)
     return _long_vowels(" ".join(parts).lower())
