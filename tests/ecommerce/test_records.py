@@ -53,3 +53,48 @@ def test_all_problems_of_a_row_are_reported_together() -> None:
 
 def test_not_an_object() -> None:
     assert _codes([1, 2]) == {"line": "wrong_type"}
+
+
+_ODD_VALUES: list[Any] = [None, "", " ", " x", "x ", "a\x00b", 0, 1, True, False, 1.5, float("nan"), "-1", "0", "1e3",
+                          "12.345", "zz", "cn", "usd", "JPY", "9999999999999", "3926.90", "PCE", "kgm", "LONGUNIT",
+                          "x" * 65, "x" * 401, [], {}, "true", "no"]
+
+
+def _paths(obj: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out: list[tuple[Any, ...]] = []
+    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else []
+    for k, v in items:
+        out.append((*prefix, k))
+        out.extend(_paths(v, (*prefix, k)))
+    return out
+
+
+def _set(obj: Any, path: tuple[Any, ...], value: Any) -> Any:
+    import copy
+
+    out = copy.deepcopy(obj)
+    target = out
+    for k in path[:-1]:
+        target = target[k]
+    target[path[-1]] = value
+    return out
+
+
+def test_the_one_pass_check_agrees_with_the_full_checks_on_generated_and_broken_records() -> None:
+    """check_record (one pass for clean records, else the full checks) gives what the full checks give."""
+    import random
+
+    import orjson
+
+    from smartcustoms.ecommerce.generate import jsonl_lines
+    from smartcustoms.ecommerce.records import check_record_fully
+
+    rnd = random.Random(7)
+    fast_hits = 0
+    for n, line in enumerate(jsonl_lines(400, 3)):
+        obj = orjson.loads(line)
+        variants = [obj] + [_set(obj, path, rnd.choice(_ODD_VALUES)) for path in rnd.sample(_paths(obj), 6)]
+        for v in variants:
+            assert check_record(v, n, 3) == check_record_fully(v, n, 3)
+        fast_hits += check_record(obj, n, 3)[0] is not None
+    assert fast_hits > 300  # the generated records are clean: the comparison covered the one-pass reading

@@ -76,3 +76,10 @@ def test_a_failing_model_leaves_the_rules_to_decide() -> None:
             raise RuntimeError("corrupt artifact")
 
     assert screening.model_signals(Broken([]), _Version(), [{"a": 1}]) == [None]
+
+
+def test_the_intakes_sampling_draw_is_the_rules_draw() -> None:
+    for secret in ("s3cret", "another key"):
+        for cid in ("M1-1", "M20261122-99", "X"):
+            for pid in (1, 7, 123):
+                assert screening.sampling_draw(secret, cid, pid) == rules.sampling_draw(secret, cid, pid)

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, and_, insert, select, update
+from sqlalchemy import Engine, insert, update
 from sqlalchemy.orm import Session
 
 from smartcustoms.audit import service as audit
@@ -303,8 +303,11 @@ class Intake:
                 written = conn.exec_driver_sql(stmt, params).rowcount
                 if written != len(rows):
                     raise _Race()
-            for group, ids in links.items():
-                conn.execute(update(Consignment).where(C.id.in_(ids)).values(split_group=group))
+            if links:
+                mark = "?" if conn.dialect.name == "sqlite" else "%s"
+                conn.exec_driver_sql(
+                    f"UPDATE ecommerce_consignments SET split_group = {mark} WHERE id = {mark}",  # noqa: S608
+                    [(group, cid) for group, ids in links.items() for cid in ids])
             by_id = {r["id"]: r for r in rows}
             for r in rows:
                 results.append(accepted_result(r, r["line_no"], False))
@@ -327,13 +330,16 @@ class Intake:
     def _existing(self, conn: Any, parcel_ids: list[str]) -> dict[str, Any]:
         if not parcel_ids:
             return {}
-        cols = [C[name] for name in RESULT_COLUMNS]
         found: dict[str, Any] = {}
-        for i in range(0, len(parcel_ids), 5000):
-            part = parcel_ids[i:i + 5000]
-            stmt = select(*cols).where(C.submitter_id == self.submitter_id, C.parcel_id.in_(part))
-            for row in conn.execute(stmt).mappings():
-                found[row["parcel_id"]] = dict(row)
+        names = ", ".join(RESULT_COLUMNS)
+        for part, marks, mark in _in_lists(conn, parcel_ids):
+            # Fixed column names and placeholders only: the parcel ids are bound.
+            sql = (f"SELECT {names} FROM ecommerce_consignments "  # noqa: S608
+                   f"WHERE submitter_id = {mark} AND parcel_id IN ({marks})")
+            for row in conn.exec_driver_sql(sql, (self.submitter_id, *part)):
+                rec = dict(zip(RESULT_COLUMNS, row, strict=True))
+                rec["exempt"] = bool(rec["exempt"])
+                found[rec["parcel_id"]] = rec
         return found
 
     def _rows(self, conn: Any, fresh: list[_Valued]) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
@@ -383,13 +389,14 @@ class Intake:
     def _preload_window(self, conn: Any, tracker: SplitTracker, keys: set[str]) -> None:
         if not keys:
             return
-        cutoff = self.received_at - timedelta(hours=self.settings.split_window_hours)
-        ordered = sorted(keys)
-        for i in range(0, len(ordered), 5000):
-            stmt = (select(C.split_key, C.id, C.dutiable_value_jpy, C.split_group)
-                    .where(and_(C.split_key.in_(ordered[i:i + 5000]), C.received_at >= cutoff, C.exempt.is_(True)))
-                    .order_by(C.received_at, C.id))
-            for key, cid, value, group in conn.execute(stmt):
+        cutoff = _received_processor(conn.dialect)(
+            self.received_at - timedelta(hours=self.settings.split_window_hours))
+        for part, marks, mark in _in_lists(conn, sorted(keys)):
+            # Fixed column names and placeholders only: the keys are bound.
+            sql = ("SELECT split_key, id, dutiable_value_jpy, split_group FROM ecommerce_consignments "  # noqa: S608
+                   f"WHERE split_key IN ({marks}) AND received_at >= {mark} AND exempt = {mark} "
+                   "ORDER BY received_at, id")
+            for key, cid, value, group in conn.exec_driver_sql(sql, (*part, cutoff, True)):
                 tracker.preload(key, Member(cid, int(value), group))
 
     def _totals(self, conn: Any, rows: list[dict[str, Any]], repeats: int, rejected: int) -> None:
@@ -454,6 +461,14 @@ def _split_hit(hit: SplitHit, threshold: int) -> rules.RuleHit:
 _SQL: dict[str, str] = {}
 
 
+def _in_lists(conn: Any, values: list[str], size: int = 4000) -> Iterator[tuple[list[str], str, str]]:
+    """`values` in parts small enough for one statement's parameters: (part, its placeholders, one placeholder)."""
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    for i in range(0, len(values), size):
+        part = values[i:i + size]
+        yield part, ", ".join([mark] * len(part)), mark
+
+
 def _insert_sql(dialect: str) -> str:
     if dialect not in _SQL:
         mark = "?" if dialect == "sqlite" else "%s"
@@ -464,7 +479,8 @@ def _insert_sql(dialect: str) -> str:
 
 
 def _received_processor(dialect: Any) -> Any:
-    proc = C.received_at.type.bind_processor(dialect)
+    """The dialect's own conversion (on SQLite the same text the ORM writes, not the sqlite3 adapter's)."""
+    proc = C.received_at.type.dialect_impl(dialect).bind_processor(dialect)
     return proc or (lambda v: v)
 
 

@@ -199,8 +199,145 @@ def _goods(c: _Checker, i: int, g: Any) -> Goods | None:
     return Goods(description, hs, quantity, unit, mass, value, currency, origin_code)
 
 
+def _ok(value: Any, limit: int) -> bool:
+    """A clean text field: a non-empty string within the limit, printable, without surrounding blanks."""
+    return type(value) is str and 0 < len(value) <= limit and value.isprintable() and not value[0].isspace() \
+        and not value[-1].isspace()
+
+
+def _opt(value: Any, limit: int) -> tuple[bool, str | None]:
+    """An optional clean text field: (settled, value); not settled sends the record to the full checks."""
+    if value is None or value == "":
+        return True, None
+    return (True, value) if _ok(value, limit) else (False, None)
+
+
+def _num(value: Any, positive: bool, limit: Decimal) -> Decimal | None:
+    """A clean number given as a string or an int (never bool or float), or None to leave it to the full checks."""
+    kind = type(value)
+    if kind is str:
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            return None
+    elif kind is int:
+        number = Decimal(value)
+    else:
+        return None
+    if not number.is_finite() or number < 0 or (positive and number == 0) or number > limit:
+        return None
+    return number
+
+
+_ONE, _ZERO = Decimal(1), Decimal(0)
+
+
+def _any(value: Any) -> Any:
+    """The value with its type left open to the checks that follow (for the type checker)."""
+    return value
+
+
+def _fast_goods(g: Any, countries: dict[str, str], currencies: dict[str, str]) -> Goods | None:
+    if type(g) is not dict:
+        return None
+    g = _any(g)
+    description = g.get("description")
+    if not _ok(description, 300):
+        return None
+    done, hs = _opt(g.get("hs_code"), 400)
+    if not done:
+        return None
+    if hs is not None:
+        hs = codes.normalise_hs(hs)
+        if _hs_problem(hs):
+            return None
+    q = g.get("quantity")
+    quantity = _ONE if q is None or q == "" else _num(q, True, MAX_QUANTITY)
+    done, unit = _opt(g.get("unit"), 400)
+    if quantity is None or not done:
+        return None
+    unit = (unit or "PCE").upper()
+    if len(unit) > 3:
+        return None
+    m = g.get("net_mass_kg")
+    mass = _ZERO if m is None or m == "" else _num(m, False, MAX_QUANTITY)
+    v = g.get("value")
+    value = None if v is None or v == "" else _num(v, False, MAX_VALUE)
+    currency = g.get("currency")
+    if mass is None or value is None or not _ok(currency, 400):
+        return None
+    currency = currency.upper()
+    if currency not in currencies:
+        return None
+    minor = codes.currency_minor_unit(currency)
+    if minor is not None and value.as_tuple().exponent < -minor:  # type: ignore[operator]
+        return None
+    done, origin = _opt(g.get("origin_country"), 400)
+    if not done:
+        return None
+    origin_code = ""
+    if origin:
+        origin_code = origin.upper()
+        if origin_code not in countries:
+            return None
+    return Goods(description, hs, quantity, unit, mass, value, currency, origin_code)
+
+
+def _fast_record(obj: dict[str, Any], line_no: int, max_goods: int) -> Record | None:
+    """The record when every field is clean (the common case) in one pass; None sends it to the full checks.
+
+    It accepts exactly what the full checks accept with the same values (a test compares the two on generated
+    and on broken records); anything unusual falls through to them, which name every problem.
+    """
+    o = _any(obj)
+    seller, consignee, raw_goods = o.get("seller"), o.get("consignee"), o.get("goods")
+    if type(seller) is not dict or type(consignee) is not dict or type(raw_goods) is not list \
+            or not 0 < len(raw_goods) <= max_goods:
+        return None
+    seller, consignee = _any(seller), _any(consignee)
+    parcel, platform, delivery = o.get("parcel_id"), o.get("platform"), o.get("delivery_place")
+    seller_id, seller_name, country = seller.get("id"), seller.get("name"), seller.get("country")
+    name, address = consignee.get("name"), consignee.get("address")
+    if not (_ok(parcel, 64) and _ok(platform, 120) and _ok(delivery, 200) and _ok(seller_id, 64)
+            and _ok(seller_name, 200) and _ok(country, 400) and _ok(name, 200) and _ok(address, 400)):
+        return None
+    countries = codes.countries()
+    country = country.upper()
+    if country not in countries:
+        return None
+    done, registration = _opt(seller.get("registration_id"), 64)
+    done2, consignee_id = _opt(consignee.get("id"), 64)
+    mail_order, personal = o.get("mail_order"), o.get("personal_use")
+    if not done or not done2:
+        return None
+    if mail_order is None or mail_order == "":
+        mail_order = False
+    if personal is None or personal == "":
+        personal = False
+    if type(mail_order) is not bool or type(personal) is not bool:
+        return None
+    currencies = codes.currencies()
+    goods: list[Goods] = []
+    for g in raw_goods:
+        checked = _fast_goods(g, countries, currencies)
+        if checked is None:
+            return None
+        goods.append(checked)
+    return Record(line_no, parcel, platform, seller_id, seller_name, country, registration, mail_order, name,
+                  address, consignee_id, delivery, personal, goods)
+
+
 def check_record(obj: Any, line_no: int, max_goods: int) -> tuple[Record | None, list[Problem]]:
     """A checked record, or None with every problem found (field path, reason, code)."""
+    if type(obj) is dict:
+        fast = _fast_record(obj, line_no, max_goods)
+        if fast is not None:
+            return fast, []
+    return check_record_fully(obj, line_no, max_goods)
+
+
+def check_record_fully(obj: Any, line_no: int, max_goods: int) -> tuple[Record | None, list[Problem]]:
+    """Every check, field by field, collecting every problem (the reference the fast path must agree with)."""
     c = _Checker()
     if not isinstance(obj, dict):
         return None, [problem("line", "each line must be a JSON object (one consignment)", "wrong_type")]

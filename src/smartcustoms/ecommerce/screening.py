@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from smartcustoms.ecommerce.assess import Valuation
@@ -27,10 +31,25 @@ def profile_hits(profiles: Sequence[rules.Profile], secret: str, consignment_id:
                for i, g in enumerate(rec.goods)],
     )
 
-    def draw(pid: int) -> Any:
-        return rules.sampling_draw(secret, consignment_id, pid)
+    def draw(pid: int) -> Decimal:
+        return sampling_draw(secret, consignment_id, pid)
 
     return [h for p in profiles if (h := rules.evaluate(p, ctx, draw)) is not None]
+
+
+@lru_cache(maxsize=8)
+def _keyed(secret: str) -> Any:
+    return hmac.new(secret.encode(), digestmod=hashlib.sha256)
+
+
+_SCALE = Decimal(2**64)
+
+
+def sampling_draw(secret: str, consignment_id: str, profile_id: int) -> Decimal:
+    """`rules.sampling_draw` with the key set up once (the same HMAC, the same draw; a test compares them)."""
+    mac = _keyed(secret).copy()
+    mac.update(f"{consignment_id}:{profile_id}".encode())
+    return Decimal(int.from_bytes(mac.digest()[:8], "big")) / _SCALE
 
 
 def model_record(consignment_id: str, on: date, submitter_code: str, rec: Record, val: Valuation) -> dict[str, object]:

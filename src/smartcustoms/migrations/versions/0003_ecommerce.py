@@ -97,7 +97,9 @@ def upgrade() -> None:
         batch_op.create_index('ix_ecommerce_consignments_split', ['split_key', 'received_at'], unique=False)
         batch_op.create_index('ix_ecommerce_consignments_queue', ['status', 'lane'], unique=False)
         batch_op.create_index(batch_op.f('ix_ecommerce_consignments_seller_id'), ['seller_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_ecommerce_consignments_split_group'), ['split_group'], unique=False)
+        batch_op.create_index('ix_ecommerce_consignments_split_group', ['split_group'], unique=False,
+                              sqlite_where=sa.text('split_group IS NOT NULL'),
+                              postgresql_where=sa.text('split_group IS NOT NULL'))
 
     op.create_table('ecommerce_rejections',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -125,7 +127,7 @@ def downgrade() -> None:
     op.drop_table('ecommerce_repeats')
     op.drop_table('ecommerce_rejections')
     with op.batch_alter_table('ecommerce_consignments', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_ecommerce_consignments_split_group'))
+        batch_op.drop_index('ix_ecommerce_consignments_split_group')
         batch_op.drop_index(batch_op.f('ix_ecommerce_consignments_seller_id'))
         batch_op.drop_index('ix_ecommerce_consignments_queue')
         batch_op.drop_index('ix_ecommerce_consignments_split')
