@@ -91,10 +91,21 @@ def _weight(tok: str) -> float:
     return float(min(len(tok), 8))
 
 
+def _left_weight(tok: str) -> float:
+    # An initial left over weighs what a matched initial does (2), so "Sergei S. Ivanov" is closer to "Sergei
+    # Sergeevich Ivanov" than to "Sergei Ivanov".
+    return 2.0 if len(tok) == 1 and tok.isascii() and tok.isalpha() else _weight(tok)
+
+
 def _align(q: NormalName, c: NormalName, cross: int,
            persons: bool) -> tuple[float, int, set[str], list[tuple[int, int]]]:
     qt, ct = q.tokens, c.tokens
     qs, cs = q.soft or qt, c.soft or ct
+    if cross:
+        # Katakana and kana-like scripts write a final or pre-consonant "ng" as n (ン: Hong Kong ホンコン,
+        # Yong Chol ヨンチョル): across scripts the two are one sound.
+        # Katakana writes a final v as フ (-ov: コズロフ) and kh before a consonant as フ too (フロモフ Khromov).
+        qs, cs = tuple(_cross_soft(t) for t in qs), tuple(_cross_soft(t) for t in cs)
     pairs: list[tuple[float, int, int, str]] = []
     for i, a in enumerate(qt):
         for j, b in enumerate(ct):
@@ -107,33 +118,40 @@ def _align(q: NormalName, c: NormalName, cross: int,
     matched = matched_w = 0.0
     hows: set[str] = set()
     strong = 0
-    for sim, i, j, how in pairs:
-        if i in used_q or j in used_c:
-            continue
-        used_q[i] = j
-        used_c.add(j)
-        w = 2.0 if how == "initial" else _weight(qt[i]) + _weight(ct[j])
-        if not cross and how == "typo" and sim < 0.8 and min(len(qt[i]), len(ct[j])) >= 5:
-            sim *= sim  # a long word spelt quite differently is more likely another name than a typo
-        matched += sim * w
-        matched_w += w
-        hows.add(how)
-        if (sim >= 0.8 and how != "initial" and qt[i] not in GENERIC and qt[i] not in _PARTICLES
-                and (min(len(qt[i]), len(ct[j])) > 3 or sim >= 0.95)):
-            strong += 1
+
+    def take(chosen: list[tuple[float, int, int, str]]) -> None:
+        nonlocal matched, matched_w, strong
+        for sim, i, j, how in chosen:
+            if i in used_q or j in used_c:
+                continue
+            used_q[i] = j
+            used_c.add(j)
+            w = 2.0 if how == "initial" else _weight(qt[i]) + _weight(ct[j])
+            if not cross and how == "typo" and sim < 0.8 and min(len(qt[i]), len(ct[j])) >= 5:
+                sim *= sim  # a long word spelt quite differently is more likely another name than a typo
+            matched += sim * w
+            matched_w += w
+            hows.add(how)
+            if (sim >= 0.8 and how != "initial" and qt[i] not in GENERIC and qt[i] not in _PARTICLES
+                    and (min(len(qt[i]), len(ct[j])) > 3 or sim >= 0.95)):
+                strong += 1
+
+    # Close pairs first, then words written as one on one side and two on the other, then the weak pairs (so
+    # that ヨンチョル meets Yong Chol rather than Chol alone).
+    take([p for p in pairs if p[0] >= 0.85])
     # One word on one side written as two on the other (Suyon / Su Yong, Abdulaziz / Abdul Aziz).
     for side_a, side_b, used_a, used_b, flip in ((qs, cs, set(used_q), used_c, False),
                                                  (cs, qs, used_c, set(used_q), True)):
-        if len(side_a) >= len(side_b):
+        if len(side_a) >= len(side_b) or cross == 2:  # consonant-only scripts: too little to split words on
             continue
         for i, a in enumerate(side_a):
-            if i in used_a or (len(a) < 4 and len(a) != 2):
+            if i in used_a or (len(a) < 4 and (len(a) != 2 or cross)):
                 continue
             for j in range(len(side_b) - 1):
                 if j in used_b or j + 1 in used_b or (not cross and side_b[j][0] != a[0]):
                     continue
                 sim, how = _token_sim(a, side_b[j] + side_b[j + 1], cross)
-                if len(a) == 2 and a == side_b[j][0] + side_b[j + 1][0]:
+                if len(a) == 2 and not cross and a == side_b[j][0] + side_b[j + 1][0]:
                     sim = 0.85  # initials of two words (JC / Jean-Claude)
                 if sim >= 0.8:
                     w = _weight(a) + _weight(side_b[j] + side_b[j + 1])
@@ -150,10 +168,17 @@ def _align(q: NormalName, c: NormalName, cross: int,
                         used_q[i] = j
                         used_c.update((j, j + 1))
                     break
+    take([p for p in pairs if p[0] < 0.85])
     left_q = [t for k, t in enumerate(qt) if k not in used_q]
     left_c = [t for k, t in enumerate(ct) if k not in used_c]
-    un_q = sum(_weight(t) for t in left_q)
-    un_c = sum(_weight(t) for t in left_c)
+    # A word written twice on one side (Sergey Sergey Shoigu) is the same word, not an extra name, when everything
+    # else agrees.
+    if not left_c and all(t in {qt[k] for k in used_q} for t in left_q):
+        left_q = []
+    if not left_q and all(t in {ct[k] for k in used_c} for t in left_c):
+        left_c = []
+    un_q = sum(_left_weight(t) for t in left_q)
+    un_c = sum(_left_weight(t) for t in left_c)
     if left_q and left_c:
         penalty = un_q + un_c                    # different words on both sides: a different name
     else:
@@ -166,7 +191,7 @@ def _align(q: NormalName, c: NormalName, cross: int,
         factor = 1.0
         if persons and strong >= 2 and shorter_n >= 2:
             factor = 0.3 if strong >= 3 else 0.75
-        penalty = sum(_weight(t) * (0.2 if (t.endswith(_PATRONYMIC) and len(t) > 7) else
+        penalty = sum(_left_weight(t) * (0.2 if (t.endswith(_PATRONYMIC) and len(t) > 7) else
                                     1.0 if t in QUALIFIERS else factor) for t in extra)
     score = matched / (matched_w + penalty) if matched_w else 0.0
     order = sorted(used_q.items())
@@ -229,6 +254,20 @@ def compare(q: NormalName, c: NormalName, explain: bool = True) -> PairScore:
     if notes:
         reason += "; " + "; ".join(notes)
     return PairScore(round(max(0.0, min(score, 1.0)), 4), reason)
+
+
+_NG = re.compile(r"ng(?![aeiouy])")
+
+
+_F_CONS = re.compile(r"f(?=[^aeiouy])")
+
+
+@lru_cache(maxsize=100_000)
+def _cross_soft(token: str) -> str:
+    t = _NG.sub("n", token)
+    if t.endswith("f"):
+        t = t[:-1] + "b"
+    return _F_CONS.sub("h", t)
 
 
 def _collapse(text: str) -> str:

@@ -171,11 +171,15 @@ def normalise(name: str) -> NormalName:
 
 
 _SOFT_RULES: tuple[tuple[str, str], ...] = (
-    ("tch", "ch"), ("sch", "sh"), ("ph", "f"), ("kh", "h"), ("ck", "k"), ("q", "k"), ("x", "ks"), ("l", "r"),
+    ("shch", "sh"), ("tch", "ch"), ("sch", "sh"), ("ph", "f"), ("kh", "h"), ("ck", "k"), ("q", "k"), ("x", "ks"),
+    ("l", "r"),
     ("v", "b"), ("w", "b"), ("y", "i"), ("ou", "u"), ("ee", "i"), ("oo", "u"), ("zh", "j"), ("dj", "j"),
 )
 # Vowels Japanese adds after a consonant (ブランドン burandon = Brandon, ボリスラフ borisurafu = Borislav).
-_EPENTHETIC = re.compile(r"(?<=[bcdfghjkmprstz])[uo](?=[bcdfghjkmprstz])|(?<=[bcdfghkmprstz])[uo]$")
+# Katakana adds u after most consonants and o after t and d (ト, ド); an o after another consonant is a real vowel
+# (シャポフ shapofu = Shapov keeps its o).
+_EPENTHETIC = re.compile(r"(?<=[bcfghjkmprsz])u(?=[bcdfghjkmprstz])|(?<=[td])o(?=[bcdfghjkmprstz])"
+                         r"|(?<=[bcfghkmprsz])u$|(?<=[td])o$")
 
 
 @lru_cache(maxsize=300_000)
@@ -190,7 +194,8 @@ def soften(token: str, japanese: bool = False) -> str:
 
 
 _SKELETON_RULES: tuple[tuple[str, str], ...] = (
-    ("tsch", "C"), ("tch", "C"), ("sch", "s"), ("ch", "C"), ("cz", "C"), ("ts", "C"), ("tz", "C"), ("sh", "s"),
+    ("shch", "s"), ("tsch", "C"), ("tch", "C"), ("sch", "s"), ("ch", "C"), ("cz", "C"), ("ts", "C"), ("tz", "C"),
+    ("sh", "s"),
     ("zh", "j"), ("dzh", "j"), ("dj", "j"), ("kh", "h"), ("gh", "g"), ("ph", "f"), ("th", "t"), ("dh", "d"),
     ("ck", "k"), ("qu", "k"), ("q", "k"), ("x", "ks"), ("c", "k"), ("z", "j"), ("l", "r"), ("v", "b"), ("f", "b"),
     ("w", "b"), ("nm", "m"), ("nb", "mb"), ("np", "mp"),

@@ -106,6 +106,9 @@ def katakana_romaji(text: str) -> str:
         if pair in _KANA_DIGRAPHS:
             syl = _KANA_DIGRAPHS[pair]
             i += 2
+        elif text[i] in _KANA_DIGRAPHS:  # ヴ alone (ヴライコ Vlajko): before, it fell through as a kana letter
+            syl = _KANA_DIGRAPHS[text[i]]
+            i += 1
         elif text[i] in _KANA:
             syl = _KANA[text[i]]
             i += 1
@@ -157,10 +160,21 @@ def romanise_japanese(text: str) -> str:
                     parts.append(katakana_romaji(word))
         elif _KANJI_HIRA_RE.search(run):
             with _READER_LOCK:
-                parts.append(_cutlet().romaji(run, capitalize=False).replace("'", ""))
+                read = _cutlet().romaji(run, capitalize=False).replace("'", "")
+                if "?" in read:
+                    read = _unreadable(run, read)
+            parts.append(read)
         else:
             parts.append(run)
     return _long_vowels(" ".join(parts).lower())
+
+
+def _unreadable(run: str, read: str) -> str:
+    """Characters the dictionary cannot read (cutlet writes "?") stay a word of their own, spelt from their code
+    points, so that a name is not shortened to the part that could be read (明宗 怡君 李 is not "minshu ri")."""
+    unknown = [ch for ch in run if _KANJI_HIRA_RE.match(ch) and "?" in _cutlet().romaji(ch)]
+    code = "".join(chr(ord("a") + int(d, 16)) for ch in unknown or run for d in f"{ord(ch):x}")
+    return re.sub(r"\?+", " q" + code + " ", read, count=1).replace("?", " ")
 
 
 def _hangul(text: str) -> str:
