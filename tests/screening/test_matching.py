@@ -109,3 +109,37 @@ def test_bad_or_odd_input_never_crashes(bad: str) -> None:
     n = normalise(bad)
     assert isinstance(n.tokens, tuple)
     assert 0.0 <= score_names(bad, "John Smith").score <= 1.0
+
+
+def test_katakana_vu_alone_is_read_as_v() -> None:
+    # ヴ followed by a kana it does not combine with (ヴラ) used to stay an untransliterated ウ.
+    tokens = normalise("ストイリコヴィッチ・ヴライコ").tokens
+    assert not any("ウ" in t for t in tokens)
+    assert tokens[1].startswith("v")
+
+
+def test_unreadable_kanji_stay_a_word_of_the_name() -> None:
+    # 怡 is not in the dictionary: the name must not shrink to the part that could be read.
+    tokens = normalise("明宗 怡君 李").tokens
+    assert len(tokens) == 3
+    assert score_names("明宗 怡君 李", "Myong Su Ri").score < THRESHOLD
+
+
+@pytest.mark.parametrize(("ja", "en"), [
+    ("キム・ヨンチョル", "KIM YONG CHOL"),        # ン for ng, one katakana word for two syllables
+    ("パク・ヨンシク", "PAK YONG SIK"),
+    ("ミハイル・シャポフ", "Mikhail Shchapov"),    # shch written シ, -ov written フ
+    ("ドミートリー・フベゾフ", "Dmitrii Khubezov"),  # kh written フ before a consonant
+    ("セルゲイ・コズロフ", "Sergey Kozlov"),
+])
+def test_korean_and_russian_names_in_katakana(ja: str, en: str) -> None:
+    assert score_names(ja, en).score >= THRESHOLD
+    # and not a different name of the same shape
+    assert score_names(ja, "Kim Chol Nam").score < THRESHOLD
+
+
+def test_repeated_word_and_leftover_initial() -> None:
+    assert score_names("Sergey Sergey Shoigu", "Sergey Shoigu").score >= THRESHOLD
+    assert score_names("Chang Su Ha", "Chang Chang Ha").score < THRESHOLD
+    with_initial = score_names("セルゲイ・S・イワノフ", "Sergei Sergeevich Ivanov").score
+    assert with_initial > score_names("セルゲイ・S・イワノフ", "Sergei Ivanov").score

@@ -14,7 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
+from typing import Any
 
+import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Levenshtein
 
@@ -380,16 +382,41 @@ class NameIndex:
         if cross:
             keys |= _cross_keys(q)
         lists = sorted((p for p in (self.postings.get(k) for k in keys) if p), key=len)
+        chosen: list[list[int]] = []
         for n, plist in enumerate(lists):
             if len(plist) > self.max_postings and n:
                 break
+            chosen.append(plist)
+        m = self.max_postings
+        size = sum(min(len(p), m) for p in chosen)
+        if size > 256:
+            # Many postings (common words): add the weights up in numpy rather than a Python loop.
+            ids = np.concatenate([self._array(p)[:m] for p in chosen])
+            per_id = np.repeat(np.array([1.0 / (1.0 + len(p) / total * 50) for p in chosen]),
+                               [min(len(p), m) for p in chosen])
+            uniq, inverse = np.unique(ids, return_inverse=True)
+            acc = np.bincount(inverse, weights=per_id)
+            if len(uniq) <= cap:
+                return [int(i) for i in uniq]
+            top = np.argsort(-acc, kind="stable")[:cap]
+            return [int(i) for i in uniq[top]]
+        for plist in chosen:
             w = 1.0 / (1.0 + len(plist) / total * 50)
             get = weights.get
-            for nid in plist[: self.max_postings]:
+            for nid in plist[:m]:
                 weights[nid] = get(nid, 0.0) + w
         if len(weights) <= cap:
             return list(weights)
         return heapq.nlargest(cap, weights, key=weights.__getitem__)
+
+    def _array(self, plist: list[int]) -> np.ndarray[Any, np.dtype[np.int64]]:
+        """The posting list as an array, made once (keyed by the list's identity: posting lists live as long as the
+        index and are not changed after it is built)."""
+        cache: dict[int, np.ndarray[Any, np.dtype[np.int64]]] = self.__dict__.setdefault("_arrays", {})
+        arr = cache.get(id(plist))
+        if arr is None:
+            arr = cache[id(plist)] = np.asarray(plist, dtype=np.int64)
+        return arr
 
     def search(self, query: str | NormalName, limit: int = 10, min_score: float = 0.0) -> list[Match]:
         forms = [normalise(v) for v in variants(query)] if isinstance(query, str) else [query]
