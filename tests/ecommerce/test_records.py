@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import orjson
 import pytest
 
 from smartcustoms.ecommerce.records import check_record
@@ -56,8 +57,8 @@ def test_not_an_object() -> None:
 
 
 _ODD_VALUES: list[Any] = [None, "", " ", " x", "x ", "a\x00b", 0, 1, True, False, 1.5, float("nan"), "-1", "0", "1e3",
-                          "12.345", "zz", "cn", "usd", "JPY", "9999999999999", "3926.90", "PCE", "kgm", "LONGUNIT",
-                          "x" * 65, "x" * 401, [], {}, "true", "no"]
+                          "12.345", "zz", "cn", "usd", "jp", 12, "1.5 ", "JPY", "9999999999999", "3926.90", "PCE",
+                          "kgm", "LONGUNIT", "x" * 65, "x" * 401, [], {}, "true", "no"]
 
 
 def _paths(obj: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -70,9 +71,7 @@ def _paths(obj: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 def _set(obj: Any, path: tuple[Any, ...], value: Any) -> Any:
-    import copy
-
-    out = copy.deepcopy(obj)
+    out = orjson.loads(orjson.dumps(obj))
     target = out
     for k in path[:-1]:
         target = target[k]
@@ -82,19 +81,15 @@ def _set(obj: Any, path: tuple[Any, ...], value: Any) -> Any:
 
 def test_the_one_pass_check_agrees_with_the_full_checks_on_generated_and_broken_records() -> None:
     """check_record (one pass for clean records, else the full checks) gives what the full checks give."""
-    import random
-
-    import orjson
-
     from smartcustoms.ecommerce.generate import jsonl_lines
     from smartcustoms.ecommerce.records import check_record_fully
 
-    rnd = random.Random(7)
     fast_hits = 0
-    for n, line in enumerate(jsonl_lines(400, 3)):
+    for n, line in enumerate(jsonl_lines(30, 3)):
         obj = orjson.loads(line)
-        variants = [obj] + [_set(obj, path, rnd.choice(_ODD_VALUES)) for path in rnd.sample(_paths(obj), 6)]
+        # Every field of the record, one at a time, given every odd value.
+        variants = [obj] + [_set(obj, path, odd) for path in _paths(obj) for odd in _ODD_VALUES]
         for v in variants:
-            assert check_record(v, n, 3) == check_record_fully(v, n, 3)
+            assert check_record(v, n, 3) == check_record_fully(v, n, 3), v
         fast_hits += check_record(obj, n, 3)[0] is not None
-    assert fast_hits > 300  # the generated records are clean: the comparison covered the one-pass reading
+    assert fast_hits > 20  # the generated records are clean: the comparison covered the one-pass reading
