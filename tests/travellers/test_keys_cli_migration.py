@@ -1,27 +1,19 @@
-"""Key rotation, the travellers CLI and migration 0006."""
+"""Key rotation and the travellers CLI (migration 0006 is tested with the whole chain in tests/test_migrations.py)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from fastapi.testclient import TestClient
-from sqlalchemy import inspect
 from typer.testing import CliRunner
 
 import smartcustoms.models_registry  # noqa: F401  (registers every table)
-from smartcustoms import migrate
 from smartcustoms.cli import app as cli
-from smartcustoms.db import Base, make_engine
 from smartcustoms.travellers import codec, keys
 from tests.travellers.helpers import body
 from tests.travellers.test_api import declare, gate
-
-MINE = ("passenger_declarations", "gate_decisions")
 
 
 def test_rotation_keeps_old_codes_valid(client: TestClient, traveller_keys: Path) -> None:
@@ -56,21 +48,3 @@ def test_cli_keygen_and_public_key(traveller_keys: Path) -> None:
     assert kid in {k["kid"] for k in jwks["keys"]}
     assert runner.invoke(cli, ["travellers", "public-key", "--format", "xml"]).exit_code != 0
     assert all((traveller_keys / f"{k['kid']}.pem").stat().st_mode & 0o077 == 0 for k in jwks["keys"])
-
-
-def test_models_match_the_migration_and_downgrade_works(new_database_url) -> None:  # type: ignore[no-untyped-def]
-    engine = make_engine(new_database_url())
-    try:
-        migrate.upgrade(engine)
-        with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-        assert [d for d in diff if any(t in str(d) for t in MINE)] == []
-        cfg = migrate.alembic_config()
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0005_exports")
-        assert not set(MINE) & set(inspect(engine).get_table_names())
-        migrate.upgrade(engine)
-        assert set(MINE) <= set(inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
