@@ -84,7 +84,10 @@ def _token_sim(a: str, b: str, cross: int, sa: str = "", sb: str = "") -> tuple[
 
 
 _PATRONYMIC = ("ovich", "evich", "ovna", "evna", "ovic", "evic", "ogly", "oglu", "qizi", "kyzy")
-_PARTICLES = frozenset(("bin", "ibn", "bint", "ben", "abu", "al", "el", "ul", "ud", "de", "da", "van", "von"))
+_PARTICLES = frozenset(("bin", "ibn", "bint", "ben", "abu", "al", "el", "ul", "ud", "de", "da", "van", "von",
+                        # religious and honorific titles written inside Arabic, Persian and Pashto names
+                        "sayyid", "sayed", "sheikh", "shaykh", "mullah", "mulla", "maulana", "mawlana", "maulvi",
+                        "mawlawi", "haji", "hajji", "alhaji", "qari", "mufti", "hafiz"))
 
 
 def _weight(tok: str) -> float:
