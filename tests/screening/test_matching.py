@@ -143,3 +143,10 @@ def test_repeated_word_and_leftover_initial() -> None:
     assert score_names("Chang Su Ha", "Chang Chang Ha").score < THRESHOLD
     with_initial = score_names("セルゲイ・S・イワノフ", "Sergei Sergeevich Ivanov").score
     assert with_initial > score_names("セルゲイ・S・イワノフ", "Sergei Ivanov").score
+
+
+def test_title_inside_a_name_weighs_less_than_a_name() -> None:
+    # Haji, Sayyid, Mullah ... written inside a name are titles, not another given name.
+    assert score_names("Nasir Haji Karimov", "Nasir Karimov").score >= THRESHOLD
+    assert score_names("Nasir Haji Karimov", "Nasir Karimov").score > score_names(
+        "Nasir Rustam Karimov", "Nasir Karimov").score
