@@ -129,6 +129,7 @@ def test_demo_seeds_once_and_its_audit_trail_verifies(env: dict[str, str]) -> No
     first = run(env, "demo", "--no-serve")
     assert "officer-demo-pass" in first.stdout and "sck_" in first.stdout
     assert "demo declarations:     6" in first.stdout
+    assert "payments sandbox-agent --platform-url http://127.0.0.1:8000" in first.stdout
     again = run(env, "demo", "--no-serve")
     assert "demo declarations:     6" in again.stdout  # a second run seeds nothing more
     assert "6 declarations match their seals" in run(env, "audit", "verify").stdout

@@ -95,6 +95,8 @@ def demo(
     else:
         typer.echo("  demo trader API key:   issued at first seed; `smartcustoms traders issue-key DEMO-IMPORTER`")
     typer.echo(f"  demo declarations:     {info.declarations}")
+    typer.echo(f"  payment agent (SANDBOX, no real money), in a second terminal:\n"
+               f"    smartcustoms payments sandbox-agent --platform-url http://{host}:{port}")
     typer.echo("")
     if not no_serve:
         serve(host=host, port=port, workers=1)
