@@ -8,21 +8,29 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smartcustoms.ecommerce.assess import NO_CLAIM, Assessor
-from smartcustoms.ecommerce.records import Goods, Record
+from smartcustoms.ecommerce.assess import NO_CLAIM, Assessor, assessment_json
+from smartcustoms.ecommerce.generate import QUOTE_RATES, Generator
+from smartcustoms.ecommerce.records import Goods, Record, check_record
 from smartcustoms.tariff import calc, tables
 
 ON = date(2026, 11, 20)
 RATES = {"USD": Decimal("150.00"), "CNY": Decimal("21.00"), "KRW": Decimal("0.1080")}
 # A small tariff schedule: some codes have a general rate, others none (calc then falls back to the claim).
 SCHEDULE = {"392690": calc.DutyRate(Decimal("0.033")), "610910": calc.DutyRate(Decimal("0.109")),
-            "640411": calc.DutyRate(Decimal("0.3")), "851830": calc.DutyRate(Decimal("0"))}
-# Plain goods, goods excluded from the exemption (knitted, footwear, leather bags), simplified bands, wine per litre.
-CODES = ["392690", "851830", "950300", "610910", "640411", "420221", "620520", "090121", "220421"]
+            "640411": calc.DutyRate(Decimal("0.3")), "851830": calc.DutyRate(Decimal("0")),
+            "420221": calc.DutyRate(Decimal("0.16")), "620520": calc.DutyRate(Decimal("0.074")),
+            # a compound schedule rate and a specific one: the fast path leaves these to calc
+            "611020": calc.DutyRate(Decimal("0.1"), Decimal("30"), "PCE"),
+            "871200": calc.DutyRate(None, Decimal("100"), "PCE")}
+# Plain goods, goods excluded from the exemption (knitted, footwear, leather bags; 6216 and 4203 only from the
+# exemption), simplified bands (clothing 62, coffee, tea with its exclusions, ketchup), wine per litre, codes with
+# no band and no schedule rate (the nil claim: lane 2).
+CODES = ["392690", "851830", "950300", "610910", "640411", "420221", "620520", "090121", "220421", "621600",
+         "420310", "090230", "090210", "210320", "611020", "871200", "711311"]
 
 
-def _assessor() -> Assessor:
-    return Assessor(tables.load_tables(), ON, RATES.get, lambda hs: (SCHEDULE.get(hs), None))
+def _assessor(fast: bool = True) -> Assessor:
+    return Assessor(tables.load_tables(), ON, RATES.get, lambda hs: (SCHEDULE.get(hs), None), fast=fast)
 
 
 def _goods(hs: str | None, value: Decimal, currency: str = "JPY") -> Goods:
@@ -68,6 +76,31 @@ def test_fast_path_and_calc_give_the_same_figures(lines: list[tuple[str, int, st
         expected.duty_jpy, expected.consumption_tax_national_jpy, expected.consumption_tax_local_jpy)
     assert val.total_tax_jpy == expected.total_jpy
     assert val.exempt == (expected.customs_value_jpy <= 10_000)
+    if val.assessment_json is not None:
+        # The stored assessment is calc's, byte for byte (notes, rules applied and their order included).
+        assert val.assessment_json == assessment_json(expected)
+    assert val.no_rate_hs == tuple(g.hs_code for g, x in zip(rec.goods, expected.lines, strict=True)
+                                   if x.rate_source == "claimed" and not x.exempt)
+    # And the same Valuation as the assessor that sends every taxed consignment through calc.
+    assert val == _assessor(fast=False).assess(rec)[0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=10_000))
+def test_fast_paths_agree_with_calc_on_generated_manifests(seed: int) -> None:
+    """Realistic parcels (the generator's value and HS mix, personal use, anomalies): fast == calc, byte for byte."""
+    def assessor(fast: bool) -> Assessor:
+        return Assessor(tables.load_tables(), ON, QUOTE_RATES.get, lambda hs: (SCHEDULE.get(hs), None), fast=fast)
+
+    fast, reference = assessor(True), assessor(False)
+    taxed = 0
+    for n, obj in enumerate(Generator(40, seed).records()):
+        rec, _ = check_record(obj, n + 1, 100)
+        assert rec is not None
+        got, expected = fast.assess(rec), reference.assess(rec)
+        assert got == expected
+        taxed += got[0] is not None and got[0].assessment_json is not None
+    assert taxed > 0
 
 
 def test_personal_use_sixty_percent_keeps_a_16000_yen_parcel_exempt() -> None:

@@ -2,8 +2,11 @@
 
 The common case (dutiable total ≤ the exemption threshold and no goods excluded from the exemption) is settled
 here without building calc's objects: every line is exempt, so duty and consumption tax are nil, exactly what
-`tariff.calc.assess` gives for it. Every other consignment goes through `calc.assess` itself, so the figures are
-the platform's one calculation (tests check the fast path against calc on generated data).
+`tariff.calc.assess` gives for it. A taxed consignment whose lines all have ad valorem rates (simplified band,
+tariff schedule or the nil claim) is assessed by `_Taxed`, which follows calc's rules step by step in integer yen
+with the per-code table lookups memoised and writes the same assessment JSON; anything else (specific duties, a
+rule not in force, an abolished personal-use ratio) goes through `calc.assess` itself. calc stays the reference:
+tests compare both paths, figure by figure and byte for byte, on generated and on random consignments.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, cast
 
 import orjson
@@ -20,6 +24,7 @@ from smartcustoms.ecommerce.records import Problem, Record, problem
 from smartcustoms.tariff import calc
 from smartcustoms.tariff.tables import (
     LOW_VALUE_EXEMPTION_MAX,
+    PERSONAL_USE_RATIO,
     SIMPLIFIED_TARIFF_MAX,
     CtKind,
     CtRate,
@@ -116,7 +121,7 @@ class Assessor:
     """Assesses the consignments of one manifest date; lookups are computed once and cached."""
 
     def __init__(self, tables: TariffTables, on: date, rate: Callable[[str], Decimal | None],
-                 tariff: Callable[[str], tuple[calc.DutyRate | None, str | None]]) -> None:
+                 tariff: Callable[[str], tuple[calc.DutyRate | None, str | None]], fast: bool = True) -> None:
         self.tables = tables if isinstance(tables, CachedTables) else cached(tables)
         self.on, self._rate, self._tariff = on, rate, tariff
         self.exemption_max = tables.threshold(LOW_VALUE_EXEMPTION_MAX, on)
@@ -124,6 +129,8 @@ class Assessor:
         self.ratio = tables.personal_use_ratio(on)
         self._rates: dict[str, Decimal | None] = {"JPY": Decimal(1)}
         self._excluded: dict[str, bool] = {}
+        # fast=False sends every taxed consignment through calc.assess (the reference the tests compare with).
+        self._taxed = _Taxed.build(self.tables, on) if fast else None
 
     def rate(self, currency: str) -> Decimal | None:
         """Yen per unit of `currency` this week (cached)."""
@@ -183,6 +190,10 @@ class Assessor:
                 net_mass_kg=g.net_mass_kg, claimed_rate=NO_CLAIM, tariff_rate=tariff_rate, ct_kind="standard"))
         if problems:
             return None, problems
+        if self._taxed is not None:
+            quick = self._taxed.assess(inputs, rec.personal_use, value, exempt)
+            if quick is not None:
+                return quick, []
         try:
             a = calc.assess(inputs, on=self.on, personal_use=rec.personal_use, simplified_opt_out=False,
                             tables=self.tables)
@@ -196,3 +207,187 @@ class Assessor:
         return Valuation(value, a.customs_value_jpy, a.duty_jpy, a.consumption_tax_national_jpy,
                          a.consumption_tax_local_jpy, exempt, assessment_json(a),
                          tuple(no_rate)), []
+
+
+@dataclass(frozen=True, slots=True)
+class _CodeRule:
+    """What the rule tables say about one HS code on the manifest date, with calc's note texts."""
+
+    exemption_excluded: ExcludedGoods | None
+    exemption_note: str | None  # calc's note when the code is excluded from the exemption
+    rate: calc.DutyRate | None  # the simplified band (ad valorem) or None: the tariff or claimed rate decides
+    rule: tuple[str, ExcludedGoods | SimplifiedRate] | None  # the rule logged while choosing the rate
+    rate_note: str | None
+    fallback: bool  # a specific-duty band: leave the consignment to calc
+
+
+_CLAIMED_NOTE = "no tariff schedule rate for this code on this date: the claimed rate is used"
+_ROUNDING = calc._ROUNDING  # calc's own rule row, so the JSON is the same
+
+
+def _fraction(rate: Decimal) -> tuple[int, int]:
+    f = Fraction(rate)
+    return f.numerator, f.denominator
+
+
+class _Taxed:
+    """calc.assess for taxed low-value consignments with ad valorem rates, in integer yen (see the module doc).
+
+    Mirrors `calc.assess` with simplified_opt_out=False, ct_kind "standard" and the nil claimed rate: the same
+    per-line rounding (duty base and CT base to ¥1,000, duty to ¥100 in the CT base, national CT to ¥100, local
+    CT as a fraction of it, totals to ¥100), the same notes and the same rules in the same order.
+    """
+
+    def __init__(self, tables: TariffTables, on: date, exemption: Threshold, simplified: Threshold,
+                 ratio_row: Ratio | None, ct: CtRate) -> None:
+        self.tables, self.on = tables, on
+        self.exemption, self.simplified, self.ratio_row, self.ct = exemption, simplified, ratio_row, ct
+        self.ratio = _fraction(ratio_row.ratio) if ratio_row is not None and ratio_row.ratio is not None else None
+        self.ct_rate = _fraction(ct.national_rate)
+        self.ct_rule = f"consumption_tax:{ct.kind}:{ct.valid_from.isoformat()}"
+        self.exemption_tail = f", no duty or consumption tax ({calc._tag(exemption)})"
+        self.ratio_tail = "" if ratio_row is None else f" ({calc._tag(ratio_row)})"
+        self.on_text = on.isoformat()
+        self._codes: dict[str, _CodeRule] = {}
+        self._fractions: dict[calc.DutyRate, tuple[int, int]] = {}
+
+    @classmethod
+    def build(cls, tables: TariffTables, on: date) -> _Taxed | None:
+        """The fast path for `on`, or None when a rule it relies on is not in force (calc then explains)."""
+        try:
+            ratio_row = tables.ratio_rule(PERSONAL_USE_RATIO, on)
+            ct = tables.consumption_tax("standard", on)
+            return cls(tables, on, tables.threshold_rule(LOW_VALUE_EXEMPTION_MAX, on),
+                       tables.threshold_rule(SIMPLIFIED_TARIFF_MAX, on),
+                       ratio_row if ratio_row.ratio is not None else None, ct)
+        except NoEffectiveRule:
+            return None
+
+    def _code(self, hs: str) -> _CodeRule:
+        found = self._codes.get(hs)
+        if found is not None:
+            return found
+        tag = calc._tag
+        ex = self.tables.excluded(hs, "exemption", self.on)
+        ex_note = None if ex is None else (f"not exempt: {ex.description} (HS {ex.hs_prefix}) is excluded from the "
+                                           f"low-value exemption ({tag(ex)})")
+        sx = self.tables.excluded(hs, "simplified", self.on)
+        band = self.tables.simplified_rate(hs, self.on)
+        rate: calc.DutyRate | None = None
+        rule: tuple[str, ExcludedGoods | SimplifiedRate] | None = None
+        note: str | None = None
+        fallback = False
+        if sx is not None:
+            rule = (f"simplified_excluded:{sx.hs_prefix}", sx)
+            note = f"no simplified rate: {sx.description} (HS {sx.hs_prefix}) is excluded ({tag(sx)})"
+        elif band is not None:
+            rate = calc.DutyRate(band.ad_valorem, band.specific_jpy, band.specific_unit)
+            rule = (f"simplified_rate:{band.hs_prefix}", band)
+            note = f"simplified rate {calc._rate_text(rate)} for {band.description} ({tag(band)})"
+            fallback = rate.specific_jpy is not None
+        found = self._codes[hs] = _CodeRule(ex, ex_note, rate, rule, note, fallback)
+        return found
+
+    def assess(self, lines: list[calc.LineInput], personal_use: bool, value: int,
+               exempt: bool) -> Valuation | None:
+        """The valuation calc.assess would give, or None to leave the consignment to calc."""
+        if personal_use and self.ratio is None:
+            return None
+        num, den = self.ratio if personal_use and self.ratio is not None else (1, 1)
+        dutiable = [x.value_jpy * num // den for x in lines]
+        total = sum(dutiable)
+        if total > self.simplified.amount_jpy:
+            return None
+        exemption_applies = total <= self.exemption.amount_jpy
+        rules: dict[str, tuple[str, bool]] = {}
+
+        def log(name: str, row: Any) -> None:
+            if name not in rules:
+                rules[name] = (row.source, row.verified)
+
+        if personal_use:
+            log(PERSONAL_USE_RATIO, self.ratio_row)
+        log(LOW_VALUE_EXEMPTION_MAX, self.exemption)
+        log(SIMPLIFIED_TARIFF_MAX, self.simplified)
+        out: list[dict[str, Any]] = []
+        duty_sum = national_sum = local_sum = 0
+        any_exempt = simplified_applied = False
+        no_rate: list[str] = []
+        ct, (ct_num, ct_den) = self.ct, self.ct_rate
+        for x, value_line in zip(lines, dutiable, strict=True):
+            if x.ct_kind != "standard" or x.claimed_rate != NO_CLAIM:
+                return None
+            code = self._code(x.hs_code)
+            if code.fallback:
+                return None
+            notes: list[str] = []
+            if personal_use:
+                notes.append(f"personal-use valuation: ¥{x.value_jpy:,} × {self.ratio_row.ratio} = "  # type: ignore[union-attr]
+                             f"¥{value_line:,}{self.ratio_tail}")
+            line_exempt = False
+            if exemption_applies:
+                if code.exemption_excluded is not None:
+                    log(f"exemption_excluded:{code.exemption_excluded.hs_prefix}", code.exemption_excluded)
+                    notes.append(code.exemption_note)  # type: ignore[arg-type]
+                else:
+                    notes.append(f"low-value exemption: declaration total ¥{total:,} ≤ "
+                                 f"¥{self.exemption.amount_jpy:,}{self.exemption_tail}")
+                    line_exempt = True
+            # An exempt line's rate is still shown, but the rule it came from is not logged (as in calc).
+            if code.rule is not None and not line_exempt:
+                log(*code.rule)
+            if code.rate_note is not None:
+                notes.append(code.rate_note)
+            rate = code.rate
+            if rate is not None:
+                source = "simplified"
+            elif x.tariff_rate is not None:
+                rate, source = x.tariff_rate, "tariff"
+                if rate.specific_jpy is not None:
+                    return None
+            else:
+                notes.append(_CLAIMED_NOTE)
+                rate, source = calc.DutyRate(ad_valorem=NO_CLAIM), "claimed"
+            log(self.ct_rule, ct)
+            duty_base = duty = ct_base = national = local = 0
+            if not line_exempt:
+                rules.setdefault(_ROUNDING.rule, (_ROUNDING.source, _ROUNDING.verified))
+                duty_base = value_line // 1000 * 1000
+                p, q = self._claim(rate)
+                duty = duty_base * p // q
+                ct_base = (value_line + duty // 100 * 100) // 1000 * 1000
+                national = ct_base * ct_num // ct_den // 100 * 100
+                local = national * ct.local_numerator // ct.local_denominator
+                if source == "claimed":
+                    no_rate.append(x.hs_code)
+                simplified_applied = simplified_applied or source == "simplified"
+            any_exempt = any_exempt or line_exempt
+            duty_sum += duty
+            national_sum += national
+            local_sum += local
+            out.append({"line_no": x.line_no, "value_jpy": x.value_jpy, "dutiable_value_jpy": value_line,
+                        "rate_source": source, "ad_valorem": None if rate.ad_valorem is None else str(rate.ad_valorem),
+                        "specific_jpy": None, "specific_unit": None, "duty_jpy": duty, "ct_base_jpy": ct_base,
+                        "consumption_tax_national_jpy": national, "consumption_tax_local_jpy": local,
+                        "exempt": line_exempt, "notes": notes})
+        duty_total = duty_sum // 100 * 100
+        national_total = national_sum // 100 * 100
+        local_total = local_sum // 100 * 100
+        text = orjson.dumps({
+            "customs_value_jpy": total, "duty_jpy": duty_total, "consumption_tax_national_jpy": national_total,
+            "consumption_tax_local_jpy": local_total, "total_jpy": duty_total + national_total + local_total,
+            "low_value_exempt": any_exempt, "simplified_applied": simplified_applied,
+            "personal_use_ratio": str(self.ratio_row.ratio) if personal_use and self.ratio_row is not None else None,
+            "assessed_on": self.on_text,
+            "rules_applied": [{"rule": k, "source": s, "verified": v} for k, (s, v) in rules.items()],
+            "lines": out,
+        }).decode()
+        return Valuation(value, total, duty_total, national_total, local_total, exempt, text, tuple(no_rate))
+
+    def _claim(self, rate: calc.DutyRate) -> tuple[int, int]:
+        """The ad valorem rate as an exact fraction (memoised per rate)."""
+        found = self._fractions.get(rate)
+        if found is None:
+            assert rate.ad_valorem is not None
+            found = self._fractions[rate] = _fraction(rate.ad_valorem)
+        return found
