@@ -22,7 +22,7 @@ from smartcustoms.payments import agent_client, service
 from smartcustoms.payments.models import PaymentEvent, PaymentOrder
 from smartcustoms.payments.sandbox_agent import SandboxAgent, create_agent_app
 from tests.live import free_port, serve
-from tests.payments.helpers import event, new_order, signed
+from tests.payments.helpers import deliver, event, new_order, signed
 
 SECRET = "live-test-secret"
 
@@ -78,6 +78,35 @@ def test_concurrent_distinct_payments_of_one_order_book_one(platform: str, engin
     assert outcomes == ["applied"] + ["discrepancy"] * 5  # the others are double payments, for refund
     order, n_events, n_applied = _reload(engine, order_id)
     assert order.status == "paid" and n_events == 6 and n_applied == 1
+
+
+def test_one_agent_transaction_sent_for_several_orders_at_once_pays_one(platform: str, engine: Engine) -> None:
+    orders = [_committed_order(engine) for _ in range(4)]
+    items = [signed(event(o, amount=6_500, transaction_id="TX-RACE-1"), secret=SECRET) for o in orders]
+    responses = _post_all(platform, items)
+    assert sorted(r.json()["outcome"] for r in responses) == ["applied"] + ["discrepancy"] * 3
+    statuses = sorted(_reload(engine, o)[0].status for o in orders)
+    assert statuses == ["open", "open", "open", "paid"]
+
+
+def test_a_second_order_paid_by_the_same_transaction_waits_for_the_first_to_commit(engine: Engine) -> None:
+    """Two sessions interleaved by hand: the second order's callback is processed while the first is still
+    uncommitted; it must wait for the first and then see that the transaction already paid an order."""
+    first, second = _committed_order(engine), _committed_order(engine)
+    outcome: dict[str, Any] = {}
+
+    def pay_second() -> None:
+        with unit_of_work(engine) as s2:
+            outcome.update(deliver(s2, event(second, amount=6_500, transaction_id="TX-INTERLEAVED")))
+
+    with unit_of_work(engine) as s1:
+        assert deliver(s1, event(first, amount=6_500, transaction_id="TX-INTERLEAVED"))["outcome"] == "applied"
+        thread = threading.Thread(target=pay_second)
+        thread.start()
+        thread.join(1.5)  # without serialisation it would finish here, before the first commits
+    thread.join(60)
+    assert outcome["outcome"] == "discrepancy" and first in outcome["detail"]
+    assert (_reload(engine, first)[0].status, _reload(engine, second)[0].status) == ("paid", "open")
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -346,6 +346,7 @@ def handle_callback(session: Session, raw: bytes, timestamp: str | None, signatu
 def _apply(session: Session, order: PaymentOrder, event: PaymentEvent) -> None:
     effect = protocol.apply_event(_state(order), event.event_type, event.amount_jpy, event.transaction_id)
     if effect.outcome == "applied" and event.event_type == "paid":
+        _serialise_transaction(session, event.transaction_id)
         other = session.scalar(select(PaymentOrder.id).where(PaymentOrder.agent_transaction_id == event.transaction_id,
                                                              PaymentOrder.id != order.id).limit(1))
         if other is not None:  # one agent transaction is one payment: it cannot settle a second order
@@ -370,6 +371,18 @@ def _apply(session: Session, order: PaymentOrder, event: PaymentEvent) -> None:
         return
     session.flush()
     _audit_event(session, event)
+
+
+def _serialise_transaction(session: Session, transaction_id: str | None) -> None:
+    """Callbacks naming one agent transaction run one at a time until their transactions commit.
+
+    Without it two orders paid by the same agent transaction at once could each see no other order holding it
+    (PostgreSQL, read committed) and both be paid. SQLite's one writer already serialises them. The lock is a
+    transaction-scoped advisory lock keyed on the transaction id, released at commit or rollback.
+    """
+    if transaction_id and session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                        {"key": f"payments.agent_transaction:{transaction_id}"})
 
 
 def _settle_refund_request(session: Session, order: PaymentOrder, event: PaymentEvent) -> None:
