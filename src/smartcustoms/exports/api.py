@@ -1,4 +1,4 @@
-"""Trader API for export declarations (lodge, fetch, list, status history) and the read-only officer view."""
+"""Trader API for export declarations (lodge, amend, fetch, list, status history) and the read-only officer view."""
 
 from __future__ import annotations
 
@@ -92,6 +92,25 @@ def list_declarations(
 @router.get("/{declaration_id}", response_model=ExportDeclarationOut)
 def get_declaration(declaration_id: str, session: SessionDep, trader: TraderDep) -> Any:
     return _out(service.get_for_trader(session, trader.id, declaration_id))
+
+
+@router.put("/{declaration_id}", response_model=ExportDeclarationOut)
+def amend(
+    declaration_id: str, body: ExportDeclarationIn, session: SessionDep, trader: TraderDep,
+    if_match: Annotated[str | None, Header(alias="If-Match", description="version the amendment is based on")] = None,
+) -> Any:
+    """Amend an export waiting for review or inspection: screened and checked again; its lane never falls."""
+    version: int | None = None
+    if if_match is not None:
+        try:
+            version = int(if_match.strip().strip('"').removeprefix("W/").strip('"'))
+        except ValueError:
+            raise ValidationFailed([FieldError("If-Match", "the declaration version number")]) from None
+    d = service.get_for_trader(session, trader.id, declaration_id)
+    flows.amend(session, d, body, trader, version)
+    out = _out(d)
+    session.commit()
+    return JSONResponse(out, headers={"ETag": f'"{d.version}"'})
 
 
 @router.get("/{declaration_id}/history", response_model=list[ExportStatusChangeOut])

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from smartcustoms.db import utcnow
 from smartcustoms.declarations.flows import _weekly_rate, declaration_date
-from smartcustoms.errors import FieldError, ValidationFailed
+from smartcustoms.errors import Conflict, FieldError, PreconditionFailed, ValidationFailed
 from smartcustoms.exports import control_data, goods, lifecycle, parties
 from smartcustoms.exports.models import ExportDeclaration, ExportDeclarationLine, ExportHit
 from smartcustoms.exports.schemas import ExportDeclarationIn
@@ -137,14 +137,27 @@ def _reason(kind: str, lane: int, text: str, lines: list[int] | None = None) -> 
             "lines": lines or [], "random": False}
 
 
-def lodge(session: Session, body: ExportDeclarationIn, trader: Trader) -> ExportDeclaration:
-    """Lodge an export: screen its parties, check its goods and destination, give it a lane, store and audit it."""
+@dataclass
+class Evaluation:
+    """Everything a lodgement or an amendment decides about a body before it is stored."""
+
+    on: date
+    values_jpy: list[int]
+    exchange: dict[str, Any] | None
+    named: list[tuple[str, str, str]]
+    screening: Screening
+    party_rows: list[ExportHit]
+    goods_rows: list[ExportHit]
+    lane: int
+    reasons: list[dict[str, Any]]
+    prohibited: bool
+
+
+def evaluate(session: Session, body: ExportDeclarationIn, declaration_id: str, on: date) -> Evaluation:
+    """Screen the parties, check goods and destination and choose the lane (nothing stored)."""
     errors = check_codes(body) + check_party_names(body)
     if errors:
         raise ValidationFailed(errors)
-    now = utcnow()
-    on = declaration_date(now)
-    declaration_id = str(uuid.uuid4())
     values_jpy, exchange = _lines_jpy(session, body, on)
     end_user = body.end_user or body.consignee
     named = [("exporter", body.exporter.name, body.exporter.country),
@@ -193,34 +206,88 @@ def lodge(session: Session, body: ExportDeclarationIn, trader: Trader) -> Export
         reasons.append(_reason("screening", 2, f"parties could not be screened: {screening.problem}"))
     if not reasons:
         reasons = decision.reasons()
-    prohibited = any(f.effect == "prohibited" for f in findings)
+    return Evaluation(on, values_jpy, exchange, named, screening, party_rows, goods_rows, lane, reasons,
+                      any(f.effect == "prohibited" for f in findings))
 
-    d = ExportDeclaration(
-        id=declaration_id, trader_id=trader.id, exporter_code=body.exporter.code, exporter_name=body.exporter.name,
-        exporter_address=body.exporter.address, exporter_country=body.exporter.country,
-        consignee_name=body.consignee.name, consignee_address=body.consignee.address,
-        consignee_country=body.consignee.country, end_user_name=end_user.name, end_user_country=end_user.country,
-        destination_country=body.destination_country, transport_mode=body.transport_mode, office=body.office,
-        currency=body.currency, declared_on=on, lane=lane, lane_reasons=reasons,
-        status=lifecycle.pending_status(lane, prohibited), exchange_rate=exchange, total_value_jpy=total_jpy,
-        version=1, lodged_at=now, updated_at=now,
-        lines=[ExportDeclarationLine(line_no=n, hs_code=codes.normalise_hs(li.hs_code), description=li.description,
-                                     quantity=li.quantity, unit=li.unit, value=li.value, value_jpy=values_jpy[n - 1],
-                                     licences=list(li.licences))
-               for n, li in enumerate(body.lines, start=1)],
-        hits=party_rows + goods_rows,
-    )
+
+def _apply(d: ExportDeclaration, body: ExportDeclarationIn, ev: Evaluation) -> None:
+    """Write a body and its evaluation onto the declaration (lines and hits replaced)."""
+    end_user = body.end_user or body.consignee
+    d.exporter_code, d.exporter_name = body.exporter.code, body.exporter.name
+    d.exporter_address, d.exporter_country = body.exporter.address, body.exporter.country
+    d.consignee_name, d.consignee_address = body.consignee.name, body.consignee.address
+    d.consignee_country, d.end_user_name, d.end_user_country = body.consignee.country, end_user.name, end_user.country
+    d.destination_country, d.transport_mode, d.office = body.destination_country, body.transport_mode, body.office
+    d.currency, d.exchange_rate, d.total_value_jpy = body.currency, ev.exchange, sum(ev.values_jpy)
+    d.lines = [ExportDeclarationLine(line_no=n, hs_code=codes.normalise_hs(li.hs_code), description=li.description,
+                                     quantity=li.quantity, unit=li.unit, value=li.value,
+                                     value_jpy=ev.values_jpy[n - 1], licences=list(li.licences))
+               for n, li in enumerate(body.lines, start=1)]
+    d.hits = ev.party_rows + ev.goods_rows
     d.open_hits = _count_open(d)
     d.screening = {
-        "list_versions": screening.list_versions,
-        "parties": [{"role": r, "name": n, "country": c} for r, n, c in named],
-        "problem": screening.problem,
+        "list_versions": ev.screening.list_versions,
+        "parties": [{"role": r, "name": n, "country": c} for r, n, c in ev.named],
+        "problem": ev.screening.problem,
         "hits": {state: sum(1 for h in d.hits if h.state == state) for state in lifecycle.HIT_STATES},
         "open_hits": d.open_hits,
     }
+
+
+def lodge(session: Session, body: ExportDeclarationIn, trader: Trader) -> ExportDeclaration:
+    """Lodge an export: screen its parties, check its goods and destination, give it a lane, store and audit it."""
+    now = utcnow()
+    declaration_id = str(uuid.uuid4())
+    ev = evaluate(session, body, declaration_id, declaration_date(now))
+    d = ExportDeclaration(id=declaration_id, trader_id=trader.id, declared_on=ev.on, lane=ev.lane,
+                          lane_reasons=ev.reasons, status=lifecycle.pending_status(ev.lane, ev.prohibited), version=1,
+                          lodged_at=now, updated_at=now)
+    _apply(d, body, ev)
     session.add(d)
     session.flush()
-    reason = "lane 1: export permitted at lodgement" if lane == 1 else f"lane {lane} selected at lodgement"
+    reason = "lane 1: export permitted at lodgement" if ev.lane == 1 else f"lane {ev.lane} selected at lodgement"
     record_change(session, d, "lodged", None, reason, f"trader:{trader.code}",
-                  {"lane_reasons": reasons, "list_versions": screening.list_versions, "open_hits": d.open_hits})
+                  {"lane_reasons": ev.reasons, "list_versions": ev.screening.list_versions,
+                   "open_hits": d.open_hits})
+    return d
+
+
+def amend(session: Session, d: ExportDeclaration, body: ExportDeclarationIn, trader: Trader,
+          if_match: int | None) -> ExportDeclaration:
+    """Amend an export before any decision: everything is screened and checked again; the lane never falls.
+
+    Only an export waiting for review or inspection can be amended — not one released, rejected or held (a
+    prohibited destination, a confirmed true match or an officer's hold: changing a name must not be a way out of
+    a hold). The hits of the previous version are replaced by the new screening's; the previous hits and their
+    verdicts stay in the audit entry of the amendment, and remembered false positives still apply.
+    """
+    if if_match is not None and if_match != d.version:
+        raise PreconditionFailed(f"export declaration is at version {d.version}, not {if_match}")
+    if d.status not in lifecycle.ALLOWED_FROM["amend"]:
+        raise Conflict(f"an export that is {d.status.replace('_', ' ')} cannot be amended", "status", "wrong_state")
+    if any(h.state == lifecycle.HIT_TRUE for h in d.hits):
+        raise Conflict("a hit on this export was confirmed as a true match: it cannot be amended", "status",
+                       "wrong_state")
+    ev = evaluate(session, body, d.id, d.declared_on)
+    from_status, old_lane = d.status, d.lane
+    previous = [{"kind": h.kind, "party_role": h.party_role, "line_no": h.line_no, "list_code": h.list_code,
+                 "entry_id": h.entry_id, "state": h.state, "resolved_by": h.resolved_by}
+                for h in d.hits]
+    # Old lines and hits go first: the unit of work would otherwise insert the new (declaration, line_no) rows
+    # before deleting the old ones.
+    d.lines.clear()
+    d.hits.clear()
+    session.flush()
+    _apply(d, body, ev)
+    lane, reasons = max(old_lane, ev.lane), list(ev.reasons)
+    if lane > ev.lane:
+        reasons.append(_reason("amendment", old_lane, f"lane {old_lane} kept: an amendment never lowers the lane"))
+    d.lane, d.lane_reasons = lane, reasons
+    d.status = lifecycle.pending_status(lane, ev.prohibited)
+    d.version += 1
+    d.updated_at = utcnow()
+    session.flush()
+    record_change(session, d, "amended", from_status, f"amended by trader (version {d.version})",
+                  f"trader:{trader.code}", {"lane_reasons": reasons, "list_versions": ev.screening.list_versions,
+                                            "open_hits": d.open_hits, "previous_hits": previous})
     return d

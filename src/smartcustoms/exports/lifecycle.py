@@ -36,6 +36,8 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "reject": OPEN,
     "resolve": OPEN,
     "rescreen": OPEN,
+    # The trader amends only before any decision: not once held, released or rejected.
+    "amend": frozenset({UNDER_REVIEW, AWAITING_INSPECTION}),
 }
 
 
