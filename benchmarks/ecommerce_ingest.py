@@ -7,8 +7,9 @@
 Generates COUNT consignments (seeded, with anomalies), then, on a fresh database with illustrative weekly rates
 and three selectivity profiles (one of them a 5% random sample), ingests them end to end in manifests of
 --manifest-size through the same pipeline the API uses (check, value, assess, profiles, split detection, lane,
-persist, audit, results), in process. Prints consignments/s, p50/p99 per-manifest and per-chunk latency, and
-peak RSS (with RSS after 10%, 50% and 100% of the run, to show whether memory is flat). Then copies the stored rows
+persist, audit, results), in process (with the intake's worker process, SMARTCUSTOMS_ECOMMERCE_WORKERS). Prints
+consignments/s, CPU seconds (this process and the worker), p50/p99 per-manifest and per-chunk latency, and RSS
+of this process plus the worker (after 10%, 50% and 100% of the run, to show whether memory is flat; peak of each). Then copies the stored rows
 into a second fresh database with the same schema in the same chunk size, the fast way (SQLite: one prepared
 INSERT executemany per chunk; PostgreSQL: COPY into the table), and prints that raw bulk insert rate (reading the
 rows back is not timed) and the ratio. Finally posts the first --http-count consignments to a real server
@@ -37,6 +38,7 @@ from sqlalchemy.orm import Session
 from smartcustoms import migrate
 from smartcustoms.db import make_engine
 from smartcustoms.demo import demo_rates_csv
+from smartcustoms.ecommerce import workers
 from smartcustoms.ecommerce.config import get_ecommerce_settings
 from smartcustoms.ecommerce.generate import jsonl_lines
 from smartcustoms.ecommerce.intake import ingest
@@ -54,6 +56,15 @@ def rss_mb() -> float:
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker_usage() -> dict[str, float]:
+    """RSS now, peak RSS and CPU seconds of the intake's worker processes together."""
+    out = {"rss_mb": 0.0, "peak_rss_mb": 0.0, "cpu_s": 0.0}
+    for pid in workers.pids():
+        for k, v in workers.usage(pid).items():
+            out[k] += v
+    return out
 
 
 def fresh_database(backend: str, server: str | None, tmp: Path, name: str) -> str:
@@ -148,12 +159,16 @@ def pipeline_run(engine: Engine, trader_id: int, path: Path, size: int) -> dict[
         for mark in (0.1, 0.5):
             if f"{mark:.0%}" not in samples and (i + 1) / len(ranges) >= mark:
                 samples[f"{mark:.0%}"] = rss_mb()
+                samples[f"w{mark:.0%}"] = worker_usage()["rss_mb"]
         print(f"\r  manifest {i + 1}/{len(ranges)}: {lines:,} lines, {lines / (time.perf_counter() - t0):,.0f}/s",
               end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     elapsed = time.perf_counter() - t0
     samples["100%"] = rss_mb()
+    w = worker_usage()
+    samples["w100%"] = w["rss_mb"]
     return {"lines": lines, "accepted": accepted, "seconds": elapsed, "cpu": time.process_time() - cpu0,
+            "worker_cpu": w["cpu_s"], "worker_peak": w["peak_rss_mb"],
             "rate": lines / elapsed, "manifest_p50": pct(manifest_s, 50), "manifest_p99": pct(manifest_s, 99),
             "chunk_p50": pct(chunk_s, 50), "chunk_p99": pct(chunk_s, 99), **{f"rss_{k}": v for k, v in samples.items()}}
 
@@ -263,6 +278,7 @@ def main() -> None:
             rss_before = rss_mb()
             p = pipeline_run(engine, trader_id, path, args.manifest_size)
             peak = peak_rss_mb()
+            workers.shutdown()
             raw_engine, _, _ = prepare(url_b, tmp)
             raw = raw_insert(engine, raw_engine, chunk)
             h = http_run(url_a, key, path, args.http_count, args.manifest_size) if args.http_count else None
@@ -274,13 +290,18 @@ def main() -> None:
                 drop_database(args.database_url, url_b)
     load = os.getloadavg()
     print(f"backend {args.backend}; {os.cpu_count()} CPUs; load average at the end {load[0]:.1f} {load[1]:.1f}; "
-          f"chunk {chunk} rows; manifests of {args.manifest_size:,}")
+          f"chunk {chunk} rows; manifests of {args.manifest_size:,}; "
+          f"{get_ecommerce_settings().workers} worker process(es)")
+    cpu = p["cpu"] + p["worker_cpu"]
     print(f"pipeline: {p['lines']:,} lines ({p['accepted']:,} accepted) in {p['seconds']:,.1f} s wall "
-          f"({p['cpu']:,.1f} s CPU) = {p['rate']:,.0f} consignments/s")
+          f"({p['cpu']:,.1f} s CPU here + {p['worker_cpu']:,.1f} s in the worker = "
+          f"{cpu / max(p['lines'], 1) * 1e6:,.0f} µs CPU per consignment) = {p['rate']:,.0f} consignments/s")
     print(f"  per manifest p50 {p['manifest_p50']:.2f} s, p99 {p['manifest_p99']:.2f} s; "
           f"per chunk p50 {p['chunk_p50'] * 1000:.0f} ms, p99 {p['chunk_p99'] * 1000:.0f} ms")
-    print(f"  RSS before {rss_before:.0f} MB, after 10% {p.get('rss_10%', 0):.0f} MB, 50% {p.get('rss_50%', 0):.0f} MB,"
-          f" 100% {p['rss_100%']:.0f} MB; peak RSS {peak:.0f} MB")
+    print(f"  RSS here + worker: before {rss_before:.0f} MB, after 10% {p.get('rss_10%', 0):.0f} + "
+          f"{p.get('rss_w10%', 0):.0f} MB, 50% {p.get('rss_50%', 0):.0f} + {p.get('rss_w50%', 0):.0f} MB, "
+          f"100% {p['rss_100%']:.0f} + {p['rss_w100%']:.0f} MB; peak RSS {peak:.0f} + {p['worker_peak']:.0f} = "
+          f"{peak + p['worker_peak']:.0f} MB")
     print(f"raw bulk insert of the same {raw['rows']:,} rows: {raw['seconds']:,.1f} s = {raw['rate']:,.0f} rows/s")
     print(f"ratio pipeline / raw insert: {p['rate'] / raw['rate']:.0%}")
     if h:

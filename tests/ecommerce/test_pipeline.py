@@ -156,3 +156,53 @@ def test_split_window_is_configurable(ec_engine: Engine, submitter: Any, monkeyp
     run(ec_engine, submitter, jl(_split_parcel(f"{tag}-W1", "6000")))
     results, _ = run(ec_engine, submitter, jl(_split_parcel(f"{tag}-W2", "6000")))
     assert "split_group" not in results[0]
+
+
+def _stored(engine: Engine, manifest_id: str) -> list[dict[str, Any]]:
+    """The manifest's stored consignments, manifest id and times left out (they differ between intakes)."""
+    with Session(engine) as s:
+        rows = s.execute(select(Consignment).where(Consignment.manifest_id == manifest_id)
+                         .order_by(Consignment.line_no)).scalars().all()
+        out = []
+        for c in rows:
+            row = {k: v for k, v in vars(c).items() if not k.startswith("_")
+                   and k not in ("received_at", "released_at", "manifest_id")}
+            out.append(orjson.loads(orjson.dumps(row, default=str).replace(manifest_id.encode(), b"M")))
+        return out
+
+
+def test_worker_process_and_in_process_intake_store_and_answer_the_same(
+        new_database_url: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The prepare step in the worker process (with this process taking a measured share of each chunk) gives
+    the results and stored rows of the in-process intake, line for line: lanes, tax, split groups, rejections."""
+    from smartcustoms.db import make_engine
+    from smartcustoms.ecommerce import workers
+    from smartcustoms.ecommerce.config import get_ecommerce_settings
+    from tests.ecommerce.conftest import prepare
+
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_CHUNK_ROWS", "250")
+    lines = [*jsonl_lines(1800, seed=77), b"{broken\n", *jsonl_lines(200, seed=78)]
+    outcomes = []
+    for n_workers in ("0", "1"):
+        monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_WORKERS", n_workers)
+        get_ecommerce_settings.cache_clear()
+        engine = make_engine(new_database_url())
+        prepare(engine, tmp_path)
+        with Session(engine) as s, s.begin():
+            t = identity.create_trader(s, "Equal Express", "EQUAL-EXPRESS", "broker")
+            sub = (t.id, t.code, "")
+        results, summary = run(engine, sub, lines)
+        if n_workers == "1":
+            assert workers.pids(), "the worker process prepared the chunks"
+        mid = summary["manifest_id"]
+        normalised = orjson.loads(orjson.dumps(results).replace(mid.encode(), b"M"))
+        outcomes.append((normalised, _stored(engine, mid), {k: v for k, v in summary.items()
+                                                             if k not in ("manifest_id", "received_at",
+                                                                          "completed_at")}))
+        engine.dispose()
+    (r0, s0, m0), (r1, s1, m1) = outcomes
+    assert len(r0) == 2001 and m0["accepted"] > 1900 and any(r.get("split_group") for r in r0)
+    assert any(r["result"] == "accepted" and r["total_tax_jpy"] > 0 for r in r0)
+    assert r1 == r0
+    assert s1 == s0
+    assert m1 == m0

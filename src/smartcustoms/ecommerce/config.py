@@ -23,6 +23,9 @@ class EcommerceSettings(BaseSettings):
     split_window_hours: int = 72
     # Officer bulk actions act on at most this many consignments per click (each is audited).
     max_bulk_action: int = 5000
+    # Worker processes that read, check, assess and screen chunks while this process stores the previous one
+    # (one process-wide pool, started with the first manifest; 0: a helper thread in process instead).
+    workers: int = 1
 
 
 @lru_cache(maxsize=1)

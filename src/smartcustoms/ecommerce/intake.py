@@ -38,7 +38,7 @@ def ingest(engine: Engine, intake: Intake, chunks: Iterable[bytes], fmt: str,
     limited = _Limited(chunks, settings.max_manifest_bytes)
     error = None
     try:
-        for results in intake.run(parse.items(limited, fmt, settings.max_line_bytes)):
+        for results in intake.run(parse.items(limited, fmt, settings.max_line_bytes, deferred=True)):
             on_results(results)
     except parse.ManifestError as exc:
         error = exc.to_dict()

@@ -51,12 +51,18 @@ class Line:
 
 @dataclass(slots=True)
 class Item:
-    """One consignment as read: a JSON-shaped object, or the problems that kept it from being read."""
+    """One consignment as read: a JSON-shaped object, or the problems that kept it from being read.
+
+    A deferred JSON line carries its bytes in `raw` (obj None) until `decoded` reads it: the reading then happens
+    where the record is checked (in the intake's worker process), not where the file is split into lines.
+    """
 
     line_no: int
     obj: Any
     problems: list[Problem] | None = None
     parcel_id: str | None = None
+    raw: bytes | None = None
+    last: bool = False  # raw: the file ended inside this line
 
 
 class LineSplitter:
@@ -138,8 +144,8 @@ def _oversize(line: Line, max_line: int) -> Item:
     return Item(line.no, None, [problem("line", f"longer than {max_line} bytes", "line_too_long")])
 
 
-def jsonl_items(lines: Iterable[Line], max_line: int) -> Iterator[Item]:
-    """JSON Lines: one consignment object per line; blank lines are skipped."""
+def jsonl_items(lines: Iterable[Line], max_line: int, deferred: bool = False) -> Iterator[Item]:
+    """JSON Lines: one consignment object per line; blank lines are skipped (deferred: not read yet)."""
     for line in lines:
         if line.oversize:
             yield _oversize(line, max_line)
@@ -147,12 +153,23 @@ def jsonl_items(lines: Iterable[Line], max_line: int) -> Iterator[Item]:
         data = line.data
         if not data or data.isspace():
             continue
-        try:
-            obj = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            yield Item(line.no, None, [_json_problem(data, str(exc), line.last_without_end)])
+        if deferred:
+            yield Item(line.no, None, None, None, data, line.last_without_end)
             continue
-        yield Item(line.no, obj, None, readable_parcel_id(obj))
+        yield _jsonl_item(line.no, data, line.last_without_end)
+
+
+def _jsonl_item(no: int, data: bytes, last: bool) -> Item:
+    try:
+        obj = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        return Item(no, None, [_json_problem(data, str(exc), last)])
+    return Item(no, obj, None, readable_parcel_id(obj))
+
+
+def decoded(item: Item) -> Item:
+    """The item with a deferred JSON line read (the same item as jsonl_items gives); others as they are."""
+    return item if item.raw is None else _jsonl_item(item.line_no, item.raw, item.last)
 
 
 def _json_problem(data: bytes, message: str, last: bool) -> Problem:
@@ -248,10 +265,11 @@ def _finish(obj: dict[str, Any]) -> Item:
     return Item(obj.pop("_line"), obj, None, readable_parcel_id(obj))
 
 
-def items(chunks: Iterable[bytes], fmt: str, max_line: int) -> Iterator[Item]:
-    """The consignments of a manifest in format `fmt` ('jsonl' or 'csv'), read incrementally."""
+def items(chunks: Iterable[bytes], fmt: str, max_line: int, deferred: bool = False) -> Iterator[Item]:
+    """The consignments of a manifest in format `fmt` ('jsonl' or 'csv'), read incrementally (deferred: JSON
+    lines are left for `decoded`)."""
     lines = split_lines(chunks, max_line)
-    return jsonl_items(lines, max_line) if fmt == "jsonl" else csv_items(lines, max_line)
+    return jsonl_items(lines, max_line, deferred) if fmt == "jsonl" else csv_items(lines, max_line)
 
 
 def format_of(content_type: str | None, filename: str | None = None) -> str | None:

@@ -1,7 +1,8 @@
 """The intake of a manifest, top to bottom: read → check → value and assess → screen → lane → persist → result.
 
-Consignments are handled in chunks. Per chunk: plain-Python checks and assessment outside any transaction, then
-one transaction that finds repeats, runs split detection against the stored window, inserts with one
+Consignments are handled in chunks. Per chunk: plain-Python reading, checks, assessment and screening outside any
+transaction (`Preparer`, in the intake's worker process when there is one: see workers.py), then one transaction
+in this process that finds repeats, runs split detection against the stored window, inserts with one
 executemany, records rejections and repeats, bumps the manifest's totals and appends one audit entry carrying a
 digest of the chunk. Results are handed out only after that transaction committed: an acknowledged consignment
 is stored.
@@ -10,12 +11,14 @@ is stored.
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,12 +29,12 @@ from sqlalchemy.orm import Session
 from smartcustoms.audit import service as audit
 from smartcustoms.db import utcnow
 from smartcustoms.declarations.flows import declaration_date
-from smartcustoms.ecommerce import lifecycle, screening
-from smartcustoms.ecommerce.assess import Assessor, Valuation
+from smartcustoms.ecommerce import lifecycle, parse, screening, workers
+from smartcustoms.ecommerce.assess import Assessor
 from smartcustoms.ecommerce.config import get_ecommerce_settings
 from smartcustoms.ecommerce.models import Consignment, Manifest, Rejection, Repeat
 from smartcustoms.ecommerce.parse import Item
-from smartcustoms.ecommerce.records import Problem, Record, check_record
+from smartcustoms.ecommerce.records import Problem, check_record
 from smartcustoms.ecommerce.split import Member, SplitHit, SplitTracker, split_key
 from smartcustoms.reference.service import rate_on
 from smartcustoms.risk import registry, rules
@@ -78,12 +81,16 @@ def rejected_result(line_no: int, parcel_id: str | None, problems: list[Problem]
 
 @dataclass(slots=True)
 class _Valued:
+    """A checked, assessed and screened consignment: its columns known before the transaction (all but the split
+    group and the lane) and what the lane decision needs. Plain values only: it travels from the worker."""
+
     line_no: int
-    rec: Record
-    val: Valuation
     consignment_id: str
+    parcel_id: str
+    row: dict[str, Any]
     hits: list[rules.RuleHit]
     signal: rules.ScoreSignal | None
+    no_rate_hs: tuple[str, ...]
 
 
 Scope = Callable[[bool], AbstractContextManager[Session]]
@@ -131,6 +138,120 @@ def _helpers() -> ThreadPoolExecutor:
 _Prepared = tuple[list[_Valued], list[tuple[int, str | None, list[Problem]]]]
 
 
+@dataclass(frozen=True, slots=True)
+class ModelRef:
+    """The active risk model as the prepare step needs it (what model_signals reads of the registry row)."""
+
+    path: str
+    version: str
+    lane3_share: Any
+    lane2_share: Any
+
+
+@dataclass(frozen=True)
+class PrepareSpec:
+    """What the checks, assessment and screening of one manifest need; plain data, sent to the worker process."""
+
+    manifest_id: str
+    submitter_id: int
+    submitter_code: str
+    on: date
+    secret: str
+    max_goods: int
+    tables: tables.TariffTables
+    profiles: tuple[rules.Profile, ...]
+    model: ModelRef | None
+    url: str | None  # the database the worker reads weekly rates and tariff lines from (None: in process only)
+
+
+class Preparer:
+    """Reads, checks, values, assesses and screens the chunks of one manifest (no transaction open).
+
+    The same code runs in the intake's worker process (workers.py) and, for a borrowed session, a database only
+    this process can see, or when the worker is gone, in process: the stored rows and results are the same.
+    """
+
+    def __init__(self, spec: PrepareSpec, scope: Scope) -> None:
+        self.spec, self.scope = spec, scope
+        self._tariffs: dict[str, tuple[calc.DutyRate | None, str | None]] = {}
+        self.assessor = Assessor(spec.tables, spec.on, self._rate, self._tariff)
+        self.model = None
+        if spec.model is not None:
+            try:
+                self.model = registry.loaded(spec.model.path, spec.model.version)
+            except Exception:  # rules still decide when the artifact cannot be loaded
+                self.model = None
+
+    def _rate(self, currency: str) -> Decimal | None:
+        with self.scope(False) as s:
+            row = rate_on(s, currency, self.spec.on)
+            return row.rate_jpy if row is not None else None
+
+    def _tariff(self, hs: str) -> tuple[calc.DutyRate | None, str | None]:
+        if hs not in self._tariffs:
+            with self.scope(False) as s:
+                found = rates_for(s, [hs], self.spec.on)
+            hit = found.get(hs)
+            self._tariffs[hs] = (hit[0] if hit else None, found.problems.get(hs))
+        return self._tariffs[hs]
+
+    def prepare(self, chunk: list[Item]) -> _Prepared:
+        """Read, check, value, assess and screen a chunk."""
+        spec = self.spec
+        rejected: list[tuple[int, str | None, list[Problem]]] = []
+        valued: list[_Valued] = []
+        for_model: list[dict[str, object]] = []
+        mid, sub, on, secret, profiles = spec.manifest_id, spec.submitter_id, spec.on, spec.secret, spec.profiles
+        for it in chunk:
+            if it.raw is not None:
+                it = parse.decoded(it)
+            if it.problems is not None:
+                rejected.append((it.line_no, it.parcel_id, it.problems))
+                continue
+            rec, problems = check_record(it.obj, it.line_no, spec.max_goods)
+            if rec is None:
+                rejected.append((it.line_no, it.parcel_id, problems))
+                continue
+            val, problems = self.assessor.assess(rec)
+            if val is None:
+                rejected.append((it.line_no, rec.parcel_id, problems))
+                continue
+            cid = f"{mid}-{it.line_no}"
+            row: dict[str, Any] = {
+                "id": cid, "manifest_id": mid, "line_no": it.line_no,
+                "submitter_id": sub, "parcel_id": rec.parcel_id, "platform": rec.platform,
+                "seller_id": rec.seller_id, "seller_name": rec.seller_name, "seller_country": rec.seller_country,
+                "seller_registration_id": rec.seller_registration_id, "mail_order": rec.mail_order,
+                "consignee_name": rec.consignee_name, "consignee_address": rec.consignee_address,
+                "consignee_id": rec.consignee_id, "delivery_place": rec.delivery_place,
+                "personal_use": rec.personal_use, "goods": orjson.dumps([g.to_json() for g in rec.goods]).decode(),
+                "value_jpy": val.value_jpy, "dutiable_value_jpy": val.dutiable_value_jpy, "duty_jpy": val.duty_jpy,
+                "ct_national_jpy": val.ct_national_jpy, "ct_local_jpy": val.ct_local_jpy,
+                "total_tax_jpy": val.total_tax_jpy, "exempt": val.exempt, "assessment": val.assessment_json,
+                "risk_score": None,
+                "split_key": split_key(rec.seller_id, rec.consignee_id, rec.consignee_name, rec.consignee_address),
+                "split_group": None,
+            }
+            valued.append(_Valued(it.line_no, cid, rec.parcel_id, row,
+                                  screening.profile_hits(profiles, secret, cid, on, rec, val), None, val.no_rate_hs))
+            if self.model is not None:
+                for_model.append(screening.model_record(cid, on, spec.submitter_code, rec, val))
+        if self.model is not None and valued:
+            for v, sig in zip(valued, screening.model_signals(self.model, spec.model, for_model), strict=True):
+                v.signal = sig
+                v.row["risk_score"] = sig.score if sig is not None else None
+        return valued, rejected
+
+
+def _worker_url(engine: Engine) -> str | None:
+    """The URL another process can open the same database with (None for an in-memory SQLite database)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and (not url.database or url.database == ":memory:"
+                                               or "mode=memory" in str(url)):
+        return None
+    return url.render_as_string(hide_password=False)
+
+
 class _Race(Exception):
     """A concurrent intake stored one of the chunk's parcels first: redo the chunk's transaction."""
 
@@ -148,20 +269,16 @@ class Intake:
         self.received_at = received_at
         self.on = declaration_date(received_at)
         self.settings = get_ecommerce_settings()
-        self.secret = get_settings().sampling_secret
-        self.tables = tables.load_tables()
-        self._tariffs: dict[str, tuple[calc.DutyRate | None, str | None]] = {}
         with self.scope(False) as s:
-            self.profiles = active_profiles(s)
-            self.model_version = registry.active(s)
-            self.model = None
-            if self.model_version is not None:
-                try:
-                    self.model = registry.loaded(self.model_version.path, self.model_version.version)
-                except Exception:  # rules still decide when the artifact cannot be loaded
-                    self.model_version = None
-        self.assessor = Assessor(self.tables, self.on, self._rate, self._tariff)
-        self.exemption_max = self.assessor.exemption_max
+            profiles = tuple(active_profiles(s))
+            version = registry.active(s)
+        model = None if version is None else ModelRef(version.path, version.version, version.lane3_share,
+                                                       version.lane2_share)
+        self.spec = PrepareSpec(manifest_id, submitter_id, submitter_code, self.on, get_settings().sampling_secret,
+                                self.settings.max_goods_lines, tables.load_tables(), profiles, model,
+                                _worker_url(engine) if self.overlap and self.settings.workers > 0 else None)
+        self._preparer: Preparer | None = None
+        self.exemption_max = self.spec.tables.threshold(tables.LOW_VALUE_EXEMPTION_MAX, self.on)
         self.actor = f"trader:{submitter_code}"
         self.chunks = 0
 
@@ -171,8 +288,7 @@ class Intake:
         """Record a new manifest (committed at once, status receiving) and prepare its lookups."""
         now = utcnow()
         mid = new_manifest_id(now)
-        scope = scope or own_sessions(engine)
-        with scope(True) as s:
+        with (scope or own_sessions(engine))(True) as s:
             s.add(Manifest(id=mid, submitter_id=submitter_id, source=source, format=fmt,
                            filename=(filename or "")[:300] or None, status="receiving", received_at=now, lines=0,
                            accepted=0, rejected=0, repeats=0, lane1=0, lane2=0, lane3=0, value_jpy=0, duty_jpy=0,
@@ -182,42 +298,70 @@ class Intake:
                          data={"format": fmt, "source": source, "filename": filename})
         return cls(engine, mid, submitter_id, submitter_code, now, scope)
 
-    # --- lookups (once per manifest) ----------------------------------------------------------------------
-
-    def _rate(self, currency: str) -> Decimal | None:
-        with self.scope(False) as s:
-            row = rate_on(s, currency, self.on)
-            return row.rate_jpy if row is not None else None
-
-    def _tariff(self, hs: str) -> tuple[calc.DutyRate | None, str | None]:
-        if hs not in self._tariffs:
-            with self.scope(False) as s:
-                found = rates_for(s, [hs], self.on)
-            hit = found.get(hs)
-            self._tariffs[hs] = (hit[0] if hit else None, found.problems.get(hs))
-        return self._tariffs[hs]
-
     # --- the chunks ----------------------------------------------------------------------------------------
+
+    @property
+    def preparer(self) -> Preparer:
+        """The in-process preparer (made when first needed)."""
+        if self._preparer is None:
+            self._preparer = Preparer(self.spec, self.scope)
+        return self._preparer
 
     def run(self, items: Iterable[Item]) -> Iterator[list[dict[str, Any]]]:
         """Results per committed chunk, in line order within the chunk.
 
-        The next chunk is checked and assessed in a helper thread while the current one is written: the
-        database driver releases the GIL while it works, so the two overlap. Results still wait for the commit.
+        While this process stores a chunk, the worker process reads, checks, assesses and screens the first part
+        of the next one; this process then prepares the rest of it itself, the share chosen from the measured
+        costs so that both cores are busy (the storing side alone is cheaper than the preparing). Without a
+        worker a helper thread prepares the next chunk. Results still wait for the commit.
         """
         if not self.overlap:
             for chunk in self._chunks(items):
                 yield self.commit(self.prepare(chunk))
             return
-        pool = _helpers()
-        pending: Future[_Prepared] | None = None
+        pending: _Prepared | None = None
+        share = 0.0  # of each chunk prepared here
         for chunk in self._chunks(items):
-            ahead = pool.submit(self.prepare, chunk)
+            n = len(chunk)
+            split = n - int(n * share) if self.spec.url is not None else n
+            remote = self._submit(chunk[:split]) if split else None
+            t0 = time.thread_time()
             if pending is not None:
-                yield self.commit(pending.result())
-            pending = ahead
+                yield self.commit(pending)
+            t1 = time.thread_time()
+            local = self.prepare(chunk[split:]) if split < n else ([], [])
+            t2 = time.thread_time()
+            (valued, rejected), remote_s = self._prepared(remote, chunk[:split]) if remote else (([], []), 0.0)
+            pending = (valued + local[0], rejected + local[1])
+            if split and remote_s > 0:
+                per_item = remote_s / split
+                here = (t2 - t1) / (n - split) if split < n else per_item
+                # Both sides finish together when store + k·here = (n - k)·per_item.
+                k = (n * per_item - (t1 - t0)) / (here + per_item)
+                share = 0.5 * share + 0.5 * min(0.5, max(0.0, k / n))
         if pending is not None:
-            yield self.commit(pending.result())
+            yield self.commit(pending)
+
+    def _submit(self, chunk: list[Item]) -> Future[tuple[_Prepared, float]]:
+        if self.spec.url is not None:
+            try:
+                return workers.submit(self.spec, chunk)
+            except (BrokenProcessPool, RuntimeError):  # the pool is gone (shut down or a worker died)
+                workers.reset()
+        return _helpers().submit(self._timed, chunk)
+
+    def _timed(self, chunk: list[Item]) -> tuple[_Prepared, float]:
+        t = time.thread_time()
+        out = self.prepare(chunk)
+        return out, time.thread_time() - t
+
+    def _prepared(self, future: Future[tuple[_Prepared, float]], chunk: list[Item]) -> tuple[_Prepared, float]:
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            # The worker died (killed, out of memory): a new one starts with the next chunk; this one here.
+            workers.reset()
+            return self._timed(chunk)
 
     def _chunks(self, items: Iterable[Item]) -> Iterator[list[Item]]:
         chunk: list[Item] = []
@@ -235,31 +379,8 @@ class Intake:
         return self.commit(self.prepare(chunk))
 
     def prepare(self, chunk: list[Item]) -> _Prepared:
-        """Check, value, assess and screen a chunk (no transaction open)."""
-        rejected: list[tuple[int, str | None, list[Problem]]] = []
-        valued: list[_Valued] = []
-        max_goods = self.settings.max_goods_lines
-        for it in chunk:
-            if it.problems is not None:
-                rejected.append((it.line_no, it.parcel_id, it.problems))
-                continue
-            rec, problems = check_record(it.obj, it.line_no, max_goods)
-            if rec is None:
-                rejected.append((it.line_no, it.parcel_id, problems))
-                continue
-            val, problems = self.assessor.assess(rec)
-            if val is None:
-                rejected.append((it.line_no, rec.parcel_id, problems))
-                continue
-            cid = f"{self.manifest_id}-{it.line_no}"
-            valued.append(_Valued(it.line_no, rec, val, cid,
-                                  screening.profile_hits(self.profiles, self.secret, cid, self.on, rec, val), None))
-        if self.model is not None and valued:
-            records = [screening.model_record(v.consignment_id, self.on, self.submitter_code, v.rec, v.val)
-                       for v in valued]
-            for v, sig in zip(valued, screening.model_signals(self.model, self.model_version, records), strict=True):
-                v.signal = sig
-        return valued, rejected
+        """Read, check, value, assess and screen a chunk in this process (no transaction open)."""
+        return self.preparer.prepare(chunk)
 
     def commit(self, prepared: _Prepared) -> list[dict[str, Any]]:
         """Store a prepared chunk in one transaction (retried when a concurrent intake won a parcel)."""
@@ -280,12 +401,12 @@ class Intake:
         results: list[dict[str, Any]] = [rejected_result(n, p, e) for n, p, e in rejected]
         with self.scope(True) as s:
             conn = s.connection()
-            existing = self._existing(conn, [v.rec.parcel_id for v in valued])
+            existing = self._existing(conn, [v.parcel_id for v in valued])
             fresh: list[_Valued] = []
             repeats: list[tuple[int, Any]] = []
             seen: dict[str, _Valued] = {}
             for v in valued:
-                pid = v.rec.parcel_id
+                pid = v.parcel_id
                 if pid in existing:
                     repeats.append((v.line_no, existing[pid]))
                 elif pid in seen:
@@ -347,38 +468,22 @@ class Intake:
 
     def _rows(self, conn: Any, fresh: list[_Valued]) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
         tracker = SplitTracker(self.exemption_max)
-        keys = {v.consignment_id: split_key(v.rec.seller_id, v.rec.consignee_id, v.rec.consignee_name,
-                                            v.rec.consignee_address) for v in fresh}
-        self._preload_window(conn, tracker, {keys[v.consignment_id] for v in fresh if v.val.exempt})
+        self._preload_window(conn, tracker, {v.row["split_key"] for v in fresh if v.row["exempt"]})
         rows: list[dict[str, Any]] = []
         links: dict[str, list[str]] = {}
         for v in fresh:
-            rec, val = v.rec, v.val
-            row: dict[str, Any] = {
-                "id": v.consignment_id, "manifest_id": self.manifest_id, "line_no": v.line_no,
-                "submitter_id": self.submitter_id, "parcel_id": rec.parcel_id, "platform": rec.platform,
-                "seller_id": rec.seller_id, "seller_name": rec.seller_name, "seller_country": rec.seller_country,
-                "seller_registration_id": rec.seller_registration_id, "mail_order": rec.mail_order,
-                "consignee_name": rec.consignee_name, "consignee_address": rec.consignee_address,
-                "consignee_id": rec.consignee_id, "delivery_place": rec.delivery_place,
-                "personal_use": rec.personal_use, "goods": orjson.dumps([g.to_json() for g in rec.goods]).decode(),
-                "value_jpy": val.value_jpy, "dutiable_value_jpy": val.dutiable_value_jpy, "duty_jpy": val.duty_jpy,
-                "ct_national_jpy": val.ct_national_jpy, "ct_local_jpy": val.ct_local_jpy,
-                "total_tax_jpy": val.total_tax_jpy, "exempt": val.exempt, "assessment": val.assessment_json,
-                "risk_score": v.signal.score if v.signal is not None else None,
-                "split_key": keys[v.consignment_id], "split_group": None,
-            }
+            row = dict(v.row)  # a redone transaction starts again from the prepared columns
             hits = list(v.hits)
-            hit = tracker.add(row["split_key"], v.consignment_id, val.dutiable_value_jpy, val.exempt, row)
+            hit = tracker.add(row["split_key"], v.consignment_id, row["dutiable_value_jpy"], row["exempt"], row)
             if hit is not None:
                 row["split_group"] = hit.group
                 hits.append(_split_hit(hit, self.exemption_max))
                 if hit.newly_linked:
                     links.setdefault(hit.group, []).extend(hit.newly_linked)
-            if val.no_rate_hs:
+            if v.no_rate_hs:
                 hits.append(rules.RuleHit(None, "no rate for the goods", rules.LANE_DOCUMENTS,
-                                          f"no simplified band or tariff rate for HS {', '.join(val.no_rate_hs)}: "
-                                          "the officer confirms the duty", {"hs_code": list(val.no_rate_hs)},
+                                          f"no simplified band or tariff rate for HS {', '.join(v.no_rate_hs)}: "
+                                          "the officer confirms the duty", {"hs_code": list(v.no_rate_hs)},
                                           kind="assessment"))
             decision = rules.decide_lane(hits, v.signal)
             row["lane"] = decision.lane
