@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 LANGS: Final = ("ja", "en")
@@ -548,13 +549,14 @@ def has(key: str) -> bool:
     return key in EN
 
 
-def negotiate(accept_language: str | None) -> str:
-    """The best console language for an Accept-Language header (q-values honoured), else the default."""
-    best, best_q = DEFAULT_LANG, -1.0
+def negotiate(accept_language: str | None, langs: tuple[str, ...] = LANGS, default: str = DEFAULT_LANG) -> str:
+    """The best language among `langs` for an Accept-Language header (q-values honoured, q=0 refused), else
+    `default`."""
+    best, best_q = default, -1.0
     for position, part in enumerate((accept_language or "").split(",")):
         tag, _, params = part.strip().partition(";")
         primary = tag.strip().lower().split("-")[0]
-        if primary not in LANGS:
+        if primary not in langs:
             continue
         q = 1.0
         for param in params.split(";"):
@@ -569,3 +571,17 @@ def negotiate(accept_language: str | None) -> str:
         if q > 0 and score > best_q:
             best, best_q = primary, score
     return best
+
+
+def layered(messages: dict[str, dict[str, str]]) -> Callable[..., str]:
+    """A domain's `translate`: its own label in the language (English if missing there), else the console's label
+    for the key (in English where the console does not speak the language), with {placeholders} filled."""
+    en = messages["en"]
+
+    def domain_translate(lang: str, key: str, **values: object) -> str:
+        text = messages.get(lang, en).get(key) or en.get(key)
+        if text is None:
+            return translate(lang if lang in LANGS else "en", key, **values)
+        return text.format(**values) if values else text
+
+    return domain_translate

@@ -270,9 +270,5 @@ JA: dict[str, str] = {
 MESSAGES: dict[str, dict[str, str]] = {"en": EN, "ja": JA}
 
 
-def translate(lang: str, key: str, **values: object) -> str:
-    """A payment label in `lang` (English if missing), else the console's own label."""
-    text = MESSAGES.get(lang, EN).get(key) or EN.get(key)
-    if text is None:
-        return i18n.translate(lang, key, **values)
-    return text.format(**values) if values else text
+# A payment label in the language (English if missing), else the console's own label.
+translate = i18n.layered(MESSAGES)

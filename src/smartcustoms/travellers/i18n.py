@@ -434,28 +434,10 @@ KO: dict[str, str] = {
 MESSAGES = {"en": EN, "ja": JA, "zh": ZH, "ko": KO}
 
 
-def translate(lang: str, key: str, **values: object) -> str:
-    """Traveller/counter label in the language, else English, else the console's label, else the key."""
-    text = MESSAGES.get(lang, EN).get(key) or EN.get(key)
-    if text is None:
-        return console_i18n.translate(lang if lang in console_i18n.LANGS else "en", key, **values)
-    return text.format(**values) if values else text
+# Traveller/counter label in the language, else English, else the console's label, else the key.
+translate = console_i18n.layered(MESSAGES)
 
 
 def negotiate(accept_language: str | None) -> str:
     """The best traveller language for an Accept-Language header (English when nothing matches)."""
-    best, best_q = "en", -1.0
-    for part in (accept_language or "").split(","):
-        tag, _, params = part.strip().partition(";")
-        primary = tag.strip().lower().split("-")[0]
-        if primary not in LANGS:
-            continue
-        q = 1.0
-        if params.strip().startswith("q="):
-            try:
-                q = float(params.strip()[2:])
-            except ValueError:
-                continue
-        if q > best_q:
-            best, best_q = primary, q
-    return best
+    return console_i18n.negotiate(accept_language, LANGS, "en")
