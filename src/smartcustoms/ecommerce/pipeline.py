@@ -11,6 +11,7 @@ is stored.
 from __future__ import annotations
 
 import hashlib
+import operator
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -49,6 +50,8 @@ COLUMNS = ("id", "manifest_id", "line_no", "submitter_id", "parcel_id", "platfor
            "consignee_id", "delivery_place", "personal_use", "goods", "value_jpy", "dutiable_value_jpy", "duty_jpy",
            "ct_national_jpy", "ct_local_jpy", "total_tax_jpy", "exempt", "assessment", "lane", "status",
            "lane_reasons", "risk_score", "split_key", "split_group", "received_at", "released_at")
+_COLUMN_VALUES = operator.itemgetter(*COLUMNS[:-2])  # a row's values in column order, times excepted
+_RELEASE_STATUS = lifecycle.initial_status(rules.LANE_RELEASE)
 RESULT_COLUMNS = ("id", "line_no", "parcel_id", "lane", "status", "value_jpy", "dutiable_value_jpy", "duty_jpy",
                   "ct_national_jpy", "ct_local_jpy", "total_tax_jpy", "exempt", "split_group")
 
@@ -419,8 +422,8 @@ class Intake:
                 stmt = _insert_sql(conn.dialect.name)
                 bind = _received_processor(conn.dialect)(self.received_at)
                 # received_at and released_at are the last two columns: one value per chunk.
-                params = [tuple([r[c] for c in COLUMNS[:-2]] + [bind, bind if r["status"] == lifecycle.RELEASED
-                                                                 else None]) for r in rows]
+                released = lifecycle.RELEASED
+                params = [(*_COLUMN_VALUES(r), bind, bind if r["status"] == released else None) for r in rows]
                 if conn.dialect.name == "postgresql":
                     written = _copy_insert(conn, params)
                 else:
@@ -485,12 +488,16 @@ class Intake:
                                           f"no simplified band or tariff rate for HS {', '.join(v.no_rate_hs)}: "
                                           "the officer confirms the duty", {"hs_code": list(v.no_rate_hs)},
                                           kind="assessment"))
-            decision = rules.decide_lane(hits, v.signal)
-            row["lane"] = decision.lane
-            row["status"] = lifecycle.initial_status(decision.lane)
-            # No hit: stored as [] and shown as "no selectivity profile matched" (a fifth of the row otherwise).
-            row["lane_reasons"] = orjson.dumps([h.to_dict() for h in decision.hits]).decode() if decision.hits \
-                else "[]"
+            if not hits and (v.signal is None or v.signal.lane <= rules.LANE_RELEASE):
+                # What decide_lane gives without a hit (most parcels), without building the decision.
+                row["lane"], row["status"], row["lane_reasons"] = rules.LANE_RELEASE, _RELEASE_STATUS, "[]"
+            else:
+                decision = rules.decide_lane(hits, v.signal)
+                row["lane"] = decision.lane
+                row["status"] = lifecycle.initial_status(decision.lane)
+                # No hit: stored as [] and shown as "no selectivity profile matched" (a fifth of the row otherwise).
+                row["lane_reasons"] = orjson.dumps([h.to_dict() for h in decision.hits]).decode() \
+                    if decision.hits else "[]"
             rows.append(row)
         return rows, links
 
