@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
-from fastapi.responses import JSONResponse
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from smartcustoms.audit.chain import canonical_json
 from smartcustoms.declarations import flows, lifecycle, payment, service
-from smartcustoms.declarations.models import IdempotencyRecord
+from smartcustoms.declarations.idempotency import IdemKey, create_once
 from smartcustoms.declarations.schemas import ImportDeclarationIn, ImportDeclarationOut, StatusChangeOut
 from smartcustoms.deps import SessionDep, TraderDep
-from smartcustoms.errors import Conflict, FieldError, ValidationFailed
+from smartcustoms.errors import FieldError, ValidationFailed
 
 router = APIRouter(prefix="/api/v1/import-declarations", tags=["import declarations"])
-
-IdemKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", description="Retrying with the same key returns the first result"),
-]
 
 
 def _out(d: Any, session: Session) -> dict[str, Any]:
@@ -32,42 +22,15 @@ def _out(d: Any, session: Session) -> dict[str, Any]:
         {**service.to_out(d, audience="trader"), "payment": payment.payment_view(session, d)}).model_dump(mode="json")
 
 
-def _replay(record: IdempotencyRecord, request_hash: str) -> JSONResponse:
-    if record.request_hash != request_hash:
-        raise Conflict("Idempotency-Key was already used with a different request body", "Idempotency-Key",
-                       "idempotency_key_reused")
-    return JSONResponse(record.response, status_code=record.status_code, headers={"Idempotent-Replayed": "true"})
-
-
 @router.post("", status_code=201, response_model=ImportDeclarationOut)
 def lodge(body: ImportDeclarationIn, session: SessionDep, trader: TraderDep, idempotency_key: IdemKey = None) -> Any:
     """Lodge an import declaration; the answer carries its assessment and lane at once."""
-    request_hash = hashlib.sha256(canonical_json(body.model_dump(mode="json")).encode()).hexdigest()
-    if idempotency_key is not None:
-        if not 1 <= len(idempotency_key) <= 255:
-            raise ValidationFailed([FieldError("Idempotency-Key", "1 to 255 characters")])
-        existing = session.scalar(select(IdempotencyRecord).where(
-            IdempotencyRecord.trader_id == trader.id, IdempotencyRecord.key == idempotency_key))
-        if existing:
-            return _replay(existing, request_hash)
-    declaration = flows.lodge(session, body, trader)
-    out = _out(declaration, session)
-    if idempotency_key is not None:
-        session.add(IdempotencyRecord(trader_id=trader.id, key=idempotency_key, request_hash=request_hash,
-                                      status_code=201, response=out))
-    try:
-        session.commit()
-    except IntegrityError:
-        # A concurrent retry with the same key committed first: answer with its result.
-        session.rollback()
-        if idempotency_key is None:
-            raise
-        winner = session.scalar(select(IdempotencyRecord).where(
-            IdempotencyRecord.trader_id == trader.id, IdempotencyRecord.key == idempotency_key))
-        if winner is None:
-            raise
-        return _replay(winner, request_hash)
-    return JSONResponse(out, status_code=201, headers={"Location": f"{router.prefix}/{declaration.id}"})
+
+    def create() -> tuple[dict[str, Any], str]:
+        declaration = flows.lodge(session, body, trader)
+        return _out(declaration, session), f"{router.prefix}/{declaration.id}"
+
+    return create_once(session, trader.id, idempotency_key, body, create)
 
 
 @router.get("", response_model=list[ImportDeclarationOut])

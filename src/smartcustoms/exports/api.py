@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from smartcustoms.audit.chain import canonical_json
-from smartcustoms.declarations.models import IdempotencyRecord
+from smartcustoms.declarations.idempotency import IdemKey, create_once
 from smartcustoms.declarations.officer_api import OfficerDep
 from smartcustoms.deps import SessionDep, TraderDep
-from smartcustoms.errors import Conflict, FieldError, ValidationFailed
+from smartcustoms.errors import FieldError, ValidationFailed
 from smartcustoms.exports import flows, lifecycle, service
 from smartcustoms.exports.schemas import ExportDeclarationIn, ExportDeclarationOut, ExportStatusChangeOut
 
@@ -23,54 +19,20 @@ router = APIRouter(prefix="/api/v1/export-declarations", tags=["export declarati
 # a line feed, which no HTTP header value can carry, so no import key (such as "export:k1") can ever equal one.
 KEY_PREFIX = "export\n"
 
-IdemKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", description="Retrying with the same key returns the first result"),
-]
-
 
 def _out(d: Any) -> dict[str, Any]:
     return ExportDeclarationOut.model_validate(service.to_out(d, audience="trader")).model_dump(mode="json")
 
 
-def _replay(record: IdempotencyRecord, request_hash: str) -> JSONResponse:
-    if record.request_hash != request_hash:
-        raise Conflict("Idempotency-Key was already used with a different request body", "Idempotency-Key",
-                       "idempotency_key_reused")
-    return JSONResponse(record.response, status_code=record.status_code, headers={"Idempotent-Replayed": "true"})
-
-
-def _find(session: SessionDep, trader_id: int, key: str) -> IdempotencyRecord | None:
-    return session.scalar(select(IdempotencyRecord).where(
-        IdempotencyRecord.trader_id == trader_id, IdempotencyRecord.key == KEY_PREFIX + key))
-
-
 @router.post("", status_code=201, response_model=ExportDeclarationOut)
 def lodge(body: ExportDeclarationIn, session: SessionDep, trader: TraderDep, idempotency_key: IdemKey = None) -> Any:
     """Lodge an export declaration; the answer carries its lane, reasons, hits and the list versions screened."""
-    request_hash = hashlib.sha256(canonical_json(body.model_dump(mode="json")).encode()).hexdigest()
-    if idempotency_key is not None:
-        if not 1 <= len(idempotency_key) <= 255 - len(KEY_PREFIX):
-            raise ValidationFailed([FieldError("Idempotency-Key", f"1 to {255 - len(KEY_PREFIX)} characters")])
-        existing = _find(session, trader.id, idempotency_key)
-        if existing:
-            return _replay(existing, request_hash)
-    declaration = flows.lodge(session, body, trader)
-    out = _out(declaration)
-    if idempotency_key is not None:
-        session.add(IdempotencyRecord(trader_id=trader.id, key=KEY_PREFIX + idempotency_key,
-                                      request_hash=request_hash, status_code=201, response=out))
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        if idempotency_key is None:
-            raise
-        winner = _find(session, trader.id, idempotency_key)
-        if winner is None:
-            raise
-        return _replay(winner, request_hash)
-    return JSONResponse(out, status_code=201, headers={"Location": f"{router.prefix}/{declaration.id}"})
+
+    def create() -> tuple[dict[str, Any], str]:
+        declaration = flows.lodge(session, body, trader)
+        return _out(declaration), f"{router.prefix}/{declaration.id}"
+
+    return create_once(session, trader.id, idempotency_key, body, create, namespace=KEY_PREFIX)
 
 
 @router.get("", response_model=list[ExportDeclarationOut])

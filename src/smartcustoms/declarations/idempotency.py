@@ -1,0 +1,73 @@
+"""Idempotent creation for the trader APIs: a retry with the same `Idempotency-Key` replays the first answer.
+
+The key is the trader's own (unique per trader and namespace); the same key with another body is 409 naming the
+header. A concurrent retry that commits first wins: the loser answers with the winner's stored response. Import
+declarations use the plain key; other kinds of document use a namespace prefix that ends in a line feed, which no
+HTTP header value can carry, so no key of one kind can ever equal a key of another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Header
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from smartcustoms.audit.chain import canonical_json
+from smartcustoms.declarations.models import IdempotencyRecord
+from smartcustoms.errors import Conflict, FieldError, ValidationFailed
+
+IdemKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", description="Retrying with the same key returns the first result"),
+]
+MAX_KEY = 255
+
+
+def _replay(record: IdempotencyRecord, request_hash: str) -> JSONResponse:
+    if record.request_hash != request_hash:
+        raise Conflict("Idempotency-Key was already used with a different request body", "Idempotency-Key",
+                       "idempotency_key_reused")
+    return JSONResponse(record.response, status_code=record.status_code, headers={"Idempotent-Replayed": "true"})
+
+
+def _find(session: Session, trader_id: int, stored_key: str) -> IdempotencyRecord | None:
+    return session.scalar(select(IdempotencyRecord).where(
+        IdempotencyRecord.trader_id == trader_id, IdempotencyRecord.key == stored_key))
+
+
+def create_once(session: Session, trader_id: int, key: str | None, body: BaseModel,
+                create: Callable[[], tuple[dict[str, Any], str]], namespace: str = "") -> JSONResponse:
+    """Run `create` (→ the response JSON and its Location) at most once per key, commit, and answer 201.
+
+    The caller's session holds the transaction: `create` writes, this commits (with the key's record)."""
+    request_hash = hashlib.sha256(canonical_json(body.model_dump(mode="json")).encode()).hexdigest()
+    stored_key = None if key is None else namespace + key
+    if key is not None:
+        if not 1 <= len(key) <= MAX_KEY - len(namespace):
+            raise ValidationFailed([FieldError("Idempotency-Key", f"1 to {MAX_KEY - len(namespace)} characters")])
+        existing = _find(session, trader_id, namespace + key)
+        if existing:
+            return _replay(existing, request_hash)
+    out, location = create()
+    if stored_key is not None:
+        session.add(IdempotencyRecord(trader_id=trader_id, key=stored_key, request_hash=request_hash,
+                                      status_code=201, response=out))
+    try:
+        session.commit()
+    except IntegrityError:
+        # A concurrent retry with the same key committed first: answer with its result.
+        session.rollback()
+        if stored_key is None:
+            raise
+        winner = _find(session, trader_id, stored_key)
+        if winner is None:
+            raise
+        return _replay(winner, request_hash)
+    return JSONResponse(out, status_code=201, headers={"Location": location})
