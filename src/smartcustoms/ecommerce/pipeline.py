@@ -246,6 +246,29 @@ class Preparer:
         return valued, rejected
 
 
+def pack(prepared: _Prepared) -> bytes:
+    """A prepared chunk as JSON for the way back from the worker (several times cheaper than pickling objects)."""
+    valued, rejected = prepared
+    return orjson.dumps([
+        [[v.line_no, v.consignment_id, v.parcel_id, v.row, [h.to_dict() for h in v.hits],
+          None if v.signal is None else [v.signal.model_version, v.signal.score, v.signal.lane, v.signal.reason],
+          v.no_rate_hs] for v in valued],
+        rejected])
+
+
+def unpack(data: bytes) -> _Prepared:
+    """The prepared chunk `pack` wrote."""
+    valued, rejected = orjson.loads(data)
+    return ([_Valued(n, cid, pid, row, [_hit(h) for h in hits], None if sig is None else rules.ScoreSignal(*sig),
+                     tuple(no_rate)) for n, cid, pid, row, hits, sig, no_rate in valued],
+            [(n, pid, problems) for n, pid, problems in rejected])
+
+
+def _hit(d: dict[str, Any]) -> rules.RuleHit:
+    return rules.RuleHit(d["profile_id"], d["profile"], d["lane"], d["reason"], d["matched"], tuple(d["lines"]),
+                         d["random"], d["kind"])
+
+
 def _worker_url(engine: Engine) -> str | None:
     """The URL another process can open the same database with (None for an in-memory SQLite database)."""
     url = engine.url
@@ -327,6 +350,8 @@ class Intake:
         for chunk in self._chunks(items):
             n = len(chunk)
             split = n - int(n * share) if self.spec.url is not None else n
+            if self.spec.url is not None and not workers.ready():
+                split = 0  # the worker is still starting: this chunk here
             remote = self._submit(chunk[:split]) if split else None
             t0 = time.thread_time()
             if pending is not None:
@@ -345,7 +370,7 @@ class Intake:
         if pending is not None:
             yield self.commit(pending)
 
-    def _submit(self, chunk: list[Item]) -> Future[tuple[_Prepared, float]]:
+    def _submit(self, chunk: list[Item]) -> Future[tuple[Any, float]]:
         if self.spec.url is not None:
             try:
                 return workers.submit(self.spec, chunk)
@@ -358,9 +383,10 @@ class Intake:
         out = self.prepare(chunk)
         return out, time.thread_time() - t
 
-    def _prepared(self, future: Future[tuple[_Prepared, float]], chunk: list[Item]) -> tuple[_Prepared, float]:
+    def _prepared(self, future: Future[tuple[Any, float]], chunk: list[Item]) -> tuple[_Prepared, float]:
         try:
-            return future.result()
+            out, seconds = future.result()
+            return (unpack(out) if isinstance(out, bytes) else out), seconds
         except BrokenProcessPool:
             # The worker died (killed, out of memory): a new one starts with the next chunk; this one here.
             workers.reset()

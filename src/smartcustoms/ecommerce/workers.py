@@ -30,6 +30,9 @@ _POOL: list[ProcessPoolExecutor] = []
 _AT_EXIT: list[bool] = []
 
 
+_WARM: list[Future[Any]] = []
+
+
 def _pool() -> ProcessPoolExecutor:
     with _LOCK:
         if not _POOL:
@@ -38,18 +41,39 @@ def _pool() -> ProcessPoolExecutor:
                 _AT_EXIT.append(True)
             _POOL.append(ProcessPoolExecutor(max(1, get_ecommerce_settings().workers), mp_context=get_context("spawn"),
                                              initializer=_started, initargs=(os.getpid(),)))
+            _WARM[:] = [_POOL[0].submit(_warm_up)]
         return _POOL[0]
+
+
+def ready() -> bool:
+    """Whether the workers have started (spawning takes a second or two: the intake prepares in process
+    meanwhile rather than wait). Starts them when there are none."""
+    _pool()
+    return bool(_WARM) and _WARM[0].done()
+
+
+def wait_ready(timeout: float = 120) -> None:
+    """Start the workers and wait until they are up (tests, benchmarks)."""
+    _pool()
+    _WARM[0].result(timeout)
+
+
+SENT: list[int] = [0]  # chunks (or parts of chunks) sent to the workers by this process
 
 
 def submit(spec: PrepareSpec, chunk: list[Item]) -> Future[Any]:
     """Prepare `chunk` of the manifest `spec` in a worker: the future gives what Preparer.prepare gives and the
     worker's CPU seconds for it."""
-    return _pool().submit(_prepare, spec, chunk)
+    SENT[0] += 1
+    # Deferred JSON lines travel as plain tuples (pickling the Item objects costs several times more).
+    return _pool().submit(_prepare, spec, [(it.line_no, it.raw, it.last) if it.raw is not None else it
+                                           for it in chunk])
 
 
 def reset() -> None:
     """Drop a broken pool (a worker died): the next chunk starts a new one."""
     with _LOCK:
+        _WARM.clear()
         if _POOL:
             _POOL.pop().shutdown(wait=False, cancel_futures=True)
 
@@ -57,6 +81,7 @@ def reset() -> None:
 def shutdown() -> None:
     """Stop the workers (at exit; tests may call it)."""
     with _LOCK:
+        _WARM.clear()
         if _POOL:
             _POOL.pop().shutdown(wait=True, cancel_futures=True)
 
@@ -107,6 +132,10 @@ def _started(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+def _warm_up() -> None:
+    import smartcustoms.ecommerce.pipeline  # noqa: F401 - the imports are most of a worker's start
+
+
 def _engine(url: str) -> Any:
     from sqlalchemy import create_engine
 
@@ -119,8 +148,11 @@ def _engine(url: str) -> Any:
     return _ENGINES[url]
 
 
-def _prepare(spec: PrepareSpec, chunk: list[Item]) -> Any:
-    from smartcustoms.ecommerce.pipeline import Preparer, own_sessions
+def _prepare(spec: PrepareSpec, sent: list[Any]) -> tuple[bytes, float]:
+    from smartcustoms.ecommerce.parse import Item
+    from smartcustoms.ecommerce.pipeline import Preparer, own_sessions, pack
+
+    chunk = [Item(x[0], None, None, None, x[1], x[2]) if type(x) is tuple else x for x in sent]
 
     preparer = _PREPARERS.get(spec.manifest_id)
     if preparer is None:
@@ -131,5 +163,5 @@ def _prepare(spec: PrepareSpec, chunk: list[Item]) -> Any:
     else:
         _PREPARERS.move_to_end(spec.manifest_id)
     t = time.process_time()
-    out = preparer.prepare(chunk)
+    out = pack(preparer.prepare(chunk))
     return out, time.process_time() - t
