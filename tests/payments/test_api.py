@@ -28,8 +28,8 @@ def _events(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(PaymentEvent)) or 0
 
 
-def _officer(session: Session) -> dict[str, str]:
-    identity.create_officer(session, "kato", "counter-pass-2026", "officer", actor="test")
+def _officer(session: Session, role: str = "supervisor") -> dict[str, str]:
+    identity.create_officer(session, "kato", "counter-pass-2026", role, actor="test")
     token = base64.b64encode(b"kato:counter-pass-2026").decode()
     return {"Authorization": f"Basic {token}"}
 
@@ -193,3 +193,26 @@ def test_an_integrity_error_that_is_not_a_duplicate_is_not_answered_as_one(
     with TestClient(app, raise_server_exceptions=False) as c:  # type: ignore[arg-type]
         r = c.post(CALLBACKS, content=raw, headers=headers)
     assert r.status_code == 500
+
+
+def test_an_officer_cancels_but_only_a_supervisor_refunds_or_withdraws(client: TestClient, session: Session) -> None:
+    identity.create_officer(session, "tanaka", "counter-pass-2026", "officer", actor="test")
+    plain = {"Authorization": "Basic " + base64.b64encode(b"tanaka:counter-pass-2026").decode()}
+    supervisor = _officer(session)
+    paid, opened = new_order(session, amount=2_000), new_order(session, amount=2_000)
+    raw, headers = signed(event(paid.id, amount=2_000))
+    client.post(CALLBACKS, content=raw, headers=headers)
+    r = client.post(f"{ORDERS}/{paid.id}/refunds", json={"reason": "overpaid"}, headers=plain)
+    assert r.status_code == 403 and "supervisor" in r.json()["message"]
+    assert session.query(RefundRequest).filter_by(order_id=paid.id).count() == 0
+    assert client.post(f"{ORDERS}/{opened.id}/cancel", json={"reason": "left"}, headers=plain).status_code == 200
+    # No agent listens: the request stays `requested`; the supervisor withdraws it, an officer cannot.
+    r = client.post(f"{ORDERS}/{paid.id}/refunds", json={"reason": "overpaid"}, headers=supervisor)
+    refund_id = r.json()["refund_id"]
+    assert r.json()["status"] == "requested"
+    url = f"{ORDERS}/{paid.id}/refunds/{refund_id}/withdraw"
+    assert client.post(url, json={"reason": "paid back in cash"}, headers=plain).status_code == 403
+    assert client.post(url, json={"reason": ""}, headers=supervisor).status_code == 422
+    r = client.post(url, json={"reason": "paid back in cash"}, headers=supervisor)
+    assert r.status_code == 200 and r.json()["status"] == "withdrawn"
+    assert client.post(url, json={"reason": "again"}, headers=supervisor).status_code == 409

@@ -67,10 +67,10 @@ def test_settled_at_out_of_range_is_422(client: TestClient, session: Session, se
     assert order.status == "open"
 
 
-def _officer(session: Session) -> dict[str, str]:
+def _officer(session: Session, role: str = "supervisor") -> dict[str, str]:
     import base64
 
-    identity.create_officer(session, "ueda", "counter-pass-2026", "officer", actor="test")
+    identity.create_officer(session, "ueda", "counter-pass-2026", role, actor="test")
     return {"Authorization": "Basic " + base64.b64encode(b"ueda:counter-pass-2026").decode()}
 
 

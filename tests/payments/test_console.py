@@ -29,6 +29,14 @@ def officer(client: TestClient, session: Session) -> TestClient:
     return client
 
 
+@pytest.fixture()
+def supervisor(client: TestClient, session: Session) -> TestClient:
+    identity.create_officer(session, "shimizu", PASSWORD, "supervisor", actor="test")
+    session.commit()
+    assert login(client, "shimizu").status_code == 303
+    return client
+
+
 def test_pages_need_login(client: TestClient) -> None:
     for path in ("/console/payments", "/console/payments/reconciliation", "/console/means-of-payment"):
         assert client.get(path, follow_redirects=False).status_code == 303
@@ -50,7 +58,8 @@ def test_every_label_has_both_languages() -> None:
     assert set(pi18n.EN) == set(pi18n.JA)
 
 
-def test_cancel_and_refund_through_the_console(officer: TestClient, session: Session) -> None:
+def test_cancel_and_refund_through_the_console(supervisor: TestClient, session: Session) -> None:
+    officer = supervisor
     order = new_order(session, amount=3_000)
     session.commit()
     page = officer.get(f"/console/payments/orders/{order.id}").text
@@ -135,3 +144,36 @@ def test_means_of_payment_console_in_japanese_marks_unverified_routes_in_japanes
     page = officer.get("/console/means-of-payment?flagged=1&lang=ja").text
     assert pi18n.JA["mop.flag.route_risk"] in page and pi18n.JA["mop.unverified"] in page
     assert "(unverified)" not in page
+
+
+def test_an_officer_sees_no_refund_form_and_a_supervisor_withdraws_an_unsent_request(
+        client: TestClient, session: Session) -> None:
+    identity.create_officer(session, "obata", PASSWORD, "officer", actor="test")
+    identity.create_officer(session, "shimizu", PASSWORD, "supervisor", actor="test")
+    paid = new_order(session, amount=3_000)
+    deliver(session, event(paid.id, amount=3_000))
+    session.commit()
+    assert login(client).status_code == 303
+    page = client.get(f"/console/payments/orders/{paid.id}?lang=en").text
+    assert 'id="form-refund"' not in page and 'id="refund-supervisor-only"' in page
+    r = client.post(f"/console/payments/orders/{paid.id}/refund",
+                    data={"csrf_token": csrf_of(page), "reason": "overpaid"})
+    assert r.status_code == 403 and session.query(RefundRequest).filter_by(order_id=paid.id).count() == 0
+    client.cookies.clear()
+    assert login(client, "shimizu").status_code == 303
+    page = client.get(f"/console/payments/orders/{paid.id}?lang=en").text
+    r = client.post(f"/console/payments/orders/{paid.id}/refund",
+                    data={"csrf_token": csrf_of(page), "reason": "overpaid", "amount_jpy": "1000"},
+                    follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("done=refund_unsent")  # no agent listens
+    [refund] = session.query(RefundRequest).filter_by(order_id=paid.id).all()
+    page = client.get(f"/console/payments/orders/{paid.id}?lang=ja").text
+    assert f'id="form-withdraw-{refund.id[:8]}"' in page and pi18n.JA["pay.refund_status.requested"] in page
+    r = client.post(f"/console/payments/orders/{paid.id}/withdraw-refund",
+                    data={"csrf_token": csrf_of(page), "refund_id": refund.id, "reason": "paid back in cash"},
+                    follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("done=withdrawn")
+    session.refresh(refund)
+    assert refund.status == "withdrawn"
+    page = client.get(f"/console/payments/orders/{paid.id}?lang=en").text
+    assert f'id="form-withdraw-{refund.id[:8]}"' not in page and 'data-refund-status="withdrawn"' in page

@@ -156,7 +156,8 @@ def test_sandbox_agent_pays_refunds_and_its_settlement_file_reconciles(
         order, n_events, n_applied = _reload(engine, order_id)
         assert n_applied == 1 and n_events == 1  # sent twice on purpose, booked once
         with unit_of_work(engine) as s:
-            refund = service.request_refund(s, order_id, amount_jpy=800, actor="officer:test", reason="overpaid")
+            refund = service.request_refund(s, order_id, amount_jpy=800, actor="officer:test", reason="overpaid",
+                                                role="supervisor")
             s.flush()
             assert agent_client.send_refund(refund, s.get(PaymentOrder, order_id)) is None  # type: ignore[arg-type]
         _wait(lambda: _reload(engine, order_id)[0].refunded_amount_jpy == 800)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcustoms.audit import service as audit
-from smartcustoms.errors import Conflict, Unauthorized, ValidationFailed
+from smartcustoms.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from smartcustoms.payments import service
 from smartcustoms.payments.models import PaymentEvent, PaymentOrder
 from tests.payments.helpers import deliver, event, new_order
@@ -93,7 +93,8 @@ def test_refund_before_paid_is_parked_then_applied(session: Session) -> None:
 def test_cancel_open_only_and_refund_paid_only(session: Session) -> None:
     order = new_order(session)
     with pytest.raises(Conflict):
-        service.request_refund(session, order.id, amount_jpy=None, actor="officer:a", reason="no")
+        service.request_refund(session, order.id, amount_jpy=None, actor="officer:a", reason="no",
+                               role="supervisor")
     service.cancel_order(session, order.id, actor="officer:a", reason="traveller left")
     assert order.status == "cancelled"
     with pytest.raises(Conflict):
@@ -101,9 +102,11 @@ def test_cancel_open_only_and_refund_paid_only(session: Session) -> None:
     assert deliver(session, event(order.id))["outcome"] == "discrepancy"  # paid after cancellation
     paid = new_order(session)
     deliver(session, event(paid.id))
-    refund = service.request_refund(session, paid.id, amount_jpy=300, actor="officer:a", reason="overcharged")
+    refund = service.request_refund(session, paid.id, amount_jpy=300, actor="officer:a", reason="overcharged",
+                                    role="supervisor")
     with pytest.raises(ValidationFailed):
-        service.request_refund(session, paid.id, amount_jpy=12_001, actor="officer:a", reason="too much")
+        service.request_refund(session, paid.id, amount_jpy=12_001, actor="officer:a", reason="too much",
+                               role="supervisor")
     deliver(session, event(paid.id, "refunded", 300, refund_id=refund.id))
     assert refund.status == "settled" and paid.status == "paid" and paid.refunded_amount_jpy == 300
 
@@ -138,3 +141,34 @@ def test_refund_larger_than_paid_and_refund_of_cancelled_order_book_nothing(sess
     service.cancel_order(session, cancelled.id, actor="officer:test", reason="issued twice")
     assert deliver(session, event(cancelled.id, "refunded", 1_000))["outcome"] == "discrepancy"
     assert (cancelled.status, cancelled.refunded_amount_jpy) == ("cancelled", 0)
+
+
+def test_refunds_need_a_supervisor_and_a_request_not_accepted_can_be_withdrawn(session: Session) -> None:
+    paid = new_order(session, 5_000)
+    deliver(session, event(paid.id, amount=5_000))
+    with pytest.raises(Forbidden):
+        service.request_refund(session, paid.id, amount_jpy=100, actor="officer:a", reason="x", role="officer")
+    first = service.request_refund(session, paid.id, amount_jpy=5_000, actor="officer:s", reason="overpaid",
+                                   role="supervisor")
+    with pytest.raises(Conflict):  # everything is already asked for
+        service.request_refund(session, paid.id, amount_jpy=1, actor="officer:s", reason="again", role="admin")
+    with pytest.raises(Forbidden):
+        service.withdraw_refund(session, paid.id, first.id, actor="officer:a", reason="x", role="officer")
+    with pytest.raises(ValidationFailed):
+        service.withdraw_refund(session, paid.id, first.id, actor="officer:s", reason=" ", role="supervisor")
+    service.withdraw_refund(session, paid.id, first.id, actor="officer:s", reason="agent down, paid at counter",
+                            role="supervisor")
+    assert first.status == "withdrawn"
+    with pytest.raises(Conflict):
+        service.withdraw_refund(session, paid.id, first.id, actor="officer:s", reason="twice", role="supervisor")
+    # The withdrawn amount can be asked for again; a request the agent accepted cannot be withdrawn.
+    second = service.request_refund(session, paid.id, amount_jpy=2_000, actor="officer:s", reason="part",
+                                    role="supervisor")
+    service.mark_refund_sent(session, second, "officer:s")
+    with pytest.raises(Conflict):
+        service.withdraw_refund(session, paid.id, second.id, actor="officer:s", reason="x", role="supervisor")
+    other = new_order(session, 1_000)
+    with pytest.raises(NotFound):  # a refund id of another order
+        service.withdraw_refund(session, other.id, second.id, actor="officer:s", reason="x", role="supervisor")
+    actions = [e.action for e in audit.history(session, "payment_order", paid.id)]
+    assert actions.count("payment_order.refund_withdrawn") == 1

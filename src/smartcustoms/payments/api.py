@@ -115,9 +115,10 @@ def cancel(order_id: str, body: CancelIn, session: SessionDep, officer: OfficerD
 
 @officer_router.post("/{order_id}/refunds", status_code=202)
 def refund(order_id: str, body: RefundIn, session: SessionDep, officer: OfficerDep) -> dict[str, Any]:
-    """Ask the agent for a refund (whole or part) of a paid order; its `refunded` callback settles it (202)."""
+    """Ask the agent for a refund (whole or part) of a paid order; its `refunded` callback settles it (202).
+    Supervisors only (403 otherwise)."""
     r = service.request_refund(session, order_id, amount_jpy=body.amount_jpy, actor=f"officer:{officer.username}",
-                               reason=body.reason)
+                               reason=body.reason, role=officer.role)
     session.commit()
     problem = agent_client.send_refund(r, service.get_order(session, order_id))
     if problem is None:
@@ -125,3 +126,13 @@ def refund(order_id: str, body: RefundIn, session: SessionDep, officer: OfficerD
         session.commit()
     return {"refund_id": r.id, "order_id": order_id, "amount_jpy": r.amount_jpy, "status": r.status,
             "agent_problem": problem}
+
+
+@officer_router.post("/{order_id}/refunds/{refund_id}/withdraw")
+def withdraw_refund(order_id: str, refund_id: str, body: CancelIn, session: SessionDep,
+                    officer: OfficerDep) -> dict[str, Any]:
+    """Withdraw a refund request the agent never accepted (still `requested`); supervisors only."""
+    r = service.withdraw_refund(session, order_id, refund_id, actor=f"officer:{officer.username}",
+                                reason=body.reason, role=officer.role)
+    session.commit()
+    return {"refund_id": r.id, "order_id": order_id, "amount_jpy": r.amount_jpy, "status": r.status}

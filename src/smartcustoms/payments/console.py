@@ -14,11 +14,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import ValidationError
 
-from smartcustoms.console.auth import OfficerDep, check_csrf, lang_of
+from smartcustoms.console.auth import OfficerDep, check_csrf, is_supervisor, lang_of
 from smartcustoms.console.risk_routes import bar_chart
 from smartcustoms.console.views import error_view, render, templates
 from smartcustoms.deps import SessionDep
-from smartcustoms.errors import FieldError, NotFound, SmartCustomsError, ValidationFailed
+from smartcustoms.errors import Conflict, FieldError, NotFound, SmartCustomsError, ValidationFailed
 from smartcustoms.meansofpayment import rules as mop_rules
 from smartcustoms.meansofpayment import service as mop
 from smartcustoms.meansofpayment.schemas import MeansOfPaymentIn
@@ -63,14 +63,15 @@ def orders_page(request: Request, session: SessionDep, officer: OfficerDep, stat
     }, 200 if ok else 422)
 
 
-def _order_context(session: SessionDep, order_id: str) -> dict[str, Any]:
+def _order_context(session: SessionDep, order_id: str, supervisor: bool) -> dict[str, Any]:
     from sqlalchemy import select
 
     o = service.get_order(session, order_id)
     refunds = list(session.scalars(select(RefundRequest).where(RefundRequest.order_id == o.id)
                                    .order_by(RefundRequest.requested_at)))
     return {"o": o, "events": service.events_for(session, o.id), "refunds": refunds,
-            "can_cancel": protocol.can_cancel(o.status), "can_refund": o.status == protocol.PAID,
+            "can_cancel": protocol.can_cancel(o.status), "can_refund": o.status == protocol.PAID and supervisor,
+            "supervisor": supervisor,
             "error": None, "done": None, "agent_problem": None}
 
 
@@ -78,16 +79,17 @@ def _order_context(session: SessionDep, order_id: str) -> dict[str, Any]:
 def order_page(request: Request, order_id: str, session: SessionDep, officer: OfficerDep,
                done: str = "") -> Response:
     try:
-        ctx = _order_context(session, order_id)
+        ctx = _order_context(session, order_id, is_supervisor(officer))
     except NotFound:
         return _page(request, "error.html", officer, {"message_key": "error.not_found"}, 404)
-    ctx["done"] = done if done in ("cancelled", "refund", "refund_unsent") else None
+    ctx["done"] = done if done in ("cancelled", "refund", "refund_unsent", "withdrawn") else None
     return _page(request, "payments_order.html", officer, ctx)
 
 
 @router.post("/payments/orders/{order_id}/{action}")
 def order_action(request: Request, order_id: str, action: str, session: SessionDep, officer: OfficerDep,
-                 reason: FormStr = "", amount_jpy: FormStr = "", csrf_token: FormStr = "") -> Response:
+                 reason: FormStr = "", amount_jpy: FormStr = "", refund_id: FormStr = "",
+                 csrf_token: FormStr = "") -> Response:
     check_csrf(request, csrf_token)
     url = f"/console/payments/orders/{order_id}"
     actor = f"officer:{officer.username}"
@@ -101,18 +103,33 @@ def order_action(request: Request, order_id: str, action: str, session: SessionD
             if text and not (text.isascii() and text.isdigit() and len(text) < 15):
                 raise ValidationFailed([FieldError("amount_jpy", "whole yen")])
             refund = service.request_refund(session, order_id, amount_jpy=int(text) if text else None, actor=actor,
-                                            reason=reason)
+                                            reason=reason, role=officer.role)
             session.commit()
             problem = agent_client.send_refund(refund, service.get_order(session, order_id))
             if problem is None:
                 service.mark_refund_sent(session, refund, actor)
                 session.commit()
             return RedirectResponse(f"{url}?done={'refund' if problem is None else 'refund_unsent'}", status_code=303)
+        if action == "withdraw-refund":
+            service.withdraw_refund(session, order_id, refund_id, actor=actor, reason=reason, role=officer.role)
+            session.commit()
+            return RedirectResponse(f"{url}?done=withdrawn", status_code=303)
+        if action == "resend-refund":
+            service.require_refund_role(officer.role)
+            pending = session.get(RefundRequest, refund_id)
+            if pending is None or pending.order_id != order_id or pending.status != "requested":
+                raise Conflict("only a refund request the agent has not accepted can be sent again", "status",
+                               "wrong_state")
+            problem = agent_client.send_refund(pending, service.get_order(session, order_id))
+            if problem is None:
+                service.mark_refund_sent(session, pending, actor)
+                session.commit()
+            return RedirectResponse(f"{url}?done={'refund' if problem is None else 'refund_unsent'}", status_code=303)
         raise NotFound(f"action {action}")
     except SmartCustomsError as exc:
         session.rollback()
         try:
-            ctx = _order_context(session, order_id)
+            ctx = _order_context(session, order_id, is_supervisor(officer))
         except NotFound:
             return _page(request, "error.html", officer, {"message_key": "error.not_found"}, 404)
         ctx["error"] = error_view(lang_of(request), exc)

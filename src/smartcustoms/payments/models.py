@@ -65,7 +65,7 @@ class RefundRequest(Base):
     order_id: Mapped[str] = mapped_column(ForeignKey("payment_orders.id"), index=True)
     amount_jpy: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(Text)
-    # requested | sent | settled
+    # requested | sent | settled | withdrawn (see payments/service.py)
     status: Mapped[str] = mapped_column(String(12), index=True)
     requested_by: Mapped[str] = mapped_column(String(120))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -15,7 +15,16 @@ from sqlalchemy.orm import Session
 
 from smartcustoms.audit import service as audit
 from smartcustoms.db import utcnow
-from smartcustoms.errors import Conflict, FieldError, NotFound, SmartCustomsError, Unauthorized, ValidationFailed
+from smartcustoms.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    SmartCustomsError,
+    Unauthorized,
+    ValidationFailed,
+)
+from smartcustoms.identity.models import ROLE_RANK
 from smartcustoms.payments import protocol
 from smartcustoms.payments.config import get_payment_settings
 from smartcustoms.payments.models import PaymentEvent, PaymentOrder, RefundRequest
@@ -205,14 +214,28 @@ def cancel_order(session: Session, order_id: str, *, actor: str, reason: str) ->
     return order
 
 
+# Refund requests: requested (not yet accepted by the agent) -> sent -> settled by the agent's `refunded` callback;
+# a requested one can be withdrawn. A `refunded` callback naming a withdrawn request still settles it (the agent
+# did refund: the request had reached it although the platform saw no answer).
+REFUND_PENDING = ("requested", "sent")
+
+
+def require_refund_role(role: str) -> None:
+    """Money going back out needs a second pair of eyes: refunds are asked for and withdrawn by a supervisor (or an
+    administrator); any officer can cancel an order that nobody has paid."""
+    if ROLE_RANK.get(role, 0) < ROLE_RANK["supervisor"]:
+        raise Forbidden("a refund needs the supervisor role")
+
+
 def request_refund(session: Session, order_id: str, *, amount_jpy: int | None, actor: str,
-                   reason: str) -> RefundRequest:
+                   reason: str, role: str) -> RefundRequest:
     """Ask for a refund of a paid order (whole or part); the agent's `refunded` callback settles it."""
+    require_refund_role(role)
     reason = _check_reason(reason)
     order = get_order(session, order_id, for_update=True)
     left = protocol.refundable(_state(order))
     pending = session.scalar(select(func.coalesce(func.sum(RefundRequest.amount_jpy), 0)).where(
-        RefundRequest.order_id == order.id, RefundRequest.status != "settled")) or 0
+        RefundRequest.order_id == order.id, RefundRequest.status.in_(REFUND_PENDING))) or 0
     left -= int(pending)
     if left <= 0:
         raise Conflict(f"nothing left to refund on an order that is {order.status}", "status", "wrong_state")
@@ -225,6 +248,25 @@ def request_refund(session: Session, order_id: str, *, amount_jpy: int | None, a
     session.flush()
     audit.append(session, actor=actor, action="payment_order.refund_requested", entity_type="payment_order",
                  entity_id=order.id, data={"refund_id": refund.id, "amount_jpy": amount, "reason": reason})
+    return refund
+
+
+def withdraw_refund(session: Session, order_id: str, refund_id: str, *, actor: str, reason: str,
+                    role: str) -> RefundRequest:
+    """Withdraw a refund request the agent never accepted (still `requested`, e.g. the agent was unreachable);
+    its amount can be asked for again. One the agent accepted (`sent`) is settled by its callback only."""
+    require_refund_role(role)
+    reason = _check_reason(reason)
+    order = get_order(session, order_id, for_update=True)
+    refund = session.get(RefundRequest, refund_id)
+    if refund is None or refund.order_id != order.id:
+        raise NotFound(f"refund request {refund_id}")
+    if refund.status != "requested":
+        raise Conflict(f"a refund request that is {refund.status} cannot be withdrawn", "status", "wrong_state")
+    refund.status = "withdrawn"
+    audit.append(session, actor=actor, action="payment_order.refund_withdrawn", entity_type="payment_order",
+                 entity_id=order.id, data={"refund_id": refund.id, "amount_jpy": refund.amount_jpy,
+                                           "reason": reason})
     return refund
 
 
