@@ -104,6 +104,23 @@ def test_expired_is_refused(client: TestClient, session: Session) -> None:
     assert after.decision == "red" and [r["code"] for r in after.reasons] == ["expired"]
 
 
+def test_declaration_for_a_later_arrival_is_refused_until_its_day(client: TestClient, session: Session) -> None:
+    jst = ZoneInfo("Asia/Tokyo")
+    today = datetime.now(jst).date()
+    later = declare(client, body(arrival_date=(today + timedelta(days=5)).isoformat()))
+    early = gate(client, later["qr_payload"])
+    assert early["decision"] == "red" and _codes(early) == ["not_yet_valid"]
+    assert str(today + timedelta(days=5)) in early["reasons"][0]["message"]
+    # refused early, not used up: on the day of arrival the same QR passes
+    on_the_day = datetime.combine(today + timedelta(days=5), datetime.min.time(), jst) + timedelta(hours=9)
+    decided = travellers_gate.decide(session, later["qr_payload"], "TR1234567", True, "G-test", now=on_the_day)
+    assert decided.decision == "green", decided.reasons
+    # one day of slack: filed for tomorrow, presented today
+    tomorrow = declare(client, body(arrival_date=(today + timedelta(days=1)).isoformat(),
+                                    passport_number="TR7654321"))
+    assert gate(client, tomorrow["qr_payload"], passport="TR7654321")["decision"] == "green"
+
+
 def test_random_selection_is_seeded(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SMARTCUSTOMS_TRAVELLER_RANDOM_RATE", "1")
     out = declare(client, body())

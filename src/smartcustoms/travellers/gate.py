@@ -1,6 +1,7 @@
 """E-gate decisions: verify the signed QR offline-style, claim the declaration once, decide green or red.
 
-Path of one decision: signature (key id → published key) → expiry → passport digest → face match → one atomic
+Path of one decision: signature (key id → published key) → expiry → not before the arrival date (one day of
+slack) → passport digest → face match → one atomic
 ``UPDATE ... WHERE used_at IS NULL RETURNING`` that claims the declaration (exactly one gate wins, on SQLite and
 PostgreSQL) → reasons from the signed payload, the stored watch-list outcome and the random draw → one INSERT.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Boolean, bindparam, select, text
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ MESSAGES = {
     "signature_invalid": "signature invalid",
     "malformed": "QR payload malformed or truncated",
     "expired": "declaration expired",
+    "not_yet_valid": "declaration is for a later arrival",
     "passport_mismatch": "passport does not match the declaration",
     "face_mismatch": "face match failed",
     "already_used": "declaration already used at a gate",
@@ -38,6 +40,9 @@ MESSAGES = {
     "random_selection": "random selection",
     "repeated": "repeated request from the same gate",
 }
+# A declaration filed for a later trip is not valid at today's gate: its goods are those of that trip. One day of
+# slack covers a date typed in the departure time zone or a flight landing after midnight.
+EARLY_SLACK = timedelta(days=1)
 # A gate that retries after a lost answer within this window gets its first decision again.
 RETRY_WINDOW = timedelta(seconds=60)
 
@@ -101,6 +106,10 @@ def _decide(session: Session, payload: str, passport_number: str, face_match: bo
         return Decision("red", [_reason("malformed", "signed body lacks an expiry")])
     if now.timestamp() > expiry:
         return Decision("red", [_reason("expired")], did or None)
+    arrival = _arrival(claims)
+    if arrival is not None and now.astimezone(service.JST).date() < arrival - EARLY_SLACK:
+        return Decision("red", [_reason("not_yet_valid", f"declaration is for a later arrival ({arrival})")],
+                        did or None)
     if codec.passport_digest(did, passport_number) != claims.get("p"):
         return Decision("red", [_reason("passport_mismatch")], did or None)
     reasons = [_reason(str(r)) for r in claims.get("r", []) if r in MESSAGES]
@@ -122,6 +131,14 @@ def _decide(session: Session, payload: str, passport_number: str, face_match: bo
     if claimed[0]:
         reasons.append(_reason("watch_list"))
     return Decision("red" if reasons else "green", reasons, did)
+
+
+def _arrival(claims: dict[str, object]) -> date | None:
+    """The signed arrival date (payloads always carry one; None only for a payload without it)."""
+    try:
+        return date.fromisoformat(str(claims["a"]))
+    except (KeyError, ValueError):
+        return None
 
 
 def _same_gate_retry(session: Session, did: str, gate_id: str, now: datetime) -> Decision | None:
