@@ -7,9 +7,10 @@
 Generates COUNT consignments (seeded, with anomalies), then, on a fresh database with illustrative weekly rates
 and three selectivity profiles (one of them a 5% random sample), ingests them end to end in manifests of
 --manifest-size through the same pipeline the API uses (check, value, assess, profiles, split detection, lane,
-persist, audit, results), in process (with the intake's worker process, SMARTCUSTOMS_ECOMMERCE_WORKERS). Prints
-consignments/s, CPU seconds (this process and the worker), p50/p99 per-manifest and per-chunk latency, and RSS
-of this process plus the worker (after 10%, 50% and 100% of the run, to show whether memory is flat; peak of each). Then copies the stored rows
+persist, audit, results), in process (with the intake's worker process, SMARTCUSTOMS_ECOMMERCE_WORKERS).
+Prints consignments/s, CPU seconds (this process and the worker), p50/p99 per-manifest and per-chunk latency,
+and RSS of this process plus the worker (after 10%, 50% and 100% of the run, to show whether memory is flat;
+peak of each). Then copies the stored rows
 into a second fresh database with the same schema in the same chunk size, the fast way (SQLite: one prepared
 INSERT executemany per chunk; PostgreSQL: COPY into the table), and prints that raw bulk insert rate (reading the
 rows back is not timed) and the ratio. Finally posts the first --http-count consignments to a real server
@@ -30,23 +31,26 @@ import uuid
 from datetime import date
 from pathlib import Path
 
-import httpx
-from sqlalchemy import Engine, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
+# The intake's worker process is spawned and re-imports this script as __mp_main__: it needs none of this
+# (and its memory counts in the figures).
+if __name__ != "__mp_main__":
+    import httpx
+    from sqlalchemy import Engine, select, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.orm import Session
 
-from smartcustoms import migrate
-from smartcustoms.db import make_engine
-from smartcustoms.demo import demo_rates_csv
-from smartcustoms.ecommerce import workers
-from smartcustoms.ecommerce.config import get_ecommerce_settings
-from smartcustoms.ecommerce.generate import jsonl_lines
-from smartcustoms.ecommerce.intake import ingest
-from smartcustoms.ecommerce.models import Consignment, Manifest
-from smartcustoms.ecommerce.pipeline import COLUMNS, Intake, _insert_sql
-from smartcustoms.identity import service as identity
-from smartcustoms.reference import service as reference
-from smartcustoms.risk import service as risk
+    from smartcustoms import migrate
+    from smartcustoms.db import make_engine
+    from smartcustoms.demo import demo_rates_csv
+    from smartcustoms.ecommerce import workers
+    from smartcustoms.ecommerce.config import get_ecommerce_settings
+    from smartcustoms.ecommerce.generate import jsonl_lines
+    from smartcustoms.ecommerce.intake import ingest
+    from smartcustoms.ecommerce.models import Consignment, Manifest
+    from smartcustoms.ecommerce.pipeline import COLUMNS, Intake, _insert_sql
+    from smartcustoms.identity import service as identity
+    from smartcustoms.reference import service as reference
+    from smartcustoms.risk import service as risk
 
 
 def rss_mb() -> float:

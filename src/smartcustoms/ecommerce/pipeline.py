@@ -355,7 +355,11 @@ class Intake:
             remote = self._submit(chunk[:split]) if split else None
             t0 = time.thread_time()
             if pending is not None:
-                yield self.commit(pending)
+                results = self.commit(pending)
+                pending = None  # the committed chunk's rows can go before the next one is unpacked
+                yield results
+                del results
+                workers.trim()
             t1 = time.thread_time()
             local = self.prepare(chunk[split:]) if split < n else ([], [])
             t2 = time.thread_time()
@@ -501,7 +505,9 @@ class Intake:
         rows: list[dict[str, Any]] = []
         links: dict[str, list[str]] = {}
         for v in fresh:
-            row = dict(v.row)  # a redone transaction starts again from the prepared columns
+            v.row["split_group"] = None  # a redone transaction starts again from the prepared columns
+        for v in fresh:
+            row = v.row
             hits = list(v.hits)
             hit = tracker.add(row["split_key"], v.consignment_id, row["dutiable_value_jpy"], row["exempt"], row)
             if hit is not None:
