@@ -98,3 +98,13 @@ def history(session: Session, entity_type: str, entity_id: str) -> list[AuditEnt
         .order_by(AuditEntry.seq)
     )
     return list(session.scalars(stmt))
+
+
+def sealed_digests(session: Session, entity_type: str) -> dict[str, tuple[int, str | None]]:
+    """For each entity of a type, the sequence number and `content_sha256` of its latest audit entry."""
+    sealed: dict[str, tuple[int, str | None]] = {}
+    stmt = (select(AuditEntry.entity_id, AuditEntry.seq, AuditEntry.payload)
+            .where(AuditEntry.entity_type == entity_type).order_by(AuditEntry.seq))
+    for entity_id, seq, payload in session.execute(stmt):
+        sealed[entity_id] = (seq, json.loads(payload).get("content_sha256"))
+    return sealed

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from sqlalchemy import func, select
@@ -11,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from smartcustoms.audit import service as audit
 from smartcustoms.audit.chain import canonical_json
-from smartcustoms.audit.models import AuditEntry
 from smartcustoms.db import utcnow
 from smartcustoms.declarations import lifecycle
 from smartcustoms.declarations.models import ImportDeclaration, StatusChange
@@ -168,11 +166,7 @@ def verify_contents(session: Session) -> tuple[int, str | None]:
     The chain proves the audit entries were not touched; this proves the declarations, their lines,
     assessment and status history still say what the chain sealed.
     """
-    sealed: dict[str, tuple[int, str | None]] = {}
-    stmt = (select(AuditEntry.entity_id, AuditEntry.seq, AuditEntry.payload)
-            .where(AuditEntry.entity_type == "import_declaration").order_by(AuditEntry.seq))
-    for entity_id, seq, payload in session.execute(stmt):
-        sealed[entity_id] = (seq, json.loads(payload).get("content_sha256"))
+    sealed = audit.sealed_digests(session, "import_declaration")
     lengths: dict[str, int] = {
         str(did): int(n) for did, n in session.execute(
             select(StatusChange.declaration_id, func.count()).group_by(StatusChange.declaration_id))
