@@ -20,3 +20,33 @@ def test_parallel_readings_equal_sequential_ones() -> None:
         with ThreadPoolExecutor(max_workers=8) as pool:
             got = list(pool.map(translit.romanise_japanese, NAMES * 4))
         assert got == expected * 4
+
+
+def test_latin_letters_and_digits_beside_kanji_stay_words_of_their_own() -> None:
+    assert translit.romanise_japanese("第810航空機") == "810 koku ki"
+    assert translit.romanise_japanese("TRV自動車").split() == ["trv", "jidosha"]
+    # English words of a translation keep their spelling (no long-vowel folding of "house" or "foundry").
+    assert translit.romanise_japanese("trading house 東芝").split() == ["trading", "house", "toshiba"]
+
+
+def test_han_pinyin_for_personal_names_in_han_characters() -> None:
+    assert translit.han_pinyin("習近平") == "xi jinping"
+    assert translit.han_pinyin("习近平") == "xi jinping"
+    assert translit.han_pinyin("李鵬") == "li peng"
+    assert translit.han_pinyin("欧阳修") == "ouyang xiu"      # two-character surname
+    assert translit.han_pinyin("曾庆红") == "zeng qinghong"   # surname reading of 曾 (not ceng)
+    # Names written in parts have no known order (秀英 陳 is given name first): no Mandarin reading for them.
+    for text in ("山田太郎", "株式会社東芝", "中国航天科技集团", "ヤマダ", "Xi Jinping", "", "李", "秀英 陳",
+                 "贝拉克·奥巴马"):
+        assert translit.han_pinyin(text) is None, text
+
+
+def test_korean_names_in_katakana_read_syllable_by_syllable() -> None:
+    assert translit.korean_katakana("キム・ギョンナム") == "kim kyon nam"   # ム is a final m, ギ the lists' K
+    assert translit.korean_katakana("パク・トチュン") == "pak to chun"
+    assert translit.korean_katakana("チェ・チュンシク") == "choe chun sik"  # シ is s, ク a final k
+    assert translit.korean_katakana("コ・テフン") == "ko te hun"           # フ is h
+    assert translit.romanise_japanese("リ・スヨン") == "ri su yon"
+    # Not a Korean name: a surname-like first word but a long second one, or three words, or no Korean surname.
+    for text in ("アン・マリアンヌ", "キム・ジョン・ウン", "ミロシェヴィッチ・ボリスラフ", "キム", "ヤマダ・タロウ"):
+        assert translit.korean_katakana(text) is None, text

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from smartcustoms.screening.translit import to_latin
+from smartcustoms.screening.translit import han_pinyin, to_latin
 
 
 def _words(text: str) -> frozenset[str]:
@@ -47,6 +47,8 @@ mr mrs ms miss mx dr prof sir dame lord lady sheikh shaikh haji hajji hadji mull
 herr frau monsieur mme mlle senor senora don dona gen general col colonel maj major capt captain lt
 president prasident presidente chairman minister emir prince king his excellency he
 """)
+# Titles that are also surnames: dropped before a name (King Abdullah), kept after one (Amber King, Peter Lord).
+_SURNAME_TITLES = _words("king lord lady prince major general don dona dame captain")
 _LEGAL_PHRASES = re.compile(r"\b(?:" + "|".join([
     r"(?:open|closed|public|private|non public) joint stock company", r"joint stock company",
     r"limited liability (?:company|partnership)", r"gesellschaft mit beschrankter haftung", r"aktiengesellschaft",
@@ -64,6 +66,55 @@ _JA_FIX = {"aru": "al", "eru": "el", "abudo": "abd", "abudu": "abd", "abuduru": 
 _LEET = str.maketrans("0134579", "oieastg")  # digits typed for letters inside words (S3ch1n)
 _LONG_LEGAL = ("aktiengesellschaft", "gesellschaft", "corporation", "incorporated", "limited", "company",
                "kommanditgesellschaft", "partnership", "cooperative", "establishment")
+
+
+_UNITS = {w: n for n, w in enumerate((
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"))}
+_TENS = {w: 10 * n for n, w in enumerate(
+    ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"), start=2)}
+_ORDINAL_WORDS = {w: n for n, w in enumerate((
+    "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh",
+    "twelfth"), start=1)}
+_ORDINAL_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+
+
+_UNIT_WORDS = {n: w for w, n in _UNITS.items()}
+_TENS_WORDS = {n: w for w, n in _TENS.items()}
+
+
+def _spelt(value: int) -> str:
+    """0-99 as one word (44 -> fortyfour): a number weighs what a word does, so that "Company 23" is not
+    "Company" with a one-letter difference."""
+    if value < 20:
+        return _UNIT_WORDS[value]
+    tens, unit = divmod(value, 10)
+    return _TENS_WORDS[tens * 10] + (_UNIT_WORDS[unit] if unit else "")
+
+
+def _numbers(tokens: list[str]) -> list[str]:
+    """Numbers up to 99 written in digits, in words or as ordinals get one spelling (Brigade Forty-Four = Brigade 44,
+    1st = First)."""
+    if not any(t in _UNITS or t in _TENS or t in _ORDINAL_WORDS or t[:1].isdigit() for t in tokens):
+        return tokens
+    values: list[int | str] = []
+    for tok in tokens:
+        digits = _ORDINAL_DIGITS.match(tok)
+        if digits or tok.isdigit():
+            number = int(digits.group(1) if digits else tok)
+            values.append(number if number < 100 and not (tok.startswith("0") and len(tok) > 1) else tok)
+        elif tok in _ORDINAL_WORDS or tok in _UNITS:
+            value = _ORDINAL_WORDS.get(tok, _UNITS.get(tok, 0))
+            last = values[-1] if values else None
+            if isinstance(last, int) and last >= 20 and last % 10 == 0 and 0 < value < 10:
+                values[-1] = last + value   # forty four, twenty first
+            else:
+                values.append(value)
+        elif tok in _TENS:
+            values.append(_TENS[tok])
+        else:
+            values.append(tok)
+    return [_spelt(v) if isinstance(v, int) else v for v in values]
 
 
 def _misspelt_legal_form(tok: str) -> bool:
@@ -145,7 +196,8 @@ def normalise(name: str) -> NormalName:
     if phrases:
         legal.extend(phrases)
         spaced = _LEGAL_PHRASES.sub(" ", spaced)
-    raw = [t.translate(_LEET) if not t.isdigit() and not t.isalpha() else t for t in spaced.split()]
+    raw = _numbers([t.translate(_LEET) if not t.isdigit() and not t.isalpha() and not _ORDINAL_DIGITS.match(t)
+                    else t for t in spaced.split()])
     # Arabic "servant of" compounds: Abd al-Aziz, Abdel Aziz, Abdul Aziz are one spelling.
     if script == "japanese":
         raw = [_JA_FIX.get(t, t) for t in raw]
@@ -162,12 +214,34 @@ def normalise(name: str) -> NormalName:
             continue
         if tok in LEGAL_FORMS or _misspelt_legal_form(tok):
             legal.append(tok)
-        elif tok in HONORIFICS and len(raw) > 1 and (i == 0 or i == len(raw) - 1):
+        elif tok in HONORIFICS and len(raw) > 1 and (i == 0 or (i == len(raw) - 1 and tok not in _SURNAME_TITLES)):
             dropped.append(tok)
         else:
             tokens.append(tok)
-    soft = tuple(soften(t, script == "japanese") for t in tokens)
+    if script == "latin":
+        soft = tuple(soften(_as_read_abroad(t)) for t in tokens)
+    else:
+        soft = tuple(soften(t, script == "japanese") for t in tokens)
     return NormalName(name, script, latin, tuple(tokens), tuple(legal), tuple(dropped), soft)
+
+
+_SOUNDED_J = re.compile(r"(?<=[aeiou])j(?=[^aeou]|$)")
+_FINAL_ER = re.compile(r"(?<=[^aeiou])ers?$")
+
+
+@lru_cache(maxsize=300_000)
+def _as_read_abroad(token: str) -> str:
+    """A Latin word spelt nearer to how other scripts write its sound (used by the soft spelling only, which is
+    compared across scripts): Serbian/Croatian lj, nj and a j after a vowel are one sound (Stojiljković
+    ストイリコヴィッチ, Vlajko ヴライコ); an English/German final -er is a long a in katakana (Peter ペーター)."""
+    if "j" in token:
+        token = _SOUNDED_J.sub("i", token.replace("lj", "l").replace("nj", "n")).replace("ii", "i")
+    if len(token) <= 6 and ("ae" in token or "eo" in token or "eu" in token):
+        # Korean syllables in Revised Romanization (Tae, Jeong, Geun) are written テ, チョン, グン.
+        token = token.replace("ae", "e").replace("eo", "o").replace("eu", "u")
+    if len(token) >= 5 and token.endswith(("er", "ers")):
+        token = _FINAL_ER.sub(lambda m: "as" if m.group(0).endswith("s") else "a", token)
+    return token
 
 
 _SOFT_RULES: tuple[tuple[str, str], ...] = (
@@ -178,7 +252,7 @@ _SOFT_RULES: tuple[tuple[str, str], ...] = (
 # Vowels Japanese adds after a consonant (ブランドン burandon = Brandon, ボリスラフ borisurafu = Borislav).
 # Katakana adds u after most consonants and o after t and d (ト, ド); an o after another consonant is a real vowel
 # (シャポフ shapofu = Shapov keeps its o).
-_EPENTHETIC = re.compile(r"(?<=[bcfghjkmprsz])u(?=[bcdfghjkmprstz])|(?<=[td])o(?=[bcdfghjkmprstz])"
+_EPENTHETIC = re.compile(r"(?<=[bcfghjkmprsvz])u(?=[bcdfghjkmprstvz])|(?<=[td])o(?=[bcdfghjkmprstz])"
                          r"|(?<=[bcfghkmprsz])u$|(?<=[td])o$")
 
 
@@ -187,7 +261,8 @@ def soften(token: str, japanese: bool = False) -> str:
     """A spelling key that keeps the vowels: l/r, v/b/w, kh/h ... merged; Japanese epenthetic vowels dropped."""
     s = token
     if japanese:
-        s = _EPENTHETIC.sub("", s)
+        # ンマ writes a double m (ムハンマド Muhammad, モハンマド Mohammad).
+        s = _EPENTHETIC.sub("", s).replace("nm", "m")
     for a, b in _SOFT_RULES:
         s = s.replace(a, b)
     return _DOUBLE.sub(r"\1", s)
@@ -239,7 +314,7 @@ def variants(name: str) -> tuple[str, ...]:
     "Aleksandr"; "Petr (Pyotr) Tolstoi (Tolstoy)" gives the combinations. Acronyms in brackets (KOMID) become a
     name of their own.
     """
-    from smartcustoms.screening.glossary import translate
+    from smartcustoms.screening.glossary import translations
 
     text = name.replace("（", "(").replace("）", ")").replace("\n", " ")
     originals = [a or b for a, b in _ORIGINAL.findall(text)]
@@ -248,10 +323,13 @@ def variants(name: str) -> tuple[str, ...]:
         text = _ORIGINAL.sub(" ", text).strip()
         extra = tuple(o.strip() for o in originals if o.strip() and o.strip() not in ("不明", "unknown"))
         return tuple(dict.fromkeys(variants(text) + extra))[:8] if text else extra or (name,)
-    translated = translate(text)
+    translated = translations(text)
+    mandarin = han_pinyin(text)
+    if mandarin:
+        translated = (*translated, mandarin)  # 習近平 is also "xi jinping" (Chinese names in Han characters)
     if "(" not in text:
-        return (name, translated) if translated else (name,)
-    base = _PAREN.sub("", text).strip()
+        return (name, *translated)
+    base = _SPACE.sub(" ", _PAREN.sub(" ", text)).strip()  # Aleksey（Alexei）Krivoruchko: two words
     out = [base] if base else []
     options: list[tuple[str, list[str]]] = []
     qualifiers: list[str] = []
@@ -281,8 +359,7 @@ def variants(name: str) -> tuple[str, ...]:
                 cand = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", alt, current, count=1)
                 if cand not in out:
                     out.append(cand)
-    if translated:
-        out.append(translated)
+    out.extend(translated)
     return tuple(dict.fromkeys(o for o in out if o.strip()))[:8] or (name,)
 
 
@@ -298,12 +375,17 @@ _CRUDE = str.maketrans({"v": "b", "f": "b", "p": "b", "w": "b", "d": "t", "C": "
                         "l": "r", "a": "", "e": "", "i": "", "o": "", "u": "", "y": ""})
 
 
+# Katakana フ before a consonant writes an h or kh (アフマディ Ahmadi, ヤフニュク Yakhnyuk, フロモフ Khromov); an f
+# before a consonant is given the same class on both sides (Alfred, アルフレッド).
+_F_BEFORE_CONSONANT = re.compile(r"fu?(?=[^aeiouy\s])")
+
+
 @lru_cache(maxsize=300_000)
 def crude(text: str) -> str:
     """A coarser key for names read across scripts (katakana チ for ti, ジ for di, ウ for v): consonant classes only."""
     out = []
     for token in text.split():
-        t = re.sub(r"ng$", "n", token)
+        t = _F_BEFORE_CONSONANT.sub("h", re.sub(r"ng$", "n", token))
         sk = skeleton(t)
         out.append(_DOUBLE.sub(r"\1", sk.translate(_CRUDE)))
     return " ".join(out)

@@ -2,8 +2,9 @@
 
 Japanese goes through fugashi + unidic-lite readings with cutlet (see romanise_japanese); katakana is romanised by
 the table below with the spellings foreign names use (ヴィ vi, ティ ti, ッ doubling, ー long vowel). Cyrillic,
-Greek, Armenian, Hebrew, Arabic/Persian and Hangul have table or algorithmic transliterations. Han characters
-outside Japanese readings (Chinese names) are read the Japanese way: a known weakness, documented.
+Greek, Armenian, Hebrew, Arabic/Persian and Hangul have table or algorithmic transliterations. Han characters are
+read the Japanese way; a personal name in Han characters only also gets a Mandarin reading (han_pinyin), as a name of
+its own.
 """
 
 from __future__ import annotations
@@ -147,9 +148,16 @@ def _long_vowels(text: str) -> str:
     return re.sub(r"ou|oo", "o", re.sub(r"uu", "u", re.sub(r"ii(?=[^aeiou]|$)", "i", text)))
 
 
+_KANJI_RUN = re.compile(r"([\u3040-\u309f\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff々〆]+)")
+_ORDINAL = re.compile(r"第(?=\s*\d)")  # 第810工場: "No. 810", written 810 on the English lists
+
+
 @lru_cache(maxsize=20000)
 def romanise_japanese(text: str) -> str:
     """Kanji/hiragana read by fugashi + unidic-lite and romanised by cutlet; katakana runs by the table above."""
+    korean = korean_katakana(text)
+    if korean:
+        return korean
     parts: list[str] = []
     for run in re.split(r"([\u30a0-\u30ff\uff66-\uff9f]+)", text):
         if not run:
@@ -157,16 +165,87 @@ def romanise_japanese(text: str) -> str:
         if _KATAKANA_RE.match(run[0]):
             for word in re.split(r"[・･=＝]", run):
                 if word:
-                    parts.append(katakana_romaji(word))
-        elif _KANJI_HIRA_RE.search(run):
-            with _READER_LOCK:
-                read = _cutlet().romaji(run, capitalize=False).replace("'", "")
-                if "?" in read:
-                    read = _unreadable(run, read)
-            parts.append(read)
+                    parts.append(_long_vowels(katakana_romaji(word).lower()))
         else:
-            parts.append(run)
-    return _long_vowels(" ".join(parts).lower())
+            # Only kanji/hiragana go to the reader: Latin letters and digits beside them stay words of their own
+            # (TRV自動車, 第810工場 is "810", never glued to a reading or to an English word of a translation).
+            for piece in _KANJI_RUN.split(_ORDINAL.sub(" ", run)):
+                if not piece.strip():
+                    continue
+                if _KANJI_HIRA_RE.match(piece):
+                    with _READER_LOCK:
+                        read = _cutlet().romaji(piece, capitalize=False).replace("'", "")
+                        if "?" in read:
+                            read = _unreadable(piece, read)
+                    parts.append(_long_vowels(read.lower()))
+                else:
+                    parts.append(piece.lower())  # Latin words (of a translation) keep their spelling: house
+    return " ".join(" ".join(parts).split())
+
+
+# Korean names in katakana (キム・ギョンナム Kim Kyong Nam, パク・トチュン Pak To Chun): a surname, then a given
+# name of one or two syllables written together. Read syllable by syllable, as the lists write them, with the
+# final consonants katakana spells as a kana of their own (ム m, ク k, ル l, プ p).
+_KO_SURNAMES_KANA = {
+    "キム": "kim", "リ": "ri", "イ": "i", "パク": "pak", "チェ": "choe", "チョン": "chon", "チョ": "cho", "カン": "kang",
+    "ユン": "yun", "チャン": "chang", "イム": "im", "リム": "rim", "ハン": "han", "オ": "o", "ソ": "so", "シン": "sin",
+    "クォン": "kwon", "ファン": "hwang", "アン": "an", "ソン": "song", "ホン": "hong", "ユ": "yu", "リュ": "ryu",
+    "コ": "ko", "ムン": "mun", "ヤン": "yang", "ペ": "pae", "ペク": "paek", "ノ": "no", "ハ": "ha", "チュ": "chu",
+    "ウ": "u", "ナム": "nam", "シム": "sim", "ク": "ku", "ミン": "min", "ピョン": "pyon", "チ": "chi", "キル": "kil",
+    "ヒョン": "hyon", "タク": "tak", "ヨ": "yo", "ソク": "sok", "ト": "to", "チン": "chin", "マ": "ma",
+    "ウォン": "won", "ペン": "paeng", "オム": "om", "ピ": "pi", "ミョン": "myong", "ケ": "kye", "カク": "kak",
+}
+_KO_CODA = {"ン": "n", "ク": "k", "ル": "l", "ム": "m", "プ": "p"}
+_KANA_SMALL = frozenset("ャュョァィゥェォ")
+_KANA_VOWEL_START = frozenset("アイウエオヤユヨワ")
+
+
+def _korean_syllables(word: str) -> list[str] | None:
+    """Katakana of a Korean given name split into syllables (ギョンナム -> ギョン ナム), None if it is not one or
+    two syllables."""
+    morae: list[str] = []
+    i = 0
+    while i < len(word):
+        if i + 1 < len(word) and word[i + 1] in _KANA_SMALL:
+            morae.append(word[i:i + 2])
+            i += 2
+        else:
+            morae.append(word[i])
+            i += 1
+    syllables: list[list[str]] = []
+    for k, mora in enumerate(morae):
+        last = k == len(morae) - 1
+        if (mora in _KO_CODA and syllables and len(syllables[-1]) == 1
+                and (mora == "ン" or last or morae[k + 1][0] not in _KANA_VOWEL_START)):
+            syllables[-1].append(mora)
+        elif mora == "ン" or mora in ("ー", "ッ"):
+            return None
+        else:
+            syllables.append([mora])
+    if not 1 <= len(syllables) <= 2:
+        return None
+    return ["".join(s) for s in syllables]
+
+
+@lru_cache(maxsize=20000)
+def korean_katakana(text: str) -> str | None:
+    """"kim kyon nam" for キム・ギョンナム: a Korean surname and a given name of one or two syllables; else None."""
+    words = [w for w in re.split(r"[・･=＝\s]+", text.strip()) if w]
+    if len(words) != 2 or words[0] not in _KO_SURNAMES_KANA or not all(_KATAKANA_RE.match(ch) for ch in words[1]):
+        return None
+    syllables = _korean_syllables(words[1])
+    if syllables is None:
+        return None
+    read: list[str] = []
+    for n, syl in enumerate(syllables):
+        coda = _KO_CODA.get(syl[-1]) if len(syl) > 1 else None
+        latin = katakana_romaji(syl[:-1] if coda else syl) + (coda or "")
+        # Korean has no f and no sh: フ is h, シ is s (テフン Tae Hun, チュンシク Chun Sik).
+        latin = latin.replace("shi", "si").replace("f", "h")
+        if n == 0 and latin.startswith("g"):
+            latin = "k" + latin[1:]   # the first consonant of a given name: katakana voices what the lists write k
+        read.append(latin)
+    return " ".join([_KO_SURNAMES_KANA[words[0]], *read])
 
 
 def _unreadable(run: str, read: str) -> str:
@@ -223,3 +302,52 @@ def to_latin(text: str) -> tuple[str, str]:
         return _table(low, _GEORGIAN), script
     low = "".join(c for c in low if not unicodedata.combining(c))
     return _table(low, _ARABIC), script
+
+
+# Chinese names in Han characters: a Mandarin (pinyin) reading as well as the Japanese one (習近平 = Xi Jinping).
+# The table (data/han-pinyin.txt: "syllable characters" per line, the first reading of each character of the CJK
+# Unified Ideographs block) comes from pypinyin's pinyin_dict (MIT licence; see data/PROVENANCE.md).
+_HAN_ONLY = re.compile(r"[\u4e00-\u9fff]+")
+# Characters read differently as surnames (曾 Zeng, 单 Shan, 解 Xie ...) and two-character surnames.
+_SURNAME_READINGS = {"曾": "zeng", "单": "shan", "單": "shan", "解": "xie", "朴": "piao", "区": "ou", "區": "ou",
+                     "仇": "qiu", "查": "zha", "覃": "qin", "乐": "yue", "樂": "yue", "缪": "miao", "繆": "miao",
+                     "盖": "ge", "蓋": "ge", "翟": "zhai", "种": "chong", "重": "chong", "长": "chang",
+                     "長": "chang", "万": "wan", "萬": "wan", "沈": "shen", "秘": "bi", "尉": "yu", "燕": "yan",
+                     "华": "hua", "華": "hua", "任": "ren", "员": "yun", "貟": "yun", "句": "gou", "卜": "bu"}
+_COMPOUND_SURNAMES = frozenset(("欧阳", "歐陽", "司马", "司馬", "诸葛", "諸葛", "上官", "司徒", "东方", "東方", "夏侯",
+                                "皇甫", "尉迟", "尉遲", "公孙", "公孫", "慕容", "令狐", "长孙", "長孫", "宇文", "轩辕",
+                                "軒轅", "端木", "申屠", "澹台", "澹臺", "呼延", "南宫", "南宮", "万俟", "萬俟"))
+
+
+@lru_cache(maxsize=1)
+def _pinyin_table() -> dict[str, str]:
+    from importlib import resources
+
+    text = resources.files("smartcustoms.screening").joinpath("data", "han-pinyin.txt").read_text("utf-8")
+    table: dict[str, str] = {}
+    for line in text.splitlines():
+        syllable, _, chars = line.partition(" ")
+        for ch in chars:
+            table[ch] = syllable
+    return table
+
+
+@lru_cache(maxsize=20000)
+def han_pinyin(text: str) -> str | None:
+    """A Mandarin reading of a personal name written as one word of two to four Han characters, surname first and
+    the given name as one word (习近平 / 習近平 -> "xi jinping", 欧阳修 -> "ouyang xiu"); None for anything else.
+
+    Names written in parts (秀英 陳, 贝拉克·奥巴马) get none: the order of the parts is unknown and short pinyin
+    syllables of unrelated names are close to each other (measured: reading them as well tripled the false
+    positives of the synthetic names), and the Japanese reading of every name stays.
+    """
+    word = unicodedata.normalize("NFKC", text).strip()
+    if not _HAN_ONLY.fullmatch(word):
+        return None
+    table = _pinyin_table()
+    surname_len = 2 if word[:2] in _COMPOUND_SURNAMES else 1
+    if not 2 <= len(word) <= 2 + surname_len or any(ch not in table for ch in word):
+        return None
+    surname = word[:surname_len]
+    head = _SURNAME_READINGS.get(surname) if surname_len == 1 else None
+    return (head or "".join(table[ch] for ch in surname)) + " " + "".join(table[ch] for ch in word[surname_len:])
