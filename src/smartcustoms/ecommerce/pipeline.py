@@ -246,11 +246,15 @@ class Preparer:
         return valued, rejected
 
 
+# The prepared columns of a row, in the order Preparer.prepare builds them (pack sends the values only).
+_ROW_KEYS = (*COLUMNS[:COLUMNS.index("lane")], "risk_score", "split_key", "split_group")
+
+
 def pack(prepared: _Prepared) -> bytes:
     """A prepared chunk as JSON for the way back from the worker (several times cheaper than pickling objects)."""
     valued, rejected = prepared
     return orjson.dumps([
-        [[v.line_no, v.consignment_id, v.parcel_id, v.row, [h.to_dict() for h in v.hits],
+        [[list(v.row.values()), [h.to_dict() for h in v.hits] if v.hits else 0,
           None if v.signal is None else [v.signal.model_version, v.signal.score, v.signal.lane, v.signal.reason],
           v.no_rate_hs] for v in valued],
         rejected])
@@ -259,9 +263,13 @@ def pack(prepared: _Prepared) -> bytes:
 def unpack(data: bytes) -> _Prepared:
     """The prepared chunk `pack` wrote."""
     valued, rejected = orjson.loads(data)
-    return ([_Valued(n, cid, pid, row, [_hit(h) for h in hits], None if sig is None else rules.ScoreSignal(*sig),
-                     tuple(no_rate)) for n, cid, pid, row, hits, sig, no_rate in valued],
-            [(n, pid, problems) for n, pid, problems in rejected])
+    out: list[_Valued] = []
+    keys = _ROW_KEYS
+    for values, hits, sig, no_rate in valued:
+        row = dict(zip(keys, values, strict=True))
+        out.append(_Valued(row["line_no"], row["id"], row["parcel_id"], row, [_hit(h) for h in hits] if hits else [],
+                           None if sig is None else rules.ScoreSignal(*sig), tuple(no_rate)))
+    return out, [(n, pid, problems) for n, pid, problems in rejected]
 
 
 def _hit(d: dict[str, Any]) -> rules.RuleHit:
