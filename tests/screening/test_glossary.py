@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from smartcustoms.screening.glossary import LEGAL, LOANWORDS, PLACES, WORDS, translate, translations
+from smartcustoms.screening.glossary import (
+    LEGAL,
+    LOANWORDS,
+    PLACES,
+    WORDS,
+    russian_in_english,
+    translate,
+    translations,
+)
 from smartcustoms.screening.normalize import LEGAL_FORMS, normalise, variants
 
 
@@ -57,3 +65,22 @@ def test_vocabulary_is_consistent() -> None:
     for table in (WORDS, LOANWORDS, PLACES):
         for word, english in table.items():
             assert word.strip() == word and english and english == english.lower(), word
+
+
+def test_a_name_written_together_with_its_kind() -> None:
+    assert translate("アルファバンク") == "アルファ bank"   # a bank called Alfa, written as one word
+    assert translations("マリア・バンクス") == ()           # a person's name is left alone
+
+
+def test_transliterated_russian_institution_words_in_english() -> None:
+    assert russian_in_english("zavod") == ("plant",)
+    assert russian_in_english("nauchno") == ("scientific",)
+    assert russian_in_english("proizvodstvennoye") == ("production",)
+    assert russian_in_english("mashinostroitelnyi") == ("machine", "building")
+    for word in ("ivan", "kozlov", "institutes", "bank", "dom"):
+        assert russian_in_english(word) in (None, ("institute",)), word
+    assert normalise("Tulskii Patronnyi Zavod").tokens == ("tulskii", "patronnyi", "plant")
+    # Both ways of writing one institution meet: transliterated on one list, translated on another.
+    a = normalise("Nauchno Proizvodstvennoe Predpriyatie Kometa").tokens
+    assert a == normalise("Scientific Production Enterprise Kometa").tokens
+    assert normalise(translations("学術生産企業コメタ")[0]).tokens[:3] == a[:3]

@@ -162,6 +162,8 @@ LOANWORDS.update({
     "ワン": "one", "プラス": "plus", "プロ": "pro", "インベスト": "invest", "ファンド": "fund",
     "キャピタルズ": "capitals", "ハウス": "house", "トレード": "trade", "マーケティング": "marketing",
     "ロジスティック": "logistic", "サプライ": "supply", "ディストリビューション": "distribution",
+    "コンテナ": "container", "コンテナー": "container", "ターミナル": "terminal", "ホテル": "hotel",
+    "リゾート": "resort", "モーターズ": "motors", "モーター": "motor", "ラジオ": "radio", "テレビ": "television",
 })
 # Katakana place names that organisation names carry as words (ロシア連邦, モスクワ ...).
 PLACES: dict[str, str] = {
@@ -192,7 +194,8 @@ LEGAL: dict[str, str] = {
 for _word, _alt in {"工場": "plant|factory", "学術": "scientific|research", "機械": "machinery|mechanical",
                     "国家": "state|national", "国立": "state|national", "石油": "oil|petroleum",
                     "造船所": "shipyard|shipbuilding plant", "技術": "technology|technical",
-                    "科学": "scientific|science"}.items():
+                    "科学": "scientific|science", "研究": "research|scientific",
+                    "製造": "manufacturing|production"}.items():
     WORDS[_word] = _alt
 
 _SUFFIX_ONLY = {w for w in WORDS if len(w) == 1}
@@ -225,8 +228,18 @@ def _katakana(run: str) -> str:
                 i = j
                 break
         else:
-            return run
+            return _katakana_suffix(run)
     return f" {' '.join(out)} "
+
+
+def _katakana_suffix(run: str) -> str:
+    """A name written together with the kind of organisation after it (アルファバンク, a bank called Alfa): the
+    kind in English, the name left to be romanised."""
+    for k in range(2, len(run) - 2):
+        tail = run[k:]
+        if tail in LOANWORDS and len(tail) >= 3:
+            return f" {run[:k]} {LOANWORDS[tail]} "
+    return run
 
 
 def _render(english: str, second: bool) -> str:
@@ -262,3 +275,49 @@ def translate(text: str) -> str | None:
     """The name with institution words in English, or None when there is nothing to translate."""
     found = translations(text)
     return found[0] if found else None
+
+
+# Russian institution words as the lists transliterate them (Nauchno Proizvodstvennoe Predpriyatie, Zavod): the
+# same institutions are translated elsewhere (Scientific Production Enterprise, Plant), and the Japanese lists
+# translate them too, so Latin names get these words in English. Stems, with the endings Russian adjectives and
+# nouns take in the usual transliterations (-ii, -iy, -yi, -oe, -oye, -aya, -ogo, -ykh ...).
+RUSSIAN_STEMS: dict[str, str] = {
+    "zavod": "plant", "kombinat": "plant", "nauchn": "scientific", "nauchno": "scientific",
+    "issledovatelsk": "research", "proizvodstvenn": "production", "predpriyati": "enterprise",
+    "predpriiati": "enterprise", "obedineni": "association", "obyedineni": "association",
+    "konstruktorsk": "design", "proektn": "project", "proektno": "project", "byuro": "bureau", "biuro": "bureau",
+    "gosudarstvenn": "state", "federaln": "federal", "spetsialn": "special", "spetsializirovann": "special",
+    "mekhanichesk": "mechanical", "mechanichesk": "mechanical", "elektromekhanichesk": "electromechanical",
+    "elektromechanichesk": "electromechanical", "optiko": "optical", "optichesk": "optical",
+    "pribor": "instruments", "priborov": "instruments", "sredstv": "instruments", "upravleni": "control",
+    "mashinostroitelsk": "machine building", "mashinostroitel": "machine building",
+    "mashinostroeni": "machine building", "priborostroitelsk": "instrument making",
+    "priborostroitel": "instrument making", "sudostroitelsk": "shipbuilding", "sudostroitel": "shipbuilding",
+    "sudoremontn": "ship repair", "aviatsionn": "aviation", "aviastroitelsk": "aircraft building",
+    "aviastroitel": "aircraft building", "remontn": "repair", "porokhov": "powder", "liteyn": "foundry",
+    "liteino": "foundry", "liteyno": "foundry", "metallokeramichesk": "metal ceramic", "khimichesk": "chemical",
+    "elektronn": "electronic", "radiotekhnichesk": "radio engineering", "tekhnologi": "technology",
+    "tekhnologichesk": "technology", "tekhnik": "technology", "vychislitel": "computer",
+    "vychislitelnoi": "computer", "vychislitelnykh": "computer", "tsentr": "center", "tsentraln": "central",
+    "institut": "institute", "korporatsi": "corporation", "kontsern": "concern", "kompani": "company",
+    "material": "materials", "materialov": "materials", "morsk": "marine", "oboronn": "defence",
+    "yadern": "nuclear", "raketn": "rocket", "kosmichesk": "space", "rossiisk": "russian", "rossiysk": "russian",
+    "vserossiisk": "all russian", "vserossiysk": "all russian", "vserossisk": "all russian",
+    "eksperimentaln": "experimental", "opytn": "experimental", "energetichesk": "energy", "neftyan": "oil",
+    "avtomobiln": "automobile", "traktorn": "tractor", "kolesn": "wheel", "sistem": "systems",
+}
+_RU_ENDINGS = ("", "a", "o", "y", "i", "e", "u", "ii", "iy", "iyy", "yi", "yy", "ij", "yj", "oe", "oye", "aya",
+               "aia", "ogo", "ykh", "ikh", "ye", "ie", "iya", "ia", "yu", "iu", "om", "ym", "im", "ov", "oi", "oy",
+               "ei", "ey", "yye", "iye", "iyu", "ami", "akh", "s", "es",
+               "nyi", "nyy", "ny", "naya", "noe", "noye", "nogo", "nykh", "nye", "nyie", "nii", "niy")
+_RU_RE = re.compile("^(" + "|".join(sorted(RUSSIAN_STEMS, key=len, reverse=True)) + ")("
+                    + "|".join(sorted(_RU_ENDINGS, key=len, reverse=True)) + ")$")
+
+
+@lru_cache(maxsize=100_000)
+def russian_in_english(token: str) -> tuple[str, ...] | None:
+    """English for a transliterated Russian institution word (zavod -> plant, nauchno -> scientific), else None."""
+    if len(token) < 4:
+        return None
+    m = _RU_RE.match(token)
+    return tuple(RUSSIAN_STEMS[m.group(1)].split()) if m else None

@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from smartcustoms.screening.glossary import russian_in_english
 from smartcustoms.screening.translit import han_pinyin, to_latin
 
 
@@ -218,6 +219,9 @@ def normalise(name: str) -> NormalName:
             dropped.append(tok)
         else:
             tokens.append(tok)
+    if script == "latin" and any(russian_in_english(t) for t in tokens):
+        # Transliterated Russian institution words in English (Zavod = Plant): the lists write both.
+        tokens = [w for t in tokens for w in (russian_in_english(t) or (t,))]
     if script == "latin":
         soft = tuple(soften(_as_read_abroad(t)) for t in tokens)
     else:

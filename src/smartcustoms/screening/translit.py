@@ -187,7 +187,8 @@ def romanise_japanese(text: str) -> str:
 # name of one or two syllables written together. Read syllable by syllable, as the lists write them, with the
 # final consonants katakana spells as a kana of their own (ム m, ク k, ル l, プ p).
 _KO_SURNAMES_KANA = {
-    "キム": "kim", "リ": "ri", "イ": "i", "パク": "pak", "チェ": "choe", "チョン": "chon", "チョ": "cho", "カン": "kang",
+    "キム": "kim", "リ": "ri", "イ": "i", "パク": "pak", "チェ": "choe", "チョン": "chon", "チョ": "cho",
+    "カン": "kang",
     "ユン": "yun", "チャン": "chang", "イム": "im", "リム": "rim", "ハン": "han", "オ": "o", "ソ": "so", "シン": "sin",
     "クォン": "kwon", "ファン": "hwang", "アン": "an", "ソン": "song", "ホン": "hong", "ユ": "yu", "リュ": "ryu",
     "コ": "ko", "ムン": "mun", "ヤン": "yang", "ペ": "pae", "ペク": "paek", "ノ": "no", "ハ": "ha", "チュ": "chu",
