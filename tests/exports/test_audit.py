@@ -59,3 +59,34 @@ def test_export_edits_outside_the_platform_are_found(session: Session, eul, expo
     problem = service.verify_contents(session)[1]
     assert problem is not None and clean.id in problem and "missing" in problem
     assert session.scalar(select(ExportDeclaration.id).where(ExportDeclaration.id == clean.id)) is None
+
+
+def test_no_false_alarm_after_rescreen_resolution_amendment_and_decisions(session: Session, exporter) -> None:
+    from tests.conftest import shared_data
+    from tests.exports.helpers import load_eul
+
+    trader, _ = exporter
+    listed = body(consignee=LISTED, end_user=None, destination_country="CN")
+    # Lodged while no watch list was loaded; the others after the list was loaded (an open party hit each).
+    unscreened = flows.lodge(session, ExportDeclarationIn.model_validate(listed), trader)
+    load_eul(session, shared_data("watchlists", "meti-end-user-list-2025-09-29.csv"))
+    to_kp = flows.lodge(session, ExportDeclarationIn.model_validate(listed), trader)
+    twice = flows.lodge(session, ExportDeclarationIn.model_validate(listed), trader)
+    assert twice.status == "under_review"
+    # Screened by an officer, cleared (remembered) and released.
+    service.rescreen(session, unscreened.id, officer="obata")
+    for h in [x for x in unscreened.hits if x.state == "open"]:
+        service.resolve_hit(session, unscreened.id, h.id, resolution="false_positive", reason="another airline",
+                            officer="obata")
+    service.decide(session, unscreened.id, action="release", reason="cleared", officer="obata")
+    # Amended into a prohibited destination (held), then refused; another amended twice (remembered) and released.
+    flows.amend(session, to_kp, ExportDeclarationIn.model_validate(body(destination_country="KP")), trader, None)
+    assert to_kp.status == "held"
+    service.decide(session, to_kp.id, action="reject", reason="prohibited destination", officer="obata")
+    for office in ("KIX-AIR", "NRT-AIR"):
+        flows.amend(session, twice, ExportDeclarationIn.model_validate({**listed, "office": office}), trader, None)
+    assert twice.open_hits == 0 and twice.lane == 2
+    service.decide(session, twice.id, action="release", reason="remembered false positive", officer="obata")
+    session.flush()
+    session.expire_all()  # compare what the database holds, not the objects in memory
+    assert service.verify_contents(session) == (3, None)

@@ -226,7 +226,8 @@ def lodge(session: Session, body: ImportDeclarationIn, trader: Trader) -> Import
 def amend(
     session: Session, d: ImportDeclaration, body: ImportDeclarationIn, trader: Trader, if_match: int | None
 ) -> ImportDeclaration:
-    """Amend a declaration before release; amendments never lower the lane already given."""
+    """Amend a declaration before release; amendments never lower the lane already given. The caller reads `d`
+    locked (`service.get_for_trader(..., for_update=True)`), so a decision in flight is seen, not undone."""
     if if_match is not None and if_match != d.version:
         raise PreconditionFailed(f"declaration is at version {d.version}, not {if_match}")
     if d.status not in lifecycle.ALLOWED_FROM["amend"]:

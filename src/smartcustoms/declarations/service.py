@@ -79,11 +79,17 @@ def to_out(d: ImportDeclaration, audience: str = "officer") -> dict[str, Any]:
     }
 
 
-def get_for_trader(session: Session, trader_id: int, declaration_id: str) -> ImportDeclaration:
-    """A trader's own declaration; another trader's is reported as not found (no existence leak)."""
+def get_for_trader(session: Session, trader_id: int, declaration_id: str, for_update: bool = False
+                   ) -> ImportDeclaration:
+    """A trader's own declaration; another trader's is reported as not found (no existence leak). `for_update`
+    locks its row until the transaction ends (an amendment waits for an officer's decision in flight, then reads it).
+    """
     stmt = select(ImportDeclaration).where(
         ImportDeclaration.id == declaration_id, ImportDeclaration.trader_id == trader_id
     )
+    if for_update:
+        # populate_existing: a declaration already in the session is read again under the lock.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     d = session.scalar(stmt)
     if d is None:
         raise NotFound(f"import declaration {declaration_id}")

@@ -68,7 +68,8 @@ def amend(
             version = int(if_match.strip().strip('"').removeprefix("W/").strip('"'))
         except ValueError:
             raise ValidationFailed([FieldError("If-Match", "the declaration version number")]) from None
-    d = service.get_for_trader(session, trader.id, declaration_id)
+    # Locked: an officer's verdict or another amendment in flight is waited for, then seen (version, status, hits).
+    d = service.get_for_trader(session, trader.id, declaration_id, for_update=True)
     flows.amend(session, d, body, trader, version)
     out = _out(d)
     session.commit()

@@ -259,7 +259,8 @@ def amend(session: Session, d: ExportDeclaration, body: ExportDeclarationIn, tra
     Only an export waiting for review or inspection can be amended — not one released, rejected or held (a
     prohibited destination, a confirmed true match or an officer's hold: changing a name must not be a way out of
     a hold). The hits of the previous version are replaced by the new screening's; the previous hits and their
-    verdicts stay in the audit entry of the amendment, and remembered false positives still apply.
+    verdicts stay in the audit entry of the amendment, and remembered false positives still apply. The caller
+    reads `d` locked (`service.get_for_trader(..., for_update=True)`), so a verdict in flight is seen, not undone.
     """
     if if_match is not None and if_match != d.version:
         raise PreconditionFailed(f"export declaration is at version {d.version}, not {if_match}")

@@ -80,11 +80,17 @@ def get(session: Session, declaration_id: str, for_update: bool = False) -> Expo
     return d
 
 
-def get_for_trader(session: Session, trader_id: int, declaration_id: str) -> ExportDeclaration:
-    """A trader's own export; another trader's is reported as not found."""
+def get_for_trader(session: Session, trader_id: int, declaration_id: str, for_update: bool = False
+                   ) -> ExportDeclaration:
+    """A trader's own export; another trader's is reported as not found. `for_update` locks its row until the
+    transaction ends (an amendment waits for an officer's verdict in flight, and then reads it)."""
     declaration_id = _checked_id(declaration_id)
-    d = session.scalar(select(ExportDeclaration).where(
-        ExportDeclaration.id == declaration_id, ExportDeclaration.trader_id == trader_id))
+    stmt = select(ExportDeclaration).where(ExportDeclaration.id == declaration_id,
+                                           ExportDeclaration.trader_id == trader_id)
+    if for_update:
+        # populate_existing: an export already in the session is read again under the lock, not kept as it was.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    d = session.scalar(stmt)
     if d is None:
         raise NotFound(f"export declaration {declaration_id}")
     return d
