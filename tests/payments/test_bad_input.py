@@ -229,3 +229,27 @@ def test_bad_callback_json_types_are_422(client: TestClient, session: Session) -
         assert r.status_code == 422, (change, r.text)
         assert next(iter(change)) in [e["field"] for e in r.json()["errors"]]
     assert order.status == "open"
+
+
+@pytest.mark.parametrize("refund_id", ["%00", "a%00b", "nope", "x" * 300])
+def test_refund_ids_that_are_not_refund_ids_are_404_not_500(client: TestClient, session: Session,
+                                                            refund_id: str) -> None:
+    auth = _officer(session)
+    paid = new_order(session, 5_000)
+    deliver(session, event(paid.id, amount=5_000))
+    session.commit()
+    r = client.post(f"{ORDERS}/{paid.id}/refunds/{refund_id}/withdraw", json={"reason": "x"}, headers=auth)
+    assert r.status_code == 404  # NUL was a 500 on PostgreSQL
+
+
+def test_console_refund_buttons_refuse_nul_refund_ids(client: TestClient, session: Session) -> None:
+    identity.create_officer(session, "obata", PASSWORD, "supervisor", actor="test")
+    paid = new_order(session, 5_000)
+    deliver(session, event(paid.id, amount=5_000))
+    session.commit()
+    assert login(client).status_code == 303
+    url = f"/console/payments/orders/{paid.id}"
+    for action in ("withdraw-refund", "resend-refund"):
+        token = csrf_of(client.get(url).text)
+        r = client.post(f"{url}/{action}", data={"reason": "x", "refund_id": "a\u0000b", "csrf_token": token})
+        assert r.status_code in (404, 409), (action, r.status_code)

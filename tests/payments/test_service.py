@@ -172,3 +172,25 @@ def test_refunds_need_a_supervisor_and_a_request_not_accepted_can_be_withdrawn(s
         service.withdraw_refund(session, other.id, second.id, actor="officer:s", reason="x", role="supervisor")
     actions = [e.action for e in audit.history(session, "payment_order", paid.id)]
     assert actions.count("payment_order.refund_withdrawn") == 1
+
+
+def test_a_refund_callback_without_refund_id_settles_the_pending_request_not_a_withdrawn_one(
+        session: Session) -> None:
+    paid = new_order(session, 9_000)
+    deliver(session, event(paid.id, amount=9_000))
+    withdrawn = service.request_refund(session, paid.id, amount_jpy=3_000, actor="officer:s", reason="overpaid",
+                                       role="supervisor")
+    service.withdraw_refund(session, paid.id, withdrawn.id, actor="officer:s", reason="agent was down",
+                            role="supervisor")
+    again = service.request_refund(session, paid.id, amount_jpy=3_000, actor="officer:s", reason="overpaid",
+                                   role="supervisor")
+    service.mark_refund_sent(session, again, "officer:s")
+    # The agent's callback names the amount only (no refund_id): it is the request the agent has, not the withdrawn one.
+    out = deliver(session, event(paid.id, "refunded", 3_000))
+    assert out["outcome"] == "applied"
+    session.flush()
+    assert (again.status, withdrawn.status) == ("settled", "withdrawn")
+    # Nothing is left pending, so the remaining 6,000 yen can be asked for.
+    rest = service.request_refund(session, paid.id, amount_jpy=None, actor="officer:s", reason="the rest",
+                                  role="supervisor")
+    assert rest.amount_jpy == 6_000

@@ -116,8 +116,8 @@ def order_action(request: Request, order_id: str, action: str, session: SessionD
             return RedirectResponse(f"{url}?done=withdrawn", status_code=303)
         if action == "resend-refund":
             service.require_refund_role(officer.role)
-            pending = session.get(RefundRequest, refund_id)
-            if pending is None or pending.order_id != order_id or pending.status != "requested":
+            pending = service.get_refund(session, order_id, refund_id)
+            if pending.status != "requested":
                 raise Conflict("only a refund request the agent has not accepted can be sent again", "status",
                                "wrong_state")
             problem = agent_client.send_refund(pending, service.get_order(session, order_id))

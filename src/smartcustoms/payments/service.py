@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import case, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -251,22 +251,29 @@ def request_refund(session: Session, order_id: str, *, amount_jpy: int | None, a
     return refund
 
 
+def get_refund(session: Session, order_id: str, refund_id: str) -> RefundRequest:
+    """A refund request of an order, the order's row locked (a withdrawal and a resend wait for each other).
+    Refund ids are UUIDs: anything else (a NUL byte, which PostgreSQL refuses in a query) is simply not found."""
+    order = get_order(session, order_id, for_update=True)
+    refund = session.get(RefundRequest, refund_id) if _order_id(refund_id) is not None else None
+    if refund is None or refund.order_id != order.id:
+        raise NotFound(f"refund request {refund_id[:40]!r}")
+    return refund
+
+
 def withdraw_refund(session: Session, order_id: str, refund_id: str, *, actor: str, reason: str,
                     role: str) -> RefundRequest:
     """Withdraw a refund request the agent never accepted (still `requested`, e.g. the agent was unreachable);
     its amount can be asked for again. One the agent accepted (`sent`) is settled by its callback only."""
     require_refund_role(role)
     reason = _check_reason(reason)
-    order = get_order(session, order_id, for_update=True)
-    refund = session.get(RefundRequest, refund_id)
-    if refund is None or refund.order_id != order.id:
-        raise NotFound(f"refund request {refund_id}")
+    refund = get_refund(session, order_id, refund_id)
     if refund.status != "requested":
         raise Conflict(f"a refund request that is {refund.status} cannot be withdrawn", "status", "wrong_state")
     refund.status = "withdrawn"
     audit.append(session, actor=actor, action="payment_order.refund_withdrawn", entity_type="payment_order",
-                 entity_id=order.id, data={"refund_id": refund.id, "amount_jpy": refund.amount_jpy,
-                                           "reason": reason})
+                 entity_id=refund.order_id, data={"refund_id": refund.id, "amount_jpy": refund.amount_jpy,
+                                                  "reason": reason})
     return refund
 
 
@@ -433,7 +440,10 @@ def _settle_refund_request(session: Session, order: PaymentOrder, event: Payment
         stmt = stmt.where(RefundRequest.id == event.refund_id)
     else:
         stmt = stmt.where(RefundRequest.amount_jpy == event.amount_jpy)
-    request = session.scalars(stmt.order_by(RefundRequest.requested_at)).first()
+    # By amount only: a request the agent has (sent) or may have (requested) before one that was withdrawn, which
+    # is settled only when nothing else of that amount waits (the withdrawal did not reach the agent in time).
+    pending_first = case((RefundRequest.status == "sent", 0), (RefundRequest.status == "requested", 1), else_=2)
+    request = session.scalars(stmt.order_by(pending_first, RefundRequest.requested_at)).first()
     if request is not None:
         request.status, request.settled_at = "settled", event.settled_at
 
