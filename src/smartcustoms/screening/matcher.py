@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
@@ -25,6 +25,7 @@ from smartcustoms.screening.normalize import (
     QUALIFIERS,
     NormalName,
     crude,
+    fold,
     normalise,
     skeleton,
     soften,
@@ -34,7 +35,10 @@ from smartcustoms.screening.normalize import (
 # Operating threshold: see docs/screening.md for how it was chosen.
 THRESHOLD = 0.85
 _DOUBLE = re.compile(r"(.)\1+")
-PREFILTER = 12
+# Candidates kept by the C prefilter for full scoring: a spelling in the same script ranks well on token-set
+# similarity; a reading from another script (coarse keys) needs more room.
+PREFILTER = 8
+PREFILTER_CROSS = 12
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ def _token_sim(a: str, b: str, cross: int, sa: str = "", sb: str = "") -> tuple[
         if len(short) == 1 and long_.startswith(short):
             return 0.85, "initial"
         return 0.0, ""
-    lev = max(Levenshtein.normalized_similarity(a, b), OSA.normalized_similarity(a, b))
+    lev = OSA.normalized_similarity(a, b)  # OSA distance never exceeds Levenshtein's: the larger similarity
     ka, kb = skeleton(a), skeleton(b)
     sk = Levenshtein.normalized_similarity(ka, kb) if ka and kb else 0.0
     if not cross:
@@ -112,11 +116,16 @@ def _align(q: NormalName, c: NormalName, cross: int,
         # Katakana writes a final v as フ (-ov: コズロフ) and kh before a consonant as フ too (フロモフ Khromov).
         qs, cs = tuple(_cross_soft(t) for t in qs), tuple(_cross_soft(t) for t in cs)
     pairs: list[tuple[float, int, int, str]] = []
+    check = _pair_check(_pure_script(q), _pure_script(c), persons)
     for i, a in enumerate(qt):
         for j, b in enumerate(ct):
             sim, how = _token_sim(a, b, cross, qs[i], cs[j]) if cross else _token_sim(a, b, 0)
             if sim > 0.5:
-                pairs.append((sim, i, j, how))
+                why = check(a, b, qs[i], cs[j])
+                if why:
+                    sim, how = min(sim, _CHECK_CAP), why
+                if sim > 0.5:
+                    pairs.append((sim, i, j, how))
     pairs.sort(key=lambda p: (-p[0], abs(p[1] - p[2])))
     used_q: dict[int, int] = {}
     used_c: set[int] = set()
@@ -156,6 +165,10 @@ def _align(q: NormalName, c: NormalName, cross: int,
                 if j in used_b or j + 1 in used_b or (not cross and side_b[j][0] != a[0]):
                     continue
                 sim, how = _token_sim(a, side_b[j] + side_b[j + 1], cross)
+                if sim >= 0.8:
+                    one, two = a, side_b[j] + side_b[j + 1]
+                    if check(two, one, two, one) if flip else check(one, two, one, two):
+                        sim = min(sim, _CHECK_CAP)
                 if len(a) == 2 and not cross and a == side_b[j][0] + side_b[j + 1][0]:
                     sim = 0.85  # initials of two words (JC / Jean-Claude)
                 if sim >= 0.8:
@@ -196,7 +209,7 @@ def _align(q: NormalName, c: NormalName, cross: int,
         factor = 1.0
         if persons and strong >= 2 and shorter_n >= 2:
             factor = 0.3 if strong >= 3 else 0.75
-        penalty = sum(_left_weight(t) * (0.2 if (t.endswith(_PATRONYMIC) and len(t) > 7) else
+        penalty = sum(_left_weight(t) * (0.2 if (t.endswith(_PATRONYMIC) and len(t) > 7 and shorter_n >= 2) else
                                     1.0 if t in QUALIFIERS else factor) for t in extra)
     score = matched / (matched_w + penalty) if matched_w else 0.0
     order = sorted(used_q.items())
@@ -239,6 +252,25 @@ def compare(q: NormalName, c: NormalName, explain: bool = True) -> PairScore:
         full = min(sum(1 for t in qt if len(t) > 1), sum(1 for t in ct if len(t) > 1))
         score = min(score, 0.9 if full >= 2 else 0.8)
     notes: list[str] = []
+    if (persons and not glued and score > 0.84 and min(len(qt), len(ct)) == 1 and max(len(qt), len(ct)) >= 2
+            and "joined words" not in hows):
+        # One word against a full name (ADITYA / Aditya Om): a given name alone is not a person.
+        score = 0.84
+        notes.append("one word against a full name")
+    if persons and not glued and score > 0.84:
+        matched_q = {i for i, _ in order}
+        matched_c = {j for _, j in order}
+        for n, matched, other in ((q, matched_q, ct), (c, matched_c, qt)):
+            missing = [n.tokens[k] for k in _principal(n.original, len(n.tokens)) if k not in matched]
+            if missing and len(other) >= 2:
+                # "SURNAME, Given Middle": the surname and the first given name are the name; matching the middle
+                # name and the surname (Nicholas Griffin / GRIFFIN, Paul Nicholas) is another person.
+                score = 0.84
+                notes.append(f"{', '.join(missing)} (surname or first given name) not matched")
+                break
+    if cross and max(len(t) for t in (qt if q.script not in ("latin", "other") else ct)) <= 2 and score > 0.8:
+        # Names of one-letter-reading syllables read across scripts (浩 胡 → ko ko): too little to go on.
+        score = 0.8
     if _inner_bin(qt) and _inner_bin(ct) and len(order) >= 3 and not glued:
         # Muhammad bin Salman is the son of Salman: swapping the names around "bin" is another person.
         qi, ci = qt.index("bin"), ct.index("bin")
@@ -261,6 +293,107 @@ def compare(q: NormalName, c: NormalName, explain: bool = True) -> PairScore:
     return PairScore(round(max(0.0, min(score, 1.0)), 4), reason)
 
 
+# A word pair that reads alike but is not the same name is held under the close-pair level.
+_CHECK_CAP = 0.6
+_VOWEL_RUN = re.compile(r"[aeiou]+")
+_ABJAD_MAP = str.maketrans({"y": "i", "w": "u", "v": "u", "o": "u", "e": "i"})
+
+
+@lru_cache(maxsize=100_000)
+def _korean_vowels(token: str) -> tuple[str, ...]:
+    """The vowel of each syllable of a romanised Korean word, spelling systems merged: Revised eo/eu and
+    McCune-Reischauer o/u (성 seong, song, sung), ae/e; o and u are one class (customary spellings mix them)."""
+    t = token.replace("eo", "o").replace("eu", "u").replace("ae", "e").replace("ee", "i").replace("oo", "u")
+    return tuple(_VOWEL_RUN.findall(t.replace("ou", "u").replace("u", "o")))
+
+
+def _korean_ok(hangul: str, latin: str) -> bool:
+    """Korean given names differ by their vowels (상호 Sang-ho, 성호 Seong-ho): a word of two syllables or more read
+    from Hangul must have the same syllable vowels as the other spelling. One-syllable words (surnames) vary too
+    much in customary spelling (이 Lee / Ri / Yi) to check."""
+    vh = _korean_vowels(hangul)
+    return len(vh) < 2 or vh == _korean_vowels(latin)
+
+
+def _abjad_ok(written: str, latin: str) -> bool:
+    """Arabic and Hebrew write long vowels (ي/ی i, و u): those must be in the Latin spelling, in order, and the
+    Latin spelling's long vowels (ou, oo, ee) must be written. A written final vowel needs a final vowel (or h, t:
+    ة) and a consonant ending no final long vowel (محمد is not Mohammadi, محمدی not Mahmoud, حسين not Hassan)."""
+    w = written.replace("o", "u")
+    low = latin.lower()
+    lat = low.translate(_ABJAD_MAP)
+    it = iter(c for c in lat if c in "iu")
+    if not all(v in it for v in (c for c in w if c in "iu")):
+        return False
+    if ("ou" in low or "oo" in low or "uu" in low) and "u" not in w:
+        return False
+    if ("ee" in low or "ii" in low) and "i" not in w:
+        return False
+    if len(w) >= 3 and len(lat) >= 3:
+        if w[-1] in "iu" and lat[-1] not in "aiuh":
+            return False
+        if w[-1] == "a" and lat[-1] not in "aiuht":
+            return False
+        if w[-1] not in "aiu" and lat[-1] in "iu" and low[-1] != "e":
+            return False
+    return True
+
+
+_FEMININE = ("iya", "ya", "ia", "a")
+_MASCULINE = ("iy", "ii", "y", "i")
+
+
+def _gender_pair(a: str, b: str) -> bool:
+    """The feminine and masculine forms of one name (Luisa / Luis, Evgeniya / Evgeny, Lebedeva / Lebedev) are two
+    people, not a spelling variant."""
+    if a[-1:] == "a" and b[-1:] != "a":
+        fem, masc = a, b
+    elif b[-1:] == "a" and a[-1:] != "a":
+        fem, masc = b, a
+    else:
+        return False
+    stems_f = {fem[: -len(e)] for e in _FEMININE if fem.endswith(e)}
+    stems_m = {masc} | {masc[: -len(e)] for e in _MASCULINE if masc.endswith(e)}
+    # Also with an initial y (Yevgeniy / Evgeniya).
+    stems_f |= {f[1:] for f in stems_f if f[:2] in ("ye", "ie")}
+    stems_m |= {m[1:] for m in stems_m if m[:2] in ("ye", "ie")}
+    return any(len(x) >= 3 for x in stems_f & stems_m)
+
+
+def _pure_script(n: NormalName) -> str:
+    """The name's script when no Latin letters are mixed in (a label with a Latin part is checked as Latin)."""
+    return n.script if n.script in ("latin", "other") else _script_of(n.script, n.original)
+
+
+@lru_cache(maxsize=200_000)
+def _script_of(script: str, original: str) -> str:
+    return "latin" if _LATIN_LETTER.search(original) else script
+
+
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+
+def _pair_check(q_script: str, c_script: str, persons: bool) -> Callable[[str, str, str, str], str]:
+    """A check of an aligned word pair (query word, candidate word, and their soft spellings): the reason they are
+    not one name, or ''."""
+    abjad = {"arabic", "hebrew"}
+    q_abjad, c_abjad = q_script in abjad, c_script in abjad
+    q_kor, c_kor = q_script == "hangul", c_script == "hangul"
+
+    def check(a: str, b: str, sa: str, sb: str) -> str:
+        if a == b:
+            return ""
+        if persons and _gender_pair(sa or a, sb or b):
+            return "feminine / masculine form"
+        if q_abjad != c_abjad and not (_abjad_ok(a, b) if q_abjad else _abjad_ok(b, a)):
+            return "written long vowels differ"
+        if q_kor != c_kor and not (_korean_ok(a, b) if q_kor else _korean_ok(b, a)):
+            return "syllable vowels differ"
+        return ""
+
+    return check
+
+
 _NG = re.compile(r"ng(?![aeiouy])")
 
 
@@ -273,6 +406,22 @@ def _cross_soft(token: str) -> str:
     if t.endswith("f"):
         t = t[:-1] + "b"
     return _F_CONS.sub("h", t)
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+@lru_cache(maxsize=200_000)
+def _principal(original: str, n_tokens: int) -> tuple[int, ...]:
+    """Token positions of the surname and first given name of a person written "SURNAME, Given Names" (as the UN,
+    OFAC, EU and UK lists write them); () when the name is not written so or the tokens cannot be lined up."""
+    if original.count(",") != 1:
+        return ()
+    before, after = original.split(",")
+    wb, wa = _WORD.findall(fold(before)), _WORD.findall(fold(after))
+    if not wb or not wa or len(wb) + len(wa) != n_tokens:
+        return ()
+    return (0, len(wb))
 
 
 def _collapse(text: str) -> str:
@@ -398,10 +547,16 @@ class NameIndex:
             per_id = np.repeat(np.array([1.0 / (1.0 + len(p) / total * 50) for p in chosen]),
                                [min(len(p), m) for p in chosen])
             uniq, inverse = np.unique(ids, return_inverse=True)
-            acc = np.bincount(inverse, weights=per_id)
             if len(uniq) <= cap:
                 return [int(i) for i in uniq]
-            top = np.argsort(-acc, kind="stable")[:cap]
+            sub = np.bincount(inverse, weights=per_id)
+            # The best `cap` in linear time (ties at the cut go to the lower ids, as a stable sort's would), then
+            # ordered best first, ties by id.
+            neg = -sub
+            kth = np.partition(neg, cap - 1)[cap - 1]
+            better = np.flatnonzero(neg < kth)
+            part = np.concatenate([better, np.flatnonzero(neg == kth)[: cap - len(better)]])
+            top = part[np.lexsort((uniq[part], neg[part]))]
             return [int(i) for i in uniq[top]]
         for plist in chosen:
             w = 1.0 / (1.0 + len(plist) / total * 50)
@@ -428,13 +583,14 @@ class NameIndex:
             if not q.tokens:
                 continue
             cands = self.candidates(q)
-            if len(cands) > PREFILTER:
+            cross = q.script not in ("latin", "other")
+            keep = PREFILTER_CROSS if cross else PREFILTER
+            if len(cands) > keep:
                 # Keep the few closest by a fast token-set similarity (C) before the full scoring (Python).
-                cross = q.script not in ("latin", "other")
                 text = " ".join(crude(t) for t in q.tokens) if cross else q.joined
                 pool = self.coarse if cross else self.joined
                 top = process.extract(text, [pool[nid] for nid in cands], scorer=fuzz.token_set_ratio,
-                                      limit=PREFILTER)
+                                      limit=keep)
                 cands = [cands[k] for _, _, k in top]
             for nid in cands:
                 c = self.normal[nid]

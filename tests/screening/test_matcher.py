@@ -1,0 +1,68 @@
+"""Matcher scoring rules that keep look-alike names apart (pure): each rule is shown holding a different name under the
+threshold while the same name spelt another way still matches."""
+
+from __future__ import annotations
+
+import pytest
+
+from smartcustoms.screening.matcher import THRESHOLD, IndexedName, NameIndex, score_names
+
+
+def matches(a: str, b: str) -> bool:
+    return score_names(a, b).score >= THRESHOLD
+
+
+@pytest.mark.parametrize(("a", "b"), [("Ivana Petrova", "Ivan Petrov"), ("Aleksandra Ivanova", "Aleksandr Ivanov"),
+                                      ("Luisa Moreno", "MORENO, Luis")])
+def test_feminine_and_masculine_forms_are_two_people(a: str, b: str) -> None:
+    ps = score_names(a, b)
+    assert ps.score < THRESHOLD
+    assert "feminine / masculine" in ps.reason
+
+
+def test_gender_rule_leaves_spelling_variants_and_organisations_alone() -> None:
+    assert matches("Natalia Ivanova", "Natalya Ivanova")
+    assert matches("Aleksandr Ivanov", "Alexander Ivanov")
+    # Organisation names take the genitive (Plant of Kirov): no gender there.
+    assert matches("Kirov Plant JSC", "Kirova Plant JSC")
+
+
+def test_arabic_script_long_vowels_tell_names_apart() -> None:
+    # Long vowels are written in Arabic script: محمود has و (Mahmoud), محمد none (Muhammad); حسين has ي (Hussein).
+    assert matches("محمود عباس", "Mahmoud Abbas")
+    assert not matches("محمد عباس", "Mahmoud Abbas")
+    assert matches("حسين علي", "Hussein Ali")
+    assert not matches("حسين علي", "Hassan Ali")
+    assert "written long vowels differ" in score_names("حسين علي", "Hassan Ali").reason
+
+
+def test_korean_given_names_differ_by_their_vowels() -> None:
+    # 성호 is Seong-ho (Sung-ho, Song-ho in other systems), never Sang-ho.
+    assert matches("성호 김", "Kim Sung-ho")
+    assert matches("성호 김", "KIM, Song Ho")
+    assert not matches("성호 김", "Kim Sang-ho")
+
+
+def test_listed_surname_and_first_given_name_must_be_there() -> None:
+    # "SURNAME, Given Middle": the middle name and the surname are not the person.
+    ps = score_names("Peter Smithers", "SMITHERS, John Peter")
+    assert ps.score < THRESHOLD and "not matched" in ps.reason
+    assert matches("John Smithers", "SMITHERS, John Peter")
+    assert not matches("John Peter", "SMITHERS, John Peter")
+
+
+def test_one_word_against_a_full_name() -> None:
+    assert not matches("Ingrid Om", "INGRID")
+    assert not matches("Osman Yildirimoglu", "Osman")      # a surname ending like a patronymic is still a name
+    assert matches("IvanDrago", "Ivan Drago")              # one word written for two is not "one word"
+
+
+def test_index_search_applies_the_rules() -> None:
+    index = NameIndex.build(IndexedName(k, n) for k, n in enumerate(
+        ["PETROV, Ivan", "Hassan ALI", "Hussein ALI", "SMITHERS, John Peter"]))
+    found = index.search("Ivana Petrova", limit=3, min_score=THRESHOLD)
+    assert found == []
+    found = index.search("حسين علي", limit=3, min_score=THRESHOLD)
+    assert [m.name for m in found] == ["Hussein ALI"]
+    found = index.search("John Smithers", limit=3, min_score=THRESHOLD)
+    assert [m.key for m in found] == [3]
