@@ -12,8 +12,9 @@ class EcommerceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="SMARTCUSTOMS_ECOMMERCE_", extra="ignore")
 
-    # Consignments committed (and acknowledged) together; one transaction and one audit entry per chunk.
-    chunk_rows: int = 5000
+    # Consignments committed (and acknowledged) together; one transaction and one audit entry per chunk. Smaller
+    # chunks keep the two processes of the intake in step and memory low (benchmark: 1,000-2,500 as fast as 5,000).
+    chunk_rows: int = 2000
     # A manifest larger than this is refused (413 when announced, a per-file error line when streamed past it).
     max_manifest_bytes: int = 2 * 1024**3
     # One JSON line / CSV record larger than this is rejected on its own (the rest of the file goes on).
