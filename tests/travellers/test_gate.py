@@ -121,6 +121,21 @@ def test_declaration_for_a_later_arrival_is_refused_until_its_day(client: TestCl
     assert gate(client, tomorrow["qr_payload"], passport="TR7654321")["decision"] == "green"
 
 
+def test_early_slack_turns_at_midnight_japan_time_not_utc(client: TestClient, session: Session) -> None:
+    jst = ZoneInfo("Asia/Tokyo")
+    arrival = datetime.now(jst).date() + timedelta(days=4)
+    out = declare(client, body(arrival_date=arrival.isoformat()))
+    # Midnight in Japan starting the day before arrival is 15:00 UTC two days before it: the UTC date is still
+    # "too early", the Japanese date is not.
+    midnight = datetime.combine(arrival - timedelta(days=1), datetime.min.time(), jst)
+    before = travellers_gate.decide(session, out["qr_payload"], "TR1234567", True, "G-1",
+                                    now=midnight - timedelta(seconds=1))
+    assert before.decision == "red" and [r["code"] for r in before.reasons] == ["not_yet_valid"]
+    at = travellers_gate.decide(session, out["qr_payload"], "TR1234567", True, "G-1",
+                                now=midnight.astimezone(ZoneInfo("UTC")))
+    assert at.decision == "green", at.reasons
+
+
 def test_random_selection_is_seeded(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SMARTCUSTOMS_TRAVELLER_RANDOM_RATE", "1")
     out = declare(client, body())
