@@ -11,7 +11,7 @@ from smartcustoms.exports import flows
 from smartcustoms.exports.schemas import ExportDeclarationIn
 from smartcustoms.identity import service as identity
 from tests.console.helpers import PASSWORD, csrf_of, login
-from tests.exports.helpers import EUL_CODE, body
+from tests.exports.helpers import EUL_CODE, body, line
 
 KORYO = {"name": "Air Koryo", "address": "", "country": "CN"}
 
@@ -156,3 +156,38 @@ def test_unscreened_export_is_screened_from_the_console_before_release(client: T
     again = client.post(f"/console/exports/{d.id}/rescreen", data={"csrf_token": csrf_of(page.text)})
     assert again.status_code == 409
     assert client.post(f"/console/exports/{d.id}/rescreen", data={}).status_code == 403
+
+
+def test_a_decision_taken_on_a_page_the_trader_has_since_amended_is_refused(client: TestClient, session: Session,
+                                                                           eul, exporter) -> None:
+    """The officer reviewed version 1; the trader amends (version 2) before the officer clicks: the click must not
+    release or resolve what the officer never saw."""
+    hit, _ = _seed(session, exporter[0])
+    login(client)
+    hit_id = next(h.id for h in hit.hits if h.kind == "party")
+    page = client.get(f"/console/exports/{hit.id}?lang=en")
+    assert client.post(f"/console/exports/{hit.id}/hits/{hit_id}", follow_redirects=False,
+                       data={"csrf_token": csrf_of(page.text), "resolution": "false_positive",
+                             "reason": "different company", "version": "1"}).status_code == 303
+    page = client.get(f"/console/exports/{hit.id}?lang=en")
+    assert 'name="version" value="1"' in page.text
+    # Meanwhile the trader changes the goods (no new hit: the remembered verdict still applies).
+    flows.amend(session, hit, ExportDeclarationIn.model_validate(
+        body(line(description="Cotton T-shirts and 40 laptop computers", value="9000000"),
+             consignee=KORYO, end_user=None, destination_country="CN")), exporter[0], None)
+    session.commit()
+    assert (hit.version, hit.open_hits) == (2, 0)
+    stale = client.post(f"/console/exports/{hit.id}/decisions",
+                        data={"csrf_token": csrf_of(page.text), "action": "release", "reason": "reviewed",
+                              "version": "1"})
+    assert stale.status_code == 409 and "version 2" in stale.text
+    session.refresh(hit)
+    assert hit.status == "under_review"
+    fresh = client.get(f"/console/exports/{hit.id}?lang=ja")
+    assert 'name="version" value="2"' in fresh.text
+    ok = client.post(f"/console/exports/{hit.id}/decisions", follow_redirects=False,
+                     data={"csrf_token": csrf_of(fresh.text), "action": "release", "reason": "reviewed v2",
+                           "version": "2"})
+    assert ok.status_code == 303
+    session.refresh(hit)
+    assert hit.status == "released"

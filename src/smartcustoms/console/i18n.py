@@ -258,6 +258,7 @@ EN: dict[str, str] = {
     "error.validation_failed": "The decision was not recorded: check the fields below.",
     "error.forbidden": "Your role does not allow this decision.",
     "error.wrong_state": "This decision is not allowed from the declaration's current status.",
+    "error.stale_version": "The trader amended this document after you opened it: look at it again before deciding.",
     "error.same_lane": "The declaration is already in that lane.",
     "error.discrepancy_found": (
         "Goods with a discrepancy cannot be released in the same step: record the inspection result first, "
@@ -516,6 +517,7 @@ JA: dict[str, str] = {
     "error.validation_failed": "判断は記録されていません。以下の項目を確認してください。",
     "error.forbidden": "この判断を行う権限がありません。",
     "error.wrong_state": "現在のステータスではこの判断はできません。",
+    "error.stale_version": "画面を開いた後に申告者が訂正しました。内容を確認し直してから判断してください。",
     "error.same_lane": "すでにその審査区分です。",
     "error.discrepancy_found": "異常があった貨物は同時に許可できません。先に検査結果を記録してから判断してください。",
     "error.conflict": "現在の申告の状態ではこの処理はできません。",

@@ -97,11 +97,12 @@ def _done(request: Request, declaration_id: str) -> Response:
 
 @router.post("/{declaration_id}/hits/{hit_id}")
 def resolve(request: Request, declaration_id: str, hit_id: int, session: SessionDep, officer: OfficerDep,
-            resolution: FormStr = "", reason: FormStr = "", csrf_token: FormStr = "") -> Response:
+            resolution: FormStr = "", reason: FormStr = "", version: FormStr = "",
+            csrf_token: FormStr = "") -> Response:
     check_csrf(request, csrf_token)
     try:
         service.resolve_hit(session, declaration_id, hit_id, resolution=resolution, reason=reason,
-                            officer=officer.username)
+                            officer=officer.username, seen_version=service.form_version(version))
         session.commit()
     except SmartCustomsError as exc:
         session.rollback()
@@ -111,10 +112,11 @@ def resolve(request: Request, declaration_id: str, hit_id: int, session: Session
 
 @router.post("/{declaration_id}/decisions")
 def decide(request: Request, declaration_id: str, session: SessionDep, officer: OfficerDep,
-           action: FormStr = "", reason: FormStr = "", csrf_token: FormStr = "") -> Response:
+           action: FormStr = "", reason: FormStr = "", version: FormStr = "", csrf_token: FormStr = "") -> Response:
     check_csrf(request, csrf_token)
     try:
-        service.decide(session, declaration_id, action=action, reason=reason, officer=officer.username)
+        service.decide(session, declaration_id, action=action, reason=reason, officer=officer.username,
+                       seen_version=service.form_version(version))
         session.commit()
     except SmartCustomsError as exc:
         session.rollback()

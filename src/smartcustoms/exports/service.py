@@ -228,14 +228,33 @@ def allowed_resolutions(h: ExportHit) -> tuple[str, ...]:
     return lifecycle.RESOLUTIONS
 
 
+def form_version(raw: str) -> int | None:
+    """The export version a console form was rendered from (empty: not given; anything else: 422 naming it)."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 10):
+        raise ValidationFailed([FieldError("version", "the version number of the export shown")])
+    return int(raw)
+
+
+def _check_seen(d: ExportDeclaration, seen_version: int | None) -> None:
+    """An officer's step answers the version the officer looked at: after a trader's amendment it is refused."""
+    if seen_version is not None and seen_version != d.version:
+        raise Conflict(f"the trader amended this export (now version {d.version}, you saw version {seen_version}): "
+                       "look at it again before deciding", "version", "stale_version")
+
+
 def resolve_hit(
     session: Session, declaration_id: str, hit_id: int, *, resolution: str, reason: str, officer: str,
+    seen_version: int | None = None,
 ) -> ExportDeclaration:
     """An officer's verdict on one hit: true match (holds the export), false positive, or licence checked."""
     if resolution not in lifecycle.RESOLUTIONS:
         raise ValidationFailed([FieldError("resolution", f"one of {', '.join(lifecycle.RESOLUTIONS)}")])
     reason = _reason(reason)
     d = get(session, declaration_id, for_update=True)
+    _check_seen(d, seen_version)
     h = next((x for x in d.hits if x.id == hit_id), None)
     if h is None:
         raise NotFound(f"hit {hit_id} of export declaration {declaration_id}")
@@ -275,12 +294,15 @@ def resolve_hit(
     return d
 
 
-def decide(session: Session, declaration_id: str, *, action: str, reason: str, officer: str) -> ExportDeclaration:
-    """Release, hold or reject an export; release only once no hit is open or confirmed."""
+def decide(session: Session, declaration_id: str, *, action: str, reason: str, officer: str,
+           seen_version: int | None = None) -> ExportDeclaration:
+    """Release, hold or reject an export; release only once no hit is open or confirmed. With `seen_version` (the
+    console form's), refused when the trader has amended the export since the officer looked at it."""
     if action not in lifecycle.DECISIONS:
         raise ValidationFailed([FieldError("action", f"one of {', '.join(lifecycle.DECISIONS)}")])
     reason = _reason(reason)
     d = get(session, declaration_id, for_update=True)
+    _check_seen(d, seen_version)
     if action == "release":
         blocker = lifecycle.release_blocker(d.status, [h.state for h in d.hits], bool(d.screening.get("problem")))
         if blocker:
