@@ -304,6 +304,9 @@ def main() -> None:
     print(f"pipeline: {p['lines']:,} lines ({p['accepted']:,} accepted) in {p['seconds']:,.1f} s wall "
           f"({p['cpu']:,.1f} s CPU here + {p['worker_cpu']:,.1f} s in the worker = "
           f"{cpu / max(p['lines'], 1) * 1e6:,.0f} µs CPU per consignment) = {p['rate']:,.0f} consignments/s")
+    busiest = max(p["cpu"], p["worker_cpu"])
+    print(f"  CPU-bound estimate on 2 idle cores (lines / CPU of the busier process): "
+          f"{p['lines'] / busiest if busiest else float('nan'):,.0f} consignments/s (ignores waits; an upper bound)")
     print(f"  per manifest p50 {p['manifest_p50']:.2f} s, p99 {p['manifest_p99']:.2f} s; "
           f"per chunk p50 {p['chunk_p50'] * 1000:.0f} ms, p99 {p['chunk_p99'] * 1000:.0f} ms")
     print(f"  RSS here + worker: before {rss_before:.0f} MB, after 10% {p.get('rss_10%', 0):.0f} + "
