@@ -59,3 +59,16 @@ def test_ledger_survives_restart_and_settlement_file_lists_the_day(tmp_path: Pat
     assert [(r["type"], int(r["amount_jpy"])) for r in rows] == [("paid", 1_000), ("refunded", 300)]
     assert tuple(rows[0]) == SETTLEMENT_COLUMNS
     assert again.settlement_rows(today - timedelta(days=400)) == []
+
+
+def test_a_refund_request_sent_again_is_refunded_once(tmp_path: Path) -> None:
+    agent = _agent(tmp_path)
+    client = TestClient(create_agent_app(agent))
+    raw = json.dumps({"refund_id": "r1", "order_id": "o1", "transaction_id": "t", "amount_jpy": 500}).encode()
+    stamp = str(int(time.time()))
+    good = {protocol.TIMESTAMP_HEADER: stamp, protocol.SIGNATURE_HEADER: protocol.sign(SECRET, stamp, raw)}
+    first = client.post("/api/refunds", content=raw, headers=good)
+    again = client.post("/api/refunds", content=raw, headers=good)
+    assert first.status_code == again.status_code == 202
+    assert again.json()["transaction_id"] == first.json()["transaction_id"]
+    assert [(t.type, t.refund_id) for t in agent.transactions] == [("refunded", "r1")]

@@ -194,3 +194,19 @@ def test_a_refund_callback_without_refund_id_settles_the_pending_request_not_a_w
     rest = service.request_refund(session, paid.id, amount_jpy=None, actor="officer:s", reason="the rest",
                                   role="supervisor")
     assert rest.amount_jpy == 6_000
+
+
+def test_a_second_refund_of_one_refund_request_is_a_discrepancy_not_booked(session: Session) -> None:
+    """A request sent again (the agent's first answer was lost) that the agent refunds twice: the second refund is
+    recorded for reconciliation, not counted as money the order was asked to give back."""
+    paid = new_order(session, 10_000)
+    deliver(session, event(paid.id, amount=10_000))
+    refund = service.request_refund(session, paid.id, amount_jpy=3_000, actor="officer:s", reason="overpaid",
+                                    role="supervisor")
+    first = deliver(session, event(paid.id, "refunded", 3_000, refund_id=refund.id))
+    second = deliver(session, event(paid.id, "refunded", 3_000, refund_id=refund.id))
+    assert (first["outcome"], second["outcome"]) == ("applied", "discrepancy")
+    assert "already" in second["detail"]
+    session.refresh(paid)
+    assert (paid.status, paid.refunded_amount_jpy) == ("paid", 3_000)
+    assert second["event_id"] in {e.event_id for e in service.discrepancies(session)}

@@ -225,7 +225,10 @@ def create_agent_app(agent: SandboxAgent) -> FastAPI:
             order_id, amount, refund_id = str(body["order_id"]), int(body["amount_jpy"]), str(body["refund_id"])
         except (ValueError, KeyError, TypeError):
             return JSONResponse({"error": "bad_request", "message": "order_id, amount_jpy, refund_id"}, 422)
-        tx = agent.settle(order_id, "refunded", amount, refund_id)
+        # A request sent again (the platform lost the first answer) is refunded once: the first transaction answers.
+        with agent.lock:
+            done = next((t for t in agent.transactions if t.type == "refunded" and t.refund_id == refund_id), None)
+        tx = done or agent.settle(order_id, "refunded", amount, refund_id)
         return JSONResponse({"accepted": True, "transaction_id": tx.transaction_id}, status_code=202)
 
     @app.get("/settlements/{day}.csv")

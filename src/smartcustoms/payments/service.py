@@ -401,6 +401,13 @@ def _apply(session: Session, order: PaymentOrder, event: PaymentEvent) -> None:
         if other is not None:  # one agent transaction is one payment: it cannot settle a second order
             effect = protocol.Effect("discrepancy", f"agent transaction {event.transaction_id} already paid order "
                                                     f"{other}")
+    if effect.outcome == "applied" and event.event_type == "refunded" and event.refund_id:
+        settled = session.scalar(select(RefundRequest.id).where(
+            RefundRequest.id == event.refund_id, RefundRequest.order_id == order.id,
+            RefundRequest.status == "settled"))
+        if settled is not None:  # a request sent again after a lost answer, refunded twice by the agent
+            effect = protocol.Effect("discrepancy", f"refund request {event.refund_id} was already refunded: a "
+                                                    "second refund of it is not booked")
     event.outcome, event.detail, event.processed_at = effect.outcome, effect.detail, utcnow()
     if effect.state is not None:
         was = order.status
