@@ -208,3 +208,29 @@ def test_worker_process_and_in_process_intake_store_and_answer_the_same(
     assert r1 == r0
     assert s1 == s0
     assert m1 == m0
+
+
+def test_chunks_the_worker_could_not_prepare_are_prepared_in_process(ec_engine: Engine, submitter: Any,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from smartcustoms.ecommerce import workers
+
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_CHUNK_ROWS", "50")
+    failures = [BrokenProcessPool("the worker was killed"), OSError("connection refused")]
+    sent: list[int] = []
+
+    def failing(spec: Any, chunk: Any) -> Future[Any]:
+        f: Future[Any] = Future()
+        f.set_exception(failures[len(sent) % 2])
+        sent.append(len(chunk))
+        return f
+
+    monkeypatch.setattr(workers, "submit", failing)
+    monkeypatch.setattr(workers, "ready", lambda: True)
+    results, summary = run(ec_engine, submitter, _prefixed(21, 200, "B"))
+    assert len(sent) >= 3  # both kinds of failure met
+    assert [r["line"] for r in results] == list(range(1, 201))
+    assert summary["status"] == "complete" and summary["accepted"] > 150
+    assert count(ec_engine, Consignment.manifest_id == summary["manifest_id"]) == summary["accepted"]

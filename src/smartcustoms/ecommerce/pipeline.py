@@ -11,6 +11,7 @@ is stored.
 from __future__ import annotations
 
 import hashlib
+import logging
 import operator
 import time
 import uuid
@@ -44,6 +45,7 @@ from smartcustoms.settings import get_settings
 from smartcustoms.tariff import calc, tables
 from smartcustoms.tariff.service import rates_for
 
+log = logging.getLogger(__name__)
 C = Consignment.__table__.c
 COLUMNS = ("id", "manifest_id", "line_no", "submitter_id", "parcel_id", "platform", "seller_id", "seller_name",
            "seller_country", "seller_registration_id", "mail_order", "consignee_name", "consignee_address",
@@ -402,6 +404,12 @@ class Intake:
         except BrokenProcessPool:
             # The worker died (killed, out of memory): a new one starts with the next chunk; this one here.
             workers.reset()
+            return self._timed(chunk)
+        except Exception:
+            # Anything else the worker met (say, the database refused its connection): this chunk here, where
+            # a real problem in the chunk shows itself again.
+            log.exception("e-commerce worker failed on a chunk of manifest %s; prepared in process",
+                          self.manifest_id)
             return self._timed(chunk)
 
     def _chunks(self, items: Iterable[Item]) -> Iterator[list[Item]]:
