@@ -557,3 +557,31 @@ def test_awaiting_payment_is_not_officer_work_and_shows_its_order(officer_client
         assert officer_client.get(f"/console/payments/orders/{order.group(1)}").status_code == 200
     assert "/console/payments/orders/" not in officer_client.get(
         f"/console/declarations/{seeded.lane2.id}?lang=en").text
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_decision_on_a_declaration_the_trader_amended_since_is_refused(officer_client: TestClient, seeded: Seed,
+                                                                       session: Session, htmx: bool) -> None:
+    """The officer opened version 1; the trader amends (version 2) before the officer clicks release: the release
+    must not cover goods and values the officer never saw."""
+    from smartcustoms.declarations import flows
+    from smartcustoms.declarations.schemas import ImportDeclarationIn
+
+    d = seeded.lane2
+    page = officer_client.get(f"/console/declarations/{d.id}")
+    assert 'name="version" value="1"' in page.text
+    flows.amend(session, d, ImportDeclarationIn.model_validate(
+        body(line("420221", "4800000", "0.16", description="Leather handbags (100, not 10)"),
+             consignor={"name": "Milano Pelle S.r.l.", "country": "IT"})), seeded.trader, None)
+    session.commit()
+    assert (d.version, d.status) == (2, "under_review")
+    headers = {"HX-Request": "true"} if htmx else {}
+    stale = officer_client.post(f"/console/declarations/{d.id}/decisions", headers=headers,
+                                data={"csrf_token": csrf_of(page.text), "action": "release", "reason": "checked",
+                                      "version": "1"}, follow_redirects=False)
+    assert stale.status_code == 409 and "version 2" in stale.text
+    assert state(session, d) == ("under_review", 2)
+    assert 'name="version" value="2"' in stale.text  # the panel shown again is the amended one
+    fresh = decide(officer_client, d.id, action="request_documents", reason="invoice for 100 bags", version="2")
+    assert fresh.status_code == 303
+    assert state(session, d)[0] == "documents_requested"

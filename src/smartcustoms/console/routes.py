@@ -246,7 +246,7 @@ def declaration_page(request: Request, declaration_id: str, session: SessionDep,
 def decide(
     request: Request, declaration_id: str, session: SessionDep, officer: OfficerDep,
     action: FormStr = "", reason: FormStr = "", inspection_result: FormStr = "", findings: FormStr = "",
-    lane: FormStr = "", recovered_duty_jpy: FormStr = "", csrf_token: FormStr = "",
+    lane: FormStr = "", recovered_duty_jpy: FormStr = "", version: FormStr = "", csrf_token: FormStr = "",
 ) -> Response:
     check_csrf(request, csrf_token)
     lang = lang_of(request)
@@ -258,6 +258,7 @@ def decide(
             session, declaration_id, action=action, reason=reason, officer=officer.username, role=officer.role,
             new_lane=int(lane) if _is_number(lane) else None, inspection_result=inspection_result or None,
             findings=findings or None, recovered_duty_jpy=recovered_duty_jpy.strip() or None,
+            seen_version=int(version) if _is_number(version) and len(version) < 10 else None,
         )
         session.commit()
     except SmartCustomsError as exc:

@@ -197,9 +197,10 @@ def verify_contents(session: Session) -> tuple[int, str | None]:
 def decide(
     session: Session, declaration_id: str, *, action: str, reason: str, officer: str, role: str,
     new_lane: int | None = None, inspection_result: str | None = None, findings: str | None = None,
-    recovered_duty_jpy: int | str | None = None,
+    recovered_duty_jpy: int | str | None = None, seen_version: int | None = None,
 ) -> ImportDeclaration:
-    """Apply an officer's decision, checking role, reason and current status."""
+    """Apply an officer's decision, checking role, reason and current status. With `seen_version` (the console
+    form's), refused when the trader has amended the declaration since the officer looked at it."""
     reason = (reason or "").strip()
     if action not in lifecycle.DECISIONS:
         raise ValidationFailed([FieldError("action", f"one of {', '.join(lifecycle.DECISIONS)}")])
@@ -212,6 +213,9 @@ def decide(
     if findings is not None and len(findings) > MAX_REASON:
         raise ValidationFailed([FieldError("findings", f"at most {MAX_REASON} characters")])
     d = get(session, declaration_id, for_update=True)
+    if seen_version is not None and seen_version != d.version:
+        raise Conflict(f"the trader amended this declaration (now version {d.version}, you saw version "
+                       f"{seen_version}): look at it again before deciding", "version", "stale_version")
     needs_result = action == "record_inspection" or (
         action == "release" and d.status == lifecycle.AWAITING_INSPECTION
     )
