@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from smartcustoms.screening.matcher import THRESHOLD, IndexedName, NameIndex, score_names
+from smartcustoms.screening.normalize import normalise
 
 
 def matches(a: str, b: str) -> bool:
@@ -66,3 +67,17 @@ def test_index_search_applies_the_rules() -> None:
     assert [m.name for m in found] == ["Hussein ALI"]
     found = index.search("John Smithers", limit=3, min_score=THRESHOLD)
     assert [m.key for m in found] == [3]
+
+
+def test_initials_of_two_words_are_a_persons_convention() -> None:
+    assert matches("JP Morel", "Jean-Pierre Morel")
+    assert not matches("ED Mall LLC", "Eastern Delta Mall LLC")
+
+
+def test_words_of_one_kanji_read_across_scripts_are_not_enough() -> None:
+    reading = " ".join(normalise("高 林").tokens).title()    # whatever the reading, the same spelling in Latin
+    ps = score_names("高 林", reading)
+    assert ps.score < THRESHOLD
+    assert "single kanji" in ps.reason
+    assert matches("東芝", "Toshiba")          # a name of several kanji read as a word still matches
+
