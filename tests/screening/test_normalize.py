@@ -80,3 +80,8 @@ def test_numbers_in_words_digits_and_ordinals_are_one_spelling() -> None:
     assert score_names("Harbour Services 23", "Harbour Services").score < THRESHOLD
     assert score_names("Brigade 44", "Brigade 45").score < THRESHOLD
     assert normalise("Plant 810").tokens == ("plant", "810")   # larger numbers stay digits
+
+
+def test_german_and_polish_final_yj_is_the_english_yy() -> None:
+    assert soften("selenskyj") == soften("selenskyy") == soften("selenskiy")
+    assert soften("dij") == "dij"   # short words keep it

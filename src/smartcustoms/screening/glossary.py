@@ -133,7 +133,7 @@ WORDS.update({
     "宗教": "religious", "病院": "hospital", "医療": "medical", "農業": "agricultural", "食品": "food",
     "繊維": "textile", "印刷": "printing", "出版": "publishing", "放送": "broadcasting", "通信社": "news agency",
     "新聞": "newspaper", "報道": "media", "メディア": "media", "装輪": "wheel", "牽引車": "tractor",
-    "価値観": "values", "擁護": "protection", "保護": "protection", "州": "province", "新": "new",
+    "価値観": "values", "擁護": "protection", "保護": "protection", "州": "province",
 })
 # More katakana loanwords of organisation names (English words as written in katakana).
 LOANWORDS.update({

@@ -269,6 +269,8 @@ def soften(token: str, japanese: bool = False) -> str:
         s = _EPENTHETIC.sub("", s).replace("nm", "m")
     for a, b in _SOFT_RULES:
         s = s.replace(a, b)
+    if s.endswith("ij") and len(s) > 4:
+        s = s[:-1]   # -yj, the German and Polish spelling of -ий (Selenskyj = Zelenskyy)
     return _DOUBLE.sub(r"\1", s)
 
 
