@@ -433,6 +433,11 @@ def _principal(original: str, n_tokens: int) -> tuple[int, ...]:
 
 
 @lru_cache(maxsize=100_000)
+def _has_kana(original: str) -> bool:
+    return any("\u3041" <= ch <= "\u30ff" for ch in original)
+
+
+@lru_cache(maxsize=100_000)
 def _lone_kanji(original: str) -> bool:
     words = original.replace("・", " ").replace("\u3000", " ").split()
     return bool(words) and all(len(w) == 1 and "\u4e00" <= w <= "\u9fff" for w in words)
@@ -596,9 +601,9 @@ class NameIndex:
         for q in forms:
             if not q.tokens:
                 continue
-            # Japanese readings (katakana spellings of foreign names, kanji read the Japanese way) are the furthest
-            # from the listed spelling: they get more candidates and more room in the prefilter.
-            japanese = q.script == "japanese"
+            # Names written in kana (katakana spellings of foreign names) are the furthest from the listed spelling:
+            # they get more candidates and more room in the prefilter.
+            japanese = q.script == "japanese" and _has_kana(q.original)
             cands = self.candidates(q, cap=CANDIDATES_JAPANESE if japanese else CANDIDATES)
             cross = q.script not in ("latin", "other")
             keep = PREFILTER_JAPANESE if japanese else PREFILTER
