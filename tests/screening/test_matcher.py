@@ -4,8 +4,10 @@ threshold while the same name spelt another way still matches."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from smartcustoms.screening.matcher import THRESHOLD, IndexedName, NameIndex, score_names
+from smartcustoms.screening.matcher import THRESHOLD, IndexedName, NameIndex, _screen, compare, score_names
 from smartcustoms.screening.normalize import normalise
 
 
@@ -81,3 +83,41 @@ def test_words_of_one_kanji_read_across_scripts_are_not_enough() -> None:
     assert "single kanji" in ps.reason
     assert matches("東芝", "Toshiba")          # a name of several kanji read as a word still matches
 
+
+
+_SYLLABLES = ["al", "an", "ar", "el", "ev", "ia", "ik", "in", "ko", "ma", "mi", "na", "ov", "ra", "sa", "ser", "ta",
+              "va", "ya", "y", "s", "ch", "kh", "ei"]
+_WORDS = ["bin", "al", "group", "trading", "holding", "j", "m"]
+
+
+def _made_up_names() -> st.SearchStrategy[str]:
+    word = st.one_of(st.lists(st.sampled_from(_SYLLABLES), min_size=1, max_size=4).map("".join),
+                     st.sampled_from(_WORDS))
+    return st.lists(word, min_size=1, max_size=4).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(query=_made_up_names(), listed=st.lists(_made_up_names(), min_size=1, max_size=12),
+       edits=st.lists(st.tuples(st.integers(0, 40), st.sampled_from(["", "a", "e", "k", "y", " "])), max_size=6),
+       min_score=st.sampled_from([0.0, 0.7, THRESHOLD, 0.95]))
+def test_search_shortcuts_change_no_score(query: str, listed: list[str], edits: list[tuple[int, str]],
+                                          min_score: float) -> None:
+    # The search skips candidates that cannot reach min_score and word pairs that score too little to be paired:
+    # every score must be what the full comparison gives, and no skipped candidate could have reached min_score.
+    # Near spellings of the query (one letter changed at a time) are among the listed names.
+    near = query
+    for pos, letter in edits:
+        k = pos % len(near)
+        near = near[:k] + letter + near[k + 1:]
+        if near.strip():
+            listed = [*listed, near]
+        else:
+            near = query
+    q = normalise(query)
+    cands = [normalise(n) for n in listed]
+    skip, far = _screen(q, cands, min_score)
+    for c, skipped in zip(cands, skip, strict=True):
+        full = compare(q, c)
+        assert compare(q, c, far=far) == full
+        if skipped:
+            assert full.score < min_score

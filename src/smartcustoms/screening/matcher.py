@@ -109,8 +109,12 @@ def _left_weight(tok: str) -> float:
     return 2.0 if len(tok) == 1 and tok.isascii() and tok.isalpha() else _weight(tok)
 
 
-def _align(q: NormalName, c: NormalName, cross: int,
-           persons: bool) -> tuple[float, int, set[str], list[tuple[int, int]]]:
+# Word pairs known to score 0.5 or less (same script): a query's row per word, by the column of the other word.
+_Far = tuple[dict[str, int], list[list[bool]]]
+
+
+def _align(q: NormalName, c: NormalName, cross: int, persons: bool,
+           far: _Far | None = None) -> tuple[float, int, set[str], list[tuple[int, int]]]:
     qt, ct = q.tokens, c.tokens
     qs, cs = q.soft or qt, c.soft or ct
     if cross:
@@ -120,8 +124,12 @@ def _align(q: NormalName, c: NormalName, cross: int,
         qs, cs = tuple(_cross_soft(t) for t in qs), tuple(_cross_soft(t) for t in cs)
     pairs: list[tuple[float, int, int, str]] = []
     check = _pair_check(_pure_script(q), _pure_script(c), persons)
+    cols, rows = far if far is not None and not cross else ({}, [])
     for i, a in enumerate(qt):
         for j, b in enumerate(ct):
+            k = cols.get(b)
+            if k is not None and rows[i][k]:
+                continue  # scores 0.5 or less: never paired (below)
             sim, how = _token_sim(a, b, cross, qs[i], cs[j]) if cross else _token_sim(a, b, 0)
             if sim > 0.5:
                 why = check(a, b, qs[i], cs[j])
@@ -219,14 +227,15 @@ def _align(q: NormalName, c: NormalName, cross: int,
     return score, strong, hows, order
 
 
-def compare(q: NormalName, c: NormalName, explain: bool = True) -> PairScore:
-    """Score two normalised names in [0, 1] with a human-readable reason (only built when `explain`)."""
+def compare(q: NormalName, c: NormalName, explain: bool = True, far: _Far | None = None) -> PairScore:
+    """Score two normalised names in [0, 1] with a human-readable reason (only built when `explain`); `far`, from
+    `_screen`, names word pairs that need not be compared (it changes no score)."""
     qt, ct = q.tokens, c.tokens
     if not qt or not ct:
         return PairScore(0.0, "no content words after removing legal forms and honorifics")
     cross = 0 if q.script == c.script else (2 if {q.script, c.script} & {"arabic", "hebrew"} else 1)
     persons = not (q.legal or c.legal or any(t in GENERIC for t in qt + ct))
-    tok_score, strong, hows, order = _align(q, c, cross, persons)
+    tok_score, strong, hows, order = _align(q, c, cross, persons, far)
     # Word-boundary differences (Abdullah / Abd Allah, VladimirPutin, Korean names read in katakana):
     # compare the names as one string.
     glue = 0.0
@@ -614,14 +623,95 @@ class NameIndex:
                 top = process.extract(text, [pool[nid] for nid in cands], scorer=fuzz.token_set_ratio,
                                       limit=keep)
                 cands = [cands[k] for _, _, k in top]
-            for nid in cands:
+            hopeless, far = _screen(q, [self.normal[nid] for nid in cands], min_score)
+            for nid, skip in zip(cands, hopeless, strict=True):
+                if skip:
+                    continue
                 c = self.normal[nid]
-                ps = compare(q, c, explain=False)
+                ps = compare(q, c, explain=False, far=far)
                 if ps.score >= min_score and ps.score > 0 and (nid not in best or ps.score > best[nid].score):
                     item = self.names[nid]
                     best[nid] = Match(item.key, item.name, ps.score, compare(q, c).reason)
         found = sorted(best.values(), key=lambda m: (-m.score, m.name))
         return found[:limit] if limit else found
+
+
+# A score without a strong word pair and not made by the one-string comparison is capped at this (see `compare`).
+_NO_STRONG_CAP = 0.6
+_MARGIN = 1e-6
+
+
+def _screen(q: NormalName, cands: Sequence[NormalName], min_score: float) -> tuple[list[bool], _Far | None]:
+    """For each candidate, True when `compare(q, c)` cannot reach `min_score` (so it need not be scored), and the
+    word pairs of the query and the candidates in the same script that score 0.5 or less (`_align` drops those
+    without comparing them in Python). A candidate cannot reach `min_score` when it is a name in
+    the same script with no word pair that could be a strong pair (similarity 0.8) and no one-string comparison
+    reaching `min_score` is held at 0.6 by `compare`. The test over-approximates `_token_sim` (each way it can
+    reach 0.8, without the checks that lower it), all word pairs of the query and the candidates in a few C calls;
+    the scores of the candidates kept are unchanged."""
+    out = [False] * len(cands)
+    same = [k for k, c in enumerate(cands) if c.script == q.script and c.tokens]
+    if not same or not q.tokens:
+        return out, None
+    col: dict[str, int] = {}
+    for k in same:
+        for t in cands[k].tokens:
+            col.setdefault(t, len(col))
+    words = list(col)
+    qt = list(q.tokens)
+    lev = process.cdist(qt, words, scorer=OSA.normalized_similarity, dtype=np.float64)
+    soft = process.cdist([soften(t) for t in qt], [soften(t) for t in words],
+                         scorer=Levenshtein.normalized_similarity, dtype=np.float64)
+    sk = process.cdist([skeleton(t) for t in qt], [skeleton(t) for t in words],
+                       scorer=Levenshtein.normalized_similarity, dtype=np.float64)
+    # Ways `_token_sim` (same script) reaches 0.8: same word or spelling (lev or soft 1), same sound key (sk 1)
+    # with lev >= 0.65 or 0.95 * soft >= 0.66, lev >= 0.8, 0.95 * soft >= 0.8, lev >= 0.7 with 0.85 * sk >= 0.8.
+    # A pair with a word of three letters or fewer is strong only at 0.95, which such words reach only with the
+    # same soft spelling; a generic word or a particle of the query makes no strong pair.
+    phonetic = (sk >= 1.0 - _MARGIN) & ((lev >= 0.65 - _MARGIN) | (0.95 * soft >= 0.66 - _MARGIN))
+    close = ((lev >= 0.8 - _MARGIN) | (0.95 * soft >= 0.8 - _MARGIN) | phonetic
+             | ((lev >= 0.7 - _MARGIN) & (0.85 * sk >= 0.8 - _MARGIN)))
+    short = np.minimum.outer(np.array([len(t) for t in qt]), np.array([len(t) for t in words])) <= 3
+    close = np.where(short, soft >= 1.0 - _MARGIN, close)
+    content = np.array([t not in GENERIC and t not in _PARTICLES for t in qt])
+    strong = (close & content[:, None]).any(axis=0)
+    # `_token_sim` (same script) is above 0.5 only for one-letter words (initials), the same sound key as above,
+    # lev > 0.5 or 0.95 * soft > 0.5.
+    near = (lev > 0.5 - _MARGIN) | (0.95 * soft > 0.5 - _MARGIN) | phonetic
+    near |= np.array([len(t) == 1 for t in qt])[:, None] | np.array([len(t) == 1 for t in words])[None, :]
+    far: _Far = (col, (~near).tolist())
+    if min_score <= _NO_STRONG_CAP:
+        return out, far
+    qj = "".join(q.tokens)
+    for k in same:
+        c = cands[k]
+        if any(strong[col[t]] for t in c.tokens):
+            continue
+        if len(q.tokens) != len(c.tokens):
+            cj = "".join(c.tokens)
+            if min(len(qj), len(cj)) >= 5 and 0.96 * Levenshtein.normalized_similarity(qj, cj) >= min_score - _MARGIN:
+                continue
+            if _joined_possible(q.soft or q.tokens, c.soft or c.tokens):
+                continue
+        out[k] = True
+    return out, far
+
+
+def _joined_possible(qs: tuple[str, ...], cs: tuple[str, ...]) -> bool:
+    """Whether `_align` could pair one word with two words written apart (same script), ignoring which words are
+    already used."""
+    a_side, b_side = (qs, cs) if len(qs) < len(cs) else (cs, qs)
+    for a in a_side:
+        if len(a) < 4 and len(a) != 2:
+            continue
+        for j in range(len(b_side) - 1):
+            if b_side[j][0] != a[0]:
+                continue
+            if len(a) == 2 and a == b_side[j][0] + b_side[j + 1][0]:
+                return True
+            if _token_sim(a, b_side[j] + b_side[j + 1], 0)[0] >= 0.8 - _MARGIN:
+                return True
+    return False
 
 
 def _keys(n: NormalName, coarse: bool = True) -> set[str]:
