@@ -121,3 +121,16 @@ def test_search_shortcuts_change_no_score(query: str, listed: list[str], edits: 
         assert compare(q, c, far=far) == full
         if skipped:
             assert full.score < min_score
+
+
+def test_name_of_common_words_matches_only_word_for_word() -> None:
+    # Words such as Research, Engineering, Services make no match on their own; the same name word for word does
+    # (word order and legal forms aside), and it is found through the index.
+    name = "International Engineering Research Services LLC"
+    assert matches("Research and Engineering Services International Ltd", name)
+    assert not matches("Research and Engineering Services", "Research Services International")
+    assert not matches("Engineering Research Services", "Engineering Research Services International")
+    index = NameIndex.build(IndexedName(k, n) for k, n in enumerate(
+        ["Industrial Research Institute", "Engineering Services Co", name, "Research Engineering Trading"]))
+    found = index.search("Research and Engineering Services International Ltd", min_score=THRESHOLD)
+    assert [m.name for m in found] == [name]

@@ -257,7 +257,10 @@ def compare(q: NormalName, c: NormalName, explain: bool = True, far: _Far | None
         if len(qt) == 1 or len(ct) == 1:
             # One word read across scripts is too little to go on, unless it reads exactly the same (東芝 Toshiba).
             score = min(score, 0.9 if qj == cj and len(qj) >= 5 else 0.8)
-    if strong == 0 and not glued:
+    # A name of common words only (Technology Development Group) has no strong word and is held at 0.6, unless it
+    # is the same name word for word: three words or more, each matched exactly, none left over on either side.
+    same_words = hows == {"exact"} and len(order) == len(qt) == len(ct) >= 3
+    if strong == 0 and not glued and not same_words:
         score = min(score, 0.6)
     if "initial" in hows:
         # Initials are weak evidence: never a full match, and one full word plus initials is not enough.
@@ -687,6 +690,8 @@ def _screen(q: NormalName, cands: Sequence[NormalName], min_score: float) -> tup
         c = cands[k]
         if any(strong[col[t]] for t in c.tokens):
             continue
+        if len(c.tokens) == len(q.tokens) >= 3 and set(c.tokens) <= set(q.tokens):
+            continue  # possibly the same words throughout, which `compare` does not hold at 0.6
         if len(q.tokens) != len(c.tokens):
             cj = "".join(c.tokens)
             if min(len(qj), len(cj)) >= 5 and 0.96 * Levenshtein.normalized_similarity(qj, cj) >= min_score - _MARGIN:
