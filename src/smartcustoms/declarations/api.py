@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 from sqlalchemy.orm import Session
 
 from smartcustoms.declarations import flows, lifecycle, payment, service
-from smartcustoms.declarations.idempotency import IdemKey, create_once
+from smartcustoms.declarations.idempotency import IdemKey, IfMatch, create_once, if_match_version
 from smartcustoms.declarations.schemas import ImportDeclarationIn, ImportDeclarationOut, StatusChangeOut
 from smartcustoms.deps import SessionDep, TraderDep
 from smartcustoms.errors import FieldError, ValidationFailed
@@ -58,15 +58,10 @@ def get_declaration(declaration_id: str, session: SessionDep, trader: TraderDep)
 @router.put("/{declaration_id}", response_model=ImportDeclarationOut)
 def amend_declaration(
     declaration_id: str, body: ImportDeclarationIn, session: SessionDep, trader: TraderDep,
-    if_match: Annotated[str | None, Header(alias="If-Match", description="version the amendment is based on")] = None,
+    if_match: IfMatch = None,
 ) -> Any:
     """Amend a declaration before release; it is re-assessed and its lane can only stay or rise."""
-    version: int | None = None
-    if if_match is not None:
-        try:
-            version = int(if_match.strip().strip('"').removeprefix("W/").strip('"'))
-        except ValueError:
-            raise ValidationFailed([FieldError("If-Match", "the declaration version number")]) from None
+    version = if_match_version(if_match)
     # Locked: an officer's decision or another amendment in flight is waited for, then seen (version, status).
     d = service.get_for_trader(session, trader.id, declaration_id, for_update=True)
     flows.amend(session, d, body, trader, version)

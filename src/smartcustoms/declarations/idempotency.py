@@ -1,4 +1,5 @@
-"""Idempotent creation for the trader APIs: a retry with the same `Idempotency-Key` replays the first answer.
+"""Safe retries for the trader APIs: a lodgement retried with the same `Idempotency-Key` replays the first answer,
+and an amendment names the version it is based on with `If-Match`.
 
 The key is the trader's own (unique per trader and namespace); the same key with another body is 409 naming the
 header. A concurrent retry that commits first wins: the loser answers with the winner's stored response. Import
@@ -28,6 +29,18 @@ IdemKey = Annotated[
     Header(alias="Idempotency-Key", description="Retrying with the same key returns the first result"),
 ]
 MAX_KEY = 255
+IfMatch = Annotated[str | None, Header(alias="If-Match", description="version the amendment is based on")]
+
+
+def if_match_version(value: str | None) -> int | None:
+    """The version number of an `If-Match` header (`3`, `"3"` or `W/"3"`); None without the header, 422 naming
+    it when it is not a version number."""
+    if value is None:
+        return None
+    try:
+        return int(value.strip().strip('"').removeprefix("W/").strip('"'))
+    except ValueError:
+        raise ValidationFailed([FieldError("If-Match", "the declaration version number")]) from None
 
 
 def _replay(record: IdempotencyRecord, request_hash: str) -> JSONResponse:

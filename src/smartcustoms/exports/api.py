@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
-from smartcustoms.declarations.idempotency import IdemKey, create_once
+from smartcustoms.declarations.idempotency import IdemKey, IfMatch, create_once, if_match_version
 from smartcustoms.declarations.officer_api import OfficerDep
 from smartcustoms.deps import SessionDep, TraderDep
 from smartcustoms.errors import FieldError, ValidationFailed
@@ -59,15 +59,10 @@ def get_declaration(declaration_id: str, session: SessionDep, trader: TraderDep)
 @router.put("/{declaration_id}", response_model=ExportDeclarationOut)
 def amend(
     declaration_id: str, body: ExportDeclarationIn, session: SessionDep, trader: TraderDep,
-    if_match: Annotated[str | None, Header(alias="If-Match", description="version the amendment is based on")] = None,
+    if_match: IfMatch = None,
 ) -> Any:
     """Amend an export waiting for review or inspection: screened and checked again; its lane never falls."""
-    version: int | None = None
-    if if_match is not None:
-        try:
-            version = int(if_match.strip().strip('"').removeprefix("W/").strip('"'))
-        except ValueError:
-            raise ValidationFailed([FieldError("If-Match", "the declaration version number")]) from None
+    version = if_match_version(if_match)
     # Locked: an officer's verdict or another amendment in flight is waited for, then seen (version, status, hits).
     d = service.get_for_trader(session, trader.id, declaration_id, for_update=True)
     flows.amend(session, d, body, trader, version)
