@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import select, update
@@ -108,3 +108,25 @@ def sealed_digests(session: Session, entity_type: str) -> dict[str, tuple[int, s
     for entity_id, seq, payload in session.execute(stmt):
         sealed[entity_id] = (seq, json.loads(payload).get("content_sha256"))
     return sealed
+
+
+def check_seals(session: Session, entity_type: str, label: str,
+                contents: Iterable[tuple[str, str]]) -> tuple[int, str | None]:
+    """Compare the records' digests now, (id, content digest) each, with what their latest audit entries sealed;
+    (records checked, first problem or None). A record without an entry, a record whose digest differs and an
+    entity the chain knows but `contents` lacks are each a problem, named with `label` and the id."""
+    sealed = sealed_digests(session, entity_type)
+    checked = 0
+    seen: set[str] = set()
+    for entity_id, digest in contents:
+        checked += 1
+        seen.add(entity_id)
+        seal = sealed.get(entity_id)
+        if seal is None:
+            return checked, f"{label} {entity_id} has no audit entry"
+        if seal[1] is not None and seal[1] != digest:
+            return checked, f"{label} {entity_id} differs from what audit entry {seal[0]} sealed"
+    missing = set(sealed) - seen
+    if missing:
+        return checked, f"{label} {sorted(missing)[0]} is in the audit trail but missing from the database"
+    return checked, None

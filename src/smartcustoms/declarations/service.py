@@ -172,26 +172,14 @@ def verify_contents(session: Session) -> tuple[int, str | None]:
     The chain proves the audit entries were not touched; this proves the declarations, their lines,
     assessment and status history still say what the chain sealed.
     """
-    sealed = audit.sealed_digests(session, "import_declaration")
     lengths: dict[str, int] = {
         str(did): int(n) for did, n in session.execute(
             select(StatusChange.declaration_id, func.count()).group_by(StatusChange.declaration_id))
     }
-    checked = 0
     declarations = (select(ImportDeclaration).order_by(ImportDeclaration.lodged_at, ImportDeclaration.id)
                     .execution_options(yield_per=500))
-    for d in session.scalars(declarations):
-        checked += 1
-        seal = sealed.get(d.id)
-        if seal is None:
-            return checked, f"declaration {d.id} has no audit entry"
-        seq, digest = seal
-        if digest is not None and digest != content_digest(d, int(lengths.get(d.id, 0))):
-            return checked, f"declaration {d.id} differs from what audit entry {seq} sealed"
-    missing = set(sealed) - set(session.scalars(select(ImportDeclaration.id)))
-    if missing:
-        return checked, f"declaration {sorted(missing)[0]} is in the audit trail but missing from the database"
-    return checked, None
+    return audit.check_seals(session, "import_declaration", "declaration",
+                             ((d.id, content_digest(d, lengths.get(d.id, 0))) for d in session.scalars(declarations)))
 
 
 def decide(

@@ -147,22 +147,10 @@ def verify_contents(session: Session) -> tuple[int, str | None]:
 
     The chain proves the audit entries were not touched; this proves the exports, their lines, hits and verdicts
     still say what the chain sealed (every change goes through `record_change`, which seals the new content)."""
-    sealed = audit.sealed_digests(session, "export_declaration")
-    checked = 0
     exports = (select(ExportDeclaration).order_by(ExportDeclaration.lodged_at, ExportDeclaration.id)
                .execution_options(yield_per=500))
-    for d in session.scalars(exports):
-        checked += 1
-        seal = sealed.get(d.id)
-        if seal is None:
-            return checked, f"export declaration {d.id} has no audit entry"
-        seq, digest = seal
-        if digest is not None and digest != content_digest(d):
-            return checked, f"export declaration {d.id} differs from what audit entry {seq} sealed"
-    missing = set(sealed) - set(session.scalars(select(ExportDeclaration.id)))
-    if missing:
-        return checked, f"export declaration {sorted(missing)[0]} is in the audit trail but missing from the database"
-    return checked, None
+    return audit.check_seals(session, "export_declaration", "export declaration",
+                             ((d.id, content_digest(d)) for d in session.scalars(exports)))
 
 
 def record_change(
