@@ -144,7 +144,8 @@ def main() -> None:
     from rapidfuzz import fuzz, process
 
     from smartcustoms.screening.defaults import read_defaults
-    from smartcustoms.screening.matcher import THRESHOLD, IndexedName, NameIndex, score_names
+    from smartcustoms.screening.index import IndexedName, NameIndex
+    from smartcustoms.screening.matcher import THRESHOLD, score_names
     from smartcustoms.screening.normalize import normalise
 
     peer_problem = "skipped (--no-peer)" if args.no_peer else peer_ready()

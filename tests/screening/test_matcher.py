@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smartcustoms.screening.matcher import THRESHOLD, IndexedName, NameIndex, _screen, compare, score_names
+from smartcustoms.screening.index import IndexedName, NameIndex, _screen
+from smartcustoms.screening.matcher import THRESHOLD, compare, score_names
 from smartcustoms.screening.normalize import normalise
 
 

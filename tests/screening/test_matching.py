@@ -6,7 +6,8 @@ import csv
 
 import pytest
 
-from smartcustoms.screening.matcher import THRESHOLD, IndexedName, NameIndex, score_names
+from smartcustoms.screening.index import IndexedName, NameIndex
+from smartcustoms.screening.matcher import THRESHOLD, score_names
 from smartcustoms.screening.normalize import normalise, variants
 from smartcustoms.screening.translit import katakana_romaji, romanise_japanese
 from tests.conftest import shared_data

@@ -67,7 +67,7 @@ def _prohibition_index() -> tuple[list[_Listed], Any]:
 
 @lru_cache(maxsize=1)
 def _build_prohibition_index() -> tuple[list[_Listed], Any]:
-    from smartcustoms.screening.matcher import IndexedName, NameIndex
+    from smartcustoms.screening.index import IndexedName, NameIndex
 
     listed: list[_Listed] = []
     names: list[IndexedName] = []

@@ -78,7 +78,8 @@ def search(
     top: Annotated[int, typer.Option("--top", min=1, max=1000, help="At most K hits per query")] = 10,
 ) -> None:
     """Screen each query name against a custom list; only candidates at or above the threshold are written."""
-    from smartcustoms.screening.matcher import THRESHOLD, IndexedName, NameIndex
+    from smartcustoms.screening.index import IndexedName, NameIndex
+    from smartcustoms.screening.matcher import THRESHOLD
 
     with platform_errors():
         _, entries = _read_csv(list_file, ("id", "name"), "list")

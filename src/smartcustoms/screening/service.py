@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from smartcustoms.errors import FieldError, ValidationFailed
 from smartcustoms.reference.codes import countries as iso_countries
 from smartcustoms.screening.entries import ENTITY_TYPES
-from smartcustoms.screening.matcher import THRESHOLD, IndexedName, NameIndex
+from smartcustoms.screening.index import IndexedName, NameIndex
+from smartcustoms.screening.matcher import THRESHOLD
 from smartcustoms.screening.models import ScreeningRecord, WatchlistEntry, WatchlistVersion
 from smartcustoms.screening.normalize import NormalName, normalise
 
