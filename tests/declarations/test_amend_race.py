@@ -110,3 +110,29 @@ def test_two_amendments_of_one_version_one_wins(new_database_url: Callable[[], s
             assert service.verify_contents(s) == (1, None)
     finally:
         engine.dispose()
+
+
+def test_one_amendment_retried_at_once_with_its_key_is_applied_once(new_database_url: Callable[[], str]) -> None:
+    engine, key = _setup(new_database_url)
+    try:
+        with serve(engine) as base, httpx.Client(base_url=base, timeout=120) as client:
+            r = client.post(URL, json=body(), headers=auth(key))
+            assert r.status_code == 201, r.text
+            did = r.json()["id"]
+
+            def put(_: int) -> httpx.Response:
+                return client.put(f"{URL}/{did}", json=body(line(customs_value="150000")),
+                                  headers=auth(key, **{"If-Match": '"1"', "Idempotency-Key": "retry-storm"}))
+
+            with ThreadPoolExecutor(4) as pool:
+                responses = list(pool.map(put, range(4)))
+        assert [x.status_code for x in responses] == [200] * 4, [x.text for x in responses]
+        assert {x.json()["version"] for x in responses} == {2}
+        assert sum(x.headers.get("Idempotent-Replayed") == "true" for x in responses) == 3
+        with Session(engine) as s:
+            d = s.get(ImportDeclaration, did)
+            assert d is not None and d.version == 2
+            assert [h.action for h in service.history(s, did)] == ["lodged", "amended"]
+            assert service.verify_contents(s) == (1, None)
+    finally:
+        engine.dispose()

@@ -196,3 +196,39 @@ def test_six_digit_code_cannot_dodge_the_nine_digit_tariff(
                                             "reason": unlisted.json()["errors"][0]["reason"]}
     ambiguous = client.post(URL, json=body(line(hs_code="610910", duty_rate="0.074")), headers=auth(key))
     assert ambiguous.status_code == 422 and "610910010" in ambiguous.json()["errors"][0]["reason"]
+
+
+def test_amendment_retried_with_its_idempotency_key_is_replayed_not_refused(client: TestClient, make_trader: Any,
+                                                                           session: Session) -> None:
+    risk.create_profile(session, risk.ProfileSpec("docs", 2, "documents", min_value_jpy=100_000), "test")
+    _, key = make_trader()
+    d = client.post(URL, json=body(), headers=auth(key)).json()
+    other = client.post(URL, json=body(), headers=auth(key)).json()
+    headers = auth(key, **{"If-Match": "1", "Idempotency-Key": "amend-0001"})
+    first = client.put(f"{URL}/{d['id']}", json=body(line(customs_value="150000")), headers=headers)
+    assert first.status_code == 200, first.text
+    assert first.json()["version"] == 2 and first.headers["ETag"] == '"2"'
+    # The answer was lost: the same request again replays it instead of meeting version 2 as a stale If-Match.
+    again = client.put(f"{URL}/{d['id']}", json=body(line(customs_value="150000")), headers=headers)
+    assert again.status_code == 200, again.text
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json() == first.json()
+    hist = client.get(f"{URL}/{d['id']}/history", headers=auth(key)).json()
+    assert [h["action"] for h in hist] == ["lodged", "amended"]
+    # The same key with another body is a conflict naming the header, and changes nothing.
+    clash = client.put(f"{URL}/{d['id']}", json=body(line(customs_value="160000")), headers=headers)
+    assert clash.status_code == 409 and clash.json()["errors"][0]["field"] == "Idempotency-Key"
+    # ... and so is the same body based on another version.
+    clash = client.put(f"{URL}/{d['id']}", json=body(line(customs_value="150000")),
+                       headers=auth(key, **{"If-Match": "2", "Idempotency-Key": "amend-0001"}))
+    assert clash.status_code == 409
+    assert client.get(f"{URL}/{d['id']}", headers=auth(key)).json()["version"] == 2
+    # A key is the amendment of one declaration: the same key on another declaration amends that one.
+    r = client.put(f"{URL}/{other['id']}", json=body(line(customs_value="150000")), headers=headers)
+    assert r.status_code == 200 and r.json()["version"] == 2 and "Idempotent-Replayed" not in r.headers
+    # Without a key a retry meets its own new version (412), as before; a key of 256 characters is refused.
+    stale = client.put(f"{URL}/{d['id']}", json=body(line(customs_value="150000")),
+                       headers=auth(key, **{"If-Match": "1"}))
+    assert stale.status_code == 412
+    long_key = client.put(f"{URL}/{d['id']}", json=body(), headers=auth(key, **{"Idempotency-Key": "k" * 256}))
+    assert long_key.status_code == 422 and long_key.json()["errors"][0]["field"] == "Idempotency-Key"

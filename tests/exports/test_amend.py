@@ -114,3 +114,23 @@ def test_another_traders_export_cannot_be_amended(client, eul, exporter, make_tr
     out = lodge(client, key, body(consignee=LISTED, end_user=None, destination_country="CN"))
     _, other = make_trader()
     assert amend(client, other, out["id"], body()).status_code == 404
+
+
+def test_amendment_retried_with_its_idempotency_key_is_replayed(client, eul, exporter, session: Session) -> None:
+    _, key = exporter
+    listed = lodge(client, key, body(consignee=LISTED, end_user=None, destination_country="CN"))
+    new = body(destination_country="CN", end_user=None,
+               consignee={"name": "Maple Leaf Retail Inc.", "address": "x", "country": "CN"})
+    headers = {"If-Match": '"1"', "Idempotency-Key": "exp-amend-1"}
+    first = amend(client, key, listed["id"], new, **headers)
+    assert first.status_code == 200, first.text
+    again = amend(client, key, listed["id"], new, **headers)
+    assert again.status_code == 200 and again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json() == first.json() and again.json()["version"] == 2
+    entries = session.scalars(select(AuditEntry).where(AuditEntry.entity_id == listed["id"])).all()
+    assert sorted(e.action for e in entries) == ["export_declaration.amended", "export_declaration.lodged"]
+    clash = amend(client, key, listed["id"], body(), **headers)
+    assert clash.status_code == 409 and clash.json()["errors"][0]["field"] == "Idempotency-Key"
+    # An export lodgement key and an amendment key of the same text are different records.
+    lodged = client.post(URL, json=body(), headers=auth(key, **{"Idempotency-Key": "exp-amend-1"}))
+    assert lodged.status_code == 201 and "Idempotent-Replayed" not in lodged.headers

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy.orm import Session
 
 from smartcustoms.declarations import flows, lifecycle, payment, service
-from smartcustoms.declarations.idempotency import IdemKey, IfMatch, create_once, if_match_version
+from smartcustoms.declarations.idempotency import IdemKey, IfMatch, amend_once, create_once, if_match_version
 from smartcustoms.declarations.schemas import ImportDeclarationIn, ImportDeclarationOut, StatusChangeOut
 from smartcustoms.deps import SessionDep, TraderDep
 from smartcustoms.errors import FieldError, ValidationFailed
@@ -58,16 +58,19 @@ def get_declaration(declaration_id: str, session: SessionDep, trader: TraderDep)
 @router.put("/{declaration_id}", response_model=ImportDeclarationOut)
 def amend_declaration(
     declaration_id: str, body: ImportDeclarationIn, session: SessionDep, trader: TraderDep,
-    if_match: IfMatch = None,
+    if_match: IfMatch = None, idempotency_key: IdemKey = None,
 ) -> Any:
-    """Amend a declaration before release; it is re-assessed and its lane can only stay or rise."""
+    """Amend a declaration before release; it is re-assessed and its lane can only stay or rise. With an
+    `Idempotency-Key`, a retry of the same amendment replays its answer."""
     version = if_match_version(if_match)
     # Locked: an officer's decision or another amendment in flight is waited for, then seen (version, status).
     d = service.get_for_trader(session, trader.id, declaration_id, for_update=True)
-    flows.amend(session, d, body, trader, version)
-    out = _out(d, session)
-    session.commit()
-    return out
+
+    def amend() -> tuple[dict[str, Any], dict[str, str]]:
+        flows.amend(session, d, body, trader, version)
+        return _out(d, session), {"ETag": f'"{d.version}"'}
+
+    return amend_once(session, trader.id, idempotency_key, body, version, d.id, amend)
 
 
 @router.get("/{declaration_id}/history", response_model=list[StatusChangeOut])

@@ -1,5 +1,6 @@
 """Safe retries for the trader APIs: a lodgement retried with the same `Idempotency-Key` replays the first answer,
-and an amendment names the version it is based on with `If-Match`.
+and an amendment names the version it is based on with `If-Match` (and, with an `Idempotency-Key`, a retried
+amendment replays its first answer instead of meeting its own new version as a stale `If-Match`).
 
 The key is the trader's own (unique per trader and namespace); the same key with another body is 409 naming the
 header. A concurrent retry that commits first wins: the loser answers with the winner's stored response. Import
@@ -55,23 +56,26 @@ def _find(session: Session, trader_id: int, stored_key: str) -> IdempotencyRecor
         IdempotencyRecord.trader_id == trader_id, IdempotencyRecord.key == stored_key))
 
 
-def create_once(session: Session, trader_id: int, key: str | None, body: BaseModel,
-                create: Callable[[], tuple[dict[str, Any], str]], namespace: str = "") -> JSONResponse:
-    """Run `create` (→ the response JSON and its Location) at most once per key, commit, and answer 201.
+def _stored_key(key: str | None, namespace: str) -> str | None:
+    if key is None:
+        return None
+    if not 1 <= len(key) <= MAX_KEY - len(namespace):
+        raise ValidationFailed([FieldError("Idempotency-Key", f"1 to {MAX_KEY - len(namespace)} characters")])
+    return namespace + key
 
-    The caller's session holds the transaction: `create` writes, this commits (with the key's record)."""
-    request_hash = hashlib.sha256(canonical_json(body.model_dump(mode="json")).encode()).hexdigest()
-    stored_key = None if key is None else namespace + key
-    if key is not None:
-        if not 1 <= len(key) <= MAX_KEY - len(namespace):
-            raise ValidationFailed([FieldError("Idempotency-Key", f"1 to {MAX_KEY - len(namespace)} characters")])
-        existing = _find(session, trader_id, namespace + key)
+
+def _once(session: Session, trader_id: int, stored_key: str | None, request: dict[str, Any], status_code: int,
+          run: Callable[[], tuple[dict[str, Any], dict[str, str]]]) -> JSONResponse:
+    """Run `run` (→ the response JSON and its headers) at most once per stored key, commit, and answer."""
+    request_hash = hashlib.sha256(canonical_json(request).encode()).hexdigest()
+    if stored_key is not None:
+        existing = _find(session, trader_id, stored_key)
         if existing:
             return _replay(existing, request_hash)
-    out, location = create()
+    out, headers = run()
     if stored_key is not None:
         session.add(IdempotencyRecord(trader_id=trader_id, key=stored_key, request_hash=request_hash,
-                                      status_code=201, response=out))
+                                      status_code=status_code, response=out))
     try:
         session.commit()
     except IntegrityError:
@@ -83,4 +87,31 @@ def create_once(session: Session, trader_id: int, key: str | None, body: BaseMod
         if winner is None:
             raise
         return _replay(winner, request_hash)
-    return JSONResponse(out, status_code=201, headers={"Location": location})
+    return JSONResponse(out, status_code=status_code, headers=headers)
+
+
+def create_once(session: Session, trader_id: int, key: str | None, body: BaseModel,
+                create: Callable[[], tuple[dict[str, Any], str]], namespace: str = "") -> JSONResponse:
+    """Run `create` (→ the response JSON and its Location) at most once per key, commit, and answer 201.
+
+    The caller's session holds the transaction: `create` writes, this commits (with the key's record)."""
+    stored_key = _stored_key(key, namespace)
+
+    def run() -> tuple[dict[str, Any], dict[str, str]]:
+        out, location = create()
+        return out, {"Location": location}
+
+    return _once(session, trader_id, stored_key, body.model_dump(mode="json"), 201, run)
+
+
+def amend_once(session: Session, trader_id: int, key: str | None, body: BaseModel, if_match: int | None,
+               document: str, amend: Callable[[], tuple[dict[str, Any], dict[str, str]]]) -> JSONResponse:
+    """Run `amend` (→ the response JSON and its headers) at most once per key and document, commit, answer 200.
+
+    The caller has read the document locked, so a concurrent retry with the same key waits and then finds this
+    one's record. The key is kept per document (an amendment key reused on another declaration is another
+    amendment); the same key with another body or another `If-Match` is 409 naming the header. Without a key an
+    amendment runs every time (a retry then meets its own new version: 412)."""
+    stored_key = _stored_key(key, f"amend\n{document}\n")
+    return _once(session, trader_id, stored_key, {"body": body.model_dump(mode="json"), "if_match": if_match},
+                 200, amend)

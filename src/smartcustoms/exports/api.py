@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from fastapi.responses import JSONResponse
 
-from smartcustoms.declarations.idempotency import IdemKey, IfMatch, create_once, if_match_version
+from smartcustoms.declarations.idempotency import IdemKey, IfMatch, amend_once, create_once, if_match_version
 from smartcustoms.declarations.officer_api import OfficerDep
 from smartcustoms.deps import SessionDep, TraderDep
 from smartcustoms.errors import FieldError, ValidationFailed
@@ -59,16 +58,19 @@ def get_declaration(declaration_id: str, session: SessionDep, trader: TraderDep)
 @router.put("/{declaration_id}", response_model=ExportDeclarationOut)
 def amend(
     declaration_id: str, body: ExportDeclarationIn, session: SessionDep, trader: TraderDep,
-    if_match: IfMatch = None,
+    if_match: IfMatch = None, idempotency_key: IdemKey = None,
 ) -> Any:
-    """Amend an export waiting for review or inspection: screened and checked again; its lane never falls."""
+    """Amend an export waiting for review or inspection: screened and checked again; its lane never falls. With an
+    `Idempotency-Key`, a retry of the same amendment replays its answer."""
     version = if_match_version(if_match)
     # Locked: an officer's verdict or another amendment in flight is waited for, then seen (version, status, hits).
     d = service.get_for_trader(session, trader.id, declaration_id, for_update=True)
-    flows.amend(session, d, body, trader, version)
-    out = _out(d)
-    session.commit()
-    return JSONResponse(out, headers={"ETag": f'"{d.version}"'})
+
+    def run() -> tuple[dict[str, Any], dict[str, str]]:
+        flows.amend(session, d, body, trader, version)
+        return _out(d), {"ETag": f'"{d.version}"'}
+
+    return amend_once(session, trader.id, idempotency_key, body, version, d.id, run)
 
 
 @router.get("/{declaration_id}/history", response_model=list[ExportStatusChangeOut])
