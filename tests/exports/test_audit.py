@@ -90,3 +90,52 @@ def test_no_false_alarm_after_rescreen_resolution_amendment_and_decisions(sessio
     session.flush()
     session.expire_all()  # compare what the database holds, not the objects in memory
     assert service.verify_contents(session) == (3, None)
+
+
+def test_status_history_edits_are_found_and_older_seals_still_verify(session: Session, exporter) -> None:
+    import json
+
+    from smartcustoms.audit.models import AuditEntry
+    from smartcustoms.exports.models import ExportStatusChange
+
+    trader, _ = exporter
+    d = flows.lodge(session, ExportDeclarationIn.model_validate(
+        body(consignee=LISTED, end_user=None, destination_country="CN")), trader)
+    service.decide(session, d.id, action="hold", reason="licence copy missing", officer="obata")
+    session.flush()
+    session.expire_all()
+    assert service.verify_contents(session) == (1, None)
+    rows = session.scalars(select(ExportStatusChange).where(ExportStatusChange.declaration_id == d.id)
+                           .order_by(ExportStatusChange.id)).all()
+    first_id, first_actor, last_id = rows[0].id, rows[0].actor, rows[-1].id
+    # A history row rewritten, then one deleted, behind the platform's back.
+    session.execute(update(ExportStatusChange).where(ExportStatusChange.id == first_id).values(actor="trader:X"))
+    session.expire_all()
+    assert d.id in (service.verify_contents(session)[1] or "")
+    session.execute(update(ExportStatusChange).where(ExportStatusChange.id == first_id).values(actor=first_actor))
+    session.expire_all()
+    assert service.verify_contents(session)[1] is None
+    last = session.get(ExportStatusChange, last_id)
+    assert last is not None
+    saved = {c: getattr(last, c) for c in ("declaration_id", "action", "from_status", "to_status", "lane", "reason",
+                                           "actor", "at")}
+    session.execute(delete(ExportStatusChange).where(ExportStatusChange.id == last.id))
+    session.expire_all()
+    assert d.id in (service.verify_contents(session)[1] or "")
+    session.add(ExportStatusChange(id=last_id, **saved))
+    session.flush()
+    session.expire_all()
+    assert service.verify_contents(session)[1] is None
+    # An export sealed before the digest covered the history (version 1, no version in the entry) is checked with
+    # the digest of its time: no false alarm, and a change to it is still found.
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.entity_id == d.id)
+                            .order_by(AuditEntry.seq.desc()).limit(1)).one()
+    payload = json.loads(entry.payload)
+    payload.pop("content_digest_version")
+    payload["content_sha256"] = service.content_digest(session.get(ExportDeclaration, d.id), version=1)
+    session.execute(update(AuditEntry).where(AuditEntry.seq == entry.seq).values(payload=json.dumps(payload)))
+    session.expire_all()
+    assert service.verify_contents(session)[1] is None
+    session.execute(update(ExportDeclaration).where(ExportDeclaration.id == d.id).values(status="released"))
+    session.expire_all()
+    assert d.id in (service.verify_contents(session)[1] or "")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import select, update
@@ -100,21 +100,25 @@ def history(session: Session, entity_type: str, entity_id: str) -> list[AuditEnt
     return list(session.scalars(stmt))
 
 
-def sealed_digests(session: Session, entity_type: str) -> dict[str, tuple[int, str | None]]:
-    """For each entity of a type, the sequence number and `content_sha256` of its latest audit entry."""
-    sealed: dict[str, tuple[int, str | None]] = {}
+def sealed_digests(session: Session, entity_type: str) -> dict[str, tuple[int, str | None, int]]:
+    """For each entity of a type, the sequence number, `content_sha256` and digest version
+    (`content_digest_version`, 1 when absent) of its latest audit entry."""
+    sealed: dict[str, tuple[int, str | None, int]] = {}
     stmt = (select(AuditEntry.entity_id, AuditEntry.seq, AuditEntry.payload)
             .where(AuditEntry.entity_type == entity_type).order_by(AuditEntry.seq))
     for entity_id, seq, payload in session.execute(stmt):
-        sealed[entity_id] = (seq, json.loads(payload).get("content_sha256"))
+        data = json.loads(payload)
+        sealed[entity_id] = (seq, data.get("content_sha256"), int(data.get("content_digest_version", 1)))
     return sealed
 
 
 def check_seals(session: Session, entity_type: str, label: str,
-                contents: Iterable[tuple[str, str]]) -> tuple[int, str | None]:
-    """Compare the records' digests now, (id, content digest) each, with what their latest audit entries sealed;
-    (records checked, first problem or None). A record without an entry, a record whose digest differs and an
-    entity the chain knows but `contents` lacks are each a problem, named with `label` and the id."""
+                contents: Iterable[tuple[str, Callable[[int], str]]]) -> tuple[int, str | None]:
+    """Compare the records' digests now with what their latest audit entries sealed; (records checked, first problem
+    or None). `contents` gives each record's id and a function that computes its digest in a given digest version
+    (a seal keeps the version it was made with, so a record sealed before a digest grew is still checked by the
+    digest of its time). A record without an entry, a record whose digest differs and an entity the chain knows but
+    `contents` lacks are each a problem, named with `label` and the id."""
     sealed = sealed_digests(session, entity_type)
     checked = 0
     seen: set[str] = set()
@@ -124,7 +128,7 @@ def check_seals(session: Session, entity_type: str, label: str,
         seal = sealed.get(entity_id)
         if seal is None:
             return checked, f"{label} {entity_id} has no audit entry"
-        if seal[1] is not None and seal[1] != digest:
+        if seal[1] is not None and seal[1] != digest(seal[2]):
             return checked, f"{label} {entity_id} differs from what audit entry {seal[0]} sealed"
     missing = set(sealed) - seen
     if missing:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -135,36 +136,59 @@ def history(session: Session, declaration_id: str) -> list[ExportStatusChange]:
                                 .order_by(ExportStatusChange.id)))
 
 
-def content_digest(d: ExportDeclaration) -> str:
+# Version 2 of an export's content digest also covers its status history (every row: action, statuses, lane,
+# reason, actor, time), so a deleted or edited history row is found. Exports sealed with version 1 (before
+# 2026-11) are checked with version 1 until their next change seals them again with version 2.
+DIGEST_VERSION = 2
+_HISTORY_FIELDS = ("action", "from_status", "to_status", "lane", "reason", "actor")
+
+
+def content_digest(d: ExportDeclaration, history: list[ExportStatusChange] | None = None,
+                   version: int = DIGEST_VERSION) -> str:
+    """SHA-256 of everything that decides an export's outcome; version 2 (with `history`, oldest first) also its
+    status history."""
     out = to_out(d)
     for volatile in ("lodged_at", "updated_at"):
         out.pop(volatile)
+    if version >= 2:
+        out["status_history"] = [{**{f: getattr(h, f) for f in _HISTORY_FIELDS}, "at": h.at.isoformat()}
+                                 for h in history or []]
     return hashlib.sha256(canonical_json(out).encode("utf-8")).hexdigest()
 
 
 def verify_contents(session: Session) -> tuple[int, str | None]:
     """Check every export declaration against the digest of its latest audit entry; (checked, first problem).
 
-    The chain proves the audit entries were not touched; this proves the exports, their lines, hits and verdicts
-    still say what the chain sealed (every change goes through `record_change`, which seals the new content)."""
+    The chain proves the audit entries were not touched; this proves the exports, their lines, hits, verdicts and
+    status history still say what the chain sealed (every change goes through `record_change`, which seals the
+    new content)."""
+    histories: dict[str, list[ExportStatusChange]] = {}
+    for h in session.scalars(select(ExportStatusChange).order_by(ExportStatusChange.id)):
+        histories.setdefault(h.declaration_id, []).append(h)
     exports = (select(ExportDeclaration).order_by(ExportDeclaration.lodged_at, ExportDeclaration.id)
                .execution_options(yield_per=500))
+
+    def digest_of(d: ExportDeclaration) -> Callable[[int], str]:
+        history = histories.get(d.id, [])
+        return lambda version: content_digest(d, history, version)
+
     return audit.check_seals(session, "export_declaration", "export declaration",
-                             ((d.id, content_digest(d)) for d in session.scalars(exports)))
+                             ((d.id, digest_of(d)) for d in session.scalars(exports)))
 
 
 def record_change(
     session: Session, d: ExportDeclaration, action: str, from_status: str | None, reason: str, actor: str,
     extra: dict[str, Any] | None = None,
 ) -> None:
-    """A status-history row and its audit entry (which seals the export's content)."""
+    """A status-history row and its audit entry (which seals the export's content and history)."""
     session.add(ExportStatusChange(declaration_id=d.id, action=action, from_status=from_status, to_status=d.status,
                                    lane=d.lane, reason=reason, actor=actor))
     session.flush()
     audit.append(session, actor=actor, action=f"export_declaration.{action}", entity_type="export_declaration",
                  entity_id=d.id,
                  data={"from_status": from_status, "to_status": d.status, "lane": d.lane, "reason": reason,
-                       "version": d.version, "content_sha256": content_digest(d), **(extra or {})})
+                       "version": d.version, "content_sha256": content_digest(d, history(session, d.id)),
+                       "content_digest_version": DIGEST_VERSION, **(extra or {})})
 
 
 def _reason(reason: str) -> str:
