@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import operator
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -52,7 +51,13 @@ COLUMNS = ("id", "manifest_id", "line_no", "submitter_id", "parcel_id", "platfor
            "consignee_id", "delivery_place", "personal_use", "goods", "value_jpy", "dutiable_value_jpy", "duty_jpy",
            "ct_national_jpy", "ct_local_jpy", "total_tax_jpy", "exempt", "assessment", "lane", "status",
            "lane_reasons", "risk_score", "split_key", "split_group", "received_at", "released_at")
-_COLUMN_VALUES = operator.itemgetter(*COLUMNS[:-2])  # a row's values in column order, times excepted
+# Where each column sits in a prepared row (a list of values in COLUMNS order, bound to the insert as it is).
+(_ID, _LINE, _PARCEL, _VALUE, _DUTIABLE, _DUTY, _CT_NATIONAL, _CT_LOCAL, _TOTAL, _EXEMPT, _LANE, _STATUS,
+ _LANE_REASONS, _RISK, _SPLIT_KEY, _SPLIT_GROUP, _RECEIVED, _RELEASED, _GOODS) = (
+    COLUMNS.index(c) for c in ("id", "line_no", "parcel_id", "value_jpy", "dutiable_value_jpy", "duty_jpy",
+                               "ct_national_jpy", "ct_local_jpy", "total_tax_jpy", "exempt", "lane", "status",
+                               "lane_reasons", "risk_score", "split_key", "split_group", "received_at",
+                               "released_at", "goods"))
 _RELEASE_STATUS = lifecycle.initial_status(rules.LANE_RELEASE)
 RESULT_COLUMNS = ("id", "line_no", "parcel_id", "lane", "status", "value_jpy", "dutiable_value_jpy", "duty_jpy",
                   "ct_national_jpy", "ct_local_jpy", "total_tax_jpy", "exempt", "split_group")
@@ -79,6 +84,21 @@ def accepted_result(row: Any, line_no: int, repeat: bool) -> dict[str, Any]:
     return out
 
 
+def _fresh_result(v: list[Any], line_no: int, repeat: bool) -> dict[str, Any]:
+    """accepted_result for a row of this chunk (a prepared row: values in column order)."""
+    out: dict[str, Any] = {
+        "line": line_no, "result": "repeat" if repeat else "accepted", "parcel_id": v[_PARCEL],
+        "consignment_id": v[_ID], "lane": v[_LANE], "status": v[_STATUS], "value_jpy": v[_VALUE],
+        "dutiable_value_jpy": v[_DUTIABLE], "duty_jpy": v[_DUTY], "consumption_tax_jpy": v[_CT_NATIONAL] + v[_CT_LOCAL],
+        "total_tax_jpy": v[_TOTAL], "exempt": bool(v[_EXEMPT]),
+    }
+    if v[_SPLIT_GROUP]:
+        out["split_group"] = v[_SPLIT_GROUP]
+    if repeat:
+        out["first_line"] = v[_LINE]
+    return out
+
+
 def rejected_result(line_no: int, parcel_id: str | None, problems: list[Problem]) -> dict[str, Any]:
     """The result line of a rejected manifest line."""
     return {"line": line_no, "result": "rejected", "parcel_id": parcel_id, "errors": problems}
@@ -86,16 +106,14 @@ def rejected_result(line_no: int, parcel_id: str | None, problems: list[Problem]
 
 @dataclass(slots=True)
 class _Valued:
-    """A checked, assessed and screened consignment: its columns known before the transaction (all but the split
-    group and the lane) and what the lane decision needs. Plain values only: it travels from the worker."""
+    """A checked, assessed and screened consignment: its row (every column's value in COLUMNS order, the lane,
+    status, reasons, split group and times filled in by the chunk's transaction) and what the lane decision
+    needs. Plain values only: it travels from the worker."""
 
-    line_no: int
-    consignment_id: str
-    parcel_id: str
-    row: dict[str, Any]
+    row: list[Any]
     hits: list[rules.RuleHit]
     signal: rules.ScoreSignal | None
-    no_rate_hs: tuple[str, ...]
+    no_rate_hs: tuple[str, ...] | list[str]
 
 
 Scope = Callable[[bool], AbstractContextManager[Session]]
@@ -141,6 +159,10 @@ def _helpers() -> ThreadPoolExecutor:
 
 
 _Prepared = tuple[list[_Valued], list[tuple[int, str | None, list[Problem]]]]
+
+# The share of a chunk this process prepares beside storing the previous one, learnt from the measured CPU times
+# and kept across manifests (a manifest's first chunks would otherwise start from nothing).
+_SHARE: list[float] = [0.25]
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,41 +244,31 @@ class Preparer:
                 rejected.append((it.line_no, rec.parcel_id, problems))
                 continue
             cid = f"{mid}-{it.line_no}"
-            row: dict[str, Any] = {
-                "id": cid, "manifest_id": mid, "line_no": it.line_no,
-                "submitter_id": sub, "parcel_id": rec.parcel_id, "platform": rec.platform,
-                "seller_id": rec.seller_id, "seller_name": rec.seller_name, "seller_country": rec.seller_country,
-                "seller_registration_id": rec.seller_registration_id, "mail_order": rec.mail_order,
-                "consignee_name": rec.consignee_name, "consignee_address": rec.consignee_address,
-                "consignee_id": rec.consignee_id, "delivery_place": rec.delivery_place,
-                "personal_use": rec.personal_use, "goods": orjson.dumps([g.to_json() for g in rec.goods]).decode(),
-                "value_jpy": val.value_jpy, "dutiable_value_jpy": val.dutiable_value_jpy, "duty_jpy": val.duty_jpy,
-                "ct_national_jpy": val.ct_national_jpy, "ct_local_jpy": val.ct_local_jpy,
-                "total_tax_jpy": val.total_tax_jpy, "exempt": val.exempt, "assessment": val.assessment_json,
-                "risk_score": None,
-                "split_key": split_key(rec.seller_id, rec.consignee_id, rec.consignee_name, rec.consignee_address),
-                "split_group": None,
-            }
-            valued.append(_Valued(it.line_no, cid, rec.parcel_id, row,
-                                  screening.profile_hits(profiles, secret, cid, on, rec, val), None, val.no_rate_hs))
+            # In COLUMNS order; lane, status, lane_reasons, split_group and the times are the transaction's.
+            row = [cid, mid, it.line_no, sub, rec.parcel_id, rec.platform, rec.seller_id, rec.seller_name,
+                   rec.seller_country, rec.seller_registration_id, rec.mail_order, rec.consignee_name,
+                   rec.consignee_address, rec.consignee_id, rec.delivery_place, rec.personal_use,
+                   orjson.dumps([g.to_json() for g in rec.goods]).decode(), val.value_jpy, val.dutiable_value_jpy,
+                   val.duty_jpy, val.ct_national_jpy, val.ct_local_jpy, val.total_tax_jpy, val.exempt,
+                   val.assessment_json, None, None, None, None,
+                   split_key(rec.seller_id, rec.consignee_id, rec.consignee_name, rec.consignee_address),
+                   None, None, None]
+            valued.append(_Valued(row, screening.profile_hits(profiles, secret, cid, on, rec, val), None,
+                                  val.no_rate_hs))
             if self.model is not None:
                 for_model.append(screening.model_record(cid, on, spec.submitter_code, rec, val))
         if self.model is not None and valued:
             for v, sig in zip(valued, screening.model_signals(self.model, spec.model, for_model), strict=True):
                 v.signal = sig
-                v.row["risk_score"] = sig.score if sig is not None else None
+                v.row[_RISK] = sig.score if sig is not None else None
         return valued, rejected
-
-
-# The prepared columns of a row, in the order Preparer.prepare builds them (pack sends the values only).
-_ROW_KEYS = (*COLUMNS[:COLUMNS.index("lane")], "risk_score", "split_key", "split_group")
 
 
 def pack(prepared: _Prepared) -> bytes:
     """A prepared chunk as JSON for the way back from the worker (several times cheaper than pickling objects)."""
     valued, rejected = prepared
     return orjson.dumps([
-        [[list(v.row.values()), [h.to_dict() for h in v.hits] if v.hits else 0,
+        [[v.row, [h.to_dict() for h in v.hits] if v.hits else 0,
           None if v.signal is None else [v.signal.model_version, v.signal.score, v.signal.lane, v.signal.reason],
           v.no_rate_hs] for v in valued],
         rejected])
@@ -265,13 +277,9 @@ def pack(prepared: _Prepared) -> bytes:
 def unpack(data: bytes) -> _Prepared:
     """The prepared chunk `pack` wrote."""
     valued, rejected = orjson.loads(data)
-    out: list[_Valued] = []
-    keys = _ROW_KEYS
-    for values, hits, sig, no_rate in valued:
-        row = dict(zip(keys, values, strict=True))
-        out.append(_Valued(row["line_no"], row["id"], row["parcel_id"], row, [_hit(h) for h in hits] if hits else [],
-                           None if sig is None else rules.ScoreSignal(*sig), tuple(no_rate)))
-    return out, [(n, pid, problems) for n, pid, problems in rejected]
+    signal = rules.ScoreSignal
+    return [_Valued(row, [_hit(h) for h in hits] if hits else [], None if sig is None else signal(*sig), no_rate)
+            for row, hits, sig, no_rate in valued], [(n, pid, problems) for n, pid, problems in rejected]
 
 
 def _hit(d: dict[str, Any]) -> rules.RuleHit:
@@ -356,10 +364,11 @@ class Intake:
                 yield self.commit(self.prepare(chunk))
             return
         pending: _Prepared | None = None
-        share = 0.0  # of each chunk prepared here
+        share = _SHARE[0]  # of each chunk prepared here, as learnt on earlier chunks (of any manifest)
         for chunk in self._chunks(items):
             n = len(chunk)
-            split = n - int(n * share) if self.spec.url is not None else n
+            # Nothing to store yet (a manifest's first chunk): both sides only prepare, half each.
+            split = n - int(n * (share if pending is not None else 0.5)) if self.spec.url is not None else n
             if self.spec.url is not None and not workers.ready():
                 split = 0  # the worker is still starting: this chunk here
             remote = self._submit(chunk[:split]) if split else None
@@ -379,8 +388,9 @@ class Intake:
                 per_item = remote_s / split
                 here = (t2 - t1) / (n - split) if split < n else per_item
                 # Both sides finish together when store + k·here = (n - k)·per_item.
-                k = (n * per_item - (t1 - t0)) / (here + per_item)
-                share = 0.5 * share + 0.5 * min(0.5, max(0.0, k / n))
+                if t1 > t0:  # a chunk was stored meanwhile: the share for chunks with a store beside them
+                    k = (n * per_item - (t1 - t0)) / (here + per_item)
+                    share = _SHARE[0] = 0.5 * share + 0.5 * min(0.5, max(0.0, k / n))
         if pending is not None:
             yield self.commit(pending)
 
@@ -450,30 +460,31 @@ class Intake:
         results: list[dict[str, Any]] = [rejected_result(n, p, e) for n, p, e in rejected]
         with self.scope(True) as s:
             conn = s.connection()
-            existing = self._existing(conn, [v.parcel_id for v in valued])
+            existing = self._existing(conn, [v.row[_PARCEL] for v in valued])
             fresh: list[_Valued] = []
             repeats: list[tuple[int, Any]] = []
             seen: dict[str, _Valued] = {}
             for v in valued:
-                pid = v.parcel_id
+                pid = v.row[_PARCEL]
                 if pid in existing:
-                    repeats.append((v.line_no, existing[pid]))
+                    repeats.append((v.row[_LINE], existing[pid]))
                 elif pid in seen:
-                    repeats.append((v.line_no, seen[pid]))
+                    repeats.append((v.row[_LINE], seen[pid]))
                 else:
                     seen[pid] = v
                     fresh.append(v)
-            rows, links = self._rows(conn, fresh)
+            rows, links = self._rows(conn, fresh, _received_processor(conn.dialect)(self.received_at))
             if rows:
-                stmt = _insert_sql(conn.dialect.name)
-                bind = _received_processor(conn.dialect)(self.received_at)
-                # received_at and released_at are the last two columns: one value per chunk.
-                released = lifecycle.RELEASED
-                params = [(*_COLUMN_VALUES(r), bind, bind if r["status"] == released else None) for r in rows]
+                # The prepared rows are the insert's parameters as they are (values in column order).
                 if conn.dialect.name == "postgresql":
-                    written = _copy_insert(conn, params)
+                    written = _copy_insert(conn, rows)
                 else:
-                    written = conn.exec_driver_sql(stmt, params).rowcount
+                    cur = conn.connection.cursor()
+                    try:
+                        cur.executemany(_insert_sql(conn.dialect.name), rows)
+                        written = cur.rowcount
+                    finally:
+                        cur.close()
                 if written != len(rows):
                     raise _Race()
             if links:
@@ -481,14 +492,16 @@ class Intake:
                 conn.exec_driver_sql(
                     f"UPDATE ecommerce_consignments SET split_group = {mark} WHERE id = {mark}",  # noqa: S608
                     [(group, cid) for group, ids in links.items() for cid in ids])
-            by_id = {r["id"]: r for r in rows}
-            for r in rows:
-                results.append(accepted_result(r, r["line_no"], False))
+            results += [_fresh_result(r, r[_LINE], False) for r in rows]
             repeat_rows = []
             for line_no, ref in repeats:
-                row = by_id[ref.consignment_id] if isinstance(ref, _Valued) else ref
-                results.append(accepted_result(row, line_no, True))
-                repeat_rows.append({"manifest_id": self.manifest_id, "line_no": line_no, "consignment_id": row["id"]})
+                if isinstance(ref, _Valued):  # a parcel met earlier in this chunk
+                    results.append(_fresh_result(ref.row, line_no, True))
+                    cid = ref.row[_ID]
+                else:
+                    results.append(accepted_result(ref, line_no, True))
+                    cid = ref["id"]
+                repeat_rows.append({"manifest_id": self.manifest_id, "line_no": line_no, "consignment_id": cid})
             if repeat_rows:
                 conn.execute(insert(Repeat), repeat_rows)
             if rejected:
@@ -515,19 +528,30 @@ class Intake:
                 found[rec["parcel_id"]] = rec
         return found
 
-    def _rows(self, conn: Any, fresh: list[_Valued]) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
-        tracker = SplitTracker(self.exemption_max)
-        self._preload_window(conn, tracker, {v.row["split_key"] for v in fresh if v.row["exempt"]})
-        rows: list[dict[str, Any]] = []
+    def _rows(self, conn: Any, fresh: list[_Valued], received: Any) -> tuple[list[list[Any]], dict[str, list[str]]]:
+        """The chunk's rows with split groups, lanes, statuses and times (`received`: received_at as bound)."""
+        tracker = SplitTracker(self.exemption_max, _SPLIT_GROUP)
+        self._preload_window(conn, tracker, {v.row[_SPLIT_KEY] for v in fresh if v.row[_EXEMPT]})
+        rows: list[list[Any]] = []
         links: dict[str, list[str]] = {}
         for v in fresh:
-            v.row["split_group"] = None  # a redone transaction starts again from the prepared columns
+            v.row[_SPLIT_GROUP] = None  # a redone transaction starts again from the prepared columns
+        released = lifecycle.RELEASED
+        lane1_released = received if lifecycle.RELEASED == _RELEASE_STATUS else None
         for v in fresh:
             row = v.row
+            row[_RECEIVED] = received
+            hit = tracker.add(row[_SPLIT_KEY], row[_ID], row[_DUTIABLE], row[_EXEMPT], row) if row[_EXEMPT] else None
+            if not v.hits and hit is None and not v.no_rate_hs and (v.signal is None
+                                                                     or v.signal.lane <= rules.LANE_RELEASE):
+                # What decide_lane gives without a hit (most parcels), without building the decision.
+                row[_LANE], row[_STATUS], row[_LANE_REASONS] = rules.LANE_RELEASE, _RELEASE_STATUS, "[]"
+                row[_RELEASED] = lane1_released
+                rows.append(row)
+                continue
             hits = list(v.hits)
-            hit = tracker.add(row["split_key"], v.consignment_id, row["dutiable_value_jpy"], row["exempt"], row)
             if hit is not None:
-                row["split_group"] = hit.group
+                row[_SPLIT_GROUP] = hit.group
                 hits.append(_split_hit(hit, self.exemption_max))
                 if hit.newly_linked:
                     links.setdefault(hit.group, []).extend(hit.newly_linked)
@@ -537,15 +561,15 @@ class Intake:
                                           "the officer confirms the duty", {"hs_code": list(v.no_rate_hs)},
                                           kind="assessment"))
             if not hits and (v.signal is None or v.signal.lane <= rules.LANE_RELEASE):
-                # What decide_lane gives without a hit (most parcels), without building the decision.
-                row["lane"], row["status"], row["lane_reasons"] = rules.LANE_RELEASE, _RELEASE_STATUS, "[]"
+                row[_LANE], row[_STATUS], row[_LANE_REASONS] = rules.LANE_RELEASE, _RELEASE_STATUS, "[]"
             else:
                 decision = rules.decide_lane(hits, v.signal)
-                row["lane"] = decision.lane
-                row["status"] = lifecycle.initial_status(decision.lane)
+                row[_LANE] = decision.lane
+                row[_STATUS] = lifecycle.initial_status(decision.lane)
                 # No hit: stored as [] and shown as "no selectivity profile matched" (a fifth of the row otherwise).
-                row["lane_reasons"] = orjson.dumps([h.to_dict() for h in decision.hits]).decode() \
+                row[_LANE_REASONS] = orjson.dumps([h.to_dict() for h in decision.hits]).decode() \
                     if decision.hits else "[]"
+            row[_RELEASED] = received if row[_STATUS] == released else None
             rows.append(row)
         return rows, links
 
@@ -562,28 +586,28 @@ class Intake:
             for key, cid, value, group in conn.exec_driver_sql(sql, (*part, cutoff, True)):
                 tracker.preload(key, Member(cid, int(value), group))
 
-    def _totals(self, conn: Any, rows: list[dict[str, Any]], repeats: int, rejected: int) -> None:
+    def _totals(self, conn: Any, rows: list[list[Any]], repeats: int, rejected: int) -> None:
         lanes = [0, 0, 0, 0]
         for r in rows:
-            lanes[r["lane"]] += 1
+            lanes[r[_LANE]] += 1
         m = Manifest.__table__.c
         conn.execute(update(Manifest).where(m.id == self.manifest_id).values(
             lines=m.lines + len(rows) + repeats + rejected, accepted=m.accepted + len(rows),
             rejected=m.rejected + rejected, repeats=m.repeats + repeats, lane1=m.lane1 + lanes[1],
             lane2=m.lane2 + lanes[2], lane3=m.lane3 + lanes[3],
-            value_jpy=m.value_jpy + sum(r["value_jpy"] for r in rows),
-            duty_jpy=m.duty_jpy + sum(r["duty_jpy"] for r in rows),
-            tax_jpy=m.tax_jpy + sum(r["total_tax_jpy"] for r in rows)))
+            value_jpy=m.value_jpy + sum(r[_VALUE] for r in rows),
+            duty_jpy=m.duty_jpy + sum(r[_DUTY] for r in rows),
+            tax_jpy=m.tax_jpy + sum(r[_TOTAL] for r in rows)))
 
-    def _chunk_audit(self, rows: list[dict[str, Any]], repeats: int,
+    def _chunk_audit(self, rows: list[list[Any]], repeats: int,
                      rejected: list[tuple[int, str | None, list[Problem]]]) -> dict[str, Any]:
-        digest = hashlib.sha256()
-        for r in rows:
-            digest.update(f"{r['id']}|{r['parcel_id']}|{r['lane']}|{r['total_tax_jpy']}|{r['goods']}\n".encode())
-        lines = [r["line_no"] for r in rows] + [n for n, _, _ in rejected]
+        # One line per row: id|parcel|lane|total tax|goods (hashing the lines joined is hashing them one by one).
+        digest = hashlib.sha256("".join([f"{r[_ID]}|{r[_PARCEL]}|{r[_LANE]}|{r[_TOTAL]}|{r[_GOODS]}\n"
+                                         for r in rows]).encode())
+        lines = [r[_LINE] for r in rows] + [n for n, _, _ in rejected]
         return {"chunk": self.chunks + 1, "first_line": min(lines, default=None), "last_line": max(lines, default=None),
                 "accepted": len(rows), "repeats": repeats, "rejected": len(rejected),
-                "tax_jpy": sum(r["total_tax_jpy"] for r in rows), "rows_sha256": digest.hexdigest()}
+                "tax_jpy": sum(r[_TOTAL] for r in rows), "rows_sha256": digest.hexdigest()}
 
     def finish(self, error: Problem | None = None) -> dict[str, Any]:
         """Close the manifest (complete, or failed with a per-file error) and return its summary line."""
@@ -632,7 +656,7 @@ def _in_lists(conn: Any, values: list[str], size: int = 4000) -> Iterator[tuple[
         yield part, ", ".join([mark] * len(part)), mark
 
 
-def _copy_insert(conn: Any, params: list[tuple[Any, ...]]) -> int:
+def _copy_insert(conn: Any, params: list[list[Any]]) -> int:
     """PostgreSQL: COPY the chunk into a per-connection staging table, then one INSERT … SELECT … ON CONFLICT DO
     NOTHING in the same transaction; the rows written (fewer when a concurrent intake stored a parcel first)."""
     names = ", ".join(COLUMNS)

@@ -33,7 +33,7 @@ class Member:
     consignment_id: str
     dutiable_value_jpy: int
     group: str | None
-    row: dict[str, Any] | None = None
+    row: Any = None  # the pending row (a dict, or a list of column values), its split group set when linked
 
 
 @dataclass(slots=True)
@@ -54,16 +54,16 @@ class SplitHit:
 class SplitTracker:
     """Exempt parcels per (seller, consignee) key within the window, fed from the database and the chunk."""
 
-    def __init__(self, threshold: int) -> None:
+    def __init__(self, threshold: int, slot: Any = "split_group") -> None:
         self.threshold = threshold
+        self.slot = slot  # where a pending row keeps its split group (a key, or an index of a list row)
         self.members: dict[str, list[Member]] = {}
 
     def preload(self, key: str, member: Member) -> None:
         """A parcel already stored within the window."""
         self.members.setdefault(key, []).append(member)
 
-    def add(self, key: str, consignment_id: str, dutiable: int, exempt: bool,
-            row: dict[str, Any] | None = None) -> SplitHit | None:
+    def add(self, key: str, consignment_id: str, dutiable: int, exempt: bool, row: Any = None) -> SplitHit | None:
         """Record a new parcel; the hit when it joins a group over the threshold (only exempt parcels count)."""
         if not exempt:
             return None
@@ -83,7 +83,7 @@ class SplitTracker:
                 continue
             m.group = group
             if m.row is not None:
-                m.row["split_group"] = group
+                m.row[self.slot] = group
             elif m is not me:
                 hit.newly_linked.append(m.consignment_id)
         return hit
