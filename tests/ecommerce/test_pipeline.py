@@ -234,3 +234,30 @@ def test_chunks_the_worker_could_not_prepare_are_prepared_in_process(ec_engine: 
     assert [r["line"] for r in results] == list(range(1, 201))
     assert summary["status"] == "complete" and summary["accepted"] > 150
     assert count(ec_engine, Consignment.manifest_id == summary["manifest_id"]) == summary["accepted"]
+
+
+def test_a_parcel_stored_by_a_concurrent_intake_after_the_repeat_lookup_becomes_a_repeat(
+        ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The insert itself must refuse a parcel another intake committed after this chunk looked for repeats (on
+    PostgreSQL the direct COPY fails on the unique key and the chunk goes through the staging table); the chunk
+    is redone and the parcel answered as a repeat of the stored one, never stored twice."""
+    lines = _prefixed(31, 60, "L")
+    first, _ = run(ec_engine, submitter, lines[:20])
+    stored = {r["parcel_id"]: r for r in first if r["result"] == "accepted"}
+    assert len(stored) > 10
+    real = Intake._existing
+    calls: list[int] = []
+
+    def late(self: Intake, conn: Any, parcel_ids: list[str]) -> dict[str, Any]:
+        calls.append(len(parcel_ids))
+        return {} if len(calls) == 1 else real(self, conn, parcel_ids)  # the first lookup missed them
+
+    monkeypatch.setattr(Intake, "_existing", late)
+    again, summary = run(ec_engine, submitter, lines)
+    assert len(calls) >= 2  # the chunk's transaction was redone
+    assert [r["line"] for r in again] == list(range(1, 61))
+    for r in again:
+        if r["parcel_id"] in stored:
+            assert r["result"] == "repeat" and r["consignment_id"] == stored[r["parcel_id"]]["consignment_id"]
+    assert summary["repeats"] == len(stored) and summary["accepted"] > 20
+    assert count(ec_engine, Consignment.submitter_id == submitter[0]) == len(stored) + summary["accepted"]

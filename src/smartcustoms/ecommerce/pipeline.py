@@ -657,14 +657,31 @@ def _in_lists(conn: Any, values: list[str], size: int = 4000) -> Iterator[tuple[
 
 
 def _copy_insert(conn: Any, params: list[list[Any]]) -> int:
-    """PostgreSQL: COPY the chunk into a per-connection staging table, then one INSERT … SELECT … ON CONFLICT DO
-    NOTHING in the same transaction; the rows written (fewer when a concurrent intake stored a parcel first)."""
+    """PostgreSQL: the rows written (fewer when a concurrent intake stored one of the parcels first).
+
+    The chunk's repeats were found in this transaction, so a parcel can only clash with one a concurrent intake
+    stores: the rows are COPied straight into the table inside a savepoint. When the unique key refuses one
+    (that COPY waits for the other transaction and then fails whole), the savepoint is rolled back and the chunk
+    goes again through a per-connection staging table and one INSERT … SELECT … ON CONFLICT DO NOTHING, which
+    skips what the other intake stored; the caller then redoes the chunk with those parcels as repeats."""
+    from psycopg import errors
+
     names = ", ".join(COLUMNS)
     cur = conn.connection.dbapi_connection.cursor()
     try:
+        cur.execute("SAVEPOINT ecommerce_copy")
+        try:
+            # Fixed column names only: the rows travel as COPY data.
+            with cur.copy(f"COPY ecommerce_consignments ({names}) FROM STDIN") as copy:
+                for row in params:
+                    copy.write_row(row)
+        except errors.UniqueViolation:
+            cur.execute("ROLLBACK TO SAVEPOINT ecommerce_copy")
+        else:
+            cur.execute("RELEASE SAVEPOINT ecommerce_copy")
+            return len(params)
         cur.execute("CREATE TEMPORARY TABLE IF NOT EXISTS ecommerce_consignments_stage "
                     "(LIKE ecommerce_consignments) ON COMMIT DELETE ROWS")
-        # Fixed column names only: the rows travel as COPY data.
         with cur.copy(f"COPY ecommerce_consignments_stage ({names}) FROM STDIN") as copy:
             for row in params:
                 copy.write_row(row)
