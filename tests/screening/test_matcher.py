@@ -135,3 +135,39 @@ def test_name_of_common_words_matches_only_word_for_word() -> None:
         ["Industrial Research Institute", "Engineering Services Co", name, "Research Engineering Trading"]))
     found = index.search("Research and Engineering Services International Ltd", min_score=THRESHOLD)
     assert [m.name for m in found] == [name]
+
+
+def test_short_form_of_a_long_name_chain() -> None:
+    # A name of four words or more (given, father's, grandfather's, family name) is commonly shortened to the given
+    # name and one of the others; the inner names left out then weigh little.
+    assert matches("Karim Nasser", "KARIM TAREQ SALIM NASSER")
+    assert matches("KARIM TAREQ SALIM NASSER", "Karim Nasser")
+    assert matches("Karim Nasser", "NASSER, Karim Tareq Salim")
+    # Not when the given names are not aligned, when a surname is left out (written before the comma or in
+    # capitals), when the matched word is part of a hyphenated name, or when the short name is one compound name.
+    assert not matches("Tareq Nasser", "KARIM TAREQ SALIM NASSER")
+    assert not matches("Lucia Morales", "MORALES VEGA, Lucia Fernanda Isabel")
+    assert not matches("Lucia Morales", "Lucia Fernanda Isabel MORALES VEGA")
+    assert not matches("Karim Nasser", "KARIM-UL-HAQ TAREQ SALIM NASSER")
+    assert not matches("Abdul Karim", "ABDUL KARIM TAREQ NASSER")
+    # Organisations get no allowance.
+    assert not matches("Nasser Karim Trading", "Nasser Karim Tareq Salim Trading")
+
+
+def test_initial_of_the_given_name_with_the_surname() -> None:
+    # V. Putin is how Vladimir Putin is shortened: the initial of the first given name and the same surname.
+    for short in ("K. Morozov", "MOROZOV, K."):
+        ps = score_names(short, "Konstantin Morozov")
+        assert THRESHOLD <= ps.score < 0.9 and "initial" in ps.reason
+    assert not matches("M. Morozov", "Konstantin Morozov")
+    assert not matches("K. Li", "Kang Li")                     # a short surname is too little to go on
+    assert not matches("K. Morozov", "Константин Морозов")     # across scripts the surname is a reading
+
+
+def test_index_search_finds_short_forms() -> None:
+    # The search's shortcuts must keep what `compare` scores at the threshold: short forms of a name chain and an
+    # initial with the surname.
+    index = NameIndex.build(IndexedName(k, n) for k, n in enumerate(
+        ["KARIM TAREQ SALIM NASSER", "Konstantin Morozov", "Karim Said", "Morozov Trading"]))
+    assert [m.key for m in index.search("Karim Nasser", min_score=THRESHOLD)] == [0]
+    assert [m.key for m in index.search("K. Morozov", min_score=THRESHOLD)] == [1]

@@ -208,6 +208,10 @@ def _align(q: NormalName, c: NormalName, cross: int, persons: bool,
         factor = 1.0
         if persons and strong >= 2 and shorter_n >= 2:
             factor = 0.3 if strong >= 3 else 0.75
+            if _name_chain(q, c, bool(left_q), used_q):
+                # The inner links of a long name chain (JANAN MOHAMMAD AHMED AGHA / JANAN AGHA) weigh what a
+                # patronymic does.
+                factor = 0.2
         penalty = sum(_left_weight(t) * (0.2 if (t.endswith(_PATRONYMIC) and len(t) > 7 and shorter_n >= 2) else
                                     1.0 if t in QUALIFIERS else factor) for t in extra)
     score = matched / (matched_w + penalty) if matched_w else 0.0
@@ -253,7 +257,10 @@ def compare(q: NormalName, c: NormalName, explain: bool = True, far: _Far | None
     if "initial" in hows:
         # Initials are weak evidence: never a full match, and one full word plus initials is not enough.
         full = min(sum(1 for t in qt if len(t) > 1), sum(1 for t in ct if len(t) > 1))
-        score = min(score, 0.9 if full >= 2 else 0.8)
+        # The initial of the first given name and the same surname (V. Putin / Vladimir Putin) is how a person's
+        # name is shortened: a little more, but not across scripts, where the surname alone is a reading (0.8).
+        one_initial = persons and not cross and full == 1 and _initial_and_surname(q, c, order)
+        score = min(score, 0.9 if full >= 2 else 0.87 if one_initial else 0.8)
     notes: list[str] = []
     if (persons and not glued and score > 0.84 and min(len(qt), len(ct)) == 1 and max(len(qt), len(ct)) >= 2
             and "joined words" not in hows):
@@ -417,6 +424,76 @@ def _cross_soft(token: str) -> str:
 
 
 _WORD = re.compile(r"[^\W_]+")
+
+
+def _given(n: NormalName) -> int:
+    """Token position of the first given name: 0, or the first word after the comma of "SURNAME, Given"."""
+    p = _principal(n.original, len(n.tokens))
+    return p[1] if p else 0
+
+
+def _initial_and_surname(q: NormalName, c: NormalName, order: list[tuple[int, int]]) -> bool:
+    """Two-word names, one with the initial of the other's first given name and both with the same surname of five
+    letters or more (V. Putin / Vladimir Putin, PUTIN, V.)."""
+    qt, ct = q.tokens, c.tokens
+    if len(qt) != 2 or len(ct) != 2 or len(order) != 2:
+        return False
+    initial = surname = False
+    for i, j in order:
+        a, b = qt[i], ct[j]
+        if a == b and len(a) >= 5:
+            surname = True
+        elif min(len(a), len(b)) == 1 < max(len(a), len(b)) and a[0] == b[0] and (i, j) == (_given(q), _given(c)):
+            initial = True
+    return initial and surname
+
+
+# A long name (four words or more besides particles) is a chain of given, father's, grandfather's and family or
+# tribal names, of which the short form is commonly the given name and one or two of the others.
+_CHAIN_WORDS = 4
+# First halves of compound given names (Abd al-Rahman, Abdur Rahman): with the next word, one name.
+_COMPOUND_FIRST = frozenset(("abd", "abdu", "abdul", "abdur", "abdus", "abdel", "abdal"))
+
+
+def _name_chain(q: NormalName, c: NormalName, q_longer: bool, used_q: dict[int, int]) -> bool:
+    """Whether the names left over in the longer name are the inner links of such a chain: the longer name has four
+    words or more (particles aside), the shorter one two (particles and the first half of a compound given name such
+    as Abdul aside: Abdul Rahman is one name), the first given names are aligned, and no word left over is a surname
+    (written
+    before the comma of "SURNAME, Given" or in capitals among mixed-case words: María RESTREPO VICTORIA is not María
+    Restrepo) or a part of a hyphenated word of which another part was matched (FAZEEL-A-TUL is not Fazeel)."""
+    long_, short = (q, c) if q_longer else (c, q)
+    if sum(1 for t in long_.tokens if t not in _PARTICLES) < _CHAIN_WORDS:
+        return False
+    if sum(1 for t in short.tokens if t not in _PARTICLES and t not in _COMPOUND_FIRST) != 2:
+        return False
+    if used_q.get(_given(q)) != _given(c):
+        return False
+    parts = _name_parts(long_.original, len(long_.tokens))
+    if parts is None:
+        return False
+    used = set(used_q) if q_longer else set(used_q.values())
+    groups_used = {parts[k][0] for k in used}
+    return not any(k not in used and (surname or group in groups_used) for k, (group, surname) in enumerate(parts))
+
+
+@lru_cache(maxsize=100_000)
+def _name_parts(original: str, n_tokens: int) -> tuple[tuple[int, bool], ...] | None:
+    """For each token of a name, the written word it comes from (hyphenated words are one) and whether it is marked
+    as a surname (before the comma of "SURNAME, Given", or in capitals among mixed-case words); None when the tokens
+    cannot be lined up with the written words."""
+    mixed = any(ch.islower() for ch in original)
+    out: list[tuple[int, bool]] = []
+    before_comma = original.count(",") == 1
+    for g, chunk in enumerate(original.replace(",", " , ").split()):
+        if chunk == ",":
+            before_comma = False
+            continue
+        words = _WORD.findall(fold(chunk))
+        upper = mixed and sum(ch.isalpha() for ch in chunk) >= 2 and chunk.isupper()
+        out.extend((g, before_comma or upper) for _ in words)
+    return tuple(out) if len(out) == n_tokens else None
+
 
 
 @lru_cache(maxsize=200_000)
