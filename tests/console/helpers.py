@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -81,7 +82,8 @@ def csrf_of(html: str) -> str:
     return m.group(1)
 
 
-def login(client: TestClient, username: str = "obata", password: str = PASSWORD, **form: str) -> Any:
+def login(client: httpx.Client, username: str = "obata", password: str = PASSWORD, **form: str) -> Any:
+    """Log in through the form (a test client or a real client of a live server)."""
     page = client.get("/console/login")
     return client.post("/console/login", data={"username": username, "password": password,
                                                "csrf_token": csrf_of(page.text), **form},

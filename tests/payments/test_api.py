@@ -170,7 +170,7 @@ def test_refund_accepted_by_the_agent_is_audited(client: TestClient, session: Se
     order = new_order(session, amount=3_000)
     deliver(session, event(order.id, amount=3_000))
     session.commit()
-    monkeypatch.setattr(agent_client, "send_refund", lambda refund, order: None)
+    monkeypatch.setattr(agent_client, "send_refund", lambda message: None)
     r = client.post(f"{ORDERS}/{order.id}/refunds", json={"reason": "overpaid", "amount_jpy": 500}, headers=auth)
     assert r.status_code == 202 and r.json()["status"] == "sent"
     actions = [e.action for e in audit.history(session, "payment_order", order.id)]

@@ -17,9 +17,9 @@ import uvicorn
 from sqlalchemy import Engine, func, select
 
 from smartcustoms.audit.models import AuditEntry
-from smartcustoms.db import unit_of_work
+from smartcustoms.db import make_engine, unit_of_work
 from smartcustoms.payments import agent_client, service
-from smartcustoms.payments.models import PaymentEvent, PaymentOrder
+from smartcustoms.payments.models import PaymentEvent, PaymentOrder, RefundRequest
 from smartcustoms.payments.sandbox_agent import SandboxAgent, create_agent_app
 from tests.live import free_port, serve
 from tests.payments.helpers import deliver, event, new_order, signed
@@ -158,8 +158,8 @@ def test_sandbox_agent_pays_refunds_and_its_settlement_file_reconciles(
         with unit_of_work(engine) as s:
             refund = service.request_refund(s, order_id, amount_jpy=800, actor="officer:test", reason="overpaid",
                                                 role="supervisor")
-            s.flush()
-            assert agent_client.send_refund(refund, s.get(PaymentOrder, order_id)) is None  # type: ignore[arg-type]
+            message = service.refund_message(refund, service.get_order(s, order_id))
+        assert agent_client.send_refund(message) is None
         _wait(lambda: _reload(engine, order_id)[0].refunded_amount_jpy == 800)
         today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Tokyo")).date()
         settlement = httpx.get(f"{agent_url}/settlements/{today.isoformat()}.csv").text
@@ -169,3 +169,92 @@ def test_sandbox_agent_pays_refunds_and_its_settlement_file_reconciles(
         assert sorted((r["type"], r["amount_jpy"]) for r in mine) == [("paid", 8_800), ("refunded", 800)]
         assert not [r for r in report["amount_differences"] + report["missing_at_platform"]
                     if r["order_id"] == order_id]
+
+
+def _locked_out(engine: Engine, order_id: str) -> str | None:
+    """Try, meanwhile, what a busy platform does: take a connection of the platform's own pool (SQLite keeps one
+    per process), then, on a connection of its own, the write lock (SQLite) or the order's row and the audit head
+    (PostgreSQL), waiting at most a moment. None when it could; else what stopped it."""
+    got = threading.Event()
+
+    def checkout() -> None:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+            got.set()
+
+    threading.Thread(target=checkout, daemon=True).start()
+    if not got.wait(3.0):
+        return "the platform's connection is held"
+    other = make_engine(engine.url.render_as_string(hide_password=False))
+    raw = other.raw_connection()
+    try:
+        cur = raw.cursor()
+        if engine.dialect.name == "sqlite":
+            cur.execute("PRAGMA busy_timeout = 200")
+            cur.execute("BEGIN IMMEDIATE")
+        else:
+            cur.execute("SET lock_timeout = '200ms'")
+            cur.execute("SELECT id FROM payment_orders WHERE id = %s FOR UPDATE", (order_id,))
+            cur.execute("SELECT id FROM audit_head WHERE id = 1 FOR UPDATE")
+        return None
+    except Exception as exc:  # sqlite3 "database is locked", psycopg LockNotAvailable
+        return str(exc)
+    finally:
+        raw.rollback()
+        raw.close()
+        other.dispose()
+
+
+def test_nothing_is_locked_while_the_agent_answers_a_refund_request(
+    platform: str, engine: Engine, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A slow agent (up to its 5-second timeout) must not stall every other write of the platform: the request is
+    sent with no transaction open, through the API, the console's resend and `payments send-refunds`."""
+    order_id = _committed_order(engine, 4_000)
+    with unit_of_work(engine) as s:
+        deliver(s, event(order_id, amount=4_000))
+    seen: list[str | None] = []
+    answer = {"status": 503}
+
+    def agent_post(url: str, secret: str, body: dict[str, Any], timeout: float = 5.0) -> httpx.Response:
+        seen.append(_locked_out(engine, body["order_id"]))
+        return httpx.Response(answer["status"], text="busy" if answer["status"] >= 300 else "{}")
+
+    monkeypatch.setattr(agent_client, "signed_post", agent_post)
+    from smartcustoms.identity import service as identity
+
+    with unit_of_work(engine) as s:
+        identity.create_officer(s, "kanda", "kanda-pass-2026", "supervisor", actor="test")
+    auth = ("kanda", "kanda-pass-2026")
+    # The API: the agent is busy, so the request stays `requested`.
+    r = httpx.post(f"{platform}/api/v1/officer/payment-orders/{order_id}/refunds", auth=auth, timeout=30,
+                   json={"reason": "overpaid", "amount_jpy": 1_000})
+    assert r.status_code == 202 and r.json()["status"] == "requested", r.text
+    refund_id = r.json()["refund_id"]
+    # The console: a second request (agent busy), then its resend (the agent accepts).
+    from tests.console.helpers import csrf_of, login
+
+    with httpx.Client(base_url=platform, timeout=30) as console:
+        assert login(console, "kanda", "kanda-pass-2026").status_code == 303
+        page = console.get(f"/console/payments/orders/{order_id}?lang=en").text
+        r = console.post(f"/console/payments/orders/{order_id}/refund",
+                         data={"csrf_token": csrf_of(page), "reason": "overpaid", "amount_jpy": "500"})
+        assert r.status_code == 303 and r.headers["location"].endswith("done=refund_unsent"), r.text
+        with unit_of_work(engine) as s:
+            second = s.scalars(select(RefundRequest.id).where(RefundRequest.order_id == order_id,
+                                                              RefundRequest.amount_jpy == 500)).one()
+        answer["status"] = 200
+        page = console.get(f"/console/payments/orders/{order_id}?lang=en").text
+        r = console.post(f"/console/payments/orders/{order_id}/resend-refund",
+                         data={"csrf_token": csrf_of(page), "refund_id": second})
+        assert r.status_code == 303 and r.headers["location"].endswith("done=refund"), r.text
+    # The CLI's send-refunds, the agent busy again, then accepting.
+    answer["status"] = 503
+    with unit_of_work(engine) as s:
+        assert agent_client.send_pending_refunds(s, "cli") == [(refund_id, "agent answered 503: busy")]
+    answer["status"] = 200
+    with unit_of_work(engine) as s:
+        assert agent_client.send_pending_refunds(s, "cli") == [(refund_id, None)]
+    with unit_of_work(engine) as s:
+        assert {s.get(RefundRequest, x).status for x in (refund_id, second)} == {"sent"}
+    assert seen == [None] * 5, seen

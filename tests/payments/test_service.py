@@ -164,7 +164,7 @@ def test_refunds_need_a_supervisor_and_a_request_not_accepted_can_be_withdrawn(s
     # The withdrawn amount can be asked for again; a request the agent accepted cannot be withdrawn.
     second = service.request_refund(session, paid.id, amount_jpy=2_000, actor="officer:s", reason="part",
                                     role="supervisor")
-    service.mark_refund_sent(session, second, "officer:s")
+    service.mark_refund_sent(session, paid.id, second.id, "officer:s")
     with pytest.raises(Conflict):
         service.withdraw_refund(session, paid.id, second.id, actor="officer:s", reason="x", role="supervisor")
     other = new_order(session, 1_000)
@@ -184,7 +184,7 @@ def test_a_refund_callback_without_refund_id_settles_the_pending_request_not_a_w
                             role="supervisor")
     again = service.request_refund(session, paid.id, amount_jpy=3_000, actor="officer:s", reason="overpaid",
                                    role="supervisor")
-    service.mark_refund_sent(session, again, "officer:s")
+    service.mark_refund_sent(session, paid.id, again.id, "officer:s")
     # The agent's callback names the amount only (no refund_id): it is the request the agent has, not the withdrawn one.
     out = deliver(session, event(paid.id, "refunded", 3_000))
     assert out["outcome"] == "applied"

@@ -117,15 +117,17 @@ def cancel(order_id: str, body: CancelIn, session: SessionDep, officer: OfficerD
 def refund(order_id: str, body: RefundIn, session: SessionDep, officer: OfficerDep) -> dict[str, Any]:
     """Ask the agent for a refund (whole or part) of a paid order; its `refunded` callback settles it (202).
     Supervisors only (403 otherwise)."""
-    r = service.request_refund(session, order_id, amount_jpy=body.amount_jpy, actor=f"officer:{officer.username}",
-                               reason=body.reason, role=officer.role)
+    actor = f"officer:{officer.username}"
+    r = service.request_refund(session, order_id, amount_jpy=body.amount_jpy, actor=actor, reason=body.reason,
+                               role=officer.role)
+    message = service.refund_message(r, service.get_order(session, order_id))
     session.commit()
-    problem = agent_client.send_refund(r, service.get_order(session, order_id))
-    if problem is None:
-        service.mark_refund_sent(session, r, f"officer:{officer.username}")
-        session.commit()
-    return {"refund_id": r.id, "order_id": order_id, "amount_jpy": r.amount_jpy, "status": r.status,
-            "agent_problem": problem}
+    # The agent is asked with no transaction open (agent_client.send_and_mark).
+    problem = agent_client.send_and_mark(session, message, actor)
+    status = service.get_refund(session, order_id, r.id).status
+    session.commit()
+    return {"refund_id": message["refund_id"], "order_id": order_id, "amount_jpy": message["amount_jpy"],
+            "status": status, "agent_problem": problem}
 
 
 @officer_router.post("/{order_id}/refunds/{refund_id}/withdraw")

@@ -104,11 +104,9 @@ def order_action(request: Request, order_id: str, action: str, session: SessionD
                 raise ValidationFailed([FieldError("amount_jpy", "whole yen")])
             refund = service.request_refund(session, order_id, amount_jpy=int(text) if text else None, actor=actor,
                                             reason=reason, role=officer.role)
+            message = service.refund_message(refund, service.get_order(session, order_id))
             session.commit()
-            problem = agent_client.send_refund(refund, service.get_order(session, order_id))
-            if problem is None:
-                service.mark_refund_sent(session, refund, actor)
-                session.commit()
+            problem = agent_client.send_and_mark(session, message, actor)  # no transaction open while it waits
             return RedirectResponse(f"{url}?done={'refund' if problem is None else 'refund_unsent'}", status_code=303)
         if action == "withdraw-refund":
             service.withdraw_refund(session, order_id, refund_id, actor=actor, reason=reason, role=officer.role)
@@ -120,10 +118,9 @@ def order_action(request: Request, order_id: str, action: str, session: SessionD
             if pending.status != "requested":
                 raise Conflict("only a refund request the agent has not accepted can be sent again", "status",
                                "wrong_state")
-            problem = agent_client.send_refund(pending, service.get_order(session, order_id))
-            if problem is None:
-                service.mark_refund_sent(session, pending, actor)
-                session.commit()
+            message = service.refund_message(pending, service.get_order(session, order_id))
+            session.rollback()  # only read: the order's lock is not held while the agent answers
+            problem = agent_client.send_and_mark(session, message, actor)
             return RedirectResponse(f"{url}?done={'refund' if problem is None else 'refund_unsent'}", status_code=303)
         raise NotFound(f"action {action}")
     except SmartCustomsError as exc:

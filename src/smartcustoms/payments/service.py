@@ -277,13 +277,22 @@ def withdraw_refund(session: Session, order_id: str, refund_id: str, *, actor: s
     return refund
 
 
-def mark_refund_sent(session: Session, refund: RefundRequest, actor: str) -> None:
-    """The agent accepted a refund request (requested -> sent); audited like every other state change."""
+def refund_message(refund: RefundRequest, order: PaymentOrder) -> dict[str, Any]:
+    """What the agent is asked (plain data, so the call can be made after the transaction ended)."""
+    return {"refund_id": refund.id, "order_id": order.id, "transaction_id": order.agent_transaction_id,
+            "amount_jpy": refund.amount_jpy}
+
+
+def mark_refund_sent(session: Session, order_id: str, refund_id: str, actor: str) -> RefundRequest:
+    """The agent accepted a refund request (requested -> sent; the order's row locked); audited like every other
+    state change. A request withdrawn or settled meanwhile is left as it is."""
+    refund = get_refund(session, order_id, refund_id)
     if refund.status != "requested":
-        return
+        return refund
     refund.status = "sent"
     audit.append(session, actor=actor, action="payment_order.refund_sent", entity_type="payment_order",
                  entity_id=refund.order_id, data={"refund_id": refund.id, "amount_jpy": refund.amount_jpy})
+    return refund
 
 
 # --- callbacks -------------------------------------------------------------------------------------------------
