@@ -89,26 +89,27 @@ class LineSplitter:
             if data.startswith(BOM):
                 data = data[3:]
         out: list[Line] = []
-        start = 0
-        while True:
-            end = data.find(b"\n", start)
-            if end < 0:
-                break
-            self.no += 1
-            if self.skipping:
-                out.append(Line(self.no, bytes(self.buf), oversize=True))
+        pieces = data.split(b"\n")
+        rest = pieces.pop()  # after the last line end: the start of a line still to come
+        if pieces:
+            no = self.no + 1
+            first = 0
+            if self.skipping:  # the first line end closes an oversize line: its head is all that was kept
+                out.append(Line(no, bytes(self.buf), oversize=True))
                 self.skipping = False
-            else:
-                piece = data[start:end]
-                if self.buf:
-                    piece = bytes(self.buf) + piece
-                if len(piece) > self.max_line:
-                    out.append(Line(self.no, piece[:200], oversize=True))
-                else:
-                    out.append(Line(self.no, piece[:-1] if piece.endswith(b"\r") else piece))
+                first = 1
+            elif self.buf:  # the first line continues what the previous slices left
+                pieces[0] = bytes(self.buf) + pieces[0]
             self.buf.clear()
-            start = end + 1
-        rest = data[start:]
+            max_line = self.max_line
+            for i, piece in enumerate(pieces[first:] if first else pieces, no + first):
+                if len(piece) > max_line:
+                    out.append(Line(i, piece[:200], oversize=True))
+                elif piece[-1:] == b"\r":
+                    out.append(Line(i, piece[:-1]))
+                else:
+                    out.append(Line(i, piece))
+            self.no += len(pieces)
         if self.skipping:
             return out
         if len(self.buf) + len(rest) > self.max_line:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import pickle
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -265,21 +266,22 @@ class Preparer:
 
 
 def pack(prepared: _Prepared) -> bytes:
-    """A prepared chunk as JSON for the way back from the worker (several times cheaper than pickling objects)."""
+    """A prepared chunk for the way back from the worker: plain lists of plain values, pickled (objects would
+    cost several times more to pickle; these unpickle in about half the time the same data takes as JSON)."""
     valued, rejected = prepared
-    return orjson.dumps([
-        [[v.row, [h.to_dict() for h in v.hits] if v.hits else 0,
-          None if v.signal is None else [v.signal.model_version, v.signal.score, v.signal.lane, v.signal.reason],
-          v.no_rate_hs] for v in valued],
-        rejected])
+    return pickle.dumps((
+        [(v.row, [h.to_dict() for h in v.hits] if v.hits else None,
+          None if v.signal is None else (v.signal.model_version, v.signal.score, v.signal.lane, v.signal.reason),
+          v.no_rate_hs) for v in valued],
+        rejected), pickle.HIGHEST_PROTOCOL)
 
 
 def unpack(data: bytes) -> _Prepared:
     """The prepared chunk `pack` wrote."""
-    valued, rejected = orjson.loads(data)
+    valued, rejected = pickle.loads(data)  # noqa: S301 - written by our own worker process
     signal = rules.ScoreSignal
     return [_Valued(row, [_hit(h) for h in hits] if hits else [], None if sig is None else signal(*sig), no_rate)
-            for row, hits, sig, no_rate in valued], [(n, pid, problems) for n, pid, problems in rejected]
+            for row, hits, sig, no_rate in valued], rejected
 
 
 def _hit(d: dict[str, Any]) -> rules.RuleHit:
