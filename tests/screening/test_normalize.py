@@ -85,3 +85,17 @@ def test_numbers_in_words_digits_and_ordinals_are_one_spelling() -> None:
 def test_german_and_polish_final_yj_is_the_english_yy() -> None:
     assert soften("selenskyj") == soften("selenskyy") == soften("selenskiy")
     assert soften("dij") == "dij"   # short words keep it
+
+
+def test_latvian_and_lithuanian_name_endings_are_also_read_without_them() -> None:
+    # Every word of a man's name takes the nominative ending, foreign names too: Aleksandrs Morozovs (Latvian),
+    # Aleksandras Morozovas (Lithuanian) are Aleksandr Morozov.
+    assert "Aleksandr Morozov" in variants("Aleksandrs Morozovs")
+    assert "Aleksandr Morozov" in variants("Aleksandras Morozovas")
+    assert "MOROZOV, Aleksandr" in variants("MOROZOVS, Aleksandrs")
+    for name in ("Aleksandrs Morozovs", "Aleksandras Morozovas"):
+        assert score_names(name, "Aleksandr Petrovich MOROZOV").score >= THRESHOLD
+    assert score_names("Aleksandrs Morozovs", "Aleksandr VOROBYOV").score < THRESHOLD
+    # Only when every word ends so; an organisation's plural is not such an ending.
+    assert variants("Aleksandrs Morozov") == ("Aleksandrs Morozov",)
+    assert variants("Baltic Metals Industries") == ("Baltic Metals Industries",)
