@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
 
 from smartcustoms.ecommerce import screening
 from smartcustoms.ecommerce.assess import Valuation
@@ -83,3 +85,29 @@ def test_the_intakes_sampling_draw_is_the_rules_draw() -> None:
         for cid in ("M1-1", "M20261122-99", "X"):
             for pid in (1, 7, 123):
                 assert screening.sampling_draw(secret, cid, pid) == rules.sampling_draw(secret, cid, pid)
+
+
+_hit_lists = st.lists(st.builds(rules.RuleHit, st.one_of(st.none(), st.integers(1, 9)), st.sampled_from(["a", "b"]),
+                                st.integers(1, 3), st.text(max_size=5), st.just({"x": 1}),
+                                st.lists(st.integers(1, 4), max_size=2).map(tuple), st.booleans(),
+                                st.sampled_from(["profile", "split", "assessment"])), max_size=4)
+_signals = st.one_of(st.none(), st.builds(rules.ScoreSignal, st.just("v1"), st.floats(0, 1), st.integers(1, 3),
+                                          st.text(max_size=5)))
+
+
+@given(hits=_hit_lists, signal=_signals)
+def test_the_intakes_lane_decision_on_stored_hits_is_decide_lane(hits: list[rules.RuleHit],
+                                                                 signal: rules.ScoreSignal | None) -> None:
+    from smartcustoms.ecommerce.pipeline import decide
+
+    decision = rules.decide_lane(hits, signal)
+    assert decide([h.to_dict() for h in hits], signal) == (decision.lane, [h.to_dict() for h in decision.hits])
+
+
+def test_the_no_rate_hit_names_the_codes_and_sends_to_lane_2() -> None:
+    from smartcustoms.ecommerce.pipeline import no_rate_hit
+
+    assert no_rate_hit(()) is None
+    hit = no_rate_hit(("950300", "392690"))
+    assert hit is not None and hit["lane"] == rules.LANE_DOCUMENTS and hit["kind"] == "assessment"
+    assert "950300, 392690" in hit["reason"] and hit["matched"] == {"hs_code": ["950300", "392690"]}

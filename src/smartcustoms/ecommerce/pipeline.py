@@ -15,7 +15,7 @@ import logging
 import pickle
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, contextmanager
@@ -112,9 +112,27 @@ class _Valued:
     needs. Plain values only: it travels from the worker."""
 
     row: list[Any]
-    hits: list[rules.RuleHit]
+    hits: list[dict[str, Any]]  # the selectivity profiles' hits, as stored (RuleHit.to_dict)
     signal: rules.ScoreSignal | None
-    no_rate_hs: tuple[str, ...] | list[str]
+    no_rate: dict[str, Any] | None  # the lane-2 hit of goods taxed without a rate, as stored
+
+
+def no_rate_hit(codes: Sequence[str]) -> dict[str, Any] | None:
+    """The hit that sends goods taxed without a simplified band or tariff rate to lane 2 (None: no such goods)."""
+    if not codes:
+        return None
+    return rules.RuleHit(None, "no rate for the goods", rules.LANE_DOCUMENTS,
+                         f"no simplified band or tariff rate for HS {', '.join(codes)}: the officer confirms the duty",
+                         {"hs_code": list(codes)}, kind="assessment").to_dict()
+
+
+def decide(hits: list[dict[str, Any]], score: rules.ScoreSignal | None) -> tuple[int, list[dict[str, Any]]]:
+    """`rules.decide_lane` on hits already in their stored form: the lane and the reasons to store (a test
+    compares the two)."""
+    if score is not None and score.lane > rules.LANE_RELEASE:
+        hits = [*hits, rules.RuleHit(None, f"model {score.model_version}", score.lane, score.reason,
+                                     {"score": round(score.score, 6)}, kind="model").to_dict()]
+    return max([h["lane"] for h in hits], default=rules.LANE_RELEASE), hits
 
 
 Scope = Callable[[bool], AbstractContextManager[Session]]
@@ -254,8 +272,9 @@ class Preparer:
                    val.assessment_json, None, None, None, None,
                    split_key(rec.seller_id, rec.consignee_id, rec.consignee_name, rec.consignee_address),
                    None, None, None]
-            valued.append(_Valued(row, screening.profile_hits(profiles, secret, cid, on, rec, val), None,
-                                  val.no_rate_hs))
+            hits = screening.profile_hits(profiles, secret, cid, on, rec, val)
+            valued.append(_Valued(row, [h.to_dict() for h in hits] if hits else [], None,
+                                  no_rate_hit(val.no_rate_hs)))
             if self.model is not None:
                 for_model.append(screening.model_record(cid, on, spec.submitter_code, rec, val))
         if self.model is not None and valued:
@@ -270,9 +289,9 @@ def pack(prepared: _Prepared) -> bytes:
     cost several times more to pickle; these unpickle in about half the time the same data takes as JSON)."""
     valued, rejected = prepared
     return pickle.dumps((
-        [(v.row, [h.to_dict() for h in v.hits] if v.hits else None,
+        [(v.row, v.hits or None,
           None if v.signal is None else (v.signal.model_version, v.signal.score, v.signal.lane, v.signal.reason),
-          v.no_rate_hs) for v in valued],
+          v.no_rate) for v in valued],
         rejected), pickle.HIGHEST_PROTOCOL)
 
 
@@ -280,13 +299,8 @@ def unpack(data: bytes) -> _Prepared:
     """The prepared chunk `pack` wrote."""
     valued, rejected = pickle.loads(data)  # noqa: S301 - written by our own worker process
     signal = rules.ScoreSignal
-    return [_Valued(row, [_hit(h) for h in hits] if hits else [], None if sig is None else signal(*sig), no_rate)
+    return [_Valued(row, hits or [], None if sig is None else signal(*sig), no_rate)
             for row, hits, sig, no_rate in valued], rejected
-
-
-def _hit(d: dict[str, Any]) -> rules.RuleHit:
-    return rules.RuleHit(d["profile_id"], d["profile"], d["lane"], d["reason"], d["matched"], tuple(d["lines"]),
-                         d["random"], d["kind"])
 
 
 def _worker_url(engine: Engine) -> str | None:
@@ -367,6 +381,7 @@ class Intake:
             return
         pending: _Prepared | None = None
         share = _SHARE[0]  # of each chunk prepared here, as learnt on earlier chunks (of any manifest)
+        mark = time.process_time()
         for chunk in self._chunks(items):
             n = len(chunk)
             # Nothing to store yet (a manifest's first chunk): both sides only prepare, half each.
@@ -374,7 +389,7 @@ class Intake:
             if self.spec.url is not None and not workers.ready():
                 split = 0  # the worker is still starting: this chunk here
             remote = self._submit(chunk[:split]) if split else None
-            t0 = time.thread_time()
+            stored = pending is not None
             if pending is not None:
                 results = self.commit(pending)
                 pending = None  # the committed chunk's rows can go before the next one is unpacked
@@ -386,13 +401,16 @@ class Intake:
             t2 = time.thread_time()
             (valued, rejected), remote_s = self._prepared(remote, chunk[:split]) if remote else (([], []), 0.0)
             pending = (valued + local[0], rejected + local[1])
-            if split and remote_s > 0:
+            # This process's CPU for the chunk besides preparing its share (all its threads: reading lines,
+            # sending the chunk, storing the previous one, handing out results, unpacking what came back).
+            now = time.process_time()
+            other, mark = now - mark - (t2 - t1), now
+            if split and remote_s > 0 and stored:  # the share for chunks with a store beside them
                 per_item = remote_s / split
                 here = (t2 - t1) / (n - split) if split < n else per_item
-                # Both sides finish together when store + k·here = (n - k)·per_item.
-                if t1 > t0:  # a chunk was stored meanwhile: the share for chunks with a store beside them
-                    k = (n * per_item - (t1 - t0)) / (here + per_item)
-                    share = _SHARE[0] = 0.5 * share + 0.5 * min(0.5, max(0.0, k / n))
+                # Both sides finish together when other + k·here = (n - k)·per_item.
+                k = (n * per_item - other) / (here + per_item)
+                share = _SHARE[0] = 0.5 * share + 0.5 * min(0.5, max(0.0, k / n))
         if pending is not None:
             yield self.commit(pending)
 
@@ -544,9 +562,9 @@ class Intake:
             row = v.row
             row[_RECEIVED] = received
             hit = tracker.add(row[_SPLIT_KEY], row[_ID], row[_DUTIABLE], row[_EXEMPT], row) if row[_EXEMPT] else None
-            if not v.hits and hit is None and not v.no_rate_hs and (v.signal is None
-                                                                     or v.signal.lane <= rules.LANE_RELEASE):
-                # What decide_lane gives without a hit (most parcels), without building the decision.
+            if not v.hits and hit is None and v.no_rate is None and (v.signal is None
+                                                                      or v.signal.lane <= rules.LANE_RELEASE):
+                # What decide_lane gives without a hit (most parcels).
                 row[_LANE], row[_STATUS], row[_LANE_REASONS] = rules.LANE_RELEASE, _RELEASE_STATUS, "[]"
                 row[_RELEASED] = lane1_released
                 rows.append(row)
@@ -554,23 +572,16 @@ class Intake:
             hits = list(v.hits)
             if hit is not None:
                 row[_SPLIT_GROUP] = hit.group
-                hits.append(_split_hit(hit, self.exemption_max))
+                hits.append(_split_hit(hit, self.exemption_max).to_dict())
                 if hit.newly_linked:
                     links.setdefault(hit.group, []).extend(hit.newly_linked)
-            if v.no_rate_hs:
-                hits.append(rules.RuleHit(None, "no rate for the goods", rules.LANE_DOCUMENTS,
-                                          f"no simplified band or tariff rate for HS {', '.join(v.no_rate_hs)}: "
-                                          "the officer confirms the duty", {"hs_code": list(v.no_rate_hs)},
-                                          kind="assessment"))
-            if not hits and (v.signal is None or v.signal.lane <= rules.LANE_RELEASE):
-                row[_LANE], row[_STATUS], row[_LANE_REASONS] = rules.LANE_RELEASE, _RELEASE_STATUS, "[]"
-            else:
-                decision = rules.decide_lane(hits, v.signal)
-                row[_LANE] = decision.lane
-                row[_STATUS] = lifecycle.initial_status(decision.lane)
-                # No hit: stored as [] and shown as "no selectivity profile matched" (a fifth of the row otherwise).
-                row[_LANE_REASONS] = orjson.dumps([h.to_dict() for h in decision.hits]).decode() \
-                    if decision.hits else "[]"
+            if v.no_rate is not None:
+                hits.append(v.no_rate)
+            lane, reasons = decide(hits, v.signal)
+            row[_LANE] = lane
+            row[_STATUS] = lifecycle.initial_status(lane)
+            # No hit: stored as [] and shown as "no selectivity profile matched" (a fifth of the row otherwise).
+            row[_LANE_REASONS] = orjson.dumps(reasons).decode() if reasons else "[]"
             row[_RELEASED] = received if row[_STATUS] == released else None
             rows.append(row)
         return rows, links
@@ -590,16 +601,18 @@ class Intake:
 
     def _totals(self, conn: Any, rows: list[list[Any]], repeats: int, rejected: int) -> None:
         lanes = [0, 0, 0, 0]
+        value = duty = tax = 0
         for r in rows:
             lanes[r[_LANE]] += 1
+            value += r[_VALUE]
+            duty += r[_DUTY]
+            tax += r[_TOTAL]
         m = Manifest.__table__.c
         conn.execute(update(Manifest).where(m.id == self.manifest_id).values(
             lines=m.lines + len(rows) + repeats + rejected, accepted=m.accepted + len(rows),
             rejected=m.rejected + rejected, repeats=m.repeats + repeats, lane1=m.lane1 + lanes[1],
             lane2=m.lane2 + lanes[2], lane3=m.lane3 + lanes[3],
-            value_jpy=m.value_jpy + sum(r[_VALUE] for r in rows),
-            duty_jpy=m.duty_jpy + sum(r[_DUTY] for r in rows),
-            tax_jpy=m.tax_jpy + sum(r[_TOTAL] for r in rows)))
+            value_jpy=m.value_jpy + value, duty_jpy=m.duty_jpy + duty, tax_jpy=m.tax_jpy + tax))
 
     def _chunk_audit(self, rows: list[list[Any]], repeats: int,
                      rejected: list[tuple[int, str | None, list[Problem]]]) -> dict[str, Any]:
