@@ -10,9 +10,11 @@ and three selectivity profiles (one of them a 5% random sample), ingests them en
 persist, audit, results), in process (with the intake's worker process, SMARTCUSTOMS_ECOMMERCE_WORKERS).
 Prints consignments/s, CPU seconds (this process and the worker), p50/p99 per-manifest and per-chunk latency,
 and RSS of this process plus the worker (after 10%, 50% and 100% of the run, to show whether memory is flat;
-peak of each). Then copies the stored rows
-into a second fresh database with the same schema in the same chunk size, the fast way (SQLite: one prepared
-INSERT executemany per chunk; PostgreSQL: COPY into the table), and prints that raw bulk insert rate (reading the
+peak of each). The raw bulk insert copies the stored rows
+into a second fresh database with the same schema and settings in the same chunk size, the fast way (SQLite: one
+prepared INSERT executemany per chunk; PostgreSQL: COPY into the table): by default each manifest's rows right
+after that manifest (--raw interleaved: on a shared machine both rates then meet the same load; the copy is outside
+the pipeline's clock and CPU figures), or all rows after the run (--raw after). It prints that rate (reading the
 rows back is not timed) and the ratio. Finally posts the first --http-count consignments to a real server
 (uvicorn subprocess) and prints the HTTP rate. For PostgreSQL, --database-url names a server; the script creates
 (and drops) its own databases there. Say which server you measured (the shared test server runs fsync=off).
@@ -138,7 +140,11 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] if values else float("nan")
 
 
-def pipeline_run(engine: Engine, trader_id: int, path: Path, size: int) -> dict[str, float]:
+def pipeline_run(engine: Engine, trader_id: int, path: Path, size: int,
+                 raw: RawCopy | None = None) -> dict[str, float]:
+    """Ingest the file in manifests of `size`; with `raw`, each manifest's stored rows are also bulk-inserted into
+    the raw database right after it (outside the pipeline's clock and CPU figures), so both rates meet the same
+    load of the shared machine."""
     ranges = manifests(path, size)
     manifest_s: list[float] = []
     chunk_s: list[float] = []
@@ -148,10 +154,10 @@ def pipeline_run(engine: Engine, trader_id: int, path: Path, size: int) -> dict[
     if get_ecommerce_settings().workers:
         workers.wait_ready()
     w0 = worker_usage()["cpu_s"]
-    t0 = time.perf_counter()
-    cpu0 = time.process_time()
+    elapsed = cpu = 0.0
     for i, (a, b) in enumerate(ranges):
         start = last = time.perf_counter()
+        cpu0 = time.process_time()
         intake = Intake.open(engine, trader_id, "BENCH-EXPRESS", "jsonl", "cli")
 
         def on_results(results: list[dict[str, object]]) -> None:
@@ -162,31 +168,54 @@ def pipeline_run(engine: Engine, trader_id: int, path: Path, size: int) -> dict[
 
         summary = ingest(engine, intake, read_range(path, a, b), "jsonl", on_results)
         manifest_s.append(time.perf_counter() - start)
+        elapsed += manifest_s[-1]
+        cpu += time.process_time() - cpu0
         accepted += int(summary["accepted"])
         lines += int(summary["lines"])
         for mark in (0.1, 0.5):
             if f"{mark:.0%}" not in samples and (i + 1) / len(ranges) >= mark:
                 samples[f"{mark:.0%}"] = rss_mb()
                 samples[f"w{mark:.0%}"] = worker_usage()["rss_mb"]
-        print(f"\r  manifest {i + 1}/{len(ranges)}: {lines:,} lines, {lines / (time.perf_counter() - t0):,.0f}/s",
+        if raw is not None:
+            raw.copy(str(summary["manifest_id"]))
+        print(f"\r  manifest {i + 1}/{len(ranges)}: {lines:,} lines, {lines / elapsed:,.0f}/s"
+              + (f"; raw insert {raw.rate():,.0f} rows/s" if raw is not None else ""),
               end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
-    elapsed = time.perf_counter() - t0
     samples["100%"] = rss_mb()
     w = worker_usage()
     samples["w100%"] = w["rss_mb"]
-    return {"lines": lines, "accepted": accepted, "seconds": elapsed, "cpu": time.process_time() - cpu0,
+    return {"lines": lines, "accepted": accepted, "seconds": elapsed, "cpu": cpu,
             "worker_cpu": w["cpu_s"] - w0, "worker_peak": w["peak_rss_mb"],
             "rate": lines / elapsed, "manifest_p50": pct(manifest_s, 50), "manifest_p99": pct(manifest_s, 99),
             "chunk_p50": pct(chunk_s, 50), "chunk_p99": pct(chunk_s, 99), **{f"rss_{k}": v for k, v in samples.items()}}
 
 
-def raw_insert(src: Engine, dst: Engine, chunk: int) -> dict[str, float]:
-    """The same rows, the same chunking, into a fresh copy of the table the fast way; only the insert is timed."""
-    with Session(src) as s, Session(dst) as d, d.begin():
-        for m in s.scalars(select(Manifest)):
-            s.expunge(m)
-            d.merge(m)
+class RawCopy:
+    """The raw bulk insert: the stored rows, in the same chunks, into a fresh database of the same schema and
+    settings, the fast way; only the insert itself is timed."""
+
+    def __init__(self, src: Engine, dst: Engine, chunk: int) -> None:
+        self.src, self.dst, self.chunk = src, dst, chunk
+        self.seconds, self.rows = 0.0, 0
+
+    def rate(self) -> float:
+        return self.rows / self.seconds if self.seconds else float("nan")
+
+    def copy(self, manifest_id: str | None = None) -> None:
+        """One manifest's rows (None: every manifest's)."""
+        with Session(self.src) as s, Session(self.dst) as d, d.begin():
+            for m in s.scalars(select(Manifest).where(Manifest.id == manifest_id) if manifest_id
+                               else select(Manifest)):
+                s.expunge(m)
+                d.merge(m)
+        seconds, rows = raw_insert(self.src, self.dst, self.chunk, manifest_id)
+        self.seconds += seconds
+        self.rows += rows
+
+
+def raw_insert(src: Engine, dst: Engine, chunk: int, manifest_id: str | None) -> tuple[float, int]:
+    """Copy the rows (of one manifest, or all) chunk by chunk; the seconds spent inserting and the rows."""
     cols = [Consignment.__table__.c[c] for c in COLUMNS]
     timed = 0.0
     rows_total = 0
@@ -194,7 +223,10 @@ def raw_insert(src: Engine, dst: Engine, chunk: int) -> dict[str, float]:
         sql = _insert_sql(write.dialect.name)
         raw = write.connection.dbapi_connection
         assert raw is not None
-        result = read.execution_options(yield_per=chunk).execute(select(*cols).order_by(Consignment.id))
+        query = select(*cols).order_by(Consignment.id)
+        if manifest_id:
+            query = query.where(Consignment.manifest_id == manifest_id)
+        result = read.execution_options(yield_per=chunk).execute(query)
         for part in result.partitions(chunk):
             # Values exactly as the intake binds them (times as the dialect stores them).
             rows = [tuple(r) for r in part]
@@ -215,7 +247,7 @@ def raw_insert(src: Engine, dst: Engine, chunk: int) -> dict[str, float]:
                 raw.commit()
             timed += time.perf_counter() - t
             rows_total += len(rows)
-    return {"rows": rows_total, "seconds": timed, "rate": rows_total / timed if timed else float("nan")}
+    return timed, rows_total
 
 
 def http_run(url: str, key: str, path: Path, count: int, size: int) -> dict[str, float]:
@@ -267,6 +299,9 @@ def main() -> None:
     ap.add_argument("--http-count", type=int, default=20_000, help="consignments sent over HTTP (0: skip)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workdir", help="where to keep the generated file and SQLite databases (default: a temp dir)")
+    ap.add_argument("--raw", choices=("interleaved", "after"), default="interleaved",
+                    help="raw bulk insert of each manifest's rows right after it (the same load on a shared "
+                         "machine; default) or of all rows after the whole run")
     args = ap.parse_args()
     os.environ.setdefault("SMARTCUSTOMS_ENV", "test")
     chunk = get_ecommerce_settings().chunk_rows
@@ -283,12 +318,16 @@ def main() -> None:
         url_b = fresh_database(args.backend, args.database_url, tmp, "raw")
         try:
             engine, trader_id, key = prepare(url_a, tmp)
+            raw_engine, _, _ = prepare(url_b, tmp)
+            copier = RawCopy(engine, raw_engine, chunk)
             rss_before = rss_mb()
-            p = pipeline_run(engine, trader_id, path, args.manifest_size)
+            p = pipeline_run(engine, trader_id, path, args.manifest_size,
+                             copier if args.raw == "interleaved" else None)
             peak = peak_rss_mb()
             workers.shutdown()
-            raw_engine, _, _ = prepare(url_b, tmp)
-            raw = raw_insert(engine, raw_engine, chunk)
+            if args.raw == "after":
+                copier.copy()
+            raw = {"rows": copier.rows, "seconds": copier.seconds, "rate": copier.rate()}
             h = http_run(url_a, key, path, args.http_count, args.manifest_size) if args.http_count else None
             raw_engine.dispose()
             engine.dispose()
@@ -313,7 +352,8 @@ def main() -> None:
           f"{p.get('rss_w10%', 0):.0f} MB, 50% {p.get('rss_50%', 0):.0f} + {p.get('rss_w50%', 0):.0f} MB, "
           f"100% {p['rss_100%']:.0f} + {p['rss_w100%']:.0f} MB; peak RSS {peak:.0f} + {p['worker_peak']:.0f} = "
           f"{peak + p['worker_peak']:.0f} MB")
-    print(f"raw bulk insert of the same {raw['rows']:,} rows: {raw['seconds']:,.1f} s = {raw['rate']:,.0f} rows/s")
+    print(f"raw bulk insert of the same {raw['rows']:,} rows ({args.raw}): {raw['seconds']:,.1f} s = "
+          f"{raw['rate']:,.0f} rows/s")
     print(f"ratio pipeline / raw insert: {p['rate'] / raw['rate']:.0%}")
     if h:
         print(f"HTTP (uvicorn subprocess, streamed): {h['lines']:,} results in {h['seconds']:,.1f} s = "
