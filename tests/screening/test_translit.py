@@ -5,6 +5,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from smartcustoms.screening import translit
+from smartcustoms.screening.matcher import THRESHOLD, score_names
+from smartcustoms.screening.translit import wade_giles_pinyin
 
 NAMES = ["株式会社東芝", "三菱重工業", "日本電気", "山田太郎", "東京大学", "北朝鮮貿易", "大阪商事", "中村電機製作所",
          "横浜港湾", "京都精密", "名古屋航空", "福岡化学", "札幌計測", "神戸製鋼所", "広島通信", "仙台光学"]
@@ -50,3 +52,15 @@ def test_korean_names_in_katakana_read_syllable_by_syllable() -> None:
     # Not a Korean name: a surname-like first word but a long second one, or three words, or no Korean surname.
     for text in ("アン・マリアンヌ", "キム・ジョン・ウン", "ミロシェヴィッチ・ボリスラフ", "キム", "ヤマダ・タロウ"):
         assert translit.korean_katakana(text) is None, text
+
+
+def test_wade_giles_names_are_also_written_in_pinyin() -> None:
+    assert wade_giles_pinyin("Chou En-lai") == "Zhou Enlai"
+    assert wade_giles_pinyin("Teng Hsiao-p'ing") == "Deng Xiaoping"       # the apostrophe marks aspiration
+    assert wade_giles_pinyin("LIU, Shao-ch'i") == "Liu, Shaoqi"
+    assert wade_giles_pinyin("Chiang Ching-kuo") == "Jiang Jingguo"
+    # Only names of Wade-Giles syllables with a hyphenated given name: not pinyin, Korean or other names.
+    for name in ("Kim Jong-un", "Jiang Wen-ji", "Jean-Paul Martin", "Zhou Enlai", "Lin Piao"):
+        assert wade_giles_pinyin(name) is None
+    assert score_names("Chou En-lai", "Zhou Enlai").score >= THRESHOLD
+    assert score_names("Chou En-lai", "Zhou Yongkang").score < THRESHOLD

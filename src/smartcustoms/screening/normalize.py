@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from smartcustoms.screening.glossary import russian_in_english
-from smartcustoms.screening.translit import han_pinyin, to_latin
+from smartcustoms.screening.translit import han_pinyin, to_latin, wade_giles_pinyin
 
 
 def _words(text: str) -> frozenset[str]:
@@ -336,6 +336,9 @@ def variants(name: str) -> tuple[str, ...]:
     baltic = _baltic_stems(text)
     if baltic:
         translated = (*translated, baltic)  # Sergejs Lavrovs is also "Sergej Lavrov"
+    wade_giles = wade_giles_pinyin(text)
+    if wade_giles:
+        translated = (*translated, wade_giles)  # Mao Tse-tung is also "Mao Zedong"
     if "(" not in text:
         return (name, *translated)
     base = _SPACE.sub(" ", _PAREN.sub(" ", text)).strip()  # Aleksey（Alexei）Krivoruchko: two words

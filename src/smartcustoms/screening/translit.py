@@ -352,3 +352,75 @@ def han_pinyin(text: str) -> str | None:
     surname = word[:surname_len]
     head = _SURNAME_READINGS.get(surname) if surname_len == 1 else None
     return (head or "".join(table[ch] for ch in surname)) + " " + "".join(table[ch] for ch in word[surname_len:])
+
+
+# Wade-Giles, the older romanisation of Mandarin (Mao Tse-tung, Chou En-lai, Teng Hsiao-p'ing; still Taiwan's usual
+# spelling of names), and its pinyin. Apostrophes (aspiration) are often left out: an initial without one is read
+# unaspirated (t d, k g, p b, ch zh, ts z), the commoner case in names; the matcher's spelling tolerance covers the
+# rest (Xiaobing / Xiaoping).
+_WG_INITIALS = ("ch'", "ts'", "tz'", "hs", "ch", "sh", "ts", "tz", "ss", "sz", "k'", "p'", "t'", "j", "k", "p", "t",
+                "m", "f", "n", "l", "h", "s", "w", "y", "")
+_WG_FINALS = frozenset(("a", "o", "e", "ih", "u", "ai", "ei", "ao", "ou", "an", "en", "ang", "eng", "ung", "erh",
+                        "i", "ia", "ieh", "iao", "iu", "ien", "in", "iang", "ing", "iung", "io", "ua", "uo", "uai",
+                        "uei", "ui", "uan", "un", "uang", "ueh", "eh"))
+_WG_PINYIN_INITIAL = {"ch'": "ch", "ch": "zh", "hs": "x", "k'": "k", "k": "g", "p'": "p", "p": "b", "t'": "t",
+                      "t": "d", "ts'": "c", "tz'": "c", "ts": "z", "tz": "z", "j": "r", "ss": "s", "sz": "s"}
+_WG_PINYIN_FINAL = {"ih": "i", "ieh": "ie", "ueh": "ue", "eh": "e", "ien": "ian", "ung": "ong", "iung": "iong",
+                    "uei": "ui", "erh": "er"}
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=50_000)
+def _wade_giles_syllable(syllable: str) -> str | None:
+    """Pinyin of one Wade-Giles syllable (folded, apostrophes kept), or None when it is not one."""
+    for ini in _WG_INITIALS:
+        if not syllable.startswith(ini):
+            continue
+        fin = syllable[len(ini):]
+        if ini == "j" and fin.startswith("i") and fin != "ih":
+            continue                                       # pinyin ji, jin, jiang (Wade-Giles chi, chin, chiang)
+        if fin not in _WG_FINALS or (ini in ("w", "y") and fin.startswith(("i", "u", "w", "y"))
+                                     and fin not in ("i", "in", "ing", "u", "ung", "un", "uan", "ueh")):
+            continue
+        out_ini = _WG_PINYIN_INITIAL.get(ini, ini)
+        if ini in ("ch", "ch'") and fin.startswith("i") and fin != "ih":
+            out_ini = "j" if ini == "ch" else "q"          # chi, ch'i: ji, qi
+        if fin == "u" and ini in ("ss", "sz", "tz", "ts", "tz'", "ts'"):
+            out_fin = "i"                                  # tzu, ssu (ŭ): zi, si
+        elif fin == "o" and ini in ("k", "k'", "h"):
+            out_fin = "e"                                  # ko, k'o, ho: ge, ke, he
+        elif fin == "o" and ini not in ("p", "p'", "m", "f", "w", "y", ""):
+            out_fin = "uo"                                 # to, lo, so: duo, luo, suo
+        elif ini == "y" and fin in ("en", "eh", "ung"):
+            out_fin = {"en": "an", "eh": "e", "ung": "ong"}[fin]   # yen, yeh, yung: yan, ye, yong
+        else:
+            out_fin = _WG_PINYIN_FINAL.get(fin, fin)
+        return out_ini + out_fin
+    return None
+
+
+@lru_cache(maxsize=100_000)
+def wade_giles_pinyin(text: str) -> str | None:
+    """A Latin name in Wade-Giles written in pinyin (Mao Tse-tung -> Mao Zedong), or None. Only names whose every
+    word is made of Wade-Giles syllables and that have a given name of two syllables joined by a hyphen, as
+    Wade-Giles writes them (a Korean or English name fails the syllable test: Jong, Kim, Jean are not syllables)."""
+    if "-" not in text:
+        return None
+    folded = unicodedata.normalize("NFKD", text.replace("’", "'").replace("‘", "'"))
+    folded = "".join(c for c in folded if not unicodedata.combining(c)).lower()
+    if not re.fullmatch(r"[a-z' ,.\-]+", folded):
+        return None
+    words = re.findall(r"[a-z'\-]+", folded)
+    if not any(w.count("-") == 1 and all(w.split("-")) for w in words):
+        return None
+    out: dict[str, str] = {}
+    for word in words:
+        parts = [_wade_giles_syllable(s) for s in word.split("-")]
+        if not all(parts) or len(parts) > 2:
+            return None
+        out[word] = "".join(p for p in parts if p).title()
+
+    def pinyin(m: re.Match[str]) -> str:
+        return out[m.group(0)]
+
+    return _SPACES.sub(" ", re.sub(r"[a-z'\-]+", pinyin, folded).replace(".", " ")).strip()
