@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smartcustoms.ecommerce import screening
@@ -111,3 +111,37 @@ def test_the_no_rate_hit_names_the_codes_and_sends_to_lane_2() -> None:
     hit = no_rate_hit(("950300", "392690"))
     assert hit is not None and hit["lane"] == rules.LANE_DOCUMENTS and hit["kind"] == "assessment"
     assert "950300, 392690" in hit["reason"] and hit["matched"] == {"hs_code": ["950300", "392690"]}
+
+
+def _mostly_none(*values: Any) -> Any:
+    """None three times in four: profiles with few conditions, so that many of them hit."""
+    return st.one_of(st.none(), st.none(), st.none(), st.sampled_from(values))
+
+
+_profiles = st.lists(st.builds(
+    rules.Profile, st.integers(1, 50), st.just("p"), st.integers(1, 3), st.just("r"),
+    hs_prefix=st.sampled_from([None, "", "42", "4202", "3926", "9"]),
+    origin_country=st.sampled_from([None, "CN", "US"]),
+    importer_code=_mostly_none("JC-9", "jc-9", "X"), consignor_name=_mostly_none("yiwu", "nobody"),
+    min_value_jpy=_mostly_none(0, 3000, 9000), max_value_jpy=_mostly_none(2000, 3000),
+    aeo=_mostly_none(False, True), rate_mismatch=st.sampled_from([False, False, False, True]),
+    random_rate=st.sampled_from([None, Decimal(0), Decimal("0.3"), Decimal("0.7"), Decimal(1)]),
+    aeo_random_rate=_mostly_none(Decimal("0.9")),
+    valid_from=_mostly_none(date(2026, 11, 21), date(2020, 1, 1)),
+    valid_to=_mostly_none(date(2026, 11, 19), date(2030, 1, 1))), max_size=4)
+
+
+@settings(max_examples=250)
+@given(profiles=_profiles, hs=st.sampled_from(["420221", "392690", None]),
+       origin=st.sampled_from(["CN", "US", None]), consignee_id=st.sampled_from(["JC-9", None]),
+       cid=st.sampled_from(["C1", "C2", "C3", "C4"]))
+def test_profile_hits_are_every_profiles_evaluation(profiles: list[rules.Profile], hs: str | None,
+                                                    origin: str | None, consignee_id: str | None, cid: str) -> None:
+    line = {"description": "bag", "value": "10", "currency": "USD", "hs_code": hs, "origin_country": origin}
+    rec = _rec(goods=[goods("5", hs="950300"), line],
+               seller={"id": "S-1", "name": "Yiwu Direct Store", "country": "CN"},
+               consignee={"name": "Sato Yui", "address": "Tokyo", "id": consignee_id})
+    ctx = screening.lane_context(cid, ON, rec, VAL)
+    every = [h for p in profiles
+             if (h := rules.evaluate(p, ctx, lambda pid: rules.sampling_draw("k", cid, pid))) is not None]
+    assert screening.profile_hits(profiles, "k", cid, ON, rec, VAL) == every

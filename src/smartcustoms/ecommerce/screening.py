@@ -21,20 +21,47 @@ log = logging.getLogger(__name__)
 
 def profile_hits(profiles: Sequence[rules.Profile], secret: str, consignment_id: str, on: date, rec: Record,
                  val: Valuation) -> list[rules.RuleHit]:
-    """Every selectivity profile that matches the consignment (seller as consignor, consignee as importer)."""
-    if not profiles:
-        return []
-    ctx = rules.LaneContext(
+    """Every selectivity profile that matches the consignment (seller as consignor, consignee as importer).
+
+    `rules.evaluate` decides; a profile that surely misses (not in force, no goods line of its kind, a random
+    draw above its rate) is passed over without building the rules' view of the consignment (most profiles on
+    most parcels; a test compares with evaluating every profile)."""
+    hits: list[rules.RuleHit] = []
+    ctx: rules.LaneContext | None = None
+    for p in profiles:
+        if not _may_hit(p, secret, consignment_id, on, rec):
+            continue
+        if ctx is None:
+            ctx = lane_context(consignment_id, on, rec, val)
+        hit = rules.evaluate(p, ctx, lambda pid: sampling_draw(secret, consignment_id, pid))
+        if hit is not None:
+            hits.append(hit)
+    return hits
+
+
+def lane_context(consignment_id: str, on: date, rec: Record, val: Valuation) -> rules.LaneContext:
+    """The consignment as the selectivity rules see a declaration."""
+    return rules.LaneContext(
         declaration_id=consignment_id, on=on, importer_code=rec.consignee_id or "", consignor_name=rec.seller_name,
         aeo=False, total_value_jpy=val.dutiable_value_jpy,
         lines=[rules.LineFacts(i + 1, g.hs_code or "", g.origin_country or rec.seller_country, False)
                for i, g in enumerate(rec.goods)],
     )
 
-    def draw(pid: int) -> Decimal:
-        return sampling_draw(secret, consignment_id, pid)
 
-    return [h for p in profiles if (h := rules.evaluate(p, ctx, draw)) is not None]
+def _may_hit(p: rules.Profile, secret: str, consignment_id: str, on: date, rec: Record) -> bool:
+    """False when one of the conditions `rules.evaluate` requires all of surely fails for this consignment."""
+    if (p.valid_from is not None and on < p.valid_from) or (p.valid_to is not None and on > p.valid_to):
+        return False
+    if p.rate_mismatch:
+        return False  # parcels carry no claimed rate: no line has a rate mismatch
+    if p.hs_prefix or p.origin_country:
+        prefix, origin = p.hs_prefix, p.origin_country
+        if not any((not prefix or (g.hs_code or "").startswith(prefix))
+                   and (not origin or (g.origin_country or rec.seller_country) == origin) for g in rec.goods):
+            return False
+    # Not an AEO: the plain random rate applies; the draw is the one evaluate makes.
+    return p.random_rate is None or sampling_draw(secret, consignment_id, p.id) < p.random_rate
 
 
 @lru_cache(maxsize=8)
