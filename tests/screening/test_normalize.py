@@ -99,3 +99,9 @@ def test_latvian_and_lithuanian_name_endings_are_also_read_without_them() -> Non
     # Only when every word ends so; an organisation's plural is not such an ending.
     assert variants("Aleksandrs Morozov") == ("Aleksandrs Morozov",)
     assert variants("Baltic Metals Industries") == ("Baltic Metals Industries",)
+
+
+def test_single_letters_joined_by_a_slash_are_one_legal_form() -> None:
+    assert normalise("Nordic Freight A/S").legal == ("as",)
+    assert normalise("Nordic Freight A/S").tokens == ("nordic", "freight")
+    assert normalise("Alpha/Beta Trading").tokens[:2] == ("alpha", "beta")   # names separated by a slash stay apart

@@ -21,6 +21,7 @@ from smartcustoms.screening.normalize import (
     NormalName,
     crude,
     fold,
+    is_number,
     normalise,
     skeleton,
     soften,
@@ -278,6 +279,11 @@ def compare(q: NormalName, c: NormalName, explain: bool = True, far: _Far | None
                 score = 0.84
                 notes.append(f"{', '.join(missing)} (surname or first given name) not matched")
                 break
+    if not persons and score > 0.84 and _number_on_one_side(qt, ct, order):
+        # A numbered organisation is not the one without the number (Solutions II / Solutions, Harbour Services 2 /
+        # Harbour Services). Two different numbers are left to the word scores: the labelled pairs disagree there.
+        score = 0.84
+        notes.append("a number on one side only")
     if cross and score > 0.84 and (_lone_kanji(q.original) or _lone_kanji(c.original)):
         # A kanji alone has several readings (梁 ryo, ryang, liang): words of one kanji each read across scripts
         # are a guess, not enough for a match on their own.
@@ -424,6 +430,15 @@ def _cross_soft(token: str) -> str:
 
 
 _WORD = re.compile(r"[^\W_]+")
+
+
+def _number_on_one_side(qt: tuple[str, ...], ct: tuple[str, ...], order: list[tuple[int, int]]) -> bool:
+    """Whether one name has a number left over and the other no number at all (not even a one-letter Roman
+    numeral: Partners IV / Partners V)."""
+    left_q = any(is_number(t) for i, t in enumerate(qt) if i not in {a for a, _ in order})
+    left_c = any(is_number(t) for j, t in enumerate(ct) if j not in {b for _, b in order})
+    return ((left_q and not any(is_number(t) or t in ("i", "v", "x") for t in ct))
+            or (left_c and not any(is_number(t) or t in ("i", "v", "x") for t in qt)))
 
 
 def _given(n: NormalName) -> int:

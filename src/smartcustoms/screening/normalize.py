@@ -80,6 +80,11 @@ _ORDINAL_WORDS = {w: n for n, w in enumerate((
 _ORDINAL_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 
 
+_SLASHED_LETTERS = re.compile(r"(?<![^\W\d_])([^\W\d_])/([^\W\d_])(?![^\W\d_])")
+# Roman numerals of two letters or more that number organisations (Fund VIII, Solutions II); vi and xi are also
+# names (Vi, Xi).
+_ROMAN = frozenset(("ii", "iii", "iv", "vii", "viii", "ix", "xii", "xiii", "xiv", "xv", "xvi", "xvii", "xviii", "xix",
+                    "xx"))
 _UNIT_WORDS = {n: w for w, n in _UNITS.items()}
 _TENS_WORDS = {n: w for w, n in _TENS.items()}
 
@@ -91,6 +96,11 @@ def _spelt(value: int) -> str:
         return _UNIT_WORDS[value]
     tens, unit = divmod(value, 10)
     return _TENS_WORDS[tens * 10] + (_UNIT_WORDS[unit] if unit else "")
+
+
+def is_number(token: str) -> bool:
+    """Whether a token is a number (spelt 0-99 as `normalise` writes them, digits, or a Roman numeral)."""
+    return token.isdigit() or token in NUMBER_WORDS or token in _ROMAN
 
 
 def _numbers(tokens: list[str]) -> list[str]:
@@ -192,6 +202,7 @@ def normalise(name: str) -> NormalName:
     latin, script = to_latin(text)
     latin = fold(latin)
     latin = _INNER_MARK.sub(_inner_mark, latin)
+    latin = _SLASHED_LETTERS.sub(r"\1\2", latin)  # A/S, K/S: one legal-form word
     spaced = _SPACE.sub(" ", _PUNCT.sub(" ", latin)).strip()
     phrases = _LEGAL_PHRASES.findall(spaced)
     if phrases:
@@ -427,3 +438,6 @@ def crude(text: str) -> str:
         sk = skeleton(t)
         out.append(_DOUBLE.sub(r"\1", sk.translate(_CRUDE)))
     return " ".join(out)
+
+
+NUMBER_WORDS = frozenset(_spelt(n) for n in range(100))
