@@ -118,7 +118,11 @@ class NameIndex:
             # One sort of (id, list) keys (several times faster than np.unique's argsort) gives each id once and
             # its lists in order, so the sums are added in the same order as before.
             n_lists = len(chosen)
-            keys_ = np.concatenate([self._array(p)[:m] * n_lists + k for k, p in enumerate(chosen)])
+            wide = total * n_lists >= 2**31          # keys beyond 32 bits (very large indexes)
+            keys_: np.ndarray[Any, np.dtype[np.signedinteger[Any]]] = np.concatenate(
+                [self._array(p)[:m] for p in chosen]).astype(np.int64 if wide else np.int32)
+            keys_ *= n_lists
+            keys_ += np.repeat(np.arange(n_lists, dtype=keys_.dtype), [min(len(p), m) for p in chosen])
             keys_.sort()
             ids = keys_ // n_lists
             first = np.empty(len(ids), dtype=bool)
@@ -146,13 +150,13 @@ class NameIndex:
             return list(weights)
         return heapq.nlargest(cap, weights, key=weights.__getitem__)
 
-    def _array(self, plist: list[int]) -> np.ndarray[Any, np.dtype[np.int64]]:
-        """The posting list as an array, made once (keyed by the list's identity: posting lists live as long as the
-        index and are not changed after it is built)."""
-        cache: dict[int, np.ndarray[Any, np.dtype[np.int64]]] = self.__dict__.setdefault("_arrays", {})
+    def _array(self, plist: list[int]) -> np.ndarray[Any, np.dtype[np.int32]]:
+        """The posting list as an array of 32-bit ids, made once (keyed by the list's identity: posting lists live
+        as long as the index and are not changed after it is built)."""
+        cache: dict[int, np.ndarray[Any, np.dtype[np.int32]]] = self.__dict__.setdefault("_arrays", {})
         arr = cache.get(id(plist))
         if arr is None:
-            arr = cache[id(plist)] = np.asarray(plist, dtype=np.int64)
+            arr = cache[id(plist)] = np.asarray(plist, dtype=np.int32)
         return arr
 
     def _words(self, nid: int) -> _Words:
@@ -476,10 +480,12 @@ def _joined_possible(qs: tuple[str, ...], cs: tuple[str, ...], cross: int = 0) -
                 continue
             # Across scripts `_token_sim` reaches 0.8 only with OSA similarity >= 0.8 or 0.97 * Levenshtein
             # similarity >= 0.6 (OSA's is never lower): the glued words further than that need no comparison.
-            close = process.extract(a, twos, scorer=OSA.normalized_similarity, score_cutoff=0.6 / 0.97 - _MARGIN,
-                                    limit=None)
-            if any(_token_sim(a, two, cross)[0] >= 0.8 - _MARGIN for two, _, _ in close):
-                return True
+            cutoff = 0.6 / 0.97 - _MARGIN
+            for two in twos:
+                if (min(len(a), len(two)) >= cutoff * max(len(a), len(two))
+                        and OSA.normalized_similarity(a, two, score_cutoff=cutoff)
+                        and _token_sim(a, two, cross)[0] >= 0.8 - _MARGIN):
+                    return True
             continue
         if len(a) < 4 and len(a) != 2:
             continue
