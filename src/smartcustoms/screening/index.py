@@ -45,6 +45,8 @@ CANDIDATES = 80
 PREFILTER = 12
 CANDIDATES_JAPANESE = 100
 PREFILTER_JAPANESE = 24
+# Names whose words the search bound keeps prepared (made on first use).
+WORDS_CACHED = 60_000
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,8 @@ class NameIndex:
     def _words(self, nid: int) -> _Words:
         w = self.words.get(nid)
         if w is None:
+            if len(self.words) >= WORDS_CACHED:
+                self.words.clear()   # about 1.5 KB a name: the names searched most come back first
             w = self.words[nid] = _make_words(self.normal[nid])
         return w
 
@@ -207,7 +211,7 @@ _ROUNDING = 1e-4
 _CROSS_FACTOR = 0.97
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class _Words:
     """What the search bound needs of one normalised name, per word (made once per name and cached)."""
 
