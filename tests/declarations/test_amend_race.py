@@ -89,20 +89,29 @@ def test_amendment_waits_for_an_officers_hold_and_is_refused(new_database_url: C
         engine.dispose()
 
 
+def _four_amendments_at_once(engine: Engine, key: str,
+                             request: Callable[[int], tuple[dict[str, Any], dict[str, str]]]
+                             ) -> tuple[str, list[httpx.Response]]:
+    """Lodge a declaration over a real server, then send four amendments of it at once (`request(i)` gives the
+    i-th body and headers); the declaration id and the four answers."""
+    with serve(engine) as base, httpx.Client(base_url=base, timeout=120) as client:
+        r = client.post(URL, json=body(), headers=auth(key))
+        assert r.status_code == 201, r.text
+        did = r.json()["id"]
+
+        def put(i: int) -> httpx.Response:
+            amended, headers = request(i)
+            return client.put(f"{URL}/{did}", json=amended, headers=auth(key, **headers))
+
+        with ThreadPoolExecutor(4) as pool:
+            return did, list(pool.map(put, range(4)))
+
+
 def test_two_amendments_of_one_version_one_wins(new_database_url: Callable[[], str]) -> None:
     engine, key = _setup(new_database_url)
     try:
-        with serve(engine) as base, httpx.Client(base_url=base, timeout=120) as client:
-            r = client.post(URL, json=body(), headers=auth(key))
-            assert r.status_code == 201, r.text
-            did = r.json()["id"]
-
-            def put(i: int) -> httpx.Response:
-                return client.put(f"{URL}/{did}", json=body(line(customs_value=str(150_000 + i))),
-                                  headers=auth(key, **{"If-Match": '"1"'}))
-
-            with ThreadPoolExecutor(4) as pool:
-                responses = list(pool.map(put, range(4)))
+        did, responses = _four_amendments_at_once(engine, key, lambda i: (
+            body(line(customs_value=str(150_000 + i))), {"If-Match": '"1"'}))
         assert sorted(x.status_code for x in responses) == [200, 412, 412, 412], [x.text for x in responses]
         with Session(engine) as s:
             d = s.get(ImportDeclaration, did)
@@ -115,17 +124,8 @@ def test_two_amendments_of_one_version_one_wins(new_database_url: Callable[[], s
 def test_one_amendment_retried_at_once_with_its_key_is_applied_once(new_database_url: Callable[[], str]) -> None:
     engine, key = _setup(new_database_url)
     try:
-        with serve(engine) as base, httpx.Client(base_url=base, timeout=120) as client:
-            r = client.post(URL, json=body(), headers=auth(key))
-            assert r.status_code == 201, r.text
-            did = r.json()["id"]
-
-            def put(_: int) -> httpx.Response:
-                return client.put(f"{URL}/{did}", json=body(line(customs_value="150000")),
-                                  headers=auth(key, **{"If-Match": '"1"', "Idempotency-Key": "retry-storm"}))
-
-            with ThreadPoolExecutor(4) as pool:
-                responses = list(pool.map(put, range(4)))
+        did, responses = _four_amendments_at_once(engine, key, lambda _: (
+            body(line(customs_value="150000")), {"If-Match": '"1"', "Idempotency-Key": "retry-storm"}))
         assert [x.status_code for x in responses] == [200] * 4, [x.text for x in responses]
         assert {x.json()["version"] for x in responses} == {2}
         assert sum(x.headers.get("Idempotent-Replayed") == "true" for x in responses) == 3

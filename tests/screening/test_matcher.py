@@ -116,14 +116,7 @@ def test_search_shortcuts_change_no_score(query: str, listed: list[str], edits: 
             listed = [*listed, near]
         else:
             near = query
-    q = normalise(query)
-    cands = [normalise(n) for n in listed]
-    skip, far = _screen(q, cands, min_score)
-    for c, skipped in zip(cands, skip, strict=True):
-        full = compare(q, c)
-        assert compare(q, c, far=far) == full
-        if skipped:
-            assert full.score < min_score
+    _check_shortcuts(query, listed, min_score)
 
 
 # Words of other scripts (read across scripts: Cyrillic, katakana, Arabic, Hangul), capitals, commas and hyphens as
