@@ -372,23 +372,41 @@ class Intake:
 
         While this process stores a chunk, the worker process reads, checks, assesses and screens the first part
         of the next one; this process then prepares the rest of it itself, the share chosen from the measured
-        costs so that both cores are busy (the storing side alone is cheaper than the preparing). Without a
-        worker a helper thread prepares the next chunk. Results still wait for the commit.
+        costs so that both cores are busy (the storing side alone is cheaper than the preparing). The worker's
+        part of the chunk after that is sent before this process stores, so the worker never waits for this
+        process to unpack, hand out results or read lines. Without a worker a helper thread prepares the next
+        chunk. Results still wait for the commit.
         """
         if not self.overlap:
             for chunk in self._chunks(items):
                 yield self.commit(self.prepare(chunk))
             return
+        chunks = self._chunks(items)
+        failure: list[BaseException] = []
+
+        def following() -> list[Item] | None:
+            # A per-file error met while reading ahead must not cost the chunks read before it their commit:
+            # it is raised once they are stored.
+            if failure:
+                return None
+            try:
+                return next(chunks, None)
+            except Exception as exc:
+                failure.append(exc)
+                return None
+
         pending: _Prepared | None = None
-        share = _SHARE[0]  # of each chunk prepared here, as learnt on earlier chunks (of any manifest)
         mark = time.process_time()
-        for chunk in self._chunks(items):
+        chunk = following()
+        job = self._send(chunk, first=True) if chunk is not None else None
+        while chunk is not None and job is not None:
+            split, remote = job
             n = len(chunk)
-            # Nothing to store yet (a manifest's first chunk): both sides only prepare, half each.
-            split = n - int(n * (share if pending is not None else 0.5)) if self.spec.url is not None else n
-            if self.spec.url is not None and not workers.ready():
-                split = 0  # the worker is still starting: this chunk here
-            remote = self._submit(chunk[:split]) if split else None
+            share = _SHARE[0]
+            # Read the next chunk and queue the worker's part of it now: the worker goes on to it as soon as it
+            # is done with this one.
+            after = following()
+            after_job = self._send(after, first=False) if after is not None else None
             stored = pending is not None
             if pending is not None:
                 results = self.commit(pending)
@@ -410,9 +428,25 @@ class Intake:
                 here = (t2 - t1) / (n - split) if split < n else per_item
                 # Both sides finish together when other + k·here = (n - k)·per_item.
                 k = (n * per_item - other) / (here + per_item)
-                share = _SHARE[0] = 0.5 * share + 0.5 * min(0.5, max(0.0, k / n))
+                _SHARE[0] = 0.5 * share + 0.5 * min(0.5, max(0.0, k / n))
+            chunk, job = after, after_job
         if pending is not None:
             yield self.commit(pending)
+        if failure:
+            raise failure[0]
+
+    def _send(self, chunk: list[Item], first: bool) -> tuple[int, Future[tuple[Any, float]] | None]:
+        """Send the worker its part of `chunk` (the first items): how many, and the future of their preparing.
+
+        The share of the chunk prepared here is the one learnt on earlier chunks (of any manifest); a
+        manifest's first chunk, with nothing to store beside it, is prepared half here, half in the worker."""
+        n = len(chunk)
+        if self.spec.url is None:
+            return n, self._submit(chunk)  # a helper thread prepares it all
+        if not workers.ready():
+            return 0, None  # the worker is still starting: this chunk here
+        split = n - int(n * (0.5 if first else _SHARE[0]))
+        return split, (self._submit(chunk[:split]) if split else None)
 
     def _submit(self, chunk: list[Item]) -> Future[tuple[Any, float]]:
         if self.spec.url is not None:
