@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import pickle
-import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -179,10 +177,6 @@ def _helpers() -> ThreadPoolExecutor:
 
 _Prepared = tuple[list[_Valued], list[tuple[int, str | None, list[Problem]]]]
 
-# The share of a chunk this process prepares beside storing the previous one, learnt from the measured CPU times
-# and kept across manifests (a manifest's first chunks would otherwise start from nothing).
-_SHARE: list[float] = [0.25]
-
 
 @dataclass(frozen=True, slots=True)
 class ModelRef:
@@ -284,25 +278,6 @@ class Preparer:
         return valued, rejected
 
 
-def pack(prepared: _Prepared) -> bytes:
-    """A prepared chunk for the way back from the worker: plain lists of plain values, pickled (objects would
-    cost several times more to pickle; these unpickle in about half the time the same data takes as JSON)."""
-    valued, rejected = prepared
-    return pickle.dumps((
-        [(v.row, v.hits or None,
-          None if v.signal is None else (v.signal.model_version, v.signal.score, v.signal.lane, v.signal.reason),
-          v.no_rate) for v in valued],
-        rejected), pickle.HIGHEST_PROTOCOL)
-
-
-def unpack(data: bytes) -> _Prepared:
-    """The prepared chunk `pack` wrote."""
-    valued, rejected = pickle.loads(data)  # noqa: S301 - written by our own worker process
-    signal = rules.ScoreSignal
-    return [_Valued(row, hits or [], None if sig is None else signal(*sig), no_rate)
-            for row, hits, sig, no_rate in valued], rejected
-
-
 def _worker_url(engine: Engine) -> str | None:
     """The URL another process can open the same database with (None for an in-memory SQLite database)."""
     url = engine.url
@@ -310,6 +285,31 @@ def _worker_url(engine: Engine) -> str | None:
                                                or "mode=memory" in str(url)):
         return None
     return url.render_as_string(hide_password=False)
+
+
+_MIN_SHARED = 100  # a last chunk of fewer than twice this many lines is not split between the two processes
+
+
+class _ReadAhead:
+    """The chunks of a manifest, read one ahead of the one being stored: a per-file error met while reading
+    ahead must not cost the chunks read before it their commit, so it is kept and raised once they are stored."""
+
+    def __init__(self, chunks: Iterator[list[Item]]) -> None:
+        self.chunks = chunks
+        self.failure: Exception | None = None
+
+    def next(self) -> list[Item] | None:
+        if self.failure is not None:
+            return None
+        try:
+            return next(self.chunks, None)
+        except Exception as exc:
+            self.failure = exc
+            return None
+
+    def raise_failure(self) -> None:
+        if self.failure is not None:
+            raise self.failure
 
 
 class _Race(Exception):
@@ -338,9 +338,12 @@ class Intake:
                                 self.settings.max_goods_lines, tables.load_tables(), profiles, model,
                                 _worker_url(engine) if self.overlap and self.settings.workers > 0 else None)
         self._preparer: Preparer | None = None
-        self.exemption_max = self.spec.tables.threshold(tables.LOW_VALUE_EXEMPTION_MAX, self.on)
-        self.actor = f"trader:{submitter_code}"
-        self.chunks = 0
+        self.store_spec = StoreSpec(manifest_id, submitter_id, f"trader:{submitter_code}", received_at,
+                                    self.spec.tables.threshold(tables.LOW_VALUE_EXEMPTION_MAX, self.on),
+                                    self.settings.split_window_hours)
+        self.store = ChunkStore(self.store_spec, self.scope)
+        self.actor = self.store_spec.actor
+        self.chunks = 0  # chunks numbered so far (the audit entry of each committed chunk carries its number)
 
     @classmethod
     def open(cls, engine: Engine, submitter_id: int, submitter_code: str, fmt: str, source: str,
@@ -368,113 +371,104 @@ class Intake:
         return self._preparer
 
     def run(self, items: Iterable[Item]) -> Iterator[list[dict[str, Any]]]:
-        """Results per committed chunk, in line order within the chunk.
+        """Results per committed chunk, in line order within the chunk; chunks are committed in order.
 
-        While this process stores a chunk, the worker process reads, checks, assesses and screens the first part
-        of the next one; this process then prepares the rest of it itself, the share chosen from the measured
-        costs so that both cores are busy (the storing side alone is cheaper than the preparing). The worker's
-        part of the chunk after that is sent before this process stores, so the worker never waits for this
-        process to unpack, hand out results or read lines. Without a worker a helper thread prepares the next
-        chunk. Results still wait for the commit.
+        With the worker process, chunks go in turn to this process and to the worker, and each prepares and
+        stores its own: while this process prepares chunk n, the worker stores chunk n - 1 and then prepares
+        n + 1, which it stores once this process has committed n (the chunks' transactions stay in line order,
+        so split detection sees what a single process would). Without a worker (a borrowed session, a database
+        only this process can see) a helper thread prepares the next chunk while this one is stored. Results
+        still wait for the commit.
         """
         if not self.overlap:
             for chunk in self._chunks(items):
                 yield self.commit(self.prepare(chunk))
             return
-        chunks = self._chunks(items)
-        failure: list[BaseException] = []
+        if self.spec.url is None:
+            yield from self._run_threaded(items)
+        else:
+            yield from self._run_with_worker(items)
 
-        def following() -> list[Item] | None:
-            # A per-file error met while reading ahead must not cost the chunks read before it their commit:
-            # it is raised once they are stored.
-            if failure:
-                return None
-            try:
-                return next(chunks, None)
-            except Exception as exc:
-                failure.append(exc)
-                return None
-
-        pending: _Prepared | None = None
-        mark = time.process_time()
-        chunk = following()
-        job = self._send(chunk, first=True) if chunk is not None else None
-        while chunk is not None and job is not None:
-            split, remote = job
-            n = len(chunk)
-            share = _SHARE[0]
-            # Read the next chunk and queue the worker's part of it now: the worker goes on to it as soon as it
-            # is done with this one.
-            after = following()
-            after_job = self._send(after, first=False) if after is not None else None
-            stored = pending is not None
+    def _run_threaded(self, items: Iterable[Item]) -> Iterator[list[dict[str, Any]]]:
+        ahead = _ReadAhead(self._chunks(items))
+        pending: Future[_Prepared] | None = None
+        while (chunk := ahead.next()) is not None:
+            prepared = _helpers().submit(self.prepare, chunk)
             if pending is not None:
-                results = self.commit(pending)
-                pending = None  # the committed chunk's rows can go before the next one is unpacked
+                yield self.commit(pending.result())
+            pending = prepared
+        if pending is not None:
+            yield self.commit(pending.result())
+        ahead.raise_failure()
+
+    def _run_with_worker(self, items: Iterable[Item]) -> Iterator[list[dict[str, Any]]]:
+        ahead = _ReadAhead(self._chunks(items))
+        held: tuple[workers.Job, list[Item], int] | None = None  # sent to the worker, not yet told to store
+        storing: tuple[workers.Job, list[Item], int] | None = None  # told to store, results not yet collected
+        try:
+            current = ahead.next()
+            while current is not None:
+                self.chunks += 1
+                number = self.chunks
+                after = ahead.next()
+                if after is None and len(current) >= 2 * _MIN_SHARED:
+                    # The manifest's last chunk would be this process's alone: the worker takes half of it.
+                    current, after = current[:len(current) // 2], current[len(current) // 2:]
+                if after is not None:
+                    job = self._send(after, number + 1)
+                    if job is not None:
+                        self.chunks += 1
+                        held, after = (job, after, number + 1), None
+                prepared = self.prepare(current)  # the worker stores its previous chunk and prepares the next
+                if storing is not None:
+                    results = self._collect(*storing)
+                    storing = None
+                    yield results
+                results = self.store.commit(prepared, number)
+                del prepared
+                if held is not None:
+                    workers.release(held[0], True)  # this chunk is committed: the worker's may go in now
+                    storing, held = held, None
                 yield results
                 del results
                 workers.trim()
-            t1 = time.thread_time()
-            local = self.prepare(chunk[split:]) if split < n else ([], [])
-            t2 = time.thread_time()
-            (valued, rejected), remote_s = self._prepared(remote, chunk[:split]) if remote else (([], []), 0.0)
-            pending = (valued + local[0], rejected + local[1])
-            # This process's CPU for the chunk besides preparing its share (all its threads: reading lines,
-            # sending the chunk, storing the previous one, handing out results, unpacking what came back).
-            now = time.process_time()
-            other, mark = now - mark - (t2 - t1), now
-            if split and remote_s > 0 and stored:  # the share for chunks with a store beside them
-                per_item = remote_s / split
-                here = (t2 - t1) / (n - split) if split < n else per_item
-                # Both sides finish together when other + k·here = (n - k)·per_item.
-                k = (n * per_item - other) / (here + per_item)
-                _SHARE[0] = 0.5 * share + 0.5 * min(0.5, max(0.0, k / n))
-            chunk, job = after, after_job
-        if pending is not None:
-            yield self.commit(pending)
-        if failure:
-            raise failure[0]
+                current = after if after is not None else ahead.next()
+            if storing is not None:
+                results = self._collect(*storing)
+                storing = None
+                yield results
+        finally:
+            if held is not None:  # stopped early (the client went, an error): the worker stores nothing of it
+                workers.release(held[0], False)
+        ahead.raise_failure()
 
-    def _send(self, chunk: list[Item], first: bool) -> tuple[int, Future[tuple[Any, float]] | None]:
-        """Send the worker its part of `chunk` (the first items): how many, and the future of their preparing.
-
-        The share of the chunk prepared here is the one learnt on earlier chunks (of any manifest); a
-        manifest's first chunk, with nothing to store beside it, is prepared half here, half in the worker."""
-        n = len(chunk)
-        if self.spec.url is None:
-            return n, self._submit(chunk)  # a helper thread prepares it all
+    def _send(self, chunk: list[Item], number: int) -> workers.Job | None:
+        """Hand `chunk` to the worker (None: the worker is not there yet, or gone; the chunk stays here)."""
         if not workers.ready():
-            return 0, None  # the worker is still starting: this chunk here
-        split = n - int(n * (0.5 if first else _SHARE[0]))
-        return split, (self._submit(chunk[:split]) if split else None)
-
-    def _submit(self, chunk: list[Item]) -> Future[tuple[Any, float]]:
-        if self.spec.url is not None:
-            try:
-                return workers.submit(self.spec, chunk)
-            except (BrokenProcessPool, RuntimeError):  # the pool is gone (shut down or a worker died)
-                workers.reset()
-        return _helpers().submit(self._timed, chunk)
-
-    def _timed(self, chunk: list[Item]) -> tuple[_Prepared, float]:
-        t = time.thread_time()
-        out = self.prepare(chunk)
-        return out, time.thread_time() - t
-
-    def _prepared(self, future: Future[tuple[Any, float]], chunk: list[Item]) -> tuple[_Prepared, float]:
+            return None  # the worker is still starting (a second or two): this process goes on alone meanwhile
         try:
-            out, seconds = future.result()
-            return (unpack(out) if isinstance(out, bytes) else out), seconds
-        except BrokenProcessPool:
-            # The worker died (killed, out of memory): a new one starts with the next chunk; this one here.
+            return workers.submit(self.spec, self.store_spec, number, chunk)
+        except (BrokenProcessPool, RuntimeError):  # the pool is gone (shut down or a worker died)
             workers.reset()
-            return self._timed(chunk)
+            return None
+
+    def _collect(self, job: workers.Job, chunk: list[Item], number: int) -> list[dict[str, Any]]:
+        """The results of a chunk the worker stored; when it could not (it died, failed or gave up waiting) the
+        chunk is prepared and stored here (a parcel the worker committed after all comes back as a repeat)."""
+        try:
+            results = job.future.result()
+        except BrokenProcessPool:
+            workers.reset()  # a new worker starts with a later chunk
+            results = None
         except Exception:
             # Anything else the worker met (say, the database refused its connection): this chunk here, where
             # a real problem in the chunk shows itself again.
-            log.exception("e-commerce worker failed on a chunk of manifest %s; prepared in process",
+            log.exception("e-commerce worker failed on chunk %s of manifest %s; done in process", number,
                           self.manifest_id)
-            return self._timed(chunk)
+            results = None
+        if results is None:
+            return self.store.commit(self.prepare(chunk), number)
+        return results
 
     def _chunks(self, items: Iterable[Item]) -> Iterator[list[Item]]:
         chunk: list[Item] = []
@@ -496,20 +490,61 @@ class Intake:
         return self.preparer.prepare(chunk)
 
     def commit(self, prepared: _Prepared) -> list[dict[str, Any]]:
-        """Store a prepared chunk in one transaction (retried when a concurrent intake won a parcel)."""
+        """Store a prepared chunk (the next in line) in one transaction; its results after the commit."""
+        self.chunks += 1
+        return self.store.commit(prepared, self.chunks)
+
+    def finish(self, error: Problem | None = None) -> dict[str, Any]:
+        """Close the manifest (complete, or failed with a per-file error) and return its summary line."""
+        with self.scope(True) as s:
+            m = s.get(Manifest, self.manifest_id)
+            assert m is not None
+            m.status = "failed" if error else "complete"
+            m.completed_at = utcnow()
+            m.error = orjson.dumps(error).decode() if error else None
+            audit.append(s, actor=self.actor, action=f"ecommerce.manifest_{m.status}",
+                         entity_type="ecommerce_manifest", entity_id=m.id,
+                         data={"lines": m.lines, "accepted": m.accepted, "rejected": m.rejected,
+                               "repeats": m.repeats, "tax_jpy": m.tax_jpy, "error": error})
+            return summary(m)
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    """What storing the chunks of one manifest needs; plain data, sent to the worker process."""
+
+    manifest_id: str
+    submitter_id: int
+    actor: str
+    received_at: datetime
+    exemption_max: int
+    split_window_hours: int
+
+
+class ChunkStore:
+    """Stores prepared chunks of one manifest, each in one transaction: repeats, split detection, the insert,
+    rejections and repeats, the manifest's totals and one audit entry (in this process or in the worker)."""
+
+    def __init__(self, spec: StoreSpec, scope: Scope) -> None:
+        self.scope = scope
+        self.manifest_id, self.submitter_id, self.actor = spec.manifest_id, spec.submitter_id, spec.actor
+        self.received_at, self.exemption_max = spec.received_at, spec.exemption_max
+        self.split_window_hours = spec.split_window_hours
+
+    def commit(self, prepared: _Prepared, number: int) -> list[dict[str, Any]]:
+        """Store prepared chunk `number` in one transaction (redone when a concurrent intake won a parcel)."""
         valued, rejected = prepared
         for attempt in range(5):
             try:
-                results = self._store(valued, rejected)
+                results = self._store(valued, rejected, number)
                 break
             except _Race:
                 if attempt == 4:
                     raise
-        self.chunks += 1
         results.sort(key=lambda r: r["line"])
         return results
 
-    def _store(self, valued: list[_Valued], rejected: list[tuple[int, str | None, list[Problem]]]
+    def _store(self, valued: list[_Valued], rejected: list[tuple[int, str | None, list[Problem]]], number: int
                ) -> list[dict[str, Any]]:
         results: list[dict[str, Any]] = [rejected_result(n, p, e) for n, p, e in rejected]
         with self.scope(True) as s:
@@ -564,7 +599,7 @@ class Intake:
                      "errors": orjson.dumps(e).decode()} for n, p, e in rejected])
             self._totals(conn, rows, len(repeats), len(rejected))
             audit.append(s, actor=self.actor, action="ecommerce.chunk_committed", entity_type="ecommerce_manifest",
-                         entity_id=self.manifest_id, data=self._chunk_audit(rows, len(repeats), rejected))
+                         entity_id=self.manifest_id, data=self._chunk_audit(number, rows, len(repeats), rejected))
         return results
 
     def _existing(self, conn: Any, parcel_ids: list[str]) -> dict[str, Any]:
@@ -624,7 +659,7 @@ class Intake:
         if not keys:
             return
         cutoff = _received_processor(conn.dialect)(
-            self.received_at - timedelta(hours=self.settings.split_window_hours))
+            self.received_at - timedelta(hours=self.split_window_hours))
         for part, marks, mark in _in_lists(conn, sorted(keys)):
             # Fixed column names and placeholders only: the keys are bound.
             sql = ("SELECT split_key, id, dutiable_value_jpy, split_group FROM ecommerce_consignments "  # noqa: S608
@@ -648,29 +683,15 @@ class Intake:
             lane2=m.lane2 + lanes[2], lane3=m.lane3 + lanes[3],
             value_jpy=m.value_jpy + value, duty_jpy=m.duty_jpy + duty, tax_jpy=m.tax_jpy + tax))
 
-    def _chunk_audit(self, rows: list[list[Any]], repeats: int,
+    def _chunk_audit(self, number: int, rows: list[list[Any]], repeats: int,
                      rejected: list[tuple[int, str | None, list[Problem]]]) -> dict[str, Any]:
         # One line per row: id|parcel|lane|total tax|goods (hashing the lines joined is hashing them one by one).
         digest = hashlib.sha256("".join([f"{r[_ID]}|{r[_PARCEL]}|{r[_LANE]}|{r[_TOTAL]}|{r[_GOODS]}\n"
                                          for r in rows]).encode())
         lines = [r[_LINE] for r in rows] + [n for n, _, _ in rejected]
-        return {"chunk": self.chunks + 1, "first_line": min(lines, default=None), "last_line": max(lines, default=None),
+        return {"chunk": number, "first_line": min(lines, default=None), "last_line": max(lines, default=None),
                 "accepted": len(rows), "repeats": repeats, "rejected": len(rejected),
                 "tax_jpy": sum(r[_TOTAL] for r in rows), "rows_sha256": digest.hexdigest()}
-
-    def finish(self, error: Problem | None = None) -> dict[str, Any]:
-        """Close the manifest (complete, or failed with a per-file error) and return its summary line."""
-        with self.scope(True) as s:
-            m = s.get(Manifest, self.manifest_id)
-            assert m is not None
-            m.status = "failed" if error else "complete"
-            m.completed_at = utcnow()
-            m.error = orjson.dumps(error).decode() if error else None
-            audit.append(s, actor=self.actor, action=f"ecommerce.manifest_{m.status}",
-                         entity_type="ecommerce_manifest", entity_id=m.id,
-                         data={"lines": m.lines, "accepted": m.accepted, "rejected": m.rejected,
-                               "repeats": m.repeats, "tax_jpy": m.tax_jpy, "error": error})
-            return summary(m)
 
 
 def summary(m: Manifest) -> dict[str, Any]:

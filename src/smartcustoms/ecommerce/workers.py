@@ -1,21 +1,26 @@
-"""The intake's worker processes: the prepare step (read, check, value, assess, screen) of each chunk runs here
-while the intake's own process stores the previous chunk; Python threads would share one core (the GIL).
+"""The intake's worker processes: every other chunk of a manifest is read, checked, valued, assessed, screened
+and stored here while the intake's own process does the same with the chunks between; Python threads would
+share one core (the GIL).
 
-One process-wide pool (`SMARTCUSTOMS_ECOMMERCE_WORKERS`, default 1: two cores, the other one stores), started
-with the first manifest and shut down at exit. Workers are spawned (not forked: the server has threads) and read
-weekly rates and tariff lines from the database themselves. A worker whose parent died exits within a second,
-so a killed server leaves none behind. Results are still handed out by the storing process after its commit.
+One process-wide pool (`SMARTCUSTOMS_ECOMMERCE_WORKERS`, default 1 for two cores), started with the first
+manifest and shut down at exit. Workers are spawned (not forked: the server has threads) and read weekly rates and
+tariff lines from the database themselves. A chunk's transaction waits for the intake's word that the chunk
+before it is committed (chunks are stored in line order, as one process would): the word travels through a
+small shared array, one slot per chunk handed out. A worker whose parent died exits within a second, so a killed
+server leaves none behind. Results are handed out by the intake's process, after the commit.
 """
 
 from __future__ import annotations
 
 import atexit
+import itertools
 import os
 import signal
 import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import TYPE_CHECKING, Any
 
@@ -23,11 +28,17 @@ from smartcustoms.ecommerce.config import get_ecommerce_settings
 
 if TYPE_CHECKING:
     from smartcustoms.ecommerce.parse import Item
-    from smartcustoms.ecommerce.pipeline import Preparer, PrepareSpec
+    from smartcustoms.ecommerce.pipeline import Preparer, PrepareSpec, StoreSpec
 
 _LOCK = threading.Lock()
 _POOL: list[ProcessPoolExecutor] = []
 _AT_EXIT: list[bool] = []
+# The word to store a chunk: slot ticket % _SLOTS holds the ticket when the chunk may be stored, minus the ticket
+# when it must not (tickets only grow, so a slot's old value never passes for a new ticket's).
+_SLOTS = 4096
+_WORDS: list[Any] = []
+_TICKETS = itertools.count(1)
+WAIT_S = 600.0  # a worker gives a chunk up (stores nothing) after waiting this long for the word
 
 
 _WARM: list[Future[Any]] = []
@@ -39,8 +50,11 @@ def _pool() -> ProcessPoolExecutor:
             if not _AT_EXIT:
                 atexit.register(shutdown)
                 _AT_EXIT.append(True)
-            _POOL.append(ProcessPoolExecutor(max(1, get_ecommerce_settings().workers), mp_context=get_context("spawn"),
-                                             initializer=_started, initargs=(os.getpid(),)))
+            ctx = get_context("spawn")
+            words = ctx.RawArray("q", _SLOTS)
+            _WORDS[:] = [words]
+            _POOL.append(ProcessPoolExecutor(max(1, get_ecommerce_settings().workers), mp_context=ctx,
+                                             initializer=_started, initargs=(os.getpid(), words)))
             _WARM[:] = [_POOL[0].submit(_warm_up)]
         return _POOL[0]
 
@@ -58,16 +72,34 @@ def wait_ready(timeout: float = 120) -> None:
     _WARM[0].result(timeout)
 
 
-SENT: list[int] = [0]  # chunks (or parts of chunks) sent to the workers by this process
+SENT: list[int] = [0]  # chunks sent to the workers by this process
 
 
-def submit(spec: PrepareSpec, chunk: list[Item]) -> Future[Any]:
-    """Prepare `chunk` of the manifest `spec` in a worker: the future gives what Preparer.prepare gives and the
-    worker's CPU seconds for it."""
+@dataclass(frozen=True)
+class Job:
+    """A chunk handed to a worker: its results (None: the worker stored nothing) once `release`d to store."""
+
+    future: Future[list[dict[str, Any]] | None]
+    ticket: int
+    words: Any
+
+
+def submit(spec: PrepareSpec, store: StoreSpec, number: int, chunk: list[Item]) -> Job:
+    """Have a worker prepare chunk `number` of the manifest now and store it once `release`d."""
+    pool = _pool()
+    words = _WORDS[0]
+    ticket = next(_TICKETS)
+    words[ticket % _SLOTS] = 0
     SENT[0] += 1
     # Deferred JSON lines travel as plain tuples (pickling the Item objects costs several times more).
-    return _pool().submit(_prepare, spec, [(it.line_no, it.raw, it.last) if it.raw is not None else it
-                                           for it in chunk])
+    future = pool.submit(_prepare_and_store, spec, store, number, ticket,
+                         [(it.line_no, it.raw, it.last) if it.raw is not None else it for it in chunk])
+    return Job(future, ticket, words)
+
+
+def release(job: Job, store: bool) -> None:
+    """Tell the worker it may store the job's chunk now (the chunk before it is committed), or must not."""
+    job.words[job.ticket % _SLOTS] = job.ticket if store else -job.ticket
 
 
 def reset() -> None:
@@ -136,9 +168,12 @@ def usage(pid: int) -> dict[str, float]:
 
 _PREPARERS: OrderedDict[str, Preparer] = OrderedDict()
 _ENGINES: dict[str, Any] = {}
+_WRITERS: dict[str, Any] = {}
+_MINE: list[Any] = []  # this worker's view of the words
 
 
-def _started(parent: int) -> None:
+def _started(parent: int, words: Any) -> None:
+    _MINE[:] = [words]
     # Ctrl-C goes to the whole process group: the parent decides what happens, not the worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -167,22 +202,49 @@ def _engine(url: str) -> Any:
     return _ENGINES[url]
 
 
-def _prepare(spec: PrepareSpec, sent: list[Any]) -> tuple[bytes, float]:
+def _writer(url: str) -> Any:
+    from smartcustoms.db import make_engine
+
+    if url not in _WRITERS:
+        _WRITERS[url] = make_engine(url)  # the application's settings (SQLite: BEGIN IMMEDIATE, WAL, pragmas)
+    return _WRITERS[url]
+
+
+def _word(ticket: int) -> bool:
+    """Wait for the word on `ticket`: True to store, False not to (or nothing came in WAIT_S)."""
+    words, slot = _MINE[0], ticket % _SLOTS
+    deadline = time.monotonic() + WAIT_S
+    pause = 0.0002
+    while True:
+        value = words[slot]
+        if value == ticket:
+            return True
+        if value == -ticket or time.monotonic() > deadline:
+            return False
+        time.sleep(pause)
+        pause = min(pause * 2, 0.002)
+
+
+def _prepare_and_store(spec: PrepareSpec, store: StoreSpec, number: int, ticket: int, sent: list[Any]
+                       ) -> list[dict[str, Any]] | None:
     from smartcustoms.ecommerce.parse import Item
-    from smartcustoms.ecommerce.pipeline import Preparer, own_sessions, pack
+    from smartcustoms.ecommerce.pipeline import ChunkStore, Preparer, own_sessions
 
     chunk = [Item(x[0], None, None, None, x[1], x[2]) if type(x) is tuple else x for x in sent]
-
+    del sent
+    assert spec.url is not None
     preparer = _PREPARERS.get(spec.manifest_id)
     if preparer is None:
-        assert spec.url is not None
         preparer = _PREPARERS[spec.manifest_id] = Preparer(spec, own_sessions(_engine(spec.url)))
         while len(_PREPARERS) > 16:  # manifests being received at the same time
             _PREPARERS.popitem(last=False)
     else:
         _PREPARERS.move_to_end(spec.manifest_id)
-    t = time.process_time()
-    out = pack(preparer.prepare(chunk))
-    del chunk, sent
+    prepared = preparer.prepare(chunk)
+    del chunk
+    if not _word(ticket):
+        return None
+    results = ChunkStore(store, own_sessions(_writer(spec.url))).commit(prepared, number)
+    del prepared
     trim()
-    return out, time.process_time() - t
+    return results
