@@ -236,6 +236,41 @@ def test_chunks_the_worker_could_not_store_are_stored_in_process(ec_engine: Engi
     assert count(ec_engine, Consignment.manifest_id == summary["manifest_id"]) == summary["accepted"]
 
 
+def test_a_chunk_waiting_in_the_worker_is_dropped_when_this_process_fails(ec_engine: Engine, submitter: Any,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks go in turn to this process and the worker; the worker stores its chunk only on this process's word
+    that the chunk before is committed. When this process fails on its chunk, the worker is told not to store the
+    chunk after it (so nothing lands out of line order) and is free for the next manifest at once."""
+    from smartcustoms.ecommerce import workers
+
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_CHUNK_ROWS", "100")
+    workers.wait_ready()
+    real_commit, real_release = ChunkStore.commit, workers.release
+    words: list[bool] = []
+
+    def commit(self: ChunkStore, prepared: Any, number: int) -> list[dict[str, Any]]:
+        if number == 3:  # this process's second chunk (1 here, 2 in the worker, 3 here, 4 in the worker)
+            raise RuntimeError("disk full")
+        return real_commit(self, prepared, number)
+
+    def release(job: workers.Job, store: bool) -> None:
+        words.append(store)
+        real_release(job, store)
+
+    monkeypatch.setattr(ChunkStore, "commit", commit)
+    monkeypatch.setattr(workers, "release", release)
+    with pytest.raises(RuntimeError, match="disk full"):
+        run(ec_engine, submitter, _prefixed(41, 500, "D"))
+    assert words == [True, False]  # chunk 2 stored by the worker, chunk 4 dropped
+    with Session(ec_engine) as s:
+        lines = list(s.scalars(select(Consignment.line_no).where(Consignment.submitter_id == submitter[0])))
+    assert len(lines) > 150 and max(lines) <= 200  # chunks 1 and 2 only
+    monkeypatch.setattr(ChunkStore, "commit", real_commit)
+    results, summary = run(ec_engine, submitter, _prefixed(42, 500, "E"))
+    assert [r["line"] for r in results] == list(range(1, 501)) and summary["status"] == "complete"
+    assert words[2:] and all(words[2:])
+
+
 def test_a_parcel_stored_by_a_concurrent_intake_after_the_repeat_lookup_becomes_a_repeat(
         ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The insert itself must refuse a parcel another intake committed after this chunk looked for repeats (on
