@@ -271,6 +271,22 @@ def test_a_chunk_waiting_in_the_worker_is_dropped_when_this_process_fails(ec_eng
     assert words[2:] and all(words[2:])
 
 
+def test_shutting_the_workers_down_drops_a_chunk_waiting_for_its_word(ec_engine: Engine, submitter: Any) -> None:
+    """A server stopping in the middle of a manifest must not leave its worker waiting for a word that never
+    comes (the pool's shutdown at exit would wait for it): the waiting chunk is told not to store."""
+    from smartcustoms.ecommerce import parse, workers
+
+    workers.wait_ready()
+    intake = Intake.open(ec_engine, submitter[0], submitter[1], "jsonl", "cli")
+    chunk = list(parse.items(_prefixed(43, 50, "W"), "jsonl", 65536, deferred=True))
+    job = workers.submit(intake.spec, intake.store_spec, 2, chunk)  # handed out, never released
+    workers.shutdown()
+    assert job.words[job.ticket % 4096] == -job.ticket
+    assert job.future.cancelled() or job.future.result() is None
+    assert count(ec_engine, Consignment.manifest_id == intake.manifest_id) == 0
+    workers.wait_ready()  # a new pool for what follows
+
+
 def test_a_parcel_stored_by_a_concurrent_intake_after_the_repeat_lookup_becomes_a_repeat(
         ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The insert itself must refuse a parcel another intake committed after this chunk looked for repeats (on

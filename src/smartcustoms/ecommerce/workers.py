@@ -38,6 +38,7 @@ _AT_EXIT: list[bool] = []
 _SLOTS = 4096
 _WORDS: list[Any] = []
 _TICKETS = itertools.count(1)
+_OPEN: dict[int, Any] = {}  # jobs handed out and not yet told to store or not (ticket -> Job)
 WAIT_S = 600.0  # a worker gives a chunk up (stores nothing) after waiting this long for the word
 
 
@@ -94,18 +95,27 @@ def submit(spec: PrepareSpec, store: StoreSpec, number: int, chunk: list[Item]) 
     # Deferred JSON lines travel as plain tuples (pickling the Item objects costs several times more).
     future = pool.submit(_prepare_and_store, spec, store, number, ticket,
                          [(it.line_no, it.raw, it.last) if it.raw is not None else it for it in chunk])
-    return Job(future, ticket, words)
+    job = _OPEN[ticket] = Job(future, ticket, words)
+    return job
 
 
 def release(job: Job, store: bool) -> None:
     """Tell the worker it may store the job's chunk now (the chunk before it is committed), or must not."""
     job.words[job.ticket % _SLOTS] = job.ticket if store else -job.ticket
+    _OPEN.pop(job.ticket, None)
+
+
+def _release_all() -> None:
+    # A pool going away must not wait for words that will never come (a manifest cut short at exit).
+    for job in list(_OPEN.values()):
+        release(job, False)
 
 
 def reset() -> None:
     """Drop a broken pool (a worker died): the next chunk starts a new one."""
     with _LOCK:
         _WARM.clear()
+        _release_all()
         if _POOL:
             _POOL.pop().shutdown(wait=False, cancel_futures=True)
 
@@ -114,6 +124,7 @@ def shutdown() -> None:
     """Stop the workers (at exit; tests may call it)."""
     with _LOCK:
         _WARM.clear()
+        _release_all()
         if _POOL:
             _POOL.pop().shutdown(wait=True, cancel_futures=True)
 
