@@ -34,6 +34,14 @@ def test_any_slicing_gives_the_same_lines(lines: list[bytes], cuts: list[int], e
         [ln.oversize for ln in parse.split_lines([data], 30)]
 
 
+def test_an_oversize_line_keeps_the_same_head_however_the_file_is_sliced() -> None:
+    data = b"\n\n" + b"\0" * 4 + b"\n" + b"\0" * 8 + b"\n" + b"\0" * 32  # found by the test above
+    whole = list(parse.split_lines([data], 30))
+    cut = list(parse.split_lines([data[:47], data[47:]], 30))
+    assert [(x.data, x.oversize) for x in cut] == [(x.data, x.oversize) for x in whole]
+    assert whole[-1].oversize and whole[-1].data == b"\0" * 32
+
+
 def test_line_numbers_crlf_bom_and_last_line_without_end() -> None:
     got = list(parse.split_lines([parse.BOM + b'{"a":1}\r\n', b'\n{"b":2}'], 100))
     assert [(x.no, x.data, x.last_without_end) for x in got] == [(1, b'{"a":1}', False), (2, b"", False),

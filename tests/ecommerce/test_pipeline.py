@@ -271,6 +271,59 @@ def test_a_chunk_waiting_in_the_worker_is_dropped_when_this_process_fails(ec_eng
     assert words[2:] and all(words[2:])
 
 
+def test_a_late_failure_from_an_earlier_pool_does_not_drop_the_pool_that_replaced_it() -> None:
+    from smartcustoms.ecommerce import workers
+
+    workers.wait_ready()
+    old = workers._POOL[0]
+    workers.reset(old)  # a job of this pool met BrokenProcessPool
+    workers.wait_ready()
+    new = workers._POOL[0]
+    workers.reset(old)  # another thread's job of the old pool fails later
+    assert workers._POOL and workers._POOL[0] is new and workers.ready()
+
+
+def test_a_chunk_the_worker_committed_before_dying_is_answered_from_the_store(
+        ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker killed between its commit and its answer: the chunk is read back, not stored again (which would
+    turn its parcels into repeats, count its lines twice and clash on its rejected lines)."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from smartcustoms.ecommerce import workers
+    from smartcustoms.ecommerce.pipeline import Preparer, own_sessions
+
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_CHUNK_ROWS", "50")
+    handed: dict[int, tuple[Any, ...]] = {}
+
+    def submit(spec: Any, store: Any, number: int, chunk: Any) -> workers.Job:
+        job = workers.Job(Future(), number, [0] * 4096)
+        handed[id(job)] = (spec, store, number, chunk)
+        return job
+
+    def release(job: workers.Job, store: bool) -> None:
+        spec, st, number, chunk = handed.pop(id(job))
+        if not store:
+            job.future.set_result(None)
+            return
+        # What the worker does, then it dies before answering.
+        ChunkStore(st, own_sessions(ec_engine)).commit(Preparer(spec, own_sessions(ec_engine)).prepare(chunk), number)
+        job.future.set_exception(BrokenProcessPool("killed after its commit"))
+
+    monkeypatch.setattr(workers, "submit", submit)
+    monkeypatch.setattr(workers, "release", release)
+    monkeypatch.setattr(workers, "ready", lambda: True)
+    lines = _prefixed(44, 200, "K")
+    lines.insert(70, b"{broken\n")  # a rejected line in a chunk of the worker's
+    results, summary = run(ec_engine, submitter, lines)
+    assert [r["line"] for r in results] == list(range(1, 202))
+    assert not any(r["result"] == "repeat" for r in results)
+    assert 71 in [r["line"] for r in results if r["result"] == "rejected"]
+    assert summary["status"] == "complete" and summary["repeats"] == 0
+    assert summary["accepted"] + summary["rejected"] == summary["lines"] == 201
+    assert count(ec_engine, Consignment.manifest_id == summary["manifest_id"]) == summary["accepted"]
+
+
 def test_shutting_the_workers_down_drops_a_chunk_waiting_for_its_word(ec_engine: Engine, submitter: Any) -> None:
     """A server stopping in the middle of a manifest must not leave its worker waiting for a word that never
     comes (the pool's shutdown at exit would wait for it): the waiting chunk is told not to store."""

@@ -65,6 +65,9 @@ class Item:
     last: bool = False  # raw: the file ended inside this line
 
 
+_HEAD = 200  # bytes kept of a line over the size limit (the rest is dropped as it arrives)
+
+
 class LineSplitter:
     """Feeds on byte slices and returns the complete lines seen so far; lines over `max_line` are cut short."""
 
@@ -95,7 +98,7 @@ class LineSplitter:
             no = self.no + 1
             first = 0
             if self.skipping:  # the first line end closes an oversize line: its head is all that was kept
-                out.append(Line(no, bytes(self.buf), oversize=True))
+                out.append(Line(no, (bytes(self.buf) + pieces[0][:_HEAD])[:_HEAD], oversize=True))
                 self.skipping = False
                 first = 1
             elif self.buf:  # the first line continues what the previous slices left
@@ -104,16 +107,18 @@ class LineSplitter:
             max_line = self.max_line
             for i, piece in enumerate(pieces[first:] if first else pieces, no + first):
                 if len(piece) > max_line:
-                    out.append(Line(i, piece[:200], oversize=True))
+                    out.append(Line(i, piece[:_HEAD], oversize=True))
                 elif piece[-1:] == b"\r":
                     out.append(Line(i, piece[:-1]))
                 else:
                     out.append(Line(i, piece))
             self.no += len(pieces)
         if self.skipping:
+            if len(self.buf) < _HEAD:  # the head of an oversize line is its first _HEAD bytes, however sliced
+                self.buf += rest[:_HEAD - len(self.buf)]
             return out
         if len(self.buf) + len(rest) > self.max_line:
-            self.buf = bytearray((bytes(self.buf) + rest)[:200])
+            self.buf = bytearray((bytes(self.buf) + rest)[:_HEAD])
             self.skipping = True
         else:
             self.buf += rest

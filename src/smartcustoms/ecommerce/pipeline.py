@@ -428,7 +428,7 @@ class Intake:
                 self.chunks += 1
                 number = self.chunks
                 after = ahead.next()
-                if after is None and len(current) >= 2 * _MIN_SHARED:
+                if after is None and len(current) >= 2 * _MIN_SHARED and workers.ready():
                     # The manifest's last chunk would be this process's alone: the worker takes half of it.
                     current, after = current[:len(current) // 2], current[len(current) // 2:]
                 if after is not None:
@@ -477,7 +477,7 @@ class Intake:
         try:
             results = job.future.result()
         except BrokenProcessPool:
-            workers.reset()  # a new worker starts with a later chunk
+            workers.reset(job.pool)  # a new worker starts with a later chunk
             results = None
         except Exception:
             # Anything else the worker met (say, the database refused its connection): this chunk here, where
@@ -486,8 +486,18 @@ class Intake:
                           self.manifest_id)
             results = None
         if results is None:
-            return self.store.commit(self.prepare(chunk), number)
+            stored = self._stored_results(chunk)
+            return stored if stored else self.store.commit(self.prepare(chunk), number)
         return results
+
+    def _stored_results(self, chunk: list[Item]) -> list[dict[str, Any]]:
+        """The results of a chunk the worker committed before it failed to answer (it died just after its
+        commit), read back; [] when it committed nothing of it. No later chunk can be stored yet, so the lines
+        after the chunk's first are its own."""
+        from smartcustoms.ecommerce.service import results_page
+
+        with self.scope(False) as s:
+            return results_page(s, self.manifest_id, chunk[0].line_no - 1, len(chunk))
 
     def _chunks(self, items: Iterable[Item]) -> Iterator[list[Item]]:
         chunk: list[Item] = []

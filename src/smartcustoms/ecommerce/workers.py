@@ -64,7 +64,8 @@ def ready() -> bool:
     """Whether the workers have started (spawning takes a second or two: the intake prepares in process
     meanwhile rather than wait). Starts them when there are none."""
     _pool()
-    return bool(_WARM) and _WARM[0].done()
+    with _LOCK:
+        return bool(_WARM) and _WARM[0].done()
 
 
 def wait_ready(timeout: float = 120) -> None:
@@ -83,6 +84,7 @@ class Job:
     future: Future[list[dict[str, Any]] | None]
     ticket: int
     words: Any
+    pool: Any = None  # the pool it went to (a broken pool is dropped only by a job of its own)
 
 
 def submit(spec: PrepareSpec, store: StoreSpec, number: int, chunk: list[Item]) -> Job:
@@ -95,7 +97,7 @@ def submit(spec: PrepareSpec, store: StoreSpec, number: int, chunk: list[Item]) 
     # Deferred JSON lines travel as plain tuples (pickling the Item objects costs several times more).
     future = pool.submit(_prepare_and_store, spec, store, number, ticket,
                          [(it.line_no, it.raw, it.last) if it.raw is not None else it for it in chunk])
-    job = _OPEN[ticket] = Job(future, ticket, words)
+    job = _OPEN[ticket] = Job(future, ticket, words, pool)
     return job
 
 
@@ -105,27 +107,30 @@ def release(job: Job, store: bool) -> None:
     _OPEN.pop(job.ticket, None)
 
 
-def _release_all() -> None:
+def _release_all(pool: ProcessPoolExecutor) -> None:
     # A pool going away must not wait for words that will never come (a manifest cut short at exit).
     for job in list(_OPEN.values()):
-        release(job, False)
+        if job.pool is pool:
+            release(job, False)
 
 
-def reset() -> None:
-    """Drop a broken pool (a worker died): the next chunk starts a new one."""
+def reset(pool: ProcessPoolExecutor | None = None) -> None:
+    """Drop a broken pool (a worker died): the next chunk starts a new one. `pool`: only if it is still that one
+    (a late failure of a job of an earlier pool must not drop the pool that replaced it)."""
     with _LOCK:
+        if not _POOL or (pool is not None and _POOL[0] is not pool):
+            return
         _WARM.clear()
-        _release_all()
-        if _POOL:
-            _POOL.pop().shutdown(wait=False, cancel_futures=True)
+        _release_all(_POOL[0])
+        _POOL.pop().shutdown(wait=False, cancel_futures=True)
 
 
 def shutdown() -> None:
     """Stop the workers (at exit; tests may call it)."""
     with _LOCK:
         _WARM.clear()
-        _release_all()
         if _POOL:
+            _release_all(_POOL[0])
             _POOL.pop().shutdown(wait=True, cancel_futures=True)
 
 
