@@ -467,8 +467,10 @@ class Intake:
             return None  # the worker is still starting (a second or two): this process goes on alone meanwhile
         try:
             return workers.submit(self.spec, self.store_spec, number, chunk)
-        except (BrokenProcessPool, RuntimeError):  # the pool is gone (shut down or a worker died)
+        except BrokenProcessPool:  # a worker died: a new pool starts with a later chunk
             workers.reset()
+            return None
+        except RuntimeError:  # the pool was shut down or replaced meanwhile (nothing to drop)
             return None
 
     def _collect(self, job: workers.Job, chunk: list[Item], number: int) -> list[dict[str, Any]]:

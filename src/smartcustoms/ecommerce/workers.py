@@ -90,7 +90,10 @@ class Job:
 def submit(spec: PrepareSpec, store: StoreSpec, number: int, chunk: list[Item]) -> Job:
     """Have a worker prepare chunk `number` of the manifest now and store it once `release`d."""
     pool = _pool()
-    words = _WORDS[0]
+    with _LOCK:
+        if not _POOL or _POOL[0] is not pool:  # reset meanwhile: the caller keeps the chunk
+            raise RuntimeError("the worker pool was replaced")
+        words = _WORDS[0]  # the words this pool's workers read
     ticket = next(_TICKETS)
     words[ticket % _SLOTS] = 0
     SENT[0] += 1
