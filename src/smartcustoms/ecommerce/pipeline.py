@@ -229,14 +229,12 @@ class Preparer:
 
     def _tariff(self, hs: str) -> tuple[calc.DutyRate | None, str | None]:
         if hs not in self._tariffs:
-            with self.scope(False) as s:
-                found = rates_for(s, [hs], self.spec.on)
-            hit = found.get(hs)
-            self._tariffs[hs] = (hit[0] if hit else None, found.problems.get(hs))
+            self._prefetch({hs})
         return self._tariffs[hs]
 
     def _prefetch(self, codes: set[str]) -> None:
-        """Look up the tariff lines of the codes not met yet, in one query (what `_tariff` gives one by one)."""
+        """Look up the tariff lines of the codes not met yet, in one query (the schedule's rows under each code's
+        subheading decide it alone, so asking for several codes at once gives each the same answer)."""
         todo = sorted(c for c in codes if c not in self._tariffs)
         if not todo:
             return
@@ -474,8 +472,9 @@ class Intake:
             return None
 
     def _collect(self, job: workers.Job, chunk: list[Item], number: int) -> list[dict[str, Any]]:
-        """The results of a chunk the worker stored; when it could not (it died, failed or gave up waiting) the
-        chunk is prepared and stored here (a parcel the worker committed after all comes back as a repeat)."""
+        """The results of a chunk the worker stored. When the worker did not answer (it died, failed or gave up
+        waiting for its word), the chunk's results are read back if it had committed them, else the chunk is
+        prepared and stored here."""
         try:
             results = job.future.result()
         except BrokenProcessPool:

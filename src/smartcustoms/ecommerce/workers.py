@@ -246,6 +246,7 @@ def _word(ticket: int) -> bool:
 
 def _prepare_and_store(spec: PrepareSpec, store: StoreSpec, number: int, ticket: int, sent: list[Any]
                        ) -> list[dict[str, Any]] | None:
+    """Prepare chunk `number` now, store it on the word for `ticket`: its results, or None (told not to store)."""
     from smartcustoms.ecommerce.parse import Item
     from smartcustoms.ecommerce.pipeline import ChunkStore, Preparer, own_sessions
 
