@@ -49,7 +49,7 @@ if __name__ != "__mp_main__":
     from smartcustoms.ecommerce.generate import jsonl_lines
     from smartcustoms.ecommerce.intake import ingest
     from smartcustoms.ecommerce.models import Consignment, Manifest
-    from smartcustoms.ecommerce.pipeline import COLUMNS, Intake, _insert_sql
+    from smartcustoms.ecommerce.pipeline import COLUMNS, Intake, _insert_sql, copy_types
     from smartcustoms.identity import service as identity
     from smartcustoms.reference import service as reference
     from smartcustoms.risk import service as risk
@@ -90,6 +90,32 @@ def worker_usage() -> dict[str, float]:
         for k, v in workers.usage(pid).items():
             out[k] += v
     return out
+
+
+def server_cpu_s() -> float:
+    """CPU seconds of the PostgreSQL server processes on this machine (0 when it runs elsewhere): with a local
+    server, its work for the intake shares the same cores."""
+    total = 0.0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as f:
+                head, _, rest = f.read().rpartition(")")
+            if not head.endswith("(postgres"):
+                continue
+            fields = rest.split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def machine_idle_s() -> float:
+    """Idle CPU seconds of the whole machine so far (all cores; /proc/stat)."""
+    with open("/proc/stat") as f:
+        fields = f.readline().split()
+    return (int(fields[4]) + int(fields[5])) / os.sysconf("SC_CLK_TCK")
 
 
 def fresh_database(backend: str, server: str | None, tmp: Path, name: str) -> str:
@@ -173,8 +199,9 @@ def pipeline_run(engine: Engine, trader_id: int, path: Path, size: int,
     if get_ecommerce_settings().workers:
         workers.wait_ready()
     w0 = worker_usage()["cpu_s"]
-    elapsed = cpu = 0.0
+    elapsed = cpu = server = idle = 0.0
     for i, (a, b) in enumerate(ranges):
+        server0, idle0 = server_cpu_s(), machine_idle_s()
         start = last = time.perf_counter()
         cpu0 = time.process_time()
         intake = Intake.open(engine, trader_id, "BENCH-EXPRESS", "jsonl", "cli")
@@ -189,6 +216,8 @@ def pipeline_run(engine: Engine, trader_id: int, path: Path, size: int,
         manifest_s.append(time.perf_counter() - start)
         elapsed += manifest_s[-1]
         cpu += time.process_time() - cpu0
+        server += server_cpu_s() - server0
+        idle += machine_idle_s() - idle0
         accepted += int(summary["accepted"])
         lines += int(summary["lines"])
         for mark in (0.1, 0.5):
@@ -205,7 +234,7 @@ def pipeline_run(engine: Engine, trader_id: int, path: Path, size: int,
     w = worker_usage()
     samples["w100%"] = w["rss_mb"]
     return {"lines": lines, "accepted": accepted, "seconds": elapsed, "cpu": cpu,
-            "worker_cpu": w["cpu_s"] - w0, "worker_peak": w["peak_rss_mb"],
+            "worker_cpu": w["cpu_s"] - w0, "worker_peak": w["peak_rss_mb"], "server_cpu": server, "idle": idle,
             "rate": lines / elapsed, "manifest_p50": pct(manifest_s, 50), "manifest_p99": pct(manifest_s, 99),
             "chunk_p50": pct(chunk_s, 50), "chunk_p99": pct(chunk_s, 99), **{f"rss_{k}": v for k, v in samples.items()}}
 
@@ -259,8 +288,11 @@ def raw_insert(src: Engine, dst: Engine, chunk: int, manifest_id: str | None) ->
                 cur.executemany(sql, rows)
                 cur.execute("COMMIT")
             else:
-                # The fastest way into PostgreSQL: COPY straight into the table (no conflict handling needed).
-                with cur.copy(f"COPY ecommerce_consignments ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                # The fastest way into PostgreSQL: COPY straight into the table in binary form, as the intake
+                # does (no conflict handling needed).
+                names = ", ".join(COLUMNS)
+                with cur.copy(f"COPY ecommerce_consignments ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.set_types(copy_types())
                     for row in rows:
                         copy.write_row(row)
                 raw.commit()
@@ -363,6 +395,10 @@ def main() -> None:
     print(f"pipeline: {p['lines']:,} lines ({p['accepted']:,} accepted) in {p['seconds']:,.1f} s wall "
           f"({p['cpu']:,.1f} s CPU here + {p['worker_cpu']:,.1f} s in the worker = "
           f"{cpu / max(p['lines'], 1) * 1e6:,.0f} µs CPU per consignment) = {p['rate']:,.0f} consignments/s")
+    if p["server_cpu"]:
+        print(f"  the PostgreSQL server on this machine: {p['server_cpu']:,.1f} s CPU = "
+              f"{p['server_cpu'] / max(p['lines'], 1) * 1e6:,.0f} µs per consignment")
+    print(f"  the machine's cores were idle {p['idle'] / (p['seconds'] * (os.cpu_count() or 1)):.0%} of the time")
     busiest = max(p["cpu"], p["worker_cpu"])
     print(f"  CPU-bound estimate on 2 idle cores (lines / CPU of the busier process): "
           f"{p['lines'] / busiest if busiest else float('nan'):,.0f} consignments/s (ignores waits; an upper bound)")
