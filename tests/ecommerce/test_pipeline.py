@@ -259,16 +259,56 @@ def test_a_chunk_waiting_in_the_worker_is_dropped_when_this_process_fails(ec_eng
 
     monkeypatch.setattr(ChunkStore, "commit", commit)
     monkeypatch.setattr(workers, "release", release)
+    handed_out: list[dict[str, Any]] = []
+    intake = Intake.open(ec_engine, submitter[0], submitter[1], "jsonl", "cli")
     with pytest.raises(RuntimeError, match="disk full"):
-        run(ec_engine, submitter, _prefixed(41, 500, "D"))
+        ingest(ec_engine, intake, _prefixed(41, 500, "D"), "jsonl", handed_out.extend)
     assert words == [True, False]  # chunk 2 stored by the worker, chunk 4 dropped
     with Session(ec_engine) as s:
         lines = list(s.scalars(select(Consignment.line_no).where(Consignment.submitter_id == submitter[0])))
     assert len(lines) > 150 and max(lines) <= 200  # chunks 1 and 2 only
+    # Every line stored before the failure was answered, the worker's chunk 2 included.
+    assert [r["line"] for r in handed_out] == list(range(1, 201))
+    assert {r["line"] for r in handed_out if r["result"] == "accepted"} == set(lines)
     monkeypatch.setattr(ChunkStore, "commit", real_commit)
     results, summary = run(ec_engine, submitter, _prefixed(42, 500, "E"))
     assert [r["line"] for r in results] == list(range(1, 501)) and summary["status"] == "complete"
     assert words[2:] and all(words[2:])
+
+
+def test_a_failure_while_preparing_here_still_answers_the_chunk_the_worker_stored(
+        ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """This process fails preparing its second chunk while the worker stores the chunk before it: that chunk's
+    results are handed out before the error, and the worker's next chunk is not stored."""
+    from smartcustoms.ecommerce import workers
+
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_CHUNK_ROWS", "100")
+    workers.wait_ready()
+    real_prepare, real_release = Intake.prepare, workers.release
+    calls: list[int] = []
+    words: list[bool] = []
+
+    def prepare(self: Intake, chunk: Any) -> Any:
+        calls.append(chunk[0].line_no)
+        if len(calls) == 2:  # lines 201-300, after chunk 2 went to the worker
+            raise MemoryError("out of memory")
+        return real_prepare(self, chunk)
+
+    def release(job: workers.Job, store: bool) -> None:
+        words.append(store)
+        real_release(job, store)
+
+    monkeypatch.setattr(Intake, "prepare", prepare)
+    monkeypatch.setattr(workers, "release", release)
+    handed_out: list[dict[str, Any]] = []
+    intake = Intake.open(ec_engine, submitter[0], submitter[1], "jsonl", "cli")
+    with pytest.raises(MemoryError):
+        ingest(ec_engine, intake, _prefixed(43, 500, "F"), "jsonl", handed_out.extend)
+    assert calls == [1, 201] and words == [True, False]
+    with Session(ec_engine) as s:
+        lines = set(s.scalars(select(Consignment.line_no).where(Consignment.manifest_id == intake.manifest_id)))
+    assert [r["line"] for r in handed_out] == list(range(1, 201))
+    assert {r["line"] for r in handed_out if r["result"] == "accepted"} == lines
 
 
 def test_a_late_failure_from_an_earlier_pool_does_not_drop_the_pool_that_replaced_it() -> None:

@@ -435,9 +435,24 @@ class Intake:
                     if job is not None:
                         self.chunks += 1
                         held, after = (job, after, number + 1), None
-                prepared = self.prepare(current)  # the worker stores its previous chunk and prepares the next
-                before = self._collect(*storing) if storing is not None else None
-                results = self.store.commit(prepared, number)
+                before = None
+                try:
+                    prepared = self.prepare(current)  # the worker stores its previous chunk, prepares the next
+                    stored, storing = storing, None
+                    before = self._collect(*stored) if stored is not None else None
+                    results = self.store.commit(prepared, number)
+                except Exception:
+                    # The chunk before this one is committed (or being committed, by the worker): its results
+                    # still go out, before the error, so every line stored has been answered. The worker's next
+                    # chunk must not go in (told first: nothing is yielded while a chunk waits for its word).
+                    if held is not None:
+                        workers.release(held[0], False)
+                        held = None
+                    if storing is not None:
+                        before = self._collect_after_failure(*storing)
+                    if before is not None:
+                        yield before
+                    raise
                 del prepared
                 if held is not None:
                     # This chunk is committed: the worker's may go in now. Nothing is yielded while a chunk waits
@@ -491,6 +506,17 @@ class Intake:
             stored = self._stored_results(chunk)
             return stored if stored else self.store.commit(self.prepare(chunk), number)
         return results
+
+    def _collect_after_failure(self, job: workers.Job, chunk: list[Item], number: int
+                               ) -> list[dict[str, Any]] | None:
+        """The results of the worker's chunk when this process failed on the next one (None: not to be had; the
+        error at hand is the one to report)."""
+        try:
+            return self._collect(job, chunk, number)
+        except Exception:
+            log.exception("results of chunk %s of manifest %s not collected after a failure", number,
+                          self.manifest_id)
+            return None
 
     def _stored_results(self, chunk: list[Item]) -> list[dict[str, Any]]:
         """The results of a chunk the worker committed before it failed to answer (it died just after its
