@@ -10,14 +10,16 @@ and three selectivity profiles (one of them a 5% random sample), ingests them en
 persist, audit, results), in process (with the intake's worker process, SMARTCUSTOMS_ECOMMERCE_WORKERS).
 Prints consignments/s, CPU seconds (this process and the worker), p50/p99 per-manifest and per-chunk latency,
 and RSS of this process plus the worker (after 10%, 50% and 100% of the run, to show whether memory is flat;
-peak of each). The raw bulk insert copies the stored rows
-into a second fresh database with the same schema and settings in the same chunk size, the fast way (SQLite: one
-prepared INSERT executemany per chunk; PostgreSQL: COPY into the table): by default each manifest's rows right
-after that manifest (--raw interleaved: on a shared machine both rates then meet the same load; the copy is outside
-the pipeline's clock and CPU figures), or all rows after the run (--raw after). It prints that rate (reading the
+peak of each). The raw bulk insert copies the stored rows into a second fresh database with the same schema
+and settings in the same chunk size, the fast way (SQLite: one prepared INSERT executemany per chunk; PostgreSQL:
+binary COPY into the table, as the intake): by default each manifest's rows right after that manifest (--raw
+interleaved: on a shared machine both rates then meet the same load; the copy is outside the pipeline's clock and
+CPU figures), or all rows after the run (--raw after). It prints that rate (reading the
 rows back is not timed) and the ratio. Finally posts the first --http-count consignments to a real server
 (uvicorn subprocess) and prints the HTTP rate. For PostgreSQL, --database-url names a server; the script creates
 (and drops) its own databases there. Say which server you measured (the shared test server runs fsync=off).
+With a server on this machine it also prints the server processes' CPU per consignment, and for every backend
+the share of time the machine's cores were idle during the pipeline (what is left to win by overlapping work).
 """
 
 from __future__ import annotations
@@ -395,7 +397,7 @@ def main() -> None:
     print(f"pipeline: {p['lines']:,} lines ({p['accepted']:,} accepted) in {p['seconds']:,.1f} s wall "
           f"({p['cpu']:,.1f} s CPU here + {p['worker_cpu']:,.1f} s in the worker = "
           f"{cpu / max(p['lines'], 1) * 1e6:,.0f} µs CPU per consignment) = {p['rate']:,.0f} consignments/s")
-    if p["server_cpu"]:
+    if args.backend == "postgresql" and p["server_cpu"]:
         print(f"  the PostgreSQL server on this machine: {p['server_cpu']:,.1f} s CPU = "
               f"{p['server_cpu'] / max(p['lines'], 1) * 1e6:,.0f} µs per consignment")
     print(f"  the machine's cores were idle {p['idle'] / (p['seconds'] * (os.cpu_count() or 1)):.0%} of the time")

@@ -80,3 +80,27 @@ def consignment(parcel: str, **kw: Any) -> dict[str, Any]:
 
 def goods(value: str, currency: str = "JPY", hs: str | None = "392690", **kw: Any) -> dict[str, Any]:
     return {"description": "goods", "hs_code": hs, "quantity": 1, "value": value, "currency": currency, **kw}
+
+
+OFFICER_PASSWORD = "ecommerce-officer-pass"
+
+
+def login_officer(client: TestClient, engine: Engine) -> TestClient:
+    """Log the test client in as a new officer, English remembered in its session."""
+    from tests.console.helpers import csrf_of
+
+    name = f"ec{uuid.uuid4().hex[:8]}"
+    with Session(engine) as s, s.begin():
+        identity.create_officer(s, name, OFFICER_PASSWORD, "officer")
+    page = client.get("/console/login")
+    r = client.post("/console/login", data={"username": name, "password": OFFICER_PASSWORD,
+                                            "csrf_token": csrf_of(page.text)}, follow_redirects=False)
+    assert r.status_code == 303
+    client.get("/console/ecommerce?lang=en")  # remembered in the session
+    return client
+
+
+@pytest.fixture()
+def officer_client(ec_client: TestClient, ec_engine: Engine) -> TestClient:
+    """The test client logged in as a new officer."""
+    return login_officer(ec_client, ec_engine)

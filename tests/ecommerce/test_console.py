@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any
 
 import orjson
@@ -14,26 +13,10 @@ from sqlalchemy.orm import Session
 
 from smartcustoms.audit import service as audit
 from smartcustoms.ecommerce.models import Consignment
-from smartcustoms.identity import service as identity
 from smartcustoms.risk import service as risk
 from tests.console.helpers import csrf_of
 from tests.ecommerce.conftest import consignment, goods
 from tests.ecommerce.test_pipeline import jl, run
-
-PASSWORD = "ecommerce-officer-pass"
-
-
-@pytest.fixture()
-def officer_client(ec_client: TestClient, ec_engine: Engine) -> TestClient:
-    name = f"ec{uuid.uuid4().hex[:8]}"
-    with Session(ec_engine) as s, s.begin():
-        identity.create_officer(s, name, PASSWORD, "officer")
-    page = ec_client.get("/console/login")
-    r = ec_client.post("/console/login", data={"username": name, "password": PASSWORD,
-                                               "csrf_token": csrf_of(page.text)}, follow_redirects=False)
-    assert r.status_code == 303
-    ec_client.get("/console/ecommerce?lang=en")  # remembered in the session
-    return ec_client
 
 
 @pytest.fixture()

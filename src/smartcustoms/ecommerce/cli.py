@@ -1,4 +1,4 @@
-"""`smartcustoms ecommerce generate` and `smartcustoms ecommerce ingest`."""
+"""`smartcustoms ecommerce generate`, `smartcustoms ecommerce ingest` and `smartcustoms ecommerce sweep`."""
 
 from __future__ import annotations
 
@@ -106,6 +106,27 @@ def ingest_command(
     _print_summary(summary)
     if summary.get("error"):
         raise typer.Exit(2)
+
+
+@app.command("sweep")
+def sweep(
+    after_minutes: Annotated[int | None, typer.Option(
+        "--after-minutes", min=1, help="Silence after which a manifest still receiving counts as interrupted "
+                                       "(default: SMARTCUSTOMS_ECOMMERCE_INTERRUPTED_AFTER_MINUTES, 30)")] = None,
+) -> None:
+    """Mark manifests whose intake stopped without an end (server killed, connection lost) as interrupted."""
+    from datetime import timedelta
+
+    from smartcustoms.db import utcnow
+    from smartcustoms.ecommerce.config import get_ecommerce_settings
+    from smartcustoms.ecommerce.stale import mark_interrupted
+
+    minutes = after_minutes or get_ecommerce_settings().interrupted_after_minutes
+    with platform_errors(), Session(get_engine()) as s, s.begin():
+        done = mark_interrupted(s, utcnow(), timedelta(minutes=minutes), actor="cli")
+    for mid in done:
+        typer.echo(f"interrupted: {mid}")
+    typer.echo(f"{len(done)} manifest(s) marked interrupted (nothing committed for {minutes} min or more)")
 
 
 def _progress(bytes_: bool = False) -> Progress:

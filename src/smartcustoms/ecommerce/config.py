@@ -27,6 +27,9 @@ class EcommerceSettings(BaseSettings):
     # Worker processes that read, check, assess and screen chunks while this process stores the previous one
     # (one process-wide pool, started with the first manifest; 0: a helper thread in process instead).
     workers: int = 1
+    # A manifest still receiving with nothing committed for this long is marked interrupted (its server was
+    # killed or its connection lost); checked when a manifest is opened and by `smartcustoms ecommerce sweep`.
+    interrupted_after_minutes: int = 30
 
 
 @lru_cache(maxsize=1)

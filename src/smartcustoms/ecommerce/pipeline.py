@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from smartcustoms.audit import service as audit
 from smartcustoms.db import utcnow
 from smartcustoms.declarations.flows import declaration_date
-from smartcustoms.ecommerce import lifecycle, parse, screening, workers
+from smartcustoms.ecommerce import lifecycle, parse, screening, stale, workers
 from smartcustoms.ecommerce.assess import Assessor
 from smartcustoms.ecommerce.config import get_ecommerce_settings
 from smartcustoms.ecommerce.models import Consignment, Manifest, Rejection, Repeat
@@ -368,10 +368,13 @@ class Intake:
         now = utcnow()
         mid = new_manifest_id(now)
         with (scope or own_sessions(engine))(True) as s:
+            # Manifests whose intake stopped without an end (a killed server) are closed as interrupted here,
+            # as manifests keep arriving (and by `smartcustoms ecommerce sweep`).
+            stale.mark_interrupted(s, now, timedelta(minutes=get_ecommerce_settings().interrupted_after_minutes))
             s.add(Manifest(id=mid, submitter_id=submitter_id, source=source, format=fmt,
-                           filename=(filename or "")[:300] or None, status="receiving", received_at=now, lines=0,
-                           accepted=0, rejected=0, repeats=0, lane1=0, lane2=0, lane3=0, value_jpy=0, duty_jpy=0,
-                           tax_jpy=0))
+                           filename=(filename or "")[:300] or None, status=lifecycle.RECEIVING, received_at=now,
+                           lines=0, accepted=0, rejected=0, repeats=0, lane1=0, lane2=0, lane3=0, value_jpy=0,
+                           duty_jpy=0, tax_jpy=0))
             audit.append(s, actor=f"trader:{submitter_code}", action="ecommerce.manifest_opened",
                          entity_type="ecommerce_manifest", entity_id=mid,
                          data={"format": fmt, "source": source, "filename": filename})
@@ -556,7 +559,7 @@ class Intake:
         with self.scope(True) as s:
             m = s.get(Manifest, self.manifest_id)
             assert m is not None
-            m.status = "failed" if error else "complete"
+            m.status = lifecycle.FAILED if error else lifecycle.COMPLETE
             m.completed_at = utcnow()
             m.error = orjson.dumps(error).decode() if error else None
             audit.append(s, actor=self.actor, action=f"ecommerce.manifest_{m.status}",
