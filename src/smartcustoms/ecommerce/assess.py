@@ -222,6 +222,7 @@ class _CodeRule:
 
 
 _CLAIMED_NOTE = "no tariff schedule rate for this code on this date: the claimed rate is used"
+_NIL_RATE = calc.DutyRate(ad_valorem=NO_CLAIM)  # parcels claim no rate: calc's fallback (frozen, so shared)
 _ROUNDING = calc._ROUNDING  # calc's own rule row, so the JSON is the same
 
 
@@ -347,7 +348,7 @@ class _Taxed:
                     return None
             else:
                 notes.append(_CLAIMED_NOTE)
-                rate, source = calc.DutyRate(ad_valorem=NO_CLAIM), "claimed"
+                rate, source = _NIL_RATE, "claimed"
             log(self.ct_rule, ct)
             duty_base = duty = ct_base = national = local = 0
             if not line_exempt:
