@@ -84,7 +84,8 @@ def test_a_killed_intake_is_marked_interrupted_and_a_live_one_is_not(ec_engine: 
     m = _manifest(ec_engine, killed.manifest_id)
     assert m.status == "interrupted" and m.lines == 5 and m.completed_at is not None
     error = orjson.loads(m.error or "null")
-    assert error["code"] == "interrupted" and "after line 5" in error["reason"] and "again" in error["reason"]
+    assert error["code"] == "interrupted" and "with 5 line(s) answered" in error["reason"]
+    assert "send the manifest again" in error["reason"]
     assert _manifest(ec_engine, live.manifest_id).status == "receiving"
     assert _manifest(ec_engine, done["manifest_id"]).status == "complete"
     with Session(ec_engine) as s:

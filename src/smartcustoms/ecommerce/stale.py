@@ -44,10 +44,10 @@ def mark_interrupted(session: Session, now: datetime, after: timedelta, actor: s
         last = last_activity(session, mid, received_at)
         if not lifecycle.manifest_interrupted(m.status, last, now, after):
             continue
-        error = problem("body", f"intake stopped after line {m.lines}: nothing was committed for it since "
-                                f"{last.isoformat()} (the server stopped or the connection was lost). Lines with "
-                                "a result are stored; send the manifest again to finish it: stored parcels come "
-                                "back as repeats", "interrupted")
+        error = problem("body", f"intake stopped with {m.lines} line(s) answered: nothing was committed for it "
+                                f"since {last.isoformat()} (the server stopped or the connection was lost). Lines "
+                                "with a result are stored; send the manifest again to finish it: stored parcels "
+                                "come back as repeats", "interrupted")
         m.status, m.completed_at, m.error = lifecycle.INTERRUPTED, now, orjson.dumps(error).decode()
         audit.append(session, actor=actor, action="ecommerce.manifest_interrupted", entity_type="ecommerce_manifest",
                      entity_id=m.id, data={"lines": m.lines, "last_activity": last.isoformat(), "error": error})
