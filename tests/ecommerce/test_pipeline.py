@@ -236,6 +236,31 @@ def test_chunks_the_worker_could_not_store_are_stored_in_process(ec_engine: Engi
     assert count(ec_engine, Consignment.manifest_id == summary["manifest_id"]) == summary["accepted"]
 
 
+def _words_recorded(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """The words given to the worker from now on, in order (True: store the chunk; False: do not)."""
+    from smartcustoms.ecommerce import workers
+
+    real_release = workers.release
+    words: list[bool] = []
+
+    def release(job: workers.Job, store: bool) -> None:
+        words.append(store)
+        real_release(job, store)
+
+    monkeypatch.setattr(workers, "release", release)
+    return words
+
+
+def _ingest_until_failure(engine: Engine, submitter: Any, lines: list[bytes], error: type[BaseException],
+                          match: str) -> tuple[Intake, list[dict[str, Any]]]:
+    """Ingest a manifest whose intake fails with `error`: the intake and the results handed out before it."""
+    handed_out: list[dict[str, Any]] = []
+    intake = Intake.open(engine, submitter[0], submitter[1], "jsonl", "cli")
+    with pytest.raises(error, match=match):
+        ingest(engine, intake, lines, "jsonl", handed_out.extend)
+    return intake, handed_out
+
+
 def test_a_chunk_waiting_in_the_worker_is_dropped_when_this_process_fails(ec_engine: Engine, submitter: Any,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Chunks go in turn to this process and the worker; the worker stores its chunk only on this process's word
@@ -245,24 +270,17 @@ def test_a_chunk_waiting_in_the_worker_is_dropped_when_this_process_fails(ec_eng
 
     monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_CHUNK_ROWS", "100")
     workers.wait_ready()
-    real_commit, real_release = ChunkStore.commit, workers.release
-    words: list[bool] = []
+    real_commit = ChunkStore.commit
 
     def commit(self: ChunkStore, prepared: Any, number: int) -> list[dict[str, Any]]:
         if number == 3:  # this process's second chunk (1 here, 2 in the worker, 3 here, 4 in the worker)
             raise RuntimeError("disk full")
         return real_commit(self, prepared, number)
 
-    def release(job: workers.Job, store: bool) -> None:
-        words.append(store)
-        real_release(job, store)
-
     monkeypatch.setattr(ChunkStore, "commit", commit)
-    monkeypatch.setattr(workers, "release", release)
-    handed_out: list[dict[str, Any]] = []
-    intake = Intake.open(ec_engine, submitter[0], submitter[1], "jsonl", "cli")
-    with pytest.raises(RuntimeError, match="disk full"):
-        ingest(ec_engine, intake, _prefixed(41, 500, "D"), "jsonl", handed_out.extend)
+    words = _words_recorded(monkeypatch)
+    _, handed_out = _ingest_until_failure(ec_engine, submitter, _prefixed(41, 500, "D"), RuntimeError,
+                                          "disk full")
     assert words == [True, False]  # chunk 2 stored by the worker, chunk 4 dropped
     with Session(ec_engine) as s:
         lines = list(s.scalars(select(Consignment.line_no).where(Consignment.submitter_id == submitter[0])))
@@ -284,9 +302,8 @@ def test_a_failure_while_preparing_here_still_answers_the_chunk_the_worker_store
 
     monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_CHUNK_ROWS", "100")
     workers.wait_ready()
-    real_prepare, real_release = Intake.prepare, workers.release
+    real_prepare = Intake.prepare
     calls: list[int] = []
-    words: list[bool] = []
 
     def prepare(self: Intake, chunk: Any) -> Any:
         calls.append(chunk[0].line_no)
@@ -294,16 +311,10 @@ def test_a_failure_while_preparing_here_still_answers_the_chunk_the_worker_store
             raise MemoryError("out of memory")
         return real_prepare(self, chunk)
 
-    def release(job: workers.Job, store: bool) -> None:
-        words.append(store)
-        real_release(job, store)
-
     monkeypatch.setattr(Intake, "prepare", prepare)
-    monkeypatch.setattr(workers, "release", release)
-    handed_out: list[dict[str, Any]] = []
-    intake = Intake.open(ec_engine, submitter[0], submitter[1], "jsonl", "cli")
-    with pytest.raises(MemoryError):
-        ingest(ec_engine, intake, _prefixed(43, 500, "F"), "jsonl", handed_out.extend)
+    words = _words_recorded(monkeypatch)
+    intake, handed_out = _ingest_until_failure(ec_engine, submitter, _prefixed(43, 500, "F"), MemoryError,
+                                               "out of memory")
     assert calls == [1, 201] and words == [True, False]
     with Session(ec_engine) as s:
         lines = set(s.scalars(select(Consignment.line_no).where(Consignment.manifest_id == intake.manifest_id)))
