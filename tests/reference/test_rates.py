@@ -37,6 +37,23 @@ def test_load_and_lookup(session: Session, tmp_path: Path) -> None:
     assert service.rate_on(session, "USD", date(2026, 11, 24)).rate_jpy == Decimal("153.5")  # type: ignore[union-attr]
 
 
+def test_all_rates_on_a_date_agree_with_the_rate_of_each_currency(session: Session, tmp_path: Path) -> None:
+    service.load_rates(session, service.parse_rates_csv(write(tmp_path, (
+        "currency,valid_from,valid_to,rate_jpy,source\n"
+        "USD,2026-11-15,2026-11-21,151.23,test\n"
+        "USD,2026-11-22,,152.01,test\n"
+        "EUR,2026-11-15,2026-11-28,161.5,two weeks\n"
+        "EUR,2026-11-22,,162.25,overlapping week\n"
+        "CNY,2026-11-22,,21.04,test\n"))))
+    for on in (date(2026, 11, 14), date(2026, 11, 15), date(2026, 11, 21), date(2026, 11, 22), date(2026, 11, 28),
+               date(2026, 11, 29)):
+        each = {c: r.rate_jpy for c in ("USD", "EUR", "CNY") if (r := service.rate_on(session, c, on)) is not None}
+        assert service.rates_on(session, on) == each
+    # The overlapping later week wins, as rate_on has it.
+    assert service.rates_on(session, date(2026, 11, 23))["EUR"] == Decimal("162.25")
+    assert service.rates_on(session, date(2026, 11, 14)) == {}
+
+
 def test_bad_file_refused_whole(tmp_path: Path) -> None:
     with pytest.raises(ValidationFailed) as exc:
         service.parse_rates_csv(write(tmp_path, (

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from smartcustoms.audit import service as audit
@@ -37,7 +37,7 @@ from smartcustoms.ecommerce.models import Consignment, Manifest, Rejection, Repe
 from smartcustoms.ecommerce.parse import Item
 from smartcustoms.ecommerce.records import Problem, Record, check_record
 from smartcustoms.ecommerce.split import Member, SplitHit, SplitTracker, split_key
-from smartcustoms.reference.service import rate_on
+from smartcustoms.reference.service import rates_on
 from smartcustoms.risk import registry, rules
 from smartcustoms.risk.service import active_profiles
 from smartcustoms.settings import get_settings
@@ -215,6 +215,7 @@ class Preparer:
     def __init__(self, spec: PrepareSpec, scope: Scope) -> None:
         self.spec, self.scope = spec, scope
         self._tariffs: dict[str, tuple[calc.DutyRate | None, str | None]] = {}
+        self._rates: dict[str, Decimal] | None = None
         self.assessor = Assessor(spec.tables, spec.on, self._rate, self._tariff)
         self.model = None
         if spec.model is not None:
@@ -224,9 +225,11 @@ class Preparer:
                 self.model = None
 
     def _rate(self, currency: str) -> Decimal | None:
-        with self.scope(False) as s:
-            row = rate_on(s, currency, self.spec.on)
-            return row.rate_jpy if row is not None else None
+        # Every currency's rate for the manifest's date in one query, when the first one is asked for.
+        if self._rates is None:
+            with self.scope(False) as s:
+                self._rates = rates_on(s, self.spec.on)
+        return self._rates.get(currency)
 
     def _tariff(self, hs: str) -> tuple[calc.DutyRate | None, str | None]:
         if hs not in self._tariffs:
@@ -569,6 +572,17 @@ class Intake:
             return summary(m)
 
 
+_MANIFESTS = cast(Table, Manifest.__table__)
+_M = _MANIFESTS.c
+# A chunk's totals added to its manifest: built once, on the table (as the audit chain's statements are).
+_ADD_TOTALS = update(_MANIFESTS).where(_M.id == bindparam("mid")).values(
+    lines=_M.lines + bindparam("n_lines"), accepted=_M.accepted + bindparam("n_accepted"),
+    rejected=_M.rejected + bindparam("n_rejected"), repeats=_M.repeats + bindparam("n_repeats"),
+    lane1=_M.lane1 + bindparam("n_lane1"), lane2=_M.lane2 + bindparam("n_lane2"), lane3=_M.lane3 + bindparam("n_lane3"),
+    value_jpy=_M.value_jpy + bindparam("n_value"), duty_jpy=_M.duty_jpy + bindparam("n_duty"),
+    tax_jpy=_M.tax_jpy + bindparam("n_tax"))
+
+
 @dataclass(frozen=True)
 class StoreSpec:
     """What storing the chunks of one manifest needs; plain data, sent to the worker process."""
@@ -736,12 +750,10 @@ class ChunkStore:
             value += r[_VALUE]
             duty += r[_DUTY]
             tax += r[_TOTAL]
-        m = Manifest.__table__.c
-        conn.execute(update(Manifest).where(m.id == self.manifest_id).values(
-            lines=m.lines + len(rows) + repeats + rejected, accepted=m.accepted + len(rows),
-            rejected=m.rejected + rejected, repeats=m.repeats + repeats, lane1=m.lane1 + lanes[1],
-            lane2=m.lane2 + lanes[2], lane3=m.lane3 + lanes[3],
-            value_jpy=m.value_jpy + value, duty_jpy=m.duty_jpy + duty, tax_jpy=m.tax_jpy + tax))
+        conn.execute(_ADD_TOTALS, {
+            "mid": self.manifest_id, "n_lines": len(rows) + repeats + rejected, "n_accepted": len(rows),
+            "n_rejected": rejected, "n_repeats": repeats, "n_lane1": lanes[1], "n_lane2": lanes[2],
+            "n_lane3": lanes[3], "n_value": value, "n_duty": duty, "n_tax": tax})
 
     def _chunk_audit(self, number: int, rows: list[list[Any]], repeats: int,
                      rejected: list[tuple[int, str | None, list[Problem]]]) -> dict[str, Any]:

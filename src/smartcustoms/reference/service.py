@@ -78,3 +78,16 @@ def rate_on(session: Session, currency: str, on: date) -> ExchangeRate | None:
         .order_by(ExchangeRate.valid_from.desc())
         .limit(1)
     )
+
+
+def rates_on(session: Session, on: date) -> dict[str, Decimal]:
+    """Every currency's weekly rate applicable on a date, in one query (the same answer as `rate_on` for each
+    currency: the latest week start wins if weeks overlap). For callers that convert many currencies at once
+    (an e-commerce manifest meets a dozen; one query each cost ~0.6 ms per manifest and currency)."""
+    found: dict[str, tuple[date, Decimal]] = {}
+    rows = session.execute(select(ExchangeRate.currency, ExchangeRate.valid_from, ExchangeRate.rate_jpy)
+                           .where(ExchangeRate.valid_from <= on, ExchangeRate.valid_to >= on))
+    for currency, valid_from, rate in rows:
+        if currency not in found or valid_from > found[currency][0]:
+            found[currency] = (valid_from, rate)
+    return {c: rate for c, (_, rate) in found.items()}
