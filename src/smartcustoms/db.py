@@ -72,6 +72,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Execution option of an engine or connection whose transactions only read (SQLite: no write lock taken).
+READ_ONLY = "smartcustoms_read_only"
+
+
 def make_engine(url: str) -> Engine:
     """An engine for the URL; SQLite gets WAL, foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
@@ -107,8 +111,10 @@ def make_engine(url: str) -> Engine:
         def _sqlite_begin(conn: Any) -> None:
             # IMMEDIATE takes the write lock at the start, so a transaction that reads and then writes
             # (every lodgement) waits for the busy timeout instead of failing on lock upgrade. SQLite
-            # serialises writers anyway; PostgreSQL is the choice for concurrent load.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # serialises writers anyway; PostgreSQL is the choice for concurrent load. A caller that only
+            # reads says so (READ_ONLY) and gets a plain BEGIN: it reads its snapshot without waiting for a
+            # writer (the e-commerce intake looks up rates while its worker process commits a chunk).
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
     if url.startswith("postgresql://"):

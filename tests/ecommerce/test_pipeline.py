@@ -391,6 +391,40 @@ def test_shutting_the_workers_down_drops_a_chunk_waiting_for_its_word(ec_engine:
     workers.wait_ready()  # a new pool for what follows
 
 
+def test_a_new_manifest_looks_for_repeats_only_once_it_has_met_one(
+        ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """New parcels are not looked up before the insert (it refuses a stored one itself); a chunk that met a stored
+    parcel is tried again looking first, and so is every chunk after it: the results are those of looking every
+    time, and nothing is stored twice."""
+    from smartcustoms.ecommerce.config import get_ecommerce_settings
+
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_CHUNK_ROWS", "50")
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_WORKERS", "0")  # every chunk stored here, where calls are seen
+    get_ecommerce_settings.cache_clear()
+    real = ChunkStore._existing
+    looked: list[str] = []
+
+    def existing(self: ChunkStore, conn: Any, parcel_ids: list[str]) -> dict[str, Any]:
+        looked.append(parcel_ids[0])
+        return real(self, conn, parcel_ids)
+
+    monkeypatch.setattr(ChunkStore, "_existing", existing)
+    lines = _prefixed(37, 200, "N")
+    first, summary = run(ec_engine, submitter, lines[:120])
+    assert looked == [] and summary["repeats"] == 0 and summary["accepted"] > 100
+    stored = {r["parcel_id"]: r["consignment_id"] for r in first if r["result"] == "accepted"}
+    # Sent again with 80 more lines: chunks 1-2 all repeats, chunk 3 mixed, chunk 4 new.
+    again, summary = run(ec_engine, submitter, lines)
+    assert len(looked) == 4  # chunk 1 after its refused insert, then every chunk looking first
+    assert [r["line"] for r in again] == list(range(1, 201))
+    for r in again:
+        if r["line"] <= 120 and r["result"] != "rejected":
+            assert r["result"] == "repeat" and r["consignment_id"] == stored[r["parcel_id"]]
+    assert summary["repeats"] == len(stored)
+    assert not any(r["result"] == "repeat" for r in again if r["line"] > 120)
+    assert count(ec_engine, Consignment.submitter_id == submitter[0]) == len(stored) + summary["accepted"]
+
+
 def test_a_parcel_stored_by_a_concurrent_intake_after_the_repeat_lookup_becomes_a_repeat(
         ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The insert itself must refuse a parcel another intake committed after this chunk looked for repeats (on
