@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,6 +43,20 @@ def test_generate_then_ingest_csv_and_again(cli_db: str, tmp_path: Path) -> None
     r = runner.invoke(app, ["ecommerce", "ingest", str(manifest), "--submitter", "POST-JP", "--results", str(results)])
     again = [orjson.loads(x) for x in results.read_bytes().splitlines()]
     assert again[-1]["accepted"] == 0 and again[-1]["repeats"] == lines[-1]["accepted"]
+
+
+def test_the_progress_line_ends_with_every_consignment_answered(cli_db: str, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_CHUNK_ROWS", "30")  # three chunks: the file is read before the last
+    manifest = tmp_path / "m.jsonl"
+    runner = CliRunner()
+    assert runner.invoke(app, ["ecommerce", "generate", "--count", "90", "--out", str(manifest)]).exit_code == 0
+    r = runner.invoke(app, ["ecommerce", "ingest", str(manifest), "--submitter", "POST-JP"])
+    assert r.exit_code == 0, r.output
+    shown = re.search(r"([\d,]+) consignments \((\d+) rejected\)", r.output)
+    table = re.search(r"rejected\s*│\s*(\d+)", r.output)
+    assert shown and table, r.output
+    assert shown.group(1) == "90" and shown.group(2) == table.group(1)  # the last results, not the first chunk's
 
 
 def test_unknown_submitter_and_extension_are_refused(cli_db: str, tmp_path: Path) -> None:

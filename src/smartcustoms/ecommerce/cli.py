@@ -80,24 +80,28 @@ def ingest_command(
     size = os.path.getsize(file)
     sink: IO[bytes] | None = results.open("wb") if results else None
     done = {"lines": 0, "rejected": 0}
+    shown: list[Any] = []  # (progress, task) while the bar is up
 
     def on_results(chunk: list[dict[str, Any]]) -> None:
         done["lines"] += len(chunk)
         done["rejected"] += sum(1 for r in chunk if r["result"] == "rejected")
         if sink is not None:
             sink.write(b"".join(orjson.dumps(r) + b"\n" for r in chunk))
+        if shown:  # the count follows the results (the bar itself follows the bytes read, which run ahead)
+            shown[0].update(shown[1], description=f"{done['lines']:,} consignments ({done['rejected']:,} rejected)")
 
     try:
         with _progress(bytes_=True) as progress:
             task = progress.add_task(f"manifest {intake.manifest_id}", total=size)
+            shown[:] = [progress, task]
 
             def chunks() -> Any:
                 for block in file_chunks(str(file)):
                     yield block
-                    progress.update(task, advance=len(block),
-                                    description=f"{done['lines']:,} consignments ({done['rejected']:,} rejected)")
+                    progress.update(task, advance=len(block))
 
             summary = ingest(engine, intake, chunks(), kind, on_results)
+            shown.clear()
     finally:
         if sink is not None:
             if "summary" in locals():
