@@ -97,6 +97,26 @@ def test_a_killed_intake_is_marked_interrupted_and_a_live_one_is_not(ec_engine: 
     assert _manifest(ec_engine, killed.manifest_id).error is None
 
 
+def test_the_sweep_reads_every_receiving_manifest_in_one_query(ec_engine: Engine, submitter: Any) -> None:
+    """It runs whenever a manifest is opened: its cost must not grow with the manifests being received."""
+    from sqlalchemy import event
+
+    for i in range(4):
+        _cut_short(ec_engine, submitter, f"{submitter[1]}-Q{i}", lines=2, ago=timedelta(minutes=1))
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        statements.append(statement)
+
+    event.listen(ec_engine, "before_cursor_execute", seen)
+    try:
+        with Session(ec_engine) as s, s.begin():
+            assert mark_interrupted(s, utcnow(), timedelta(minutes=30)) == []
+    finally:
+        event.remove(ec_engine, "before_cursor_execute", seen)
+    assert len([x for x in statements if x.lstrip().upper().startswith("SELECT")]) == 1, statements
+
+
 def test_opening_a_manifest_sweeps_interrupted_ones_and_the_submitter_sees_why(
         ec_engine: Engine, submitter: Any, ec_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     killed = _cut_short(ec_engine, submitter, f"{submitter[1]}-S", lines=3, ago=timedelta(minutes=45))

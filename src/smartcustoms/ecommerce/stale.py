@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from smartcustoms.audit import service as audit
@@ -31,11 +31,17 @@ def mark_interrupted(session: Session, now: datetime, after: timedelta, actor: s
     Only a manifest found silent is locked, and one whose intake holds it (committing a chunk) is skipped, so a
     live intake never waits for the sweep; the silence is checked again once the lock is held."""
     done: list[str] = []
-    receiving = session.execute(select(Manifest.id, Manifest.received_at)
-                                .where(Manifest.status == lifecycle.RECEIVING).order_by(Manifest.received_at)).all()
-    for mid, received_at in receiving:
-        if not lifecycle.manifest_interrupted(lifecycle.RECEIVING, last_activity(session, mid, received_at), now,
-                                              after):
+    # Every manifest still receiving with its last entry, in one query (it runs whenever a manifest is opened, so
+    # its cost must not grow with the manifests being received at the same time).
+    receiving = session.execute(
+        select(Manifest.id, Manifest.received_at, func.max(AuditEntry.at))
+        .outerjoin(AuditEntry, and_(AuditEntry.entity_id == Manifest.id,
+                                    AuditEntry.entity_type == "ecommerce_manifest"))
+        .where(Manifest.status == lifecycle.RECEIVING)
+        .group_by(Manifest.id, Manifest.received_at).order_by(Manifest.received_at)).all()
+    for mid, received_at, at in receiving:
+        seen = datetime.fromisoformat(at) if at else received_at
+        if not lifecycle.manifest_interrupted(lifecycle.RECEIVING, seen, now, after):
             continue
         m = session.scalars(select(Manifest).where(Manifest.id == mid, Manifest.status == lifecycle.RECEIVING)
                             .with_for_update(skip_locked=True).execution_options(populate_existing=True)).first()
