@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import orjson
 
@@ -188,7 +188,7 @@ class Assessor:
     def _full(self, rec: Record, yen: list[int], value: int, dutiable: int,
               exempt: bool) -> tuple[Valuation | None, list[Problem]]:
         problems: list[Problem] = []
-        inputs: list[calc.LineInput] = []
+        lines: list[_Line] = []
         no_rate: list[str] = []
         for i, (g, v) in enumerate(zip(rec.goods, yen, strict=True)):
             if g.hs_code is None:
@@ -200,15 +200,18 @@ class Assessor:
             if unsettled:
                 problems.append(problem(f"goods[{i}].hs_code", unsettled, "ambiguous_tariff_line"))
                 continue
-            inputs.append(calc.LineInput(
-                line_no=i + 1, hs_code=g.hs_code, value_jpy=v, quantity=g.quantity, unit=g.unit,
-                net_mass_kg=g.net_mass_kg, claimed_rate=NO_CLAIM, tariff_rate=tariff_rate, ct_kind="standard"))
+            lines.append(_Line(i + 1, g.hs_code, v, tariff_rate))
         if problems:
             return None, problems
         if self._taxed is not None:
-            quick = self._taxed.assess(inputs, rec.personal_use, value, exempt)
+            quick = self._taxed.assess(lines, rec.personal_use, value, exempt)
             if quick is not None:
                 return quick, []
+        # calc's own input (checked as it is built): only for what the fast path leaves to calc.
+        inputs = [calc.LineInput(
+            line_no=x.line_no, hs_code=x.hs_code, value_jpy=x.value_jpy, quantity=rec.goods[x.line_no - 1].quantity,
+            unit=rec.goods[x.line_no - 1].unit, net_mass_kg=rec.goods[x.line_no - 1].net_mass_kg,
+            claimed_rate=NO_CLAIM, tariff_rate=x.tariff_rate, ct_kind="standard") for x in lines]
         try:
             a = calc.assess(inputs, on=self.on, personal_use=rec.personal_use, simplified_opt_out=False,
                             tables=self.tables)
@@ -222,6 +225,17 @@ class Assessor:
         return Valuation(value, a.customs_value_jpy, a.duty_jpy, a.consumption_tax_national_jpy,
                          a.consumption_tax_local_jpy, exempt, assessment_json(a),
                          tuple(no_rate)), []
+
+
+class _Line(NamedTuple):
+    """A goods line as the fast path reads it: calc's LineInput with the parcels' constants left out (standard
+    consumption tax, the nil claimed rate) and no checks (the record's were made); LineInput itself, which checks
+    every field as it is built, is made only for consignments left to calc."""
+
+    line_no: int
+    hs_code: str
+    value_jpy: int
+    tariff_rate: calc.DutyRate | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,7 +318,7 @@ class _Taxed:
         found = self._codes[hs] = _CodeRule(ex, ex_note, rate, rule, note, fallback)
         return found
 
-    def assess(self, lines: list[calc.LineInput], personal_use: bool, value: int,
+    def assess(self, lines: list[_Line], personal_use: bool, value: int,
                exempt: bool) -> Valuation | None:
         """The valuation calc.assess would give, or None to leave the consignment to calc."""
         if personal_use and self.ratio is None:
@@ -331,8 +345,6 @@ class _Taxed:
         no_rate: list[str] = []
         ct, (ct_num, ct_den) = self.ct, self.ct_rate
         for x, value_line in zip(lines, dutiable, strict=True):
-            if x.ct_kind != "standard" or x.claimed_rate != NO_CLAIM:
-                return None
             code = self._code(x.hs_code)
             if code.fallback:
                 return None
