@@ -425,6 +425,21 @@ def test_a_new_manifest_looks_for_repeats_only_once_it_has_met_one(
     assert count(ec_engine, Consignment.submitter_id == submitter[0]) == len(stored) + summary["accepted"]
 
 
+def test_parcel_ids_with_quotes_commas_braces_and_backslashes_are_found_again(
+        ec_engine: Engine, submitter: Any) -> None:
+    """Re-sent, every parcel is a repeat of itself, whatever its id holds (PostgreSQL looks them up as one text
+    array literal, quoted and escaped by hand)."""
+    tag = submitter[1]
+    odd = [f'{tag}"q', f"{tag}\\b", f"{tag},c", f"{{{tag}}}", f"{tag} NULL", "NULL", f"{tag}'s", f"{tag}\\\""]
+    lines = jl(*[consignment(p) for p in odd])
+    first, _ = run(ec_engine, submitter, lines)
+    assert [r["result"] for r in first] == ["accepted"] * len(odd)
+    again, summary = run(ec_engine, submitter, lines)
+    assert [(r["result"], r["parcel_id"], r["consignment_id"]) for r in again] == [
+        ("repeat", r["parcel_id"], r["consignment_id"]) for r in first]
+    assert summary["repeats"] == len(odd) and summary["accepted"] == 0
+
+
 def test_a_parcel_stored_by_a_concurrent_intake_after_the_repeat_lookup_becomes_a_repeat(
         ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The insert itself must refuse a parcel another intake committed after this chunk looked for repeats (on

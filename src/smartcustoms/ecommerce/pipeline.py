@@ -805,19 +805,26 @@ def _members(conn: Any, column: str, values: list[str], size: int = 4000, step: 
              ) -> Iterator[tuple[str, list[Any], str]]:
     """"`column` is one of `values`" as statements can bind it: (the condition, its parameters, one placeholder).
 
-    PostgreSQL: one condition `column = ANY(%s)` with the values as one array parameter (a chunk's two lookups
+    PostgreSQL: one condition `column = ANY(%s::text[])` with the values as one array (a chunk's two lookups
     took 53-65 ms that way against 68-85 ms as IN lists of 2,000 parameters, which the server parses and plans
-    value by value). SQLite: `column IN (?, ...)` in parts small enough for one statement's parameters, each padded
+    value by value), bound as one text literal (`pg_text_array`). SQLite: `column IN (?, ...)` in parts small enough for one statement's parameters, each padded
     with its last value to a multiple of `step` (IN ignores the repeats): a chunk's lookups then come in a few
     statement shapes, which the driver's statement cache keeps, instead of one prepared statement of up to 4,000
     parameters per count met (SQLite's cache of 128 statements grew the process by ~30 MB)."""
     if conn.dialect.name == "postgresql":
-        yield f"{column} = ANY(%s)", [values], "%s"
+        yield f"{column} = ANY(%s::text[])", [pg_text_array(values)], "%s"
         return
     for i in range(0, len(values), size):
         part = values[i:i + size]
         part += part[-1:] * (-len(part) % step)
         yield f"{column} IN ({', '.join(['?'] * len(part))})", part, "?"
+
+
+def pg_text_array(values: list[str]) -> str:
+    """A PostgreSQL text[] literal of `values`, each quoted (backslash and double quote escaped), so that commas,
+    braces, spaces and the word NULL inside a value stay text. The driver's own list parameter costs ~3.5 µs of CPU
+    per value (7 ms per 2,000-value lookup); this ~0.65 µs."""
+    return "{" + ",".join(['"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values]) + "}"
 
 
 def _copy_insert(conn: Any, params: list[list[Any]], looked: bool) -> int:
