@@ -84,8 +84,9 @@ def _shared(tables: TariffTables, on: date, fast: bool) -> tuple[CachedTables, _
     """The memoised tables and the fast path for one date, shared by the manifests of a process.
 
     Both answer from the packaged rule tables alone (the tariff schedule's rates, read from the database, are
-    passed in per line and never kept here), so a manifest finds them warm; building them per manifest cost a
-    small manifest a tenth of its time. Keyed by the tables' contents (frozen), so other tables never share."""
+    passed in per line and never kept here), so a manifest finds them warm (filling the memo again for every
+    manifest was ~4 % of a 200-line manifest's CPU in a profile). Keyed by the tables' contents (frozen), so other
+    tables never share."""
     memo = cached(tables)
     return memo, (_Taxed.build(memo, on) if fast else None)
 
