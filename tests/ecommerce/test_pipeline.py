@@ -391,38 +391,61 @@ def test_shutting_the_workers_down_drops_a_chunk_waiting_for_its_word(ec_engine:
     workers.wait_ready()  # a new pool for what follows
 
 
-def test_a_new_manifest_looks_for_repeats_only_once_it_has_met_one(
+def test_a_new_manifest_looks_for_repeats_only_when_it_meets_one(
         ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """New parcels are not looked up before the insert (it refuses a stored one itself); a chunk that met a stored
-    parcel is tried again looking first, and so is every chunk after it: the results are those of looking every
-    time, and nothing is stored twice."""
+    """New parcels are not looked up before the insert (it refuses a stored one itself). A re-sent manifest (its
+    first parcel stored) is looked up at once, with no failed try; one re-sent in part, a new parcel first, is tried
+    again looking first, and so is every chunk after it. The results are those of looking every time, and nothing
+    is stored twice."""
     from smartcustoms.ecommerce.config import get_ecommerce_settings
 
     monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_CHUNK_ROWS", "50")
     monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_WORKERS", "0")  # every chunk stored here, where calls are seen
     get_ecommerce_settings.cache_clear()
-    real = ChunkStore._existing
+    real_existing, real_store = ChunkStore._existing, ChunkStore._store
     looked: list[str] = []
+    tries: list[bool] = []
 
     def existing(self: ChunkStore, conn: Any, parcel_ids: list[str]) -> dict[str, Any]:
         looked.append(parcel_ids[0])
-        return real(self, conn, parcel_ids)
+        return real_existing(self, conn, parcel_ids)
+
+    def store(self: ChunkStore, *args: Any, look: bool) -> Any:
+        tries.append(look)
+        return real_store(self, *args, look=look)
 
     monkeypatch.setattr(ChunkStore, "_existing", existing)
-    lines = _prefixed(37, 200, "N")
+    monkeypatch.setattr(ChunkStore, "_store", store)
+    lines = _prefixed(37, 230, "N")
     first, summary = run(ec_engine, submitter, lines[:120])
-    assert looked == [] and summary["repeats"] == 0 and summary["accepted"] > 100
+    assert looked == [] and tries == [False] * 3 and summary["repeats"] == 0 and summary["accepted"] > 100
     stored = {r["parcel_id"]: r["consignment_id"] for r in first if r["result"] == "accepted"}
-    # Sent again with 80 more lines: chunks 1-2 all repeats, chunk 3 mixed, chunk 4 new.
-    again, summary = run(ec_engine, submitter, lines)
-    assert len(looked) == 4  # chunk 1 after its refused insert, then every chunk looking first
-    assert [r["line"] for r in again] == list(range(1, 201))
-    for r in again:
-        if r["line"] <= 120 and r["result"] != "rejected":
-            assert r["result"] == "repeat" and r["consignment_id"] == stored[r["parcel_id"]]
-    assert summary["repeats"] == len(stored)
-    assert not any(r["result"] == "repeat" for r in again if r["line"] > 120)
-    assert count(ec_engine, Consignment.submitter_id == submitter[0]) == len(stored) + summary["accepted"]
+
+    def check(again: list[dict[str, Any]], offset: int) -> None:
+        for r in again:
+            if r["line"] + offset <= 120 and r["result"] != "rejected":
+                assert r["result"] == "repeat" and r["consignment_id"] == stored[r["parcel_id"]]
+            elif r["result"] != "rejected":
+                assert r["result"] == "accepted"
+
+    # Sent again whole with 80 more lines: chunks 1-2 all repeats, 3 mixed, 4 new. Chunk 1 finds its first parcel
+    # stored and looks at once; the chunks after it look because the manifest met repeats.
+    looked.clear()
+    tries.clear()
+    again, summary = run(ec_engine, submitter, lines[:200])
+    assert len(looked) == 4 and tries == [False] * 4  # no chunk tried twice
+    assert [r["line"] for r in again] == list(range(1, 201)) and summary["repeats"] == len(stored)
+    check(again, 0)
+    added = summary["accepted"]
+    # Re-sent in part with a new parcel first: the first try meets the stored ones and the chunk is tried again.
+    looked.clear()
+    tries.clear()
+    again, summary = run(ec_engine, submitter, [lines[225], *lines[:20]])
+    assert tries == [False, True] and len(looked) == 1
+    assert again[0]["result"] == "accepted" and summary["accepted"] == 1
+    check(again[1:], -1)  # line n + 1 here is line n of the first sending
+    assert summary["repeats"] == sum(1 for r in first[:20] if r["result"] == "accepted")
+    assert count(ec_engine, Consignment.submitter_id == submitter[0]) == len(stored) + added + 1
 
 
 def test_parcel_ids_with_quotes_commas_braces_and_backslashes_are_found_again(

@@ -623,17 +623,22 @@ class ChunkStore:
     def _store(self, valued: list[_Valued], rejected: list[tuple[int, str | None, list[Problem]]], number: int,
                look: bool) -> list[dict[str, Any]]:
         """One try at storing the chunk. Repeats are looked up first when `look` (a try after one that met a stored
-        parcel) or when the manifest has met repeats before; otherwise (a new manifest's parcels, nearly always
-        new) the insert itself finds them: it writes fewer rows than given, and the chunk is tried again, looking
-        first. That saves a lookup of every parcel of the chunk (an index probe each) on nearly every chunk; a
-        re-sent manifest pays one extra try, on its first chunk with a repeat."""
+        parcel), when the manifest has met repeats before, or when the chunk's first parcel is stored (a re-sent
+        manifest); otherwise (a new manifest's parcels, nearly always new) the insert itself finds them: it writes
+        fewer rows than given, and the chunk is tried again, looking first. That saves a lookup of every parcel of
+        the chunk (an index probe each) on nearly every chunk; a manifest re-sent in part, with a new parcel first
+        and stored ones after it, pays one extra try."""
         results: list[dict[str, Any]] = [rejected_result(n, p, e) for n, p, e in rejected]
         with self.scope(True) as s:
             conn = s.connection()
-            if not look:
+            if not look and valued:
+                # The manifest's repeats so far, and whether the chunk's first parcel is stored (a manifest re-sent
+                # whole or from where it stopped: then every parcel is looked up at once, with no failed try).
                 mark = "?" if conn.dialect.name == "sqlite" else "%s"
-                look = bool(conn.exec_driver_sql(f"SELECT repeats FROM ecommerce_manifests WHERE id = {mark}",  # noqa: S608
-                                                 (self.manifest_id,)).scalar())
+                look = bool(conn.exec_driver_sql(
+                    f"SELECT (SELECT repeats FROM ecommerce_manifests WHERE id = {mark}) > 0 OR EXISTS "  # noqa: S608
+                    f"(SELECT 1 FROM ecommerce_consignments WHERE submitter_id = {mark} AND parcel_id = {mark})",
+                    (self.manifest_id, self.submitter_id, valued[0].row[_PARCEL])).scalar())
             existing = self._existing(conn, [v.row[_PARCEL] for v in valued]) if look else {}
             fresh: list[_Valued] = []
             repeats: list[tuple[int, Any]] = []
