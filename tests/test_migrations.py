@@ -27,6 +27,7 @@ STEPS = [
     ("0007_payments", "0006_travellers",
      ("payment_orders", "payment_events", "payment_refunds", "payment_reconciliations", "mop_declarations",
       "mop_items")),
+    ("0008_rates_valid_to", "0007_payments", ()),  # an index only: see the test below
 ]
 
 
@@ -56,5 +57,25 @@ def test_step_goes_down_and_up(new_database_url: Callable[[], str], revision: st
         migrate.upgrade(engine)
         assert set(tables) <= set(inspect(engine).get_table_names())
         assert migrate.current(engine) == STEPS[-1][0]
+    finally:
+        engine.dispose()
+
+
+def test_the_rates_end_date_index_goes_down_and_up(new_database_url: Callable[[], str]) -> None:
+    engine = make_engine(new_database_url())
+
+    def indexes() -> set[str]:
+        return {i["name"] for i in inspect(engine).get_indexes("exchange_rates") if i["name"]}
+
+    try:
+        migrate.upgrade(engine)
+        assert "ix_exchange_rates_valid_to" in indexes()
+        cfg = migrate.alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0007_payments")
+        assert "ix_exchange_rates_valid_to" not in indexes() and "ix_exchange_rates_currency" in indexes()
+        migrate.upgrade(engine)
+        assert "ix_exchange_rates_valid_to" in indexes()
     finally:
         engine.dispose()

@@ -20,6 +20,6 @@ class ExchangeRate(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     currency: Mapped[str] = mapped_column(String(3), index=True)
     valid_from: Mapped[date] = mapped_column(Date)
-    valid_to: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date, index=True)  # rates in force on a date: the few not expired
     rate_jpy: Mapped[Decimal] = mapped_column(DecimalText)
     source: Mapped[str] = mapped_column(String(300))
