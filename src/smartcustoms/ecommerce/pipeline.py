@@ -814,9 +814,9 @@ def _members(conn: Any, column: str, values: list[str], size: int = 4000, step: 
     took 53-65 ms that way against 68-85 ms as IN lists of 2,000 parameters, which the server parses and plans
     value by value), bound as one text literal (`pg_text_array`). SQLite: `column IN (?, ...)` in parts small
     enough for one statement's parameters, each padded with its last value to a multiple of `step` (IN ignores
-    the repeats): a chunk's lookups then come in a few
-    statement shapes, which the driver's statement cache keeps, instead of one prepared statement of up to 4,000
-    parameters per count met (SQLite's cache of 128 statements grew the process by ~30 MB)."""
+    the repeats): a chunk's lookups then come in a few statement shapes, which the driver's statement cache
+    keeps, instead of one prepared statement of up to 4,000 parameters per count met (SQLite's cache of 128
+    statements grew the process by ~30 MB)."""
     if conn.dialect.name == "postgresql":
         yield f"{column} = ANY(%s::text[])", [pg_text_array(values)], "%s"
         return
