@@ -3,17 +3,30 @@ goes down (its tables gone) and up again."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
 
+import orjson
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import MetaData, Table, inspect, text
+from sqlalchemy.orm import Session
 
 import smartcustoms.models_registry  # noqa: F401  (registers every table)
 from smartcustoms import migrate
 from smartcustoms.db import Base, make_engine
+from smartcustoms.demo import demo_rates_csv
+from smartcustoms.ecommerce.intake import ingest
+from smartcustoms.ecommerce.models import Manifest
+from smartcustoms.ecommerce.pipeline import Intake
+from smartcustoms.ecommerce.split import consignee_key, split_key
+from smartcustoms.identity import service as identity
+from smartcustoms.reference import service as reference
 
 # (revision, the revision before it, the tables it creates)
 STEPS = [
@@ -28,6 +41,7 @@ STEPS = [
      ("payment_orders", "payment_events", "payment_refunds", "payment_reconciliations", "mop_declarations",
       "mop_items")),
     ("0008_rates_valid_to", "0007_payments", ()),  # an index only: see the test below
+    ("0009_split_key_integer", "0008_rates_valid_to", ()),  # a column's type: see the test below
 ]
 
 
@@ -77,5 +91,64 @@ def test_the_rates_end_date_index_goes_down_and_up(new_database_url: Callable[[]
         assert "ix_exchange_rates_valid_to" not in indexes() and "ix_exchange_rates_currency" in indexes()
         migrate.upgrade(engine)
         assert "ix_exchange_rates_valid_to" in indexes()
+    finally:
+        engine.dispose()
+
+
+def test_split_keys_stored_before_0009_still_match_after_it(new_database_url: Callable[[], str],
+                                                            tmp_path: Path) -> None:
+    """A parcel stored with the hex key of 0008 is found by the split window of the integer keys, and the keys
+    survive a downgrade and an upgrade."""
+    engine = make_engine(new_database_url())
+    seller, name, address = "SELLER-MIG", "Tanaka Ren", "4-5-6 Kita-ku, Osaka"
+    raw = seller + "\x1f" + consignee_key(None, name, address)
+    old_key = hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()  # what 0008's code stored
+    now = datetime.now(UTC)
+    try:
+        migrate.upgrade(engine, "0008_rates_valid_to")
+        rates = tmp_path / "rates.csv"
+        rates.write_text(demo_rates_csv(date.today()), "utf-8")
+        with Session(engine) as s, s.begin():
+            reference.load_rates(s, reference.parse_rates_csv(rates), actor="test")
+            trader = identity.create_trader(s, "Carrier MIG", "CAR-MIG", "broker")
+            s.add(Manifest(id="MOLD", submitter_id=trader.id, source="cli", format="jsonl", status="complete",
+                           received_at=now, lines=1, accepted=1, rejected=0, repeats=0, lane1=1, lane2=0, lane3=0,
+                           value_jpy=6000, duty_jpy=0, tax_jpy=0))
+            sub = (trader.id, trader.code)
+        table = Table("ecommerce_consignments", MetaData(), autoload_with=engine)  # 0008's columns
+        with engine.begin() as conn:
+            conn.execute(table.insert().values(
+                id="MOLD-1", manifest_id="MOLD", line_no=1, submitter_id=sub[0], parcel_id="OLD-1", platform="Shop",
+                seller_id=seller, seller_name="Split Co", seller_country="CN", mail_order=True,
+                consignee_name=name, consignee_address=address, delivery_place="Osaka", personal_use=False,
+                goods="[]", value_jpy=6000, dutiable_value_jpy=6000, duty_jpy=0, ct_national_jpy=0, ct_local_jpy=0,
+                total_tax_jpy=0, exempt=True, lane=1, status="released", lane_reasons="[]", split_key=old_key,
+                received_at=now))
+
+        def stored() -> Any:
+            with engine.connect() as conn:
+                return conn.execute(text("SELECT split_key FROM ecommerce_consignments WHERE id = 'MOLD-1'")).scalar()
+
+        migrate.upgrade(engine)
+        assert stored() == split_key(seller, None, name, address)
+        assert {i["name"] for i in inspect(engine).get_indexes("ecommerce_consignments")} >= {
+            "ix_ecommerce_consignments_split", "ix_ecommerce_consignments_split_group"}
+        # A new parcel of the same pair takes the group over ¥10,000 with the parcel stored before the upgrade.
+        intake = Intake.open(engine, sub[0], sub[1], "jsonl", "cli")
+        parcel = {"parcel_id": "NEW-1", "platform": "Shop", "mail_order": True, "personal_use": False,
+                  "delivery_place": "Osaka", "seller": {"id": seller, "name": "Split Co", "country": "CN"},
+                  "consignee": {"name": name, "address": address},
+                  "goods": [{"description": "phone case", "hs_code": "392690", "quantity": 1, "value": "5000",
+                             "currency": "JPY"}]}
+        results: list[dict[str, Any]] = []
+        ingest(engine, intake, [orjson.dumps(parcel) + b"\n"], "jsonl", results.extend)
+        assert results[0]["split_group"] == "MOLD-1" and results[0]["lane"] == 2
+        cfg = migrate.alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0008_rates_valid_to")
+        assert stored() == old_key[:16]
+        migrate.upgrade(engine)
+        assert stored() == split_key(seller, None, name, address)
     finally:
         engine.dispose()

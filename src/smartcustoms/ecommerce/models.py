@@ -83,7 +83,7 @@ class Consignment(Base):
     status: Mapped[str] = mapped_column(String(24))
     lane_reasons: Mapped[str] = mapped_column(Text)  # JSON list
     risk_score: Mapped[float | None] = mapped_column(Float, nullable=True)
-    split_key: Mapped[str] = mapped_column(String(32))
+    split_key: Mapped[int] = mapped_column(BigInteger)  # split.split_key (64-bit, migration 0009)
     split_group: Mapped[str | None] = mapped_column(String(52), nullable=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -20,10 +20,19 @@ def consignee_key(consignee_id: str | None, name: str, address: str) -> str:
     return "na:" + "".join(name.casefold().split()) + "|" + "".join(address.casefold().split())
 
 
-def split_key(seller_id: str, consignee_id: str | None, name: str, address: str) -> str:
-    """The 32-character key of (seller, consignee) that the window query uses."""
+def split_key(seller_id: str, consignee_id: str | None, name: str, address: str) -> int:
+    """The key of (seller, consignee) that the window query uses: a signed 64-bit integer.
+
+    Decision: the first 8 bytes of the 16-byte BLAKE2b digest of seller and consignee. Until migration 0009 the
+    key was that digest in hex; the migration keeps its first 16 hex digits, so parcels stored before it match the
+    parcels after it. The split window's index is the one the intake inserts into at random, and an integer key
+    is 8 bytes against the hex text's 33: a raw insert of 1M consignments into SQLite ran at 15,800-17,400 rows/s
+    against 13,000-14,300 with the hex keys (docs/ecommerce.md). Two different pairs share a key with a chance of
+    about n²/2⁶⁵ among n pairs in the window (10⁻⁶ for 5 million). Such a clash can only put parcels in one group
+    for an officer to look at (lane 2); it never lets a split through.
+    """
     raw = seller_id.strip().upper() + "\x1f" + consignee_key(consignee_id, name, address)
-    return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+    return int.from_bytes(hashlib.blake2b(raw.encode(), digest_size=16).digest()[:8], "big", signed=True)
 
 
 @dataclass(slots=True)
@@ -57,13 +66,13 @@ class SplitTracker:
     def __init__(self, threshold: int, slot: Any = "split_group") -> None:
         self.threshold = threshold
         self.slot = slot  # where a pending row keeps its split group (a key, or an index of a list row)
-        self.members: dict[str, list[Member]] = {}
+        self.members: dict[Any, list[Member]] = {}
 
-    def preload(self, key: str, member: Member) -> None:
+    def preload(self, key: Any, member: Member) -> None:
         """A parcel already stored within the window."""
         self.members.setdefault(key, []).append(member)
 
-    def add(self, key: str, consignment_id: str, dutiable: int, exempt: bool, row: Any = None) -> SplitHit | None:
+    def add(self, key: Any, consignment_id: str, dutiable: int, exempt: bool, row: Any = None) -> SplitHit | None:
         """Record a new parcel; the hit when it joins a group over the threshold (only exempt parcels count)."""
         if not exempt:
             return None
