@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -145,3 +146,31 @@ def test_profile_hits_are_every_profiles_evaluation(profiles: list[rules.Profile
     every = [h for p in profiles
              if (h := rules.evaluate(p, ctx, lambda pid: rules.sampling_draw("k", cid, pid))) is not None]
     assert screening.profile_hits(profiles, "k", cid, ON, rec, VAL) == every
+
+
+@pytest.mark.parametrize("rate", ["0", "0.5", "0.05", "0.3", "0.123456789012345678901234567", "1"])
+def test_the_integer_cut_agrees_with_the_decimal_draw_next_to_the_rate(rate: str) -> None:
+    """A draw numerator below the cut is below the rate, one above it is not; those between are left to the draw."""
+    r = Decimal(rate)
+    lo, hi = screening._cut(r)
+    assert 0 <= hi - lo <= 1
+    for n in range(max(lo - 3, 0), hi + 4):
+        below = Decimal(n) / Decimal(2**64) < r  # rules.sampling_draw's arithmetic on the same numerator
+        if n < lo:
+            assert below
+        elif n > hi:
+            assert not below
+
+
+def test_a_screen_set_up_once_gives_each_consignment_its_own_draw() -> None:
+    """The screen a manifest sets up once gives the hits profile_hits gives, consignment by consignment."""
+    profiles = [rules.Profile(3, "sample", 3, "random", random_rate=Decimal("0.3")),
+                rules.Profile(4, "leather", 2, "leather bags", hs_prefix="4202", random_rate=Decimal("0.7")),
+                rules.Profile(5, "expired", 2, "old", valid_to=date(2026, 1, 1))]
+    screen = screening.Screen(profiles, "secret", ON)
+    rec = _rec(goods=[goods("10", hs="420221")])
+    got = [screen.hits(f"C{i}", rec, VAL) for i in range(300)]
+    assert got == [screening.profile_hits(profiles, "secret", f"C{i}", ON, rec, VAL) for i in range(300)]
+    ids = [{h.profile_id for h in hits} for hits in got]
+    assert 50 < sum(3 in x for x in ids) < 130 and 170 < sum(4 in x for x in ids) < 250
+    assert not any(5 in x for x in ids)

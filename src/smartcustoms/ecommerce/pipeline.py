@@ -219,6 +219,7 @@ class Preparer:
         self._tariffs: dict[str, tuple[calc.DutyRate | None, str | None]] = {}
         self._rates: dict[str, Decimal] | None = None
         self.assessor = Assessor(spec.tables, spec.on, self._rate, self._tariff)
+        self.screen = screening.Screen(spec.profiles, spec.secret, spec.on)
         self.model = None
         if spec.model is not None:
             try:
@@ -256,7 +257,7 @@ class Preparer:
         rejected: list[tuple[int, str | None, list[Problem]]] = []
         valued: list[_Valued] = []
         for_model: list[dict[str, object]] = []
-        mid, sub, on, secret, profiles = spec.manifest_id, spec.submitter_id, spec.on, spec.secret, spec.profiles
+        mid, sub, on, screen = spec.manifest_id, spec.submitter_id, spec.on, self.screen
         checked: list[Record] = []
         for it in chunk:
             if it.raw is not None:
@@ -286,7 +287,7 @@ class Preparer:
                    val.assessment_json, None, None, None, None,
                    split_key(rec.seller_id, rec.consignee_id, rec.consignee_name, rec.consignee_address),
                    None, None, None]
-            hits = screening.profile_hits(profiles, secret, cid, on, rec, val)
+            hits = screen.hits(cid, rec, val)
             valued.append(_Valued(row, [h.to_dict() for h in hits] if hits else [], None,
                                   no_rate_hit(val.no_rate_hs)))
             if self.model is not None:

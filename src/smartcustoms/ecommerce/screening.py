@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import math
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from smartcustoms.ecommerce.assess import Valuation
 from smartcustoms.ecommerce.records import Record
@@ -21,22 +23,64 @@ log = logging.getLogger(__name__)
 
 def profile_hits(profiles: Sequence[rules.Profile], secret: str, consignment_id: str, on: date, rec: Record,
                  val: Valuation) -> list[rules.RuleHit]:
-    """Every selectivity profile that matches the consignment (seller as consignor, consignee as importer).
+    """Every selectivity profile that matches the consignment (seller as consignor, consignee as importer)."""
+    return Screen(profiles, secret, on).hits(consignment_id, rec, val)
 
-    `rules.evaluate` decides; a profile that surely misses (not in force, no goods line of its kind, a random
-    draw above its rate) is passed over without building the rules' view of the consignment (most profiles on
-    most parcels; a test compares with evaluating every profile)."""
-    hits: list[rules.RuleHit] = []
-    ctx: rules.LaneContext | None = None
-    for p in profiles:
-        if not _may_hit(p, secret, consignment_id, on, rec):
-            continue
-        if ctx is None:
-            ctx = lane_context(consignment_id, on, rec, val)
-        hit = rules.evaluate(p, ctx, lambda pid: sampling_draw(secret, consignment_id, pid))
-        if hit is not None:
-            hits.append(hit)
-    return hits
+
+class Screen:
+    """A manifest's selectivity profiles, set up once for its date, applied consignment by consignment.
+
+    `rules.evaluate` decides; a profile that surely misses is passed over without building the rules' view of the
+    consignment (most profiles on most parcels; a test compares with evaluating every profile). Set up once: the
+    profiles not in force on the date and those on a rate mismatch (parcels claim no rate) are left out, and a
+    random rate becomes a cut on the HMAC's integer, so that the draw is compared without Decimal arithmetic."""
+
+    def __init__(self, profiles: Sequence[rules.Profile], secret: str, on: date) -> None:
+        self.secret, self.on = secret, on
+        self.key = _keyed(secret)
+        self.plan: list[tuple[rules.Profile, str | None, str | None, int | None, int]] = []
+        for p in profiles:
+            if (p.valid_from is not None and on < p.valid_from) or (p.valid_to is not None and on > p.valid_to):
+                continue
+            if p.rate_mismatch:
+                continue  # parcels carry no claimed rate: no line has a rate mismatch
+            # Not an AEO: the plain random rate applies; the draw is the one evaluate makes.
+            lo, hi = _cut(p.random_rate) if p.random_rate is not None else (None, 0)
+            self.plan.append((p, p.hs_prefix or None, p.origin_country or None, lo, hi))
+
+    def hits(self, consignment_id: str, rec: Record, val: Valuation) -> list[rules.RuleHit]:
+        """The profiles that match the consignment, in the profiles' order."""
+        out: list[rules.RuleHit] = []
+        ctx: rules.LaneContext | None = None
+        for p, prefix, origin, lo, hi in self.plan:
+            if prefix is not None or origin is not None:
+                for g in rec.goods:
+                    if (prefix is None or (g.hs_code or "").startswith(prefix)) \
+                            and (origin is None or (g.origin_country or rec.seller_country) == origin):
+                        break
+                else:
+                    continue  # no goods line of the profile's kind
+            if lo is not None:
+                mac = self.key.copy()
+                mac.update(f"{consignment_id}:{p.id}".encode())
+                n = int.from_bytes(mac.digest()[:8], "big")
+                if n > hi or (n >= lo and sampling_draw(self.secret, consignment_id, p.id) >= cast(Decimal,
+                                                                                                  p.random_rate)):
+                    continue  # the draw is not below the rate
+            if ctx is None:
+                ctx = lane_context(consignment_id, self.on, rec, val)
+            hit = rules.evaluate(p, ctx, lambda pid: sampling_draw(self.secret, consignment_id, pid))
+            if hit is not None:
+                out.append(hit)
+        return out
+
+
+def _cut(rate: Decimal) -> tuple[int, int]:
+    """(lo, hi) for a random rate: the draw is n / 2**64 for n the HMAC's first 8 bytes, so it is below the rate
+    when n < lo and not below it when n > hi. The Decimal draw is rounded to 28 digits, far finer than 2**-64
+    apart, so only n between them (the one or two integers next to rate × 2**64) needs the Decimal draw."""
+    exact = Fraction(rate) * 2**64
+    return math.floor(exact), math.ceil(exact)
 
 
 def lane_context(consignment_id: str, on: date, rec: Record, val: Valuation) -> rules.LaneContext:
@@ -47,21 +91,6 @@ def lane_context(consignment_id: str, on: date, rec: Record, val: Valuation) -> 
         lines=[rules.LineFacts(i + 1, g.hs_code or "", g.origin_country or rec.seller_country, False)
                for i, g in enumerate(rec.goods)],
     )
-
-
-def _may_hit(p: rules.Profile, secret: str, consignment_id: str, on: date, rec: Record) -> bool:
-    """False when one of the conditions `rules.evaluate` requires all of surely fails for this consignment."""
-    if (p.valid_from is not None and on < p.valid_from) or (p.valid_to is not None and on > p.valid_to):
-        return False
-    if p.rate_mismatch:
-        return False  # parcels carry no claimed rate: no line has a rate mismatch
-    if p.hs_prefix or p.origin_country:
-        prefix, origin = p.hs_prefix, p.origin_country
-        if not any((not prefix or (g.hs_code or "").startswith(prefix))
-                   and (not origin or (g.origin_country or rec.seller_country) == origin) for g in rec.goods):
-            return False
-    # Not an AEO: the plain random rate applies; the draw is the one evaluate makes.
-    return p.random_rate is None or sampling_draw(secret, consignment_id, p.id) < p.random_rate
 
 
 @lru_cache(maxsize=8)

@@ -15,7 +15,9 @@ Downgrade turns the integer back into 16 hex digits. The 16 digits the integer d
 stored before a downgrade no longer match later ones of the same pair (split detection starts again for them).
 
 SQLite: the column is replaced in place (add, fill, drop, rename) rather than by a table copy, which would have to
-drop a table other tables refer to while foreign keys are enforced.
+drop a table other tables refer to while foreign keys are enforced. PostgreSQL: the type change rewrites the table
+and its indexes under an exclusive lock (intake and console wait); with tens of millions of consignments stored,
+run the upgrade in a quiet hour.
 """
 
 from __future__ import annotations
