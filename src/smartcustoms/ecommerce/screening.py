@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any
 
 from smartcustoms.ecommerce.assess import Valuation
 from smartcustoms.ecommerce.records import Record
@@ -38,21 +38,23 @@ class Screen:
     def __init__(self, profiles: Sequence[rules.Profile], secret: str, on: date) -> None:
         self.secret, self.on = secret, on
         self.key = _keyed(secret)
-        self.plan: list[tuple[rules.Profile, str | None, str | None, int | None, int]] = []
+        # (profile, HS prefix, origin, random rate, the cut's lo and hi; lo None: no random rate)
+        self.plan: list[tuple[rules.Profile, str | None, str | None, Decimal, int | None, int]] = []
         for p in profiles:
             if (p.valid_from is not None and on < p.valid_from) or (p.valid_to is not None and on > p.valid_to):
                 continue
             if p.rate_mismatch:
                 continue  # parcels carry no claimed rate: no line has a rate mismatch
             # Not an AEO: the plain random rate applies; the draw is the one evaluate makes.
-            lo, hi = _cut(p.random_rate) if p.random_rate is not None else (None, 0)
-            self.plan.append((p, p.hs_prefix or None, p.origin_country or None, lo, hi))
+            rate = p.random_rate
+            lo, hi = _cut(rate) if rate is not None else (None, 0)
+            self.plan.append((p, p.hs_prefix or None, p.origin_country or None, rate or _ZERO, lo, hi))
 
     def hits(self, consignment_id: str, rec: Record, val: Valuation) -> list[rules.RuleHit]:
         """The profiles that match the consignment, in the profiles' order."""
         out: list[rules.RuleHit] = []
         ctx: rules.LaneContext | None = None
-        for p, prefix, origin, lo, hi in self.plan:
+        for p, prefix, origin, rate, lo, hi in self.plan:
             if prefix is not None or origin is not None:
                 for g in rec.goods:
                     if (prefix is None or (g.hs_code or "").startswith(prefix)) \
@@ -64,8 +66,7 @@ class Screen:
                 mac = self.key.copy()
                 mac.update(f"{consignment_id}:{p.id}".encode())
                 n = int.from_bytes(mac.digest()[:8], "big")
-                if n > hi or (n >= lo and sampling_draw(self.secret, consignment_id, p.id) >= cast(Decimal,
-                                                                                                  p.random_rate)):
+                if n > hi or (n >= lo and sampling_draw(self.secret, consignment_id, p.id) >= rate):
                     continue  # the draw is not below the rate
             if ctx is None:
                 ctx = lane_context(consignment_id, self.on, rec, val)
@@ -99,6 +100,7 @@ def _keyed(secret: str) -> Any:
 
 
 _SCALE = Decimal(2**64)
+_ZERO = Decimal(0)
 
 
 def sampling_draw(secret: str, consignment_id: str, profile_id: int) -> Decimal:
