@@ -22,7 +22,7 @@ os.environ.setdefault("SMARTCUSTOMS_ENV", "test")
 from smartcustoms import migrate
 from smartcustoms.app import create_app
 from smartcustoms.db import make_engine
-from smartcustoms.deps import get_session
+from smartcustoms.deps import get_read_session, get_session
 from smartcustoms.identity import service as identity
 from smartcustoms.identity.models import Trader
 from smartcustoms.settings import get_settings
@@ -118,8 +118,36 @@ def app(engine: Engine, session: Session):  # type: ignore[no-untyped-def]
     def _session() -> Iterator[Session]:
         yield session
 
+    def _read_session() -> Iterator[Session]:
+        yield from read_only(session)
+
     application.dependency_overrides[get_session] = _session
+    application.dependency_overrides[get_read_session] = _read_session
     return application
+
+
+def read_only(session: Session) -> Iterator[Session]:
+    """The test's session, unable to write for the length of a request: what `get_read_session` promises.
+
+    A route that only reads is served from the read engine (query-only SQLite connections, READ ONLY PostgreSQL
+    transactions). Here it reads the test's uncommitted data, so the same promise is kept on the test's
+    connection: SQLite's `query_only`, or PostgreSQL's `transaction_read_only` inside a savepoint rolled back
+    afterwards (which also undoes the setting). A route that writes fails its tests.
+    """
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA query_only=ON")
+        try:
+            yield session
+        finally:
+            conn.exec_driver_sql("PRAGMA query_only=OFF")
+        return
+    savepoint = conn.begin_nested()
+    conn.exec_driver_sql("SET LOCAL transaction_read_only = on")
+    try:
+        yield session
+    finally:
+        savepoint.rollback()
 
 
 @pytest.fixture()

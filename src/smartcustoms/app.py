@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smartcustoms import __version__
-from smartcustoms.db import get_engine, session_factory
+from smartcustoms.db import get_engine, read_engine, session_factory
 from smartcustoms.errors import FieldError, SmartCustomsError
 from smartcustoms.settings import get_settings
 
@@ -97,6 +97,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         description="Customs clearance and risk management (Japan Customs SMART Customs action plan).",
     )
     app.state.session_factory = session_factory(engine or get_engine())
+    app.state.read_session_factory = session_factory(read_engine(engine or get_engine()))
 
     @app.exception_handler(SmartCustomsError)
     async def _platform_error(_request: Request, exc: SmartCustomsError) -> JSONResponse:

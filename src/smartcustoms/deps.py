@@ -23,11 +23,25 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
+def get_read_session(request: Request) -> Iterator[Session]:
+    """A session for a request that only reads (`db.read_engine`): it never waits for a writer, and cannot write.
+
+    Decision: a route takes it only when nothing it calls writes; pages that refresh and commit something on
+    the way (the traveller counter's payment status) keep `SessionDep`. The tests run these routes read-only.
+    """
+    session: Session = request.app.state.read_session_factory()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 
 
-def current_trader(request: Request, session: SessionDep) -> Trader:
-    """The trader whose API key is in `Authorization: Bearer <key>`."""
+def _trader(request: Request, session: Session) -> Trader:
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
@@ -38,4 +52,15 @@ def current_trader(request: Request, session: SessionDep) -> Trader:
     return trader
 
 
+def current_trader(request: Request, session: SessionDep) -> Trader:
+    """The trader whose API key is in `Authorization: Bearer <key>`."""
+    return _trader(request, session)
+
+
+def reading_trader(request: Request, session: ReadSessionDep) -> Trader:
+    """`current_trader` for a route that only reads (looked up on its read session)."""
+    return _trader(request, session)
+
+
 TraderDep = Annotated[Trader, Depends(current_trader)]
+ReadTraderDep = Annotated[Trader, Depends(reading_trader)]

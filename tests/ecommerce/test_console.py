@@ -8,11 +8,11 @@ from typing import Any
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from smartcustoms.audit import service as audit
-from smartcustoms.ecommerce.models import Consignment
+from smartcustoms.ecommerce.models import Consignment, Manifest
 from smartcustoms.risk import service as risk
 from tests.console.helpers import csrf_of
 from tests.ecommerce.conftest import consignment, goods
@@ -99,3 +99,30 @@ def test_actions_need_the_csrf_token(officer_client: TestClient, manifest: dict[
 def test_pages_need_a_login(ec_client: TestClient) -> None:
     r = ec_client.get("/console/ecommerce", follow_redirects=False)
     assert r.status_code == 303 and "/console/login" in r.headers["location"]
+
+
+def test_pages_and_results_are_read_while_a_chunk_is_being_committed(
+        officer_client: TestClient, ec_engine: Engine, submitter: Any, manifest: dict[str, Any]) -> None:
+    """A bulk intake holds the application's connection (and on SQLite the write lock) while it stores a chunk.
+    Officers' pages and the submitter's result reads do not wait for it: they read the last committed state."""
+    mid = manifest["summary"]["manifest_id"]
+    bearer = {"Authorization": f"Bearer {submitter[2]}"}
+    with ec_engine.begin() as w:  # the application's one SQLite connection, its write lock taken
+        w.execute(update(Manifest).where(Manifest.id == mid).values(lines=Manifest.lines + 1000))
+        page = officer_client.get("/console/ecommerce?group=manifest&lang=en")
+        row = re.search(rf'<tr data-key="{mid}">(.*?)</tr>', page.text, re.S)
+        assert page.status_code == 200 and row is not None and ">6<" in row.group(1)
+        listing = officer_client.get(f"/console/ecommerce/consignments?seller={manifest['seller']}&status=open")
+        assert listing.status_code == 200 and listing.text.count('name="ids"') == 3
+        one = manifest["results"][0]
+        detail = officer_client.get(f"/console/ecommerce/consignments/{one['consignment_id']}")
+        assert detail.status_code == 200 and one["parcel_id"] in detail.text
+        summary = officer_client.get(f"/api/v1/manifests/{mid}", headers=bearer)
+        assert summary.status_code == 200 and summary.json()["lines"] == 6  # not the uncommitted 1,006
+        results = officer_client.get(f"/api/v1/manifests/{mid}/results", headers=bearer)
+        assert [r["line"] for r in results.json()["results"]] == [r["line"] for r in manifest["results"]]
+        parcel = officer_client.get(f"/api/v1/parcels/{one['parcel_id']}", headers=bearer)
+        assert parcel.json()["consignment_id"] == one["consignment_id"]
+        assert officer_client.get("/api/v1/manifests", headers=bearer).json()[0]["manifest_id"] == mid
+    after = officer_client.get(f"/api/v1/manifests/{mid}", headers=bearer).json()
+    assert after["lines"] == 1006

@@ -8,9 +8,10 @@ from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, Request
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from smartcustoms.console import i18n
-from smartcustoms.deps import SessionDep
+from smartcustoms.deps import ReadSessionDep, SessionDep
 from smartcustoms.identity.models import ROLE_RANK, Officer
 
 PREFIX = "/console"
@@ -94,6 +95,15 @@ def log_out(request: Request) -> None:
 
 def current_officer(request: Request, session: SessionDep) -> Officer:
     """The logged-in officer, looked up again on every request so a disabled account is locked out at once."""
+    return _officer(request, session)
+
+
+def reading_officer(request: Request, session: ReadSessionDep) -> Officer:
+    """`current_officer` for a page that only reads (looked up on its read session)."""
+    return _officer(request, session)
+
+
+def _officer(request: Request, session: Session) -> Officer:
     username = request.session.get(OFFICER_KEY)
     officer = (
         session.scalar(select(Officer).where(Officer.username == username)) if isinstance(username, str) else None
@@ -110,3 +120,4 @@ def is_supervisor(officer: Officer) -> bool:
 
 
 OfficerDep = Annotated[Officer, Depends(current_officer)]
+ReadOfficerDep = Annotated[Officer, Depends(reading_officer)]

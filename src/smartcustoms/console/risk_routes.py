@@ -15,9 +15,9 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from smartcustoms.console import risk_i18n
-from smartcustoms.console.auth import OfficerDep, lang_of
+from smartcustoms.console.auth import ReadOfficerDep, lang_of
 from smartcustoms.console.views import render
-from smartcustoms.deps import SessionDep
+from smartcustoms.deps import ReadSessionDep
 from smartcustoms.identity.models import Officer
 from smartcustoms.risk import csvout, lists_service
 from smartcustoms.risk.lists import AuditCandidate, InspectionCandidate, UndervaluationSignal
@@ -125,7 +125,8 @@ def _insp_chart(rows: Sequence[InspectionCandidate], t: Callable[..., str]) -> s
 
 @router.get("/audit-candidates")
 def audit_candidates_page(
-    request: Request, session: SessionDep, officer: OfficerDep, start: str = "", end: str = "", format: str = "",
+    request: Request, session: ReadSessionDep, officer: ReadOfficerDep, start: str = "", end: str = "",
+    format: str = "",
 ) -> Response:
     return _page(request, officer, kind="audit", name="audit-candidates", template="risk_audit.html", start=start,
                  end=end, fmt=format, row_type=AuditCandidate,
@@ -134,7 +135,8 @@ def audit_candidates_page(
 
 @router.get("/undervaluation")
 def undervaluation_page(
-    request: Request, session: SessionDep, officer: OfficerDep, start: str = "", end: str = "", format: str = "",
+    request: Request, session: ReadSessionDep, officer: ReadOfficerDep, start: str = "", end: str = "",
+    format: str = "",
 ) -> Response:
     return _page(request, officer, kind="under", name="undervaluation", template="risk_undervaluation.html",
                  start=start, end=end, fmt=format, row_type=UndervaluationSignal,
@@ -144,7 +146,8 @@ def undervaluation_page(
 
 @router.get("/inspection-candidates")
 def inspection_candidates_page(
-    request: Request, session: SessionDep, officer: OfficerDep, start: str = "", end: str = "", format: str = "",
+    request: Request, session: ReadSessionDep, officer: ReadOfficerDep, start: str = "", end: str = "",
+    format: str = "",
 ) -> Response:
     return _page(request, officer, kind="insp", name="inspection-candidates", template="risk_inspection.html",
                  start=start, end=end, fmt=format, row_type=InspectionCandidate,

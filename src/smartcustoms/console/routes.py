@@ -21,6 +21,7 @@ from smartcustoms.console.auth import (
     CsrfFailed,
     LoginRequired,
     OfficerDep,
+    ReadOfficerDep,
     check_csrf,
     is_supervisor,
     lang_of,
@@ -32,7 +33,7 @@ from smartcustoms.console.auth import (
 from smartcustoms.console.views import error_view, render
 from smartcustoms.declarations import lifecycle, payment, service
 from smartcustoms.declarations.models import ImportDeclaration
-from smartcustoms.deps import SessionDep
+from smartcustoms.deps import ReadSessionDep, SessionDep
 from smartcustoms.errors import NotFound, SmartCustomsError
 from smartcustoms.identity.models import Officer
 from smartcustoms.identity.service import authenticate_officer
@@ -159,7 +160,7 @@ def logout(request: Request, csrf_token: FormStr = "") -> Response:
 
 
 @router.get("/")
-def dashboard(request: Request, session: SessionDep, officer: OfficerDep) -> Response:
+def dashboard(request: Request, session: ReadSessionDep, officer: ReadOfficerDep) -> Response:
     lang = lang_of(request)
     t = partial(i18n.translate, lang)
     counts = service.counts_by_lane_status(session)
@@ -183,7 +184,8 @@ def dashboard(request: Request, session: SessionDep, officer: OfficerDep) -> Res
 
 @router.get("/queue")
 def queue_page(
-    request: Request, session: SessionDep, officer: OfficerDep, lane: str = "", status: str = "", page: str = "1",
+    request: Request, session: ReadSessionDep, officer: ReadOfficerDep, lane: str = "", status: str = "",
+    page: str = "1",
 ) -> Response:
     lang = lang_of(request)
     filters_ok = lane in ("", "1", "2", "3") and status in ("", *QUEUE_STATUSES)
@@ -233,7 +235,9 @@ def _not_found(request: Request, lang: str, officer: Officer) -> Response:
 
 
 @router.get("/declarations/{declaration_id}")
-def declaration_page(request: Request, declaration_id: str, session: SessionDep, officer: OfficerDep) -> Response:
+def declaration_page(
+    request: Request, declaration_id: str, session: ReadSessionDep, officer: ReadOfficerDep,
+) -> Response:
     lang = lang_of(request)
     try:
         d = service.get(session, declaration_id)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from smartcustoms.declarations import flows, lifecycle, payment, service
 from smartcustoms.declarations.idempotency import IdemKey, IfMatch, amend_once, create_once, if_match_version
 from smartcustoms.declarations.schemas import ImportDeclarationIn, ImportDeclarationOut, StatusChangeOut
-from smartcustoms.deps import SessionDep, TraderDep
+from smartcustoms.deps import ReadSessionDep, ReadTraderDep, SessionDep, TraderDep
 from smartcustoms.errors import FieldError, ValidationFailed
 
 router = APIRouter(prefix="/api/v1/import-declarations", tags=["import declarations"])
@@ -35,7 +35,7 @@ def lodge(body: ImportDeclarationIn, session: SessionDep, trader: TraderDep, ide
 
 @router.get("", response_model=list[ImportDeclarationOut])
 def list_declarations(
-    session: SessionDep, trader: TraderDep, response: Response,
+    session: ReadSessionDep, trader: ReadTraderDep, response: Response,
     status: Annotated[str | None, Query(description=f"one of {', '.join(lifecycle.STATUSES)}")] = None,
     lane: Annotated[int | None, Query(ge=1, le=3)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -50,7 +50,7 @@ def list_declarations(
 
 
 @router.get("/{declaration_id}", response_model=ImportDeclarationOut)
-def get_declaration(declaration_id: str, session: SessionDep, trader: TraderDep) -> Any:
+def get_declaration(declaration_id: str, session: ReadSessionDep, trader: ReadTraderDep) -> Any:
     """One of the trader's declarations."""
     return _out(service.get_for_trader(session, trader.id, declaration_id), session)
 
@@ -74,7 +74,7 @@ def amend_declaration(
 
 
 @router.get("/{declaration_id}/history", response_model=list[StatusChangeOut])
-def declaration_history(declaration_id: str, session: SessionDep, trader: TraderDep) -> Any:
+def declaration_history(declaration_id: str, session: ReadSessionDep, trader: ReadTraderDep) -> Any:
     """Status history of one of the trader's declarations, oldest first."""
     d = service.get_for_trader(session, trader.id, declaration_id)
     return [

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
-from smartcustoms.deps import SessionDep, TraderDep, current_trader
+from smartcustoms.deps import ReadSessionDep, ReadTraderDep, current_trader
 from smartcustoms.ecommerce import parse, service
 from smartcustoms.ecommerce.config import get_ecommerce_settings
 from smartcustoms.ecommerce.intake import ingest
@@ -109,21 +109,21 @@ async def submit_manifest(request: Request) -> Any:
 
 
 @router.get("")
-def list_manifests(session: SessionDep, trader: TraderDep,
+def list_manifests(session: ReadSessionDep, trader: ReadTraderDep,
                    limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict[str, Any]]:
     """The submitter's latest manifests with their totals, newest first."""
     return service.manifests_of(session, trader.id, limit)
 
 
 @router.get("/{manifest_id}")
-def get_manifest(manifest_id: str, session: SessionDep, trader: TraderDep) -> dict[str, Any]:
+def get_manifest(manifest_id: str, session: ReadSessionDep, trader: ReadTraderDep) -> dict[str, Any]:
     """A manifest's summary: status (receiving, complete, failed), lines with a result, lanes and totals."""
     return summary(service.manifest_for(session, trader.id, manifest_id))
 
 
 @router.get("/{manifest_id}/results")
 def get_results(
-    manifest_id: str, session: SessionDep, trader: TraderDep,
+    manifest_id: str, session: ReadSessionDep, trader: ReadTraderDep,
     after: Annotated[int, Query(ge=0, le=10**9, description="last line number already seen")] = 0,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
 ) -> dict[str, Any]:
@@ -136,6 +136,6 @@ def get_results(
 
 
 @parcels.get("/{parcel_id}")
-def get_parcel(parcel_id: str, session: SessionDep, trader: TraderDep) -> dict[str, Any]:
+def get_parcel(parcel_id: str, session: ReadSessionDep, trader: ReadTraderDep) -> dict[str, Any]:
     """The stored result of one of the submitter's parcels (lane, release status, duty and tax)."""
     return service.result_for_parcel(session, trader.id, parcel_id)

@@ -15,9 +15,9 @@ from markupsafe import Markup
 
 from smartcustoms.audit import service as audit
 from smartcustoms.console import views
-from smartcustoms.console.auth import FLASH_KEY, OfficerDep, check_csrf, csrf_token, lang_of
+from smartcustoms.console.auth import FLASH_KEY, OfficerDep, ReadOfficerDep, check_csrf, csrf_token, lang_of
 from smartcustoms.console.risk_routes import bar_chart
-from smartcustoms.deps import SessionDep
+from smartcustoms.deps import ReadSessionDep, SessionDep
 from smartcustoms.ecommerce import i18n, lifecycle, officer
 from smartcustoms.ecommerce.config import get_ecommerce_settings
 from smartcustoms.errors import NotFound, SmartCustomsError
@@ -56,7 +56,7 @@ def _error(request: Request, lang: str, who: Any, exc: SmartCustomsError) -> HTM
 
 
 @router.get("")
-def overview(request: Request, session: SessionDep, who: OfficerDep, group: str = "manifest") -> Response:
+def overview(request: Request, session: ReadSessionDep, who: ReadOfficerDep, group: str = "manifest") -> Response:
     """Consignments per manifest, platform or seller, most open first, with a chart of the open ones."""
     lang = lang_of(request)
     t = partial(i18n.translate, lang)
@@ -75,7 +75,7 @@ def overview(request: Request, session: SessionDep, who: OfficerDep, group: str 
 
 
 @router.get("/consignments")
-def consignment_list(request: Request, session: SessionDep, who: OfficerDep, page: int = 1) -> Response:
+def consignment_list(request: Request, session: ReadSessionDep, who: ReadOfficerDep, page: int = 1) -> Response:
     """A filtered page of consignments with bulk decisions."""
     lang = lang_of(request)
     filters = _filters(request)
@@ -98,7 +98,7 @@ def consignment_list(request: Request, session: SessionDep, who: OfficerDep, pag
 
 
 @router.get("/consignments/{consignment_id}")
-def consignment_page(request: Request, consignment_id: str, session: SessionDep, who: OfficerDep) -> Response:
+def consignment_page(request: Request, consignment_id: str, session: ReadSessionDep, who: ReadOfficerDep) -> Response:
     """One consignment: parties, goods, assessment, lane reasons, split group, history; decisions."""
     lang = lang_of(request)
     try:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from smartcustoms.declarations.idempotency import IdemKey, IfMatch, amend_once, create_once, if_match_version
 from smartcustoms.declarations.officer_api import OfficerDep
-from smartcustoms.deps import SessionDep, TraderDep
+from smartcustoms.deps import ReadSessionDep, ReadTraderDep, SessionDep, TraderDep
 from smartcustoms.errors import FieldError, ValidationFailed
 from smartcustoms.exports import flows, lifecycle, service
 from smartcustoms.exports.schemas import ExportDeclarationIn, ExportDeclarationOut, ExportStatusChangeOut
@@ -36,7 +36,7 @@ def lodge(body: ExportDeclarationIn, session: SessionDep, trader: TraderDep, ide
 
 @router.get("", response_model=list[ExportDeclarationOut])
 def list_declarations(
-    session: SessionDep, trader: TraderDep, response: Response,
+    session: ReadSessionDep, trader: ReadTraderDep, response: Response,
     status: Annotated[str | None, Query(description=f"one of {', '.join(lifecycle.STATUSES)}")] = None,
     lane: Annotated[int | None, Query(ge=1, le=3)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -51,7 +51,7 @@ def list_declarations(
 
 
 @router.get("/{declaration_id}", response_model=ExportDeclarationOut)
-def get_declaration(declaration_id: str, session: SessionDep, trader: TraderDep) -> Any:
+def get_declaration(declaration_id: str, session: ReadSessionDep, trader: ReadTraderDep) -> Any:
     return _out(service.get_for_trader(session, trader.id, declaration_id))
 
 
@@ -74,7 +74,7 @@ def amend(
 
 
 @router.get("/{declaration_id}/history", response_model=list[ExportStatusChangeOut])
-def declaration_history(declaration_id: str, session: SessionDep, trader: TraderDep) -> Any:
+def declaration_history(declaration_id: str, session: ReadSessionDep, trader: ReadTraderDep) -> Any:
     """Status history of one of the trader's exports; officers appear as "customs" (who decided stays internal)."""
     d = service.get_for_trader(session, trader.id, declaration_id)
     return [{"action": h.action, "from_status": h.from_status, "to_status": h.to_status, "lane": h.lane,

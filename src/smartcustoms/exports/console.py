@@ -11,10 +11,10 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from smartcustoms.console.auth import FLASH_KEY, OfficerDep, check_csrf, lang_of
+from smartcustoms.console.auth import FLASH_KEY, OfficerDep, ReadOfficerDep, check_csrf, lang_of
 from smartcustoms.console.risk_routes import bar_chart
 from smartcustoms.console.views import error_view, render
-from smartcustoms.deps import SessionDep
+from smartcustoms.deps import ReadSessionDep, SessionDep
 from smartcustoms.errors import NotFound, SmartCustomsError
 from smartcustoms.exports import i18n, lifecycle, service
 from smartcustoms.exports.models import ExportDeclaration, ExportHit
@@ -34,7 +34,7 @@ def _open_hits_by_kind(session: SessionDep) -> dict[str, int]:
 
 
 @router.get("")
-def exports_list(request: Request, session: SessionDep, officer: OfficerDep, show: str = "open_hits",
+def exports_list(request: Request, session: ReadSessionDep, officer: ReadOfficerDep, show: str = "open_hits",
                  page: str = "1") -> Response:
     lang = lang_of(request)
     t = partial(i18n.translate, lang)
@@ -86,7 +86,7 @@ def _page(request: Request, session: SessionDep, officer: Officer, declaration_i
 
 
 @router.get("/{declaration_id}")
-def export_page(request: Request, declaration_id: str, session: SessionDep, officer: OfficerDep) -> Response:
+def export_page(request: Request, declaration_id: str, session: ReadSessionDep, officer: ReadOfficerDep) -> Response:
     return _page(request, session, officer, declaration_id)
 
 

@@ -14,10 +14,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import ValidationError
 
-from smartcustoms.console.auth import OfficerDep, check_csrf, is_supervisor, lang_of
+from smartcustoms.console.auth import OfficerDep, ReadOfficerDep, check_csrf, is_supervisor, lang_of
 from smartcustoms.console.risk_routes import bar_chart
 from smartcustoms.console.views import error_view, render, templates
-from smartcustoms.deps import SessionDep
+from smartcustoms.deps import ReadSessionDep, SessionDep
 from smartcustoms.errors import Conflict, FieldError, NotFound, SmartCustomsError, ValidationFailed
 from smartcustoms.meansofpayment import rules as mop_rules
 from smartcustoms.meansofpayment import service as mop
@@ -48,7 +48,7 @@ def _page(request: Request, name: str, officer: Any, context: dict[str, Any], st
 
 
 @router.get("/payments")
-def orders_page(request: Request, session: SessionDep, officer: OfficerDep, status: str = "",
+def orders_page(request: Request, session: ReadSessionDep, officer: ReadOfficerDep, status: str = "",
                 kind: str = "") -> Response:
     t = _t(lang_of(request))
     ok = status in ("", *protocol.STATUSES) and kind in ("", *protocol.KINDS)
@@ -76,7 +76,7 @@ def _order_context(session: SessionDep, order_id: str, supervisor: bool) -> dict
 
 
 @router.get("/payments/orders/{order_id}")
-def order_page(request: Request, order_id: str, session: SessionDep, officer: OfficerDep,
+def order_page(request: Request, order_id: str, session: ReadSessionDep, officer: ReadOfficerDep,
                done: str = "") -> Response:
     try:
         ctx = _order_context(session, order_id, is_supervisor(officer))
@@ -150,7 +150,7 @@ def _report_chart(report: dict[str, Any], t: Any) -> Markup:
 
 
 @router.get("/payments/reconciliation")
-def reconciliation_page(request: Request, session: SessionDep, officer: OfficerDep, run: str = "") -> Response:
+def reconciliation_page(request: Request, session: ReadSessionDep, officer: ReadOfficerDep, run: str = "") -> Response:
     t = _t(lang_of(request))
     current = session.get(ReconciliationRun, int(run)) if run.isascii() and run.isdigit() and len(run) < 10 else None
     ctx = {"runs": _runs(session), "run": current, "report": current.report if current else None,
@@ -190,7 +190,7 @@ async def reconcile_upload(request: Request, session: SessionDep, officer: Offic
 
 
 @router.get("/payments/reconciliation/{run_id}.csv")
-def reconciliation_csv(run_id: str, session: SessionDep, officer: OfficerDep) -> Response:
+def reconciliation_csv(run_id: str, session: ReadSessionDep, officer: ReadOfficerDep) -> Response:
     # Not an int parameter: 99999999999999999999 overflows the integer column (500); any non-id is simply not found.
     ok = run_id.isascii() and run_id.isdigit() and len(run_id) < 10
     run = session.get(ReconciliationRun, int(run_id)) if ok else None
@@ -209,7 +209,7 @@ def reconciliation_csv(run_id: str, session: SessionDep, officer: OfficerDep) ->
 
 
 @router.get("/means-of-payment")
-def mop_page(request: Request, session: SessionDep, officer: OfficerDep, flagged: str = "") -> Response:
+def mop_page(request: Request, session: ReadSessionDep, officer: ReadOfficerDep, flagged: str = "") -> Response:
     t = _t(lang_of(request))
     rows, total = mop.listing(session, flagged_only=flagged == "1", limit=PAGE)
     counts = {c: sum(1 for d in rows if any(f["code"] == c for f in d.flags)) for c in FLAG_CODES}
