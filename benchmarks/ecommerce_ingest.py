@@ -46,7 +46,7 @@ if __name__ != "__mp_main__":
     from smartcustoms import migrate
     from smartcustoms.db import make_engine
     from smartcustoms.demo import demo_rates_csv
-    from smartcustoms.ecommerce import workers
+    from smartcustoms.ecommerce import officer, workers
     from smartcustoms.ecommerce.config import get_ecommerce_settings
     from smartcustoms.ecommerce.generate import jsonl_lines
     from smartcustoms.ecommerce.intake import ingest
@@ -303,6 +303,24 @@ def raw_insert(src: Engine, dst: Engine, chunk: int, manifest_id: str | None) ->
     return timed, rows_total
 
 
+def overview_times(engine: Engine) -> dict[str, tuple[float, float]]:
+    """Seconds (best of 3) of the officers' unfiltered overview per kind: from the running totals the intake keeps,
+    and counting every consignment (the way before migration 0010). Both must give the same rows."""
+    out: dict[str, tuple[float, float]] = {}
+    for kind in ("manifest", "platform", "seller"):
+        times: dict[str, float] = {}
+        rows: dict[str, object] = {}
+        for name, fn in (("kept", officer.groups), ("counted", officer.groups_counted)):
+            for _ in range(3):
+                with Session(engine) as s:
+                    t = time.perf_counter()
+                    rows[name] = fn(s, kind, {})
+                    times[name] = min(times.get(name, 1e9), time.perf_counter() - t)
+        assert rows["kept"] == rows["counted"], f"the {kind} totals differ from the consignments counted"
+        out[kind] = (times["kept"], times["counted"])
+    return out
+
+
 def http_run(url: str, key: str, path: Path, count: int, size: int) -> dict[str, float]:
     port = 18000 + os.getpid() % 1000
     env = {**os.environ, "SMARTCUSTOMS_DATABASE_URL": url, "SMARTCUSTOMS_ENV": "test"}
@@ -382,6 +400,7 @@ def main() -> None:
             if args.raw == "after":
                 copier.copy()
             raw = {"rows": copier.rows, "seconds": copier.seconds, "rate": copier.rate()}
+            overview = overview_times(engine)
             h = http_run(url_a, key, path, args.http_count, args.manifest_size) if args.http_count else None
             raw_engine.dispose()
             engine.dispose()
@@ -415,6 +434,9 @@ def main() -> None:
     print(f"raw bulk insert of the same {raw['rows']:,} rows ({args.raw}): {raw['seconds']:,.1f} s = "
           f"{raw['rate']:,.0f} rows/s")
     print(f"ratio pipeline / raw insert: {p['rate'] / raw['rate']:.0%}")
+    for kind, (kept, counted) in overview.items():
+        print(f"officers' overview per {kind} (100 groups, best of 3): {kept * 1000:,.0f} ms from the running "
+              f"totals, {counted * 1000:,.0f} ms counting every consignment")
     if h:
         print(f"HTTP (uvicorn subprocess, streamed): {h['lines']:,} results in {h['seconds']:,.1f} s = "
               f"{h['rate']:,.0f} consignments/s ({h['repeats']:,} repeats), p99 per manifest {h['manifest_p99']:.2f} s")

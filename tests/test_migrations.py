@@ -21,6 +21,8 @@ import smartcustoms.models_registry  # noqa: F401  (registers every table)
 from smartcustoms import migrate
 from smartcustoms.db import Base, make_engine
 from smartcustoms.demo import demo_rates_csv
+from smartcustoms.ecommerce import officer
+from smartcustoms.ecommerce.generate import jsonl_lines
 from smartcustoms.ecommerce.intake import ingest
 from smartcustoms.ecommerce.models import Manifest
 from smartcustoms.ecommerce.pipeline import Intake
@@ -42,6 +44,7 @@ STEPS = [
       "mop_items")),
     ("0008_rates_valid_to", "0007_payments", ()),  # an index only: see the test below
     ("0009_split_key_integer", "0008_rates_valid_to", ()),  # a column's type: see the test below
+    ("0010_ecommerce_group_totals", "0009_split_key_integer", ("ecommerce_group_totals",)),
 ]
 
 
@@ -150,5 +153,34 @@ def test_split_keys_stored_before_0009_still_match_after_it(new_database_url: Ca
         assert stored() == old_key[:16]
         migrate.upgrade(engine)
         assert stored() == split_key(seller, None, name, address)
+    finally:
+        engine.dispose()
+
+
+def test_0010_fills_the_group_totals_from_the_consignments_stored(new_database_url: Callable[[], str],
+                                                                  tmp_path: Path) -> None:
+    """Consignments stored before the totals existed are counted in them once the upgrade has run."""
+    engine = make_engine(new_database_url())
+    try:
+        migrate.upgrade(engine)
+        rates = tmp_path / "rates.csv"
+        rates.write_text(demo_rates_csv(date.today()), "utf-8")
+        with Session(engine) as s, s.begin():
+            reference.load_rates(s, reference.parse_rates_csv(rates), actor="test")
+            trader = identity.create_trader(s, "Carrier T10", "CAR-T10", "broker")
+            trader_id = trader.id
+        intake = Intake.open(engine, trader_id, "CAR-T10", "jsonl", "cli")
+        ingest(engine, intake, list(jsonl_lines(400, 3)), "jsonl", lambda _results: None)
+        cfg = migrate.alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0009_split_key_integer")
+        assert "ecommerce_group_totals" not in inspect(engine).get_table_names()
+        migrate.upgrade(engine)
+        with Session(engine) as s:
+            for kind in ("manifest", "platform", "seller"):
+                kept = officer.groups(s, kind, {}, limit=10**6)
+                assert kept and kept == officer.groups_counted(s, kind, {}, limit=10**6)
+            assert sum(g.split_flagged for g in officer.groups(s, "seller", {}, limit=10**6)) > 0
     finally:
         engine.dispose()

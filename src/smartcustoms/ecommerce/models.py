@@ -114,3 +114,27 @@ class Repeat(Base):
     manifest_id: Mapped[str] = mapped_column(ForeignKey("ecommerce_manifests.id"))
     line_no: Mapped[int] = mapped_column(Integer)
     consignment_id: Mapped[str] = mapped_column(ForeignKey("ecommerce_consignments.id"))
+
+
+class GroupTotal(Base):
+    """Running totals of the consignments of one manifest, platform or seller, for the officers' overview.
+
+    Kept by the intake with each chunk it stores (one upsert per group in the chunk), by split detection when it
+    links stored parcels to a group, and by officers' decisions that move a consignment to lane 3; so the overview
+    reads a row per group rather than aggregating every consignment ever received (migration 0010); officers'
+    decisions that close a consignment (release) take it out of `open_count`.
+    """
+
+    __tablename__ = "ecommerce_group_totals"
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # manifest | platform | seller
+    group_key: Mapped[str] = mapped_column(String(120), primary_key=True)  # the manifest id, platform or seller id
+    label: Mapped[str] = mapped_column(String(200))  # the greatest seller name seen (as max() in SQL); else the key
+    consignments: Mapped[int] = mapped_column(BigInteger)
+    lane1: Mapped[int] = mapped_column(BigInteger)
+    lane2: Mapped[int] = mapped_column(BigInteger)
+    lane3: Mapped[int] = mapped_column(BigInteger)
+    open_count: Mapped[int] = mapped_column(BigInteger)  # in a status that waits for an officer (lifecycle.OPEN)
+    split_flagged: Mapped[int] = mapped_column(BigInteger)
+    value_jpy: Mapped[int] = mapped_column(BigInteger)
+    tax_jpy: Mapped[int] = mapped_column(BigInteger)

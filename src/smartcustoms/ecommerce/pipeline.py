@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from smartcustoms.audit import service as audit
 from smartcustoms.db import READ_ONLY, utcnow
 from smartcustoms.declarations.flows import declaration_date
-from smartcustoms.ecommerce import lifecycle, parse, screening, stale, workers
+from smartcustoms.ecommerce import lifecycle, parse, screening, stale, totals, workers
 from smartcustoms.ecommerce.assess import Assessor
 from smartcustoms.ecommerce.config import get_ecommerce_settings
 from smartcustoms.ecommerce.models import Consignment, Manifest, Rejection, Repeat
@@ -53,12 +53,13 @@ COLUMNS = ("id", "manifest_id", "line_no", "submitter_id", "parcel_id", "platfor
            "lane_reasons", "risk_score", "split_key", "split_group", "received_at", "released_at")
 # Where each column sits in a prepared row (a list of values in COLUMNS order, bound to the insert as it is).
 (_ID, _LINE, _PARCEL, _VALUE, _DUTIABLE, _DUTY, _CT_NATIONAL, _CT_LOCAL, _TOTAL, _EXEMPT, _LANE, _STATUS,
- _LANE_REASONS, _RISK, _SPLIT_KEY, _SPLIT_GROUP, _RECEIVED, _RELEASED, _GOODS) = (
+ _LANE_REASONS, _RISK, _SPLIT_KEY, _SPLIT_GROUP, _RECEIVED, _RELEASED, _GOODS, _PLATFORM, _SELLER, _SELLER_NAME) = (
     COLUMNS.index(c) for c in ("id", "line_no", "parcel_id", "value_jpy", "dutiable_value_jpy", "duty_jpy",
                                "ct_national_jpy", "ct_local_jpy", "total_tax_jpy", "exempt", "lane", "status",
                                "lane_reasons", "risk_score", "split_key", "split_group", "received_at",
-                               "released_at", "goods"))
+                               "released_at", "goods", "platform", "seller_id", "seller_name"))
 _RELEASE_STATUS = lifecycle.initial_status(rules.LANE_RELEASE)
+_OPEN = frozenset(lifecycle.OPEN)
 RESULT_COLUMNS = ("id", "line_no", "parcel_id", "lane", "status", "value_jpy", "dutiable_value_jpy", "duty_jpy",
                   "ct_national_jpy", "ct_local_jpy", "total_tax_jpy", "exempt", "split_group")
 
@@ -667,11 +668,20 @@ class ChunkStore:
                         cur.close()
                 if written != len(rows):
                     raise _Race()
+            tally = self._tally(rows)
             if links:
+                linked = [cid for ids in links.values() for cid in ids]
+                for member, params, _ in _members(conn, "id", linked):
+                    # Stored parcels flagged for the first time count once in their groups' split totals.
+                    sql = ("SELECT manifest_id, platform, seller_id FROM ecommerce_consignments "  # noqa: S608
+                           f"WHERE split_group IS NULL AND {member}")
+                    for manifest_id, platform, seller_id in conn.exec_driver_sql(sql, tuple(params)):
+                        tally.flag_split(manifest_id, platform, seller_id)
                 mark = "?" if conn.dialect.name == "sqlite" else "%s"
                 conn.exec_driver_sql(
                     f"UPDATE ecommerce_consignments SET split_group = {mark} WHERE id = {mark}",  # noqa: S608
                     [(group, cid) for group, ids in links.items() for cid in ids])
+            totals.apply(conn, tally)
             results += [_fresh_result(r, r[_LINE], False) for r in rows]
             repeat_rows = []
             for line_no, ref in repeats:
@@ -758,6 +768,25 @@ class ChunkStore:
                    "ORDER BY received_at, id")
             for key, cid, value, group in conn.exec_driver_sql(sql, (*params, cutoff, True)):
                 tracker.preload(key, Member(cid, int(value), group))
+
+    def _tally(self, rows: list[list[Any]]) -> totals.Tally:
+        """The chunk's additions to its manifest's, platforms' and sellers' running totals (officers' overview)."""
+        tally = totals.Tally()
+        lanes = [0, 0, 0, 0]
+        opened = split = value = tax = 0
+        for r in rows:
+            flagged = r[_SPLIT_GROUP] is not None
+            waits = r[_STATUS] in _OPEN
+            lanes[r[_LANE]] += 1
+            opened += waits
+            split += flagged
+            value += r[_VALUE]
+            tax += r[_TOTAL]
+            tally.add("platform", r[_PLATFORM], r[_PLATFORM], r[_LANE], waits, flagged, r[_VALUE], r[_TOTAL])
+            tally.add("seller", r[_SELLER], r[_SELLER_NAME], r[_LANE], waits, flagged, r[_VALUE], r[_TOTAL])
+        if rows:
+            tally.add_many("manifest", self.manifest_id, self.manifest_id, lanes[1:], opened, split, value, tax)
+        return tally
 
     def _totals(self, conn: Any, rows: list[list[Any]], repeats: int, rejected: int) -> None:
         lanes = [0, 0, 0, 0]

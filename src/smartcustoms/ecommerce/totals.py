@@ -1,0 +1,101 @@
+"""Running totals per manifest, platform and seller (`ecommerce_group_totals`), kept in the writer's transaction.
+
+The intake adds each stored chunk's consignments, split detection adds the stored parcels it links to a group,
+and an officer's decision that moves a consignment to lane 3 moves it between the lane counts. Every change is an
+upsert that adds to the stored numbers, so two transactions changing the same group (two intakes naming one
+seller) never lose each other's counts; the rows are written in key order, so on PostgreSQL such transactions
+lock them in the same order and cannot deadlock. The caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+KINDS = ("manifest", "platform", "seller")
+COLUMNS = ("consignments", "lane1", "lane2", "lane3", "open_count", "split_flagged", "value_jpy", "tax_jpy")
+# A group's changes: label, then COLUMNS in order (lane k at _N + k).
+_LABEL, _N, _OPEN, _SPLIT, _VALUE, _TAX = 0, 1, 5, 6, 7, 8
+
+
+class Tally:
+    """Changes to the totals of some groups, to be written with `apply`."""
+
+    def __init__(self) -> None:
+        self.groups: dict[tuple[str, str], list[Any]] = {}
+
+    def _group(self, kind: str, key: str, label: str) -> list[Any]:
+        g = self.groups.get((kind, key))
+        if g is None:
+            g = self.groups[(kind, key)] = [label, 0, 0, 0, 0, 0, 0, 0, 0]
+        elif label > g[_LABEL]:
+            g[_LABEL] = label
+        return g
+
+    def add(self, kind: str, key: str, label: str, lane: int, open_: bool, split: bool, value: int,
+            tax: int) -> None:
+        """One consignment stored (`label`: the seller's name for a seller, else the key)."""
+        g = self._group(kind, key, label)
+        g[_N] += 1
+        g[_N + lane] += 1
+        g[_OPEN] += open_
+        g[_SPLIT] += split
+        g[_VALUE] += value
+        g[_TAX] += tax
+
+    def add_many(self, kind: str, key: str, label: str, lanes: Iterable[int], open_: int, split: int, value: int,
+                 tax: int) -> None:
+        """Several consignments of one group at once (`lanes`: how many in lanes 1, 2 and 3)."""
+        g = self._group(kind, key, label)
+        n1, n2, n3 = lanes
+        g[_N] += n1 + n2 + n3
+        g[_N + 1] += n1
+        g[_N + 2] += n2
+        g[_N + 3] += n3
+        g[_OPEN] += open_
+        g[_SPLIT] += split
+        g[_VALUE] += value
+        g[_TAX] += tax
+
+    def flag_split(self, manifest: str, platform: str, seller: str) -> None:
+        """A stored consignment linked to a split group for the first time."""
+        for kind, key in (("manifest", manifest), ("platform", platform), ("seller", seller)):
+            self._group(kind, key, "")[_SPLIT] += 1
+
+    def decide(self, manifest: str, platform: str, seller: str, lanes: tuple[int, int], opens: tuple[bool, bool]
+               ) -> None:
+        """An officer's decision on a stored consignment: its lane and whether it is open, before and after."""
+        if lanes[0] == lanes[1] and opens[0] == opens[1]:
+            return
+        for kind, key in (("manifest", manifest), ("platform", platform), ("seller", seller)):
+            g = self._group(kind, key, "")
+            g[_N + lanes[0]] -= 1
+            g[_N + lanes[1]] += 1
+            g[_OPEN] += opens[1] - opens[0]
+
+    def params(self) -> list[tuple[Any, ...]]:
+        """The upsert's parameters in key order."""
+        return [(kind, key, *g) for (kind, key), g in sorted(self.groups.items())]
+
+
+@cache
+def upsert_sql(dialect: str) -> str:
+    """Add a group's changes to its stored totals (a new group starts from them); the label keeps the greatest."""
+    t = "ecommerce_group_totals."
+    if dialect == "sqlite":
+        mark, t, greatest = "?", "", "max"  # in SQLite's upsert a bare column is the stored row's
+    else:
+        mark, greatest = "%s", "GREATEST"
+    adds = ", ".join(f"{c} = {t}{c} + excluded.{c}" for c in COLUMNS)
+    # Fixed names and placeholders only: every value is bound.
+    return (f"INSERT INTO ecommerce_group_totals (kind, group_key, label, {', '.join(COLUMNS)}) "  # noqa: S608
+            f"VALUES ({', '.join([mark] * (3 + len(COLUMNS)))}) "
+            f"ON CONFLICT (kind, group_key) DO UPDATE SET label = {greatest}({t}label, excluded.label), {adds}")
+
+
+def apply(conn: Any, tally: Tally) -> None:
+    """Write the tally on `conn` (a SQLAlchemy connection in the caller's transaction)."""
+    params = tally.params()
+    if params:
+        conn.exec_driver_sql(upsert_sql(conn.dialect.name), params)
