@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, event, select, update
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from smartcustoms.db import make_engine
 from smartcustoms.ecommerce import officer, totals
@@ -83,3 +83,34 @@ def test_a_filtered_overview_counts_the_matching_consignments(fresh: Engine) -> 
         assert sum(g.consignments for g in lane3) == sum(g.lane3 for g in lane3)
         everything: dict[str, Any] = {g.key: g for g in officer.groups(s, "platform", {})}
         assert all(g.consignments <= everything[g.key].consignments for g in lane3)
+
+
+def test_a_consignment_decided_meanwhile_is_skipped_and_counted_once(fresh: Engine) -> None:
+    """On PostgreSQL another officer may decide a consignment between the selection and the update of a bulk
+    decision: the update finds it in another status and changes nothing, so neither its totals nor the count move."""
+    a = carrier(fresh, "CAR-TOT-R")
+    run(fresh, a, _prefixed(9, 300, "R"))
+    with Session(fresh) as s, s.begin():
+        review = list(s.scalars(select(Consignment.id).where(Consignment.status == "review")
+                                .order_by(Consignment.id).limit(2)))
+        assert len(review) == 2
+        raced: list[str] = []
+
+        @event.listens_for(s, "do_orm_execute")
+        def _other_officer(state: ORMExecuteState) -> None:
+            if state.is_update and not raced:  # the first consignment is released by someone else first
+                raced.append(review[0])
+                state.session.connection().execute(
+                    update(Consignment).where(Consignment.id == review[0]).values(status="released"))
+
+        outcome = officer.act(s, action="inspect", reason="x-ray", officer="t", ids=review)
+        event.remove(s, "do_orm_execute", _other_officer)
+    assert (outcome.done, outcome.skipped) == (1, 1)
+    # The other officer's release did not go through the totals in this test; count it as its decision would.
+    with Session(fresh) as s, s.begin():
+        other = s.get(Consignment, review[0])
+        assert other is not None and other.lane == 2
+        tally = totals.Tally()
+        tally.decide(other.manifest_id, other.platform, other.seller_id, (2, 2), (True, False))
+        totals.apply(s.connection(), tally)
+    assert_kept_equal_counted(fresh)

@@ -126,6 +126,8 @@ class GroupTotal(Base):
     """
 
     __tablename__ = "ecommerce_group_totals"
+    # The overview's order (most open, then largest): the first hundred without sorting every seller.
+    __table_args__ = (Index("ix_ecommerce_group_totals_rank", "kind", "open_count", "consignments"),)
 
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # manifest | platform | seller
     group_key: Mapped[str] = mapped_column(String(120), primary_key=True)  # the manifest id, platform or seller id

@@ -188,11 +188,13 @@ def act(session: Session, *, action: str, reason: str, officer: str, ids: list[s
         if status not in allowed:
             continue
         new_lane = max(lane, 3) if action == "inspect" else lane
-        tally.decide(manifest_id, platform, seller_id, (lane, new_lane),
-                     (status in lifecycle.OPEN, target in lifecycle.OPEN))
-        session.execute(update(Consignment).where(and_(c.id == cid, c.status == status)).values(
+        changed = session.execute(update(Consignment).where(and_(c.id == cid, c.status == status)).values(
             status=target, lane=new_lane, decided_by=officer, decision_reason=reason.strip(),
             released_at=now if target == lifecycle.RELEASED else None))
+        if changed.rowcount != 1:
+            continue  # another officer decided it meanwhile (PostgreSQL): skipped, as its new status may not apply
+        tally.decide(manifest_id, platform, seller_id, (lane, new_lane),
+                     (status in lifecycle.OPEN, target in lifecycle.OPEN))
         audit.append(session, actor=f"officer:{officer}", action=f"ecommerce.{action}",
                      entity_type="ecommerce_consignment", entity_id=cid,
                      data={"from_status": status, "to_status": target, "lane": new_lane, "reason": reason.strip()})

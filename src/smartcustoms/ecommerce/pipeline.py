@@ -770,22 +770,51 @@ class ChunkStore:
                 tracker.preload(key, Member(cid, int(value), group))
 
     def _tally(self, rows: list[list[Any]]) -> totals.Tally:
-        """The chunk's additions to its manifest's, platforms' and sellers' running totals (officers' overview)."""
+        """The chunk's additions to its manifest's, platforms' and sellers' running totals (officers' overview).
+
+        Written out rather than through `Tally.add`: a chunk names ~800 sellers in 2,000 rows, and the calls cost
+        ~3.5-4 µs per row against ~1.5 here (the upsert itself ~4)."""
         tally = totals.Tally()
+        if not rows:
+            return tally
+        platforms: dict[str, list[Any]] = {}
+        sellers: dict[str, list[Any]] = {}
         lanes = [0, 0, 0, 0]
         opened = split = value = tax = 0
+        open_statuses = _OPEN
         for r in rows:
-            flagged = r[_SPLIT_GROUP] is not None
-            waits = r[_STATUS] in _OPEN
-            lanes[r[_LANE]] += 1
-            opened += waits
-            split += flagged
-            value += r[_VALUE]
-            tax += r[_TOTAL]
-            tally.add("platform", r[_PLATFORM], r[_PLATFORM], r[_LANE], waits, flagged, r[_VALUE], r[_TOTAL])
-            tally.add("seller", r[_SELLER], r[_SELLER_NAME], r[_LANE], waits, flagged, r[_VALUE], r[_TOTAL])
-        if rows:
-            tally.add_many("manifest", self.manifest_id, self.manifest_id, lanes[1:], opened, split, value, tax)
+            lane, v, t = r[_LANE], r[_VALUE], r[_TOTAL]
+            w = r[_STATUS] in open_statuses
+            f = r[_SPLIT_GROUP] is not None
+            lanes[lane] += 1
+            opened += w
+            split += f
+            value += v
+            tax += t
+            g = platforms.get(r[_PLATFORM])
+            if g is None:
+                g = platforms[r[_PLATFORM]] = [r[_PLATFORM], 0, 0, 0, 0, 0, 0, 0, 0]
+            g[1] += 1
+            g[1 + lane] += 1
+            g[5] += w
+            g[6] += f
+            g[7] += v
+            g[8] += t
+            g = sellers.get(r[_SELLER])
+            if g is None:
+                g = sellers[r[_SELLER]] = [r[_SELLER_NAME], 0, 0, 0, 0, 0, 0, 0, 0]
+            elif r[_SELLER_NAME] > g[0]:
+                g[0] = r[_SELLER_NAME]
+            g[1] += 1
+            g[1 + lane] += 1
+            g[5] += w
+            g[6] += f
+            g[7] += v
+            g[8] += t
+        groups = tally.groups
+        groups[("manifest", self.manifest_id)] = [self.manifest_id, len(rows), *lanes[1:], opened, split, value, tax]
+        groups.update((("platform", k), g) for k, g in platforms.items())
+        groups.update((("seller", k), g) for k, g in sellers.items())
         return tally
 
     def _totals(self, conn: Any, rows: list[list[Any]], repeats: int, rejected: int) -> None:

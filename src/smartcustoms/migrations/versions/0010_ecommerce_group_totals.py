@@ -46,6 +46,8 @@ def upgrade() -> None:
         sa.Column('tax_jpy', sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint('kind', 'group_key'),
     )
+    op.create_index('ix_ecommerce_group_totals_rank', 'ecommerce_group_totals',
+                    ['kind', 'open_count', 'consignments'], unique=False)
     for kind, column, label in _KINDS:
         # Fixed names only (the table above); the kind is a literal of this file.
         op.execute(
@@ -58,4 +60,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_ecommerce_group_totals_rank', table_name='ecommerce_group_totals')
     op.drop_table('ecommerce_group_totals')
