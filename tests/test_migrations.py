@@ -182,5 +182,6 @@ def test_0010_fills_the_group_totals_from_the_consignments_stored(new_database_u
                 kept = officer.groups(s, kind, {}, limit=10**6)
                 assert kept and kept == officer.groups_counted(s, kind, {}, limit=10**6)
             assert sum(g.split_flagged for g in officer.groups(s, "seller", {}, limit=10**6)) > 0
+            assert officer.totals(s) == officer.totals_counted(s)
     finally:
         engine.dispose()

@@ -103,7 +103,22 @@ def groups_counted(session: Session, by: str, filters: dict[str, str], limit: in
 
 
 def totals(session: Session) -> dict[str, int]:
-    """Counts per status and lane over every consignment."""
+    """Counts per status over every consignment: the open ones counted (through the queue index: they are few),
+    every consignment from the running totals (the platforms' rows, a handful), and released = all - open."""
+    c = Consignment
+    out = {s: 0 for s in lifecycle.STATUSES}
+    for status, n in session.execute(select(c.status, func.count()).where(c.status.in_(lifecycle.OPEN))
+                                     .group_by(c.status)):
+        out[status] = int(n)
+    out["open"] = sum(out[s] for s in lifecycle.OPEN)
+    out["all"] = int(session.scalar(select(func.coalesce(func.sum(GroupTotal.consignments), 0))
+                                    .where(GroupTotal.kind == "platform")) or 0)
+    out[lifecycle.RELEASED] = out["all"] - out["open"]
+    return out
+
+
+def totals_counted(session: Session) -> dict[str, int]:
+    """`totals` counted over every consignment (the reference for the running totals)."""
     c = Consignment
     out = {s: 0 for s in lifecycle.STATUSES}
     for status, n in session.execute(select(c.status, func.count()).group_by(c.status)):
@@ -121,11 +136,29 @@ def recent_manifests(session: Session, limit: int = 20) -> list[Manifest]:
 def consignments(session: Session, filters: dict[str, str], limit: int, offset: int) -> tuple[list[Consignment], int]:
     """One page of consignments matching the filters (lane 3 first, then lane 2, oldest first) and the total."""
     where = _where(filters)
-    total = session.scalar(select(func.count()).select_from(Consignment).where(*where)) or 0
+    total = count_kept(session, filters)
+    if total is None:
+        total = session.scalar(select(func.count()).select_from(Consignment).where(*where)) or 0
     rows = session.scalars(select(Consignment).where(*where)
                            .order_by(Consignment.lane.desc(), Consignment.received_at, Consignment.id)
                            .limit(limit).offset(offset))
     return list(rows), int(total)
+
+
+def count_kept(session: Session, filters: dict[str, str]) -> int | None:
+    """How many consignments match, from the running totals when they hold the answer: no filter, or one manifest,
+    platform or seller, each alone or with status=open (the overview's links and the open list). None otherwise.
+    Counting a platform's consignments scanned the table (0.5 s at a million on SQLite)."""
+    given = {k for k, v in filters.items() if k in FILTERS and v}
+    groups = given & set(GROUPS)
+    if not given - groups <= {"status"} or len(groups) > 1 or filters.get("status", "") not in ("", "open"):
+        return None
+    t = GroupTotal
+    column = t.open_count if filters.get("status") == "open" else t.consignments
+    if groups:
+        kind = groups.pop()
+        return int(session.scalar(select(column).where(t.kind == kind, t.group_key == filters[kind])) or 0)
+    return int(session.scalar(select(func.coalesce(func.sum(column), 0)).where(t.kind == "platform")) or 0)
 
 
 def get(session: Session, consignment_id: str) -> Consignment:

@@ -48,6 +48,8 @@ def upgrade() -> None:
     )
     op.create_index('ix_ecommerce_group_totals_rank', 'ecommerce_group_totals',
                     ['kind', 'open_count', 'consignments'], unique=False)
+    op.create_index('ix_ecommerce_consignments_list', 'ecommerce_consignments',
+                    [sa.literal_column('lane').desc(), 'received_at', 'id'], unique=False)
     for kind, column, label in _KINDS:
         # Fixed names only (the table above); the kind is a literal of this file.
         op.execute(
@@ -60,5 +62,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_ecommerce_consignments_list', table_name='ecommerce_consignments')
     op.drop_index('ix_ecommerce_group_totals_rank', table_name='ecommerce_group_totals')
     op.drop_table('ecommerce_group_totals')
