@@ -66,6 +66,10 @@ def test_kept_totals_equal_the_consignments_counted(fresh: Engine, monkeypatch: 
     third, _ = run(fresh, b, jl(consignment("TOT-SPL-2", seller=seller, consignee=buyer, personal_use=False,
                                             goods=[goods("4000")])))
     assert third[0]["split_group"] is not None
+    # Keys and names that PostgreSQL's array literals must quote (the totals are written as arrays there).
+    odd = {"id": 'S-ODD,{1}"x"\\', "name": 'Odd "Quotes", {Braces} \\ NULL', "country": "CN"}
+    got, _ = run(fresh, b, jl(consignment("TOT-ODD-1", seller=odd, platform='Plat "NULL", {x}')))
+    assert got[0]["result"] == "accepted"
     assert_kept_equal_counted(fresh)
     # Officers order inspections (lane 2 -> 3), hold and release.
     with Session(fresh) as s, s.begin():
@@ -81,6 +85,9 @@ def test_kept_totals_equal_the_consignments_counted(fresh: Engine, monkeypatch: 
         seller_total = s.get(GroupTotal, ("seller", "S-TOT-SPLIT"))
     assert split_manifest is not None and split_manifest.split_flagged == 2 and split_manifest.consignments == 2
     assert seller_total is not None and seller_total.split_flagged == 3 and seller_total.label == "Split Seller"
+    with Session(fresh) as s:
+        odd_total = s.get(GroupTotal, ("seller", odd["id"]))
+    assert odd_total is not None and odd_total.label == odd["name"] and odd_total.consignments == 1
 
 
 def test_a_filtered_overview_counts_the_matching_consignments(fresh: Engine) -> None:

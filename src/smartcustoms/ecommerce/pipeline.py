@@ -28,7 +28,7 @@ from sqlalchemy import Engine, Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from smartcustoms.audit import service as audit
-from smartcustoms.db import READ_ONLY, utcnow
+from smartcustoms.db import READ_ONLY, pg_text_array, utcnow
 from smartcustoms.declarations.flows import declaration_date
 from smartcustoms.ecommerce import lifecycle, parse, screening, stale, totals, workers
 from smartcustoms.ecommerce.assess import Assessor
@@ -886,13 +886,6 @@ def _members(conn: Any, column: str, values: Sequence[str] | Sequence[int], size
         part: list[Any] = list(values[i:i + size])
         part += part[-1:] * (-len(part) % step)
         yield f"{column} IN ({', '.join(['?'] * len(part))})", part, "?"
-
-
-def pg_text_array(values: list[str]) -> str:
-    """A PostgreSQL text[] literal of `values`, each quoted (backslash and double quote escaped), so that commas,
-    braces, spaces and the word NULL inside a value stay text. The driver's own list parameter costs ~3.5 µs of CPU
-    per value (7 ms per 2,000-value lookup); this ~0.65 µs."""
-    return "{" + ",".join(['"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values]) + "}"
 
 
 def _copy_insert(conn: Any, params: list[list[Any]], looked: bool) -> int:

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
+from smartcustoms.db import pg_text_array
+
 KINDS = ("manifest", "platform", "seller")
 COLUMNS = ("consignments", "lane1", "lane2", "lane3", "open_count", "split_flagged", "value_jpy", "tax_jpy")
 # A group's changes: label, then COLUMNS in order (lane k at _N + k).
@@ -79,23 +81,38 @@ class Tally:
         return [(kind, key, *g) for (kind, key), g in sorted(self.groups.items())]
 
 
+_SET = "ON CONFLICT (kind, group_key) DO UPDATE SET label = {greatest}({t}label, excluded.label), {adds}"
+
+
 @cache
 def upsert_sql(dialect: str) -> str:
-    """Add a group's changes to its stored totals (a new group starts from them); the label keeps the greatest."""
-    t = "ecommerce_group_totals."
-    if dialect == "sqlite":
-        mark, t, greatest = "?", "", "max"  # in SQLite's upsert a bare column is the stored row's
+    """Add each group's changes to its stored totals (a new group starts from them); the label keeps the greatest.
+
+    SQLite: one row of parameters per group (`executemany`). PostgreSQL: every group in one statement, one array
+    per column (`unnest`); psycopg's executemany cost ~20 µs of client CPU per row (~900 groups a chunk)."""
+    names = f"kind, group_key, label, {', '.join(COLUMNS)}"
+    if dialect == "sqlite":  # in SQLite's upsert a bare column is the stored row's
+        adds = ", ".join(f"{c} = {c} + excluded.{c}" for c in COLUMNS)
+        values = f"VALUES ({', '.join(['?'] * (3 + len(COLUMNS)))})"
+        conflict = _SET.format(greatest="max", t="", adds=adds)
     else:
-        mark, greatest = "%s", "GREATEST"
-    adds = ", ".join(f"{c} = {t}{c} + excluded.{c}" for c in COLUMNS)
+        adds = ", ".join(f"{c} = ecommerce_group_totals.{c} + excluded.{c}" for c in COLUMNS)
+        arrays = ", ".join(["%s::text[]"] * 3 + ["%s::bigint[]"] * len(COLUMNS))
+        values = f"SELECT * FROM unnest({arrays})"  # noqa: S608 - placeholders only
+        conflict = _SET.format(greatest="GREATEST", t="ecommerce_group_totals.", adds=adds)
     # Fixed names and placeholders only: every value is bound.
-    return (f"INSERT INTO ecommerce_group_totals (kind, group_key, label, {', '.join(COLUMNS)}) "  # noqa: S608
-            f"VALUES ({', '.join([mark] * (3 + len(COLUMNS)))}) "
-            f"ON CONFLICT (kind, group_key) DO UPDATE SET label = {greatest}({t}label, excluded.label), {adds}")
+    return f"INSERT INTO ecommerce_group_totals ({names}) {values} {conflict}"
 
 
 def apply(conn: Any, tally: Tally) -> None:
     """Write the tally on `conn` (a SQLAlchemy connection in the caller's transaction)."""
     params = tally.params()
-    if params:
-        conn.exec_driver_sql(upsert_sql(conn.dialect.name), params)
+    if not params:
+        return
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(upsert_sql("sqlite"), params)
+        return
+    columns = list(zip(*params, strict=True))
+    arrays = [pg_text_array(list(c)) for c in columns[:3]] + ["{" + ",".join(map(str, c)) + "}" for c in columns[3:]]
+    conn.exec_driver_sql(upsert_sql(conn.dialect.name), tuple(arrays))
+

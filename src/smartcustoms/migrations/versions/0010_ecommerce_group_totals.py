@@ -46,8 +46,6 @@ def upgrade() -> None:
         sa.Column('tax_jpy', sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint('kind', 'group_key'),
     )
-    op.create_index('ix_ecommerce_group_totals_rank', 'ecommerce_group_totals',
-                    ['kind', 'open_count', 'consignments'], unique=False)
     op.create_index('ix_ecommerce_consignments_list', 'ecommerce_consignments',
                     [sa.literal_column('lane').desc(), 'received_at', 'id'], unique=False)
     for kind, column, label in _KINDS:
@@ -63,5 +61,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index('ix_ecommerce_consignments_list', table_name='ecommerce_consignments')
-    op.drop_index('ix_ecommerce_group_totals_rank', table_name='ecommerce_group_totals')
     op.drop_table('ecommerce_group_totals')
