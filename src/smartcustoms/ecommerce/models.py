@@ -123,10 +123,10 @@ class Repeat(Base):
 class GroupTotal(Base):
     """Running totals of the consignments of one manifest, platform or seller, for the officers' overview.
 
-    Kept by the intake with each chunk it stores (one upsert per group in the chunk), by split detection when it
-    links stored parcels to a group, and by officers' decisions that move a consignment to lane 3; so the overview
-    reads a row per group rather than aggregating every consignment ever received (migration 0010); officers'
-    decisions that close a consignment (release) take it out of `open_count`.
+    Kept (ecommerce/totals.py) by the intake with each chunk it stores (one upsert per group in the chunk), by split
+    detection when it links stored parcels to a group, and by officers' decisions (inspection moves a consignment
+    to lane 3, release takes it out of `open_count`); so the overview reads a row per group rather than
+    aggregating every consignment ever received (migration 0010).
     """
 
     __tablename__ = "ecommerce_group_totals"

@@ -772,8 +772,8 @@ class ChunkStore:
     def _tally(self, rows: list[list[Any]]) -> totals.Tally:
         """The chunk's additions to its manifest's, platforms' and sellers' running totals (officers' overview).
 
-        Written out rather than through `Tally.add`: a chunk names ~800 sellers in 2,000 rows, and the calls cost
-        ~3.5-4 µs per row against ~1.5 here (the upsert itself ~4)."""
+        One loop over the rows (~1.1 µs a row measured alone): a chunk of 2,000 names ~800-950 groups, nearly all
+        sellers; their upserts cost ~5 µs a consignment more (`totals.apply`)."""
         tally = totals.Tally()
         if not rows:
             return tally

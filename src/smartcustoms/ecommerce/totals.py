@@ -1,7 +1,8 @@
 """Running totals per manifest, platform and seller (`ecommerce_group_totals`), kept in the writer's transaction.
 
-The intake adds each stored chunk's consignments, split detection adds the stored parcels it links to a group,
-and an officer's decision that moves a consignment to lane 3 moves it between the lane counts. Every change is an
+The intake adds each stored chunk's consignments (`pipeline.ChunkStore._tally` fills a `Tally`), split detection
+adds the stored parcels it links to a group for the first time, and an officer's decision moves a consignment
+between the lane counts (inspection: lane 3) and out of the open count (release). Every change is an
 upsert that adds to the stored numbers, so two transactions changing the same group (two intakes naming one
 seller) never lose each other's counts; the rows are written in key order, so on PostgreSQL such transactions
 lock them in the same order and cannot deadlock. The caller owns the transaction.
@@ -9,7 +10,6 @@ lock them in the same order and cannot deadlock. The caller owns the transaction
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
@@ -18,7 +18,7 @@ from smartcustoms.db import pg_text_array
 KINDS = ("manifest", "platform", "seller")
 COLUMNS = ("consignments", "lane1", "lane2", "lane3", "open_count", "split_flagged", "value_jpy", "tax_jpy")
 # A group's changes: label, then COLUMNS in order (lane k at _N + k).
-_LABEL, _N, _OPEN, _SPLIT, _VALUE, _TAX = 0, 1, 5, 6, 7, 8
+_LABEL, _N, _OPEN, _SPLIT = 0, 1, 5, 6
 
 
 class Tally:
@@ -34,31 +34,6 @@ class Tally:
         elif label > g[_LABEL]:
             g[_LABEL] = label
         return g
-
-    def add(self, kind: str, key: str, label: str, lane: int, open_: bool, split: bool, value: int,
-            tax: int) -> None:
-        """One consignment stored (`label`: the seller's name for a seller, else the key)."""
-        g = self._group(kind, key, label)
-        g[_N] += 1
-        g[_N + lane] += 1
-        g[_OPEN] += open_
-        g[_SPLIT] += split
-        g[_VALUE] += value
-        g[_TAX] += tax
-
-    def add_many(self, kind: str, key: str, label: str, lanes: Iterable[int], open_: int, split: int, value: int,
-                 tax: int) -> None:
-        """Several consignments of one group at once (`lanes`: how many in lanes 1, 2 and 3)."""
-        g = self._group(kind, key, label)
-        n1, n2, n3 = lanes
-        g[_N] += n1 + n2 + n3
-        g[_N + 1] += n1
-        g[_N + 2] += n2
-        g[_N + 3] += n3
-        g[_OPEN] += open_
-        g[_SPLIT] += split
-        g[_VALUE] += value
-        g[_TAX] += tax
 
     def flag_split(self, manifest: str, platform: str, seller: str) -> None:
         """A stored consignment linked to a split group for the first time."""

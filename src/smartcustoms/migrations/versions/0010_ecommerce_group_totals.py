@@ -10,6 +10,9 @@ now keeps a row of totals per group (consignments, lanes, open, split-flagged, v
 chunk, and officers' decisions keep the lanes and open counts; the overview reads those rows. The upgrade fills
 the table from the consignments already stored, in one pass per kind (minutes with tens of millions of rows: run
 it in a quiet hour).
+
+Also the index of the officers' consignment list order (lane 3 first, then the oldest): its first page sorted
+every match (748 ms unfiltered, 1,163 ms for one platform at a million consignments on SQLite; 2 ms with it).
 """
 
 from __future__ import annotations
