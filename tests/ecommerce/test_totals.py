@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, event, func, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from smartcustoms.audit import service as audit
 from smartcustoms.db import make_engine
 from smartcustoms.ecommerce import officer, totals
 from smartcustoms.ecommerce.config import get_ecommerce_settings
@@ -129,4 +131,37 @@ def test_a_consignment_decided_meanwhile_is_skipped_and_counted_once(fresh: Engi
         tally = totals.Tally()
         tally.decide(other.manifest_id, other.platform, other.seller_id, (2, 2), (True, False))
         totals.apply(s.connection(), tally)
+    assert_kept_equal_counted(fresh)
+
+
+def test_a_decision_and_a_chunk_committed_together_do_not_deadlock(fresh: Engine, backend: str) -> None:
+    """PostgreSQL: a chunk being stored holds its groups' totals and then takes the audit chain's head; a bulk
+    decision on the same platform takes the totals before the head too, so it waits instead of deadlocking."""
+    if backend != "postgresql":
+        pytest.skip("SQLite runs one writer at a time")
+    a = carrier(fresh, "CAR-TOT-D")
+    run(fresh, a, _prefixed(12, 300, "D"))
+    with Session(fresh) as s:
+        target = s.scalars(select(Consignment).where(Consignment.status == "review").limit(1)).one()
+    outcome: list[Any] = []
+
+    def decide() -> None:
+        try:
+            with Session(fresh) as s, s.begin():
+                outcome.append(officer.act(s, action="release", reason="checked", officer="t", ids=[target.id]))
+        except Exception as exc:  # reported below
+            outcome.append(exc)
+
+    with Session(fresh) as chunk, chunk.begin():  # a chunk: totals of the decision's platform first ...
+        tally = totals.Tally()
+        tally.flag_split(target.manifest_id, target.platform, target.seller_id)
+        totals.apply(chunk.connection(), tally)
+        officer_thread = threading.Thread(target=decide)
+        officer_thread.start()
+        officer_thread.join(2.0)  # the decision now waits for the platform's row
+        audit.append(chunk, actor="test", action="test.chunk", entity_type="test", entity_id="x", data={})
+        chunk.rollback()  # ... then the audit head, and it goes away
+    officer_thread.join(30)
+    assert len(outcome) == 1 and not isinstance(outcome[0], Exception), outcome
+    assert outcome[0].done == 1
     assert_kept_equal_counted(fresh)

@@ -215,22 +215,25 @@ def act(session: Session, *, action: str, reason: str, officer: str, ids: list[s
         stmt = stmt.where(*_where(filters or {})).order_by(c.received_at, c.id).limit(cap)
     rows = session.execute(stmt).all()
     now = utcnow()
-    done = 0
+    changed: list[tuple[str, str, int]] = []
     tally = group_totals.Tally()
     for cid, status, lane, manifest_id, platform, seller_id in rows:
         if status not in allowed:
             continue
         new_lane = max(lane, 3) if action == "inspect" else lane
-        changed = session.execute(update(Consignment).where(and_(c.id == cid, c.status == status)).values(
+        updated = session.execute(update(Consignment).where(and_(c.id == cid, c.status == status)).values(
             status=target, lane=new_lane, decided_by=officer, decision_reason=reason.strip(),
             released_at=now if target == lifecycle.RELEASED else None))
-        if changed.rowcount != 1:
+        if updated.rowcount != 1:
             continue  # another officer decided it meanwhile (PostgreSQL): skipped, as its new status may not apply
         tally.decide(manifest_id, platform, seller_id, (lane, new_lane),
                      (status in lifecycle.OPEN, target in lifecycle.OPEN))
+        changed.append((cid, status, new_lane))
+    # The running totals before the audit chain's head, as the intake's chunks take them: on PostgreSQL a decision
+    # and a chunk committed at the same time then wait for each other in one order and cannot deadlock.
+    group_totals.apply(session.connection(), tally)
+    for cid, status, new_lane in changed:
         audit.append(session, actor=f"officer:{officer}", action=f"ecommerce.{action}",
                      entity_type="ecommerce_consignment", entity_id=cid,
                      data={"from_status": status, "to_status": target, "lane": new_lane, "reason": reason.strip()})
-        done += 1
-    group_totals.apply(session.connection(), tally)
-    return ActionOutcome(done, len(rows) - done)
+    return ActionOutcome(len(changed), len(rows) - len(changed))

@@ -672,9 +672,11 @@ class ChunkStore:
             if links:
                 linked = [cid for ids in links.values() for cid in ids]
                 for member, params, _ in _members(conn, "id", linked):
-                    # Stored parcels flagged for the first time count once in their groups' split totals.
+                    # Stored parcels flagged for the first time count once in their groups' split totals. PostgreSQL:
+                    # locked, so that a concurrent intake linking the same parcel waits and then finds it flagged.
+                    lock = " FOR UPDATE" if conn.dialect.name == "postgresql" else ""
                     sql = ("SELECT manifest_id, platform, seller_id FROM ecommerce_consignments "  # noqa: S608
-                           f"WHERE split_group IS NULL AND {member}")
+                           f"WHERE split_group IS NULL AND {member}{lock}")
                     for manifest_id, platform, seller_id in conn.exec_driver_sql(sql, tuple(params)):
                         tally.flag_split(manifest_id, platform, seller_id)
                 mark = "?" if conn.dialect.name == "sqlite" else "%s"

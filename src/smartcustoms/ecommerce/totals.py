@@ -4,8 +4,14 @@ The intake adds each stored chunk's consignments (`pipeline.ChunkStore._tally` f
 adds the stored parcels it links to a group for the first time, and an officer's decision moves a consignment
 between the lane counts (inspection: lane 3) and out of the open count (release). Every change is an
 upsert that adds to the stored numbers, so two transactions changing the same group (two intakes naming one
-seller) never lose each other's counts; the rows are written in key order, so on PostgreSQL such transactions
-lock them in the same order and cannot deadlock. The caller owns the transaction.
+seller) never lose each other's counts. The rows are written in key order, and both the intake's chunk and an
+officer's decision write them before they append to the audit chain (whose head every writer locks): on
+PostgreSQL two such transactions lock what they share in the same order and cannot deadlock on it. The caller owns
+the transaction.
+
+A seller's label is the greatest name seen: within a chunk in code-point order, across chunks in the database's
+collation (the same order on SQLite and on a C-collated PostgreSQL; on another collation the label can differ
+from max() over the rows when names differ only in case).
 """
 
 from __future__ import annotations
