@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,14 +13,18 @@ from smartcustoms.identity.models import Trader
 from smartcustoms.identity.service import authenticate_key
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """A session per request; the route commits, anything unfinished is rolled back."""
-    session: Session = request.app.state.session_factory()
+def _request_session(factory: Callable[[], Session]) -> Iterator[Session]:
+    session = factory()
     try:
         yield session
     finally:
         session.rollback()
         session.close()
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session per request; the route commits, anything unfinished is rolled back."""
+    yield from _request_session(request.app.state.session_factory)
 
 
 def get_read_session(request: Request) -> Iterator[Session]:
@@ -29,12 +33,7 @@ def get_read_session(request: Request) -> Iterator[Session]:
     Decision: a route takes it only when nothing it calls writes; pages that refresh and commit something on
     the way (the traveller counter's payment status) keep `SessionDep`. The tests run these routes read-only.
     """
-    session: Session = request.app.state.read_session_factory()
-    try:
-        yield session
-    finally:
-        session.rollback()
-        session.close()
+    yield from _request_session(request.app.state.read_session_factory)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
