@@ -113,7 +113,16 @@ def test_sigkill_mid_manifest_then_resend(fresh_db: tuple[str, int, str]) -> Non
             # Where the submitter stands: the stored results of the interrupted manifest, paged.
             page = client.get(f"http://127.0.0.1:{port}/api/v1/manifests/{manifest_id}/results",
                               params={"limit": 10000}, headers=headers).json()
-            assert page["results"][:len(acked)] == acked
+            # What was acknowledged is what is stored, except that a chunk committed after it (and not yet
+            # acknowledged when the server died) may have linked an acknowledged parcel to a split group:
+            # earlier members join a group when a later parcel completes it (docs/ecommerce.md, Split shipments).
+            def unlinked(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+                return [{k: v for k, v in x.items() if k != "split_group"} for x in results]
+
+            assert unlinked(page["results"][:len(acked)]) == unlinked(acked)
+            for a, now in zip(acked, page["results"], strict=False):
+                if "split_group" in a:
+                    assert now["split_group"] == a["split_group"]
             r = client.post(f"http://127.0.0.1:{port}/api/v1/manifests", content=_body(), headers=headers)
         out = [orjson.loads(x) for x in r.content.splitlines()]
         results, summary = out[1:-1], out[-1]

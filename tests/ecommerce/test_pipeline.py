@@ -225,7 +225,7 @@ def test_chunks_the_worker_could_not_store_are_stored_in_process(ec_engine: Engi
         f: Future[Any] = Future()
         f.set_exception(failures[len(sent) % 2])
         sent.append(len(chunk))
-        return workers.Job(f, number, [0] * 4096)
+        return workers.Job(f, number, [0] * 8192)
 
     monkeypatch.setattr(workers, "submit", failing)
     monkeypatch.setattr(workers, "ready", lambda: True)
@@ -348,7 +348,7 @@ def test_a_chunk_the_worker_committed_before_dying_is_answered_from_the_store(
     handed: dict[int, tuple[Any, ...]] = {}
 
     def submit(spec: Any, store: Any, number: int, chunk: Any) -> workers.Job:
-        job = workers.Job(Future(), number, [0] * 4096)
+        job = workers.Job(Future(), number, [0] * 8192)
         handed[id(job)] = (spec, store, number, chunk)
         return job
 
@@ -373,6 +373,73 @@ def test_a_chunk_the_worker_committed_before_dying_is_answered_from_the_store(
     assert summary["status"] == "complete" and summary["repeats"] == 0
     assert summary["accepted"] + summary["rejected"] == summary["lines"] == 201
     assert count(ec_engine, Consignment.manifest_id == summary["manifest_id"]) == summary["accepted"]
+
+
+def test_the_next_chunk_goes_in_once_the_worker_says_it_committed(
+        ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The intake stores its next chunk as soon as the worker's word says the chunk before it is committed, not
+    once the worker's results are back; the results still go out in line order, and a worker that dies after its
+    word is read back (nothing stored twice)."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from smartcustoms.ecommerce import workers
+    from smartcustoms.ecommerce.pipeline import Preparer, own_sessions
+
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_CHUNK_ROWS", "50")
+    handed: dict[int, tuple[Any, ...]] = {}
+    events: list[tuple[str, int]] = []
+    real_commit = ChunkStore.commit
+
+    def submit(spec: Any, store: Any, number: int, chunk: Any) -> workers.Job:
+        job = workers.Job(Future(), number, [0] * 8192)
+        handed[id(job)] = (spec, store, number, chunk)
+        return job
+
+    def answer(job: workers.Job, number: int, results: list[dict[str, Any]]) -> None:
+        events.append(("answered", number))
+        if number % 4 == 0:  # every other worker chunk: the worker dies after its word, before its answer
+            job.future.set_exception(BrokenProcessPool("killed after its commit"))
+        else:
+            job.future.set_result(results)
+
+    def release(job: workers.Job, store: bool) -> None:
+        spec, st, number, chunk = handed.pop(id(job))
+        if not store:
+            job.future.set_result(None)
+            return
+
+        def said() -> None:  # the worker's word back, as workers._prepare_and_store gives it
+            job.words[4096 + job.ticket % 4096] = job.ticket
+            events.append(("worker", number))
+
+        results = real_commit(ChunkStore(st, own_sessions(ec_engine)),
+                              Preparer(spec, own_sessions(ec_engine)).prepare(chunk), number, said)
+        # The answer comes later (pickled, sent, unpickled); an intake that waited for it would store after it.
+        threading.Timer(0.05, answer, (job, number, results)).start()
+
+    def intake_commit(self: ChunkStore, prepared: Any, number: int, committed: Any = None) -> Any:
+        out = real_commit(self, prepared, number, committed)
+        events.append(("intake", number))
+        return out
+
+    monkeypatch.setattr(workers, "submit", submit)
+    monkeypatch.setattr(workers, "release", release)
+    monkeypatch.setattr(workers, "ready", lambda: True)
+    monkeypatch.setattr(ChunkStore, "commit", intake_commit)
+    lines = _prefixed(45, 400, "Q")
+    lines.insert(120, b"{broken\n")  # a rejected line in a chunk of the worker's
+    results, summary = run(ec_engine, submitter, lines)
+    assert [r["line"] for r in results] == list(range(1, 402))
+    assert not any(r["result"] == "repeat" for r in results)
+    assert summary["status"] == "complete" and summary["repeats"] == 0
+    assert summary["accepted"] + summary["rejected"] == summary["lines"] == 401
+    assert count(ec_engine, Consignment.manifest_id == summary["manifest_id"]) == summary["accepted"]
+    worker_chunks = [n for kind, n in events if kind == "worker"]
+    assert len(worker_chunks) >= 3 and any(n % 4 == 0 for n in worker_chunks)
+    for n in worker_chunks:
+        if ("intake", n + 1) in events:  # the intake's chunk after the worker's went in before its answer came
+            assert events.index(("worker", n)) < events.index(("intake", n + 1)) < events.index(("answered", n))
 
 
 def test_shutting_the_workers_down_drops_a_chunk_waiting_for_its_word(ec_engine: Engine, submitter: Any) -> None:
@@ -410,9 +477,9 @@ def test_a_new_manifest_looks_for_repeats_only_when_it_meets_one(
         looked.append(parcel_ids[0])
         return real_existing(self, conn, parcel_ids)
 
-    def store(self: ChunkStore, *args: Any, look: bool) -> Any:
+    def store(self: ChunkStore, *args: Any, look: bool, **kwargs: Any) -> Any:
         tries.append(look)
-        return real_store(self, *args, look=look)
+        return real_store(self, *args, look=look, **kwargs)
 
     monkeypatch.setattr(ChunkStore, "_existing", existing)
     monkeypatch.setattr(ChunkStore, "_store", store)

@@ -448,9 +448,15 @@ class Intake:
                 before = None
                 try:
                     prepared = self.prepare(current)  # the worker stores its previous chunk, prepares the next
-                    stored, storing = storing, None
-                    before = self._collect(*stored) if stored is not None else None
+                    if storing is not None and not workers.committed(storing[0]):
+                        # The worker ended without committing its chunk (or said nothing): its outcome first.
+                        stored, storing = storing, None
+                        before = self._collect(*stored)
                     results = self.store.commit(prepared, number)
+                    if storing is not None:
+                        # The worker's chunk, committed before this one: its results, read or read back.
+                        stored, storing = storing, None
+                        before = self._collect(*stored, committed=True)
                 except Exception:
                     # The chunk before this one is committed (or being committed, by the worker): its results
                     # still go out, before the error, so every line stored has been answered. The worker's next
@@ -497,10 +503,12 @@ class Intake:
         except RuntimeError:  # the pool was shut down or replaced meanwhile (nothing to drop)
             return None
 
-    def _collect(self, job: workers.Job, chunk: list[Item], number: int) -> list[dict[str, Any]]:
+    def _collect(self, job: workers.Job, chunk: list[Item], number: int, committed: bool = False
+                 ) -> list[dict[str, Any]]:
         """The results of a chunk the worker stored. When the worker did not answer (it died, failed or gave up
         waiting for its word), the chunk's results are read back if it had committed them, else the chunk is
-        prepared and stored here."""
+        prepared and stored here (never when the worker said it `committed` it: the chunk after it may be stored
+        already)."""
         try:
             results = job.future.result()
         except BrokenProcessPool:
@@ -514,7 +522,7 @@ class Intake:
             results = None
         if results is None:
             stored = self._stored_results(chunk)
-            return stored if stored else self.store.commit(self.prepare(chunk), number)
+            return stored if stored or committed else self.store.commit(self.prepare(chunk), number)
         return results
 
     def _collect_after_failure(self, job: workers.Job, chunk: list[Item], number: int
@@ -530,8 +538,8 @@ class Intake:
 
     def _stored_results(self, chunk: list[Item]) -> list[dict[str, Any]]:
         """The results of a chunk the worker committed before it failed to answer (it died just after its
-        commit), read back; [] when it committed nothing of it. No later chunk can be stored yet, so the lines
-        after the chunk's first are its own."""
+        commit), read back; [] when it committed nothing of it. Its lines are the first len(chunk) after the line
+        before its first: a later chunk, stored or not, has only lines after them."""
         from smartcustoms.ecommerce.service import results_page
 
         with self.scope(False) as s:
@@ -609,12 +617,14 @@ class ChunkStore:
         self.received_at, self.exemption_max = spec.received_at, spec.exemption_max
         self.split_window_hours = spec.split_window_hours
 
-    def commit(self, prepared: _Prepared, number: int) -> list[dict[str, Any]]:
-        """Store prepared chunk `number` in one transaction (redone when a concurrent intake won a parcel)."""
+    def commit(self, prepared: _Prepared, number: int, committed: Callable[[], None] | None = None
+               ) -> list[dict[str, Any]]:
+        """Store prepared chunk `number` in one transaction (redone when a concurrent intake won a parcel); its
+        results. `committed` is called once the transaction is committed, before the results are built."""
         valued, rejected = prepared
         for attempt in range(5):
             try:
-                results = self._store(valued, rejected, number, look=attempt > 0)
+                results = self._store(valued, rejected, number, look=attempt > 0, committed=committed)
                 break
             except _Race:
                 if attempt == 4:
@@ -623,7 +633,7 @@ class ChunkStore:
         return results
 
     def _store(self, valued: list[_Valued], rejected: list[tuple[int, str | None, list[Problem]]], number: int,
-               look: bool) -> list[dict[str, Any]]:
+               look: bool, committed: Callable[[], None] | None = None) -> list[dict[str, Any]]:
         """One try at storing the chunk. Repeats are looked up first when `look` (a try after one that met a stored
         parcel), when the manifest has met repeats before, or when the chunk's first parcel is stored (a re-sent
         manifest); otherwise (a new manifest's parcels, nearly always new) the insert itself finds them: it writes
@@ -684,18 +694,11 @@ class ChunkStore:
                     f"UPDATE ecommerce_consignments SET split_group = {mark} WHERE id = {mark}",  # noqa: S608
                     [(group, cid) for group, ids in links.items() for cid in ids])
             totals.apply(conn, tally)
-            results += [_fresh_result(r, r[_LINE], False) for r in rows]
-            repeat_rows = []
-            for line_no, ref in repeats:
-                if isinstance(ref, _Valued):  # a parcel met earlier in this chunk
-                    results.append(_fresh_result(ref.row, line_no, True))
-                    cid = ref.row[_ID]
-                else:
-                    results.append(accepted_result(ref, line_no, True))
-                    cid = ref["id"]
-                repeat_rows.append({"manifest_id": self.manifest_id, "line_no": line_no, "consignment_id": cid})
-            if repeat_rows:
-                conn.execute(insert(Repeat), repeat_rows)
+            if repeats:
+                conn.execute(insert(Repeat), [
+                    {"manifest_id": self.manifest_id, "line_no": line_no,
+                     "consignment_id": ref.row[_ID] if isinstance(ref, _Valued) else ref["id"]}
+                    for line_no, ref in repeats])
             if rejected:
                 conn.execute(insert(Rejection), [
                     {"manifest_id": self.manifest_id, "line_no": n, "parcel_id": p,
@@ -703,6 +706,12 @@ class ChunkStore:
             self._totals(conn, rows, len(repeats), len(rejected))
             audit.append(s, actor=self.actor, action="ecommerce.chunk_committed", entity_type="ecommerce_manifest",
                          entity_id=self.manifest_id, data=self._chunk_audit(number, rows, len(repeats), rejected))
+        if committed is not None:
+            committed()
+        # The results are built after the commit: the other process's chunk waits for it, not for them.
+        results += [_fresh_result(r, r[_LINE], False) for r in rows]
+        results += [_fresh_result(ref.row, line_no, True) if isinstance(ref, _Valued)  # met earlier in this chunk
+                    else accepted_result(ref, line_no, True) for line_no, ref in repeats]
         return results
 
     def _existing(self, conn: Any, parcel_ids: list[str]) -> dict[str, Any]:
