@@ -60,7 +60,7 @@ def test_every_line_gets_one_result_and_lane_1_is_released(ec_engine: Engine, su
         assert m is not None and m.status == "complete"
         chunks = s.scalars(select(AuditEntry).where(AuditEntry.entity_id == m.id,
                                                     AuditEntry.action == "ecommerce.chunk_committed")).all()
-        assert len(chunks) == 5  # 701 lines in chunks of 150
+        assert len(chunks) == 6  # 701 lines: a first chunk of 75, then chunks of 150
         assert sum(orjson.loads(e.payload)["accepted"] for e in chunks) == summary["accepted"]
         checked, problem, _ = audit.verify(s)
         assert problem is None and checked > 0
@@ -273,7 +273,8 @@ def test_a_chunk_waiting_in_the_worker_is_dropped_when_this_process_fails(ec_eng
     real_commit = ChunkStore.commit
 
     def commit(self: ChunkStore, prepared: Any, number: int) -> list[dict[str, Any]]:
-        if number == 3:  # this process's second chunk (1 here, 2 in the worker, 3 here, 4 in the worker)
+        if number == 3:  # this process's second chunk (1 here, 2 in the worker, 3 here, 4 in the worker; lines
+            # 1-50, 51-150, 151-250, 251-350: the first chunk is half a chunk)
             raise RuntimeError("disk full")
         return real_commit(self, prepared, number)
 
@@ -284,9 +285,9 @@ def test_a_chunk_waiting_in_the_worker_is_dropped_when_this_process_fails(ec_eng
     assert words == [True, False]  # chunk 2 stored by the worker, chunk 4 dropped
     with Session(ec_engine) as s:
         lines = list(s.scalars(select(Consignment.line_no).where(Consignment.submitter_id == submitter[0])))
-    assert len(lines) > 150 and max(lines) <= 200  # chunks 1 and 2 only
+    assert len(lines) > 120 and max(lines) <= 150  # chunks 1 and 2 only
     # Every line stored before the failure was answered, the worker's chunk 2 included.
-    assert [r["line"] for r in handed_out] == list(range(1, 201))
+    assert [r["line"] for r in handed_out] == list(range(1, 151))
     assert {r["line"] for r in handed_out if r["result"] == "accepted"} == set(lines)
     monkeypatch.setattr(ChunkStore, "commit", real_commit)
     results, summary = run(ec_engine, submitter, _prefixed(42, 500, "E"))
@@ -307,7 +308,7 @@ def test_a_failure_while_preparing_here_still_answers_the_chunk_the_worker_store
 
     def prepare(self: Intake, chunk: Any) -> Any:
         calls.append(chunk[0].line_no)
-        if len(calls) == 2:  # lines 201-300, after chunk 2 went to the worker
+        if len(calls) == 2:  # lines 151-250, after chunk 2 (lines 51-150) went to the worker
             raise MemoryError("out of memory")
         return real_prepare(self, chunk)
 
@@ -315,10 +316,10 @@ def test_a_failure_while_preparing_here_still_answers_the_chunk_the_worker_store
     words = _words_recorded(monkeypatch)
     intake, handed_out = _ingest_until_failure(ec_engine, submitter, _prefixed(43, 500, "F"), MemoryError,
                                                "out of memory")
-    assert calls == [1, 201] and words == [True, False]
+    assert calls == [1, 151] and words == [True, False]
     with Session(ec_engine) as s:
         lines = set(s.scalars(select(Consignment.line_no).where(Consignment.manifest_id == intake.manifest_id)))
-    assert [r["line"] for r in handed_out] == list(range(1, 201))
+    assert [r["line"] for r in handed_out] == list(range(1, 151))
     assert {r["line"] for r in handed_out if r["result"] == "accepted"} == lines
 
 
@@ -495,12 +496,12 @@ def test_a_new_manifest_looks_for_repeats_only_when_it_meets_one(
             elif r["result"] != "rejected":
                 assert r["result"] == "accepted"
 
-    # Sent again whole with 80 more lines: chunks 1-2 all repeats, 3 mixed, 4 new. Chunk 1 finds its first parcel
+    # Sent again whole with 80 more lines: chunks 1-3 all repeats, 4 mixed, 5 new. Chunk 1 finds its first parcel
     # stored and looks at once; the chunks after it look because the manifest met repeats.
     looked.clear()
     tries.clear()
     again, summary = run(ec_engine, submitter, lines[:200])
-    assert len(looked) == 4 and tries == [False] * 4  # no chunk tried twice
+    assert len(looked) == 5 and tries == [False] * 5  # no chunk tried twice (chunks of 25, 50, 50, 50, 25)
     assert [r["line"] for r in again] == list(range(1, 201)) and summary["repeats"] == len(stored)
     check(again, 0)
     added = summary["accepted"]

@@ -546,13 +546,20 @@ class Intake:
             return results_page(s, self.manifest_id, chunk[0].line_no - 1, len(chunk))
 
     def _chunks(self, items: Iterable[Item]) -> Iterator[list[Item]]:
+        """The manifest's lines in chunks; the first is half a chunk. Nothing is stored before the first chunk is
+        prepared, so a full one kept the other process (its own first chunk prepared) and the stores waiting for
+        it at the start of every manifest. Every path chunks alike, so a manifest gets the same results with or
+        without the worker process (a split group completed in a later chunk shows on its earlier members' rows,
+        not on their results)."""
         chunk: list[Item] = []
         size = self.settings.chunk_rows
+        limit = max(1, size // 2)
         for item in items:
             chunk.append(item)
-            if len(chunk) >= size:
+            if len(chunk) >= limit:
                 yield chunk
                 chunk = []
+                limit = size
         if chunk:
             yield chunk
 
