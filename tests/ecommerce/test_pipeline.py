@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import orjson
@@ -390,14 +391,29 @@ def test_the_next_chunk_goes_in_once_the_worker_says_it_committed(
     monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_CHUNK_ROWS", "50")
     handed: dict[int, tuple[Any, ...]] = {}
     events: list[tuple[str, int]] = []
+    stored_here: dict[int, threading.Event] = {}
     real_commit = ChunkStore.commit
+    threads: list[threading.Thread] = []
 
     def submit(spec: Any, store: Any, number: int, chunk: Any) -> workers.Job:
-        job = workers.Job(Future(), number, [0] * 8192)
+        # pool: not the real pool, so that a BrokenProcessPool of this job leaves the real one alone.
+        job = workers.Job(Future(), number, [0] * 8192, pool=object())
         handed[id(job)] = (spec, store, number, chunk)
+        stored_here[number + 1] = threading.Event()
         return job
 
-    def answer(job: workers.Job, number: int, results: list[dict[str, Any]]) -> None:
+    def worker(job: workers.Job, spec: Any, st: Any, number: int, chunk: Any) -> None:
+        time.sleep(0.02)  # the intake polls for the word meanwhile
+
+        def said() -> None:  # the worker's word back, as workers._prepare_and_store gives it
+            events.append(("worker", number))
+            job.words[4096 + job.ticket % 4096] = job.ticket
+
+        results = real_commit(ChunkStore(st, own_sessions(ec_engine)),
+                              Preparer(spec, own_sessions(ec_engine)).prepare(chunk), number, said)
+        # The answer comes later (pickled, sent, unpickled): here, once the intake's next chunk is stored, which
+        # an intake waiting for the answer first never does (then after 5 s, out of order).
+        stored_here[number + 1].wait(5)
         events.append(("answered", number))
         if number % 4 == 0:  # every other worker chunk: the worker dies after its word, before its answer
             job.future.set_exception(BrokenProcessPool("killed after its commit"))
@@ -409,19 +425,14 @@ def test_the_next_chunk_goes_in_once_the_worker_says_it_committed(
         if not store:
             job.future.set_result(None)
             return
-
-        def said() -> None:  # the worker's word back, as workers._prepare_and_store gives it
-            job.words[4096 + job.ticket % 4096] = job.ticket
-            events.append(("worker", number))
-
-        results = real_commit(ChunkStore(st, own_sessions(ec_engine)),
-                              Preparer(spec, own_sessions(ec_engine)).prepare(chunk), number, said)
-        # The answer comes later (pickled, sent, unpickled); an intake that waited for it would store after it.
-        threading.Timer(0.05, answer, (job, number, results)).start()
+        threads.append(threading.Thread(target=worker, args=(job, spec, st, number, chunk)))
+        threads[-1].start()
 
     def intake_commit(self: ChunkStore, prepared: Any, number: int, committed: Any = None) -> Any:
         out = real_commit(self, prepared, number, committed)
         events.append(("intake", number))
+        if number in stored_here:
+            stored_here[number].set()
         return out
 
     monkeypatch.setattr(workers, "submit", submit)
@@ -431,8 +442,11 @@ def test_the_next_chunk_goes_in_once_the_worker_says_it_committed(
     lines = _prefixed(45, 400, "Q")
     lines.insert(120, b"{broken\n")  # a rejected line in a chunk of the worker's
     results, summary = run(ec_engine, submitter, lines)
+    for t in threads:
+        t.join(10)
     assert [r["line"] for r in results] == list(range(1, 402))
     assert not any(r["result"] == "repeat" for r in results)
+    assert 121 in [r["line"] for r in results if r["result"] == "rejected"]
     assert summary["status"] == "complete" and summary["repeats"] == 0
     assert summary["accepted"] + summary["rejected"] == summary["lines"] == 401
     assert count(ec_engine, Consignment.manifest_id == summary["manifest_id"]) == summary["accepted"]
@@ -496,7 +510,7 @@ def test_a_new_manifest_looks_for_repeats_only_when_it_meets_one(
             elif r["result"] != "rejected":
                 assert r["result"] == "accepted"
 
-    # Sent again whole with 80 more lines: chunks 1-3 all repeats, 4 mixed, 5 new. Chunk 1 finds its first parcel
+    # Sent again whole with 80 more lines: chunks 1-2 all repeats, 3 mixed, 4-5 new. Chunk 1 finds its first parcel
     # stored and looks at once; the chunks after it look because the manifest met repeats.
     looked.clear()
     tries.clear()

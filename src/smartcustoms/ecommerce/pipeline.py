@@ -446,15 +446,19 @@ class Intake:
                         self.chunks += 1
                         held, after = (job, after, number + 1), None
                 before = None
+                said = False  # the worker said it committed the chunk before this one
                 try:
                     prepared = self.prepare(current)  # the worker stores its previous chunk, prepares the next
-                    if storing is not None and not workers.committed(storing[0]):
-                        # The worker ended without committing its chunk (or said nothing): its outcome first.
+                    said = storing is not None and workers.committed(storing[0])
+                    if storing is not None and not said:
+                        # The worker ended without committing its chunk (or without saying so): its outcome first.
                         stored, storing = storing, None
                         before = self._collect(*stored)
                     results = self.store.commit(prepared, number)
                     if storing is not None:
-                        # The worker's chunk, committed before this one: its results, read or read back.
+                        # The worker's chunk, committed before this one: its results, read or read back. Should
+                        # that fail, both chunks are stored and go unanswered: the error ends the manifest, and
+                        # the submitter finds their results by paging them or re-sending (repeats).
                         stored, storing = storing, None
                         before = self._collect(*stored, committed=True)
                 except Exception:
@@ -465,7 +469,7 @@ class Intake:
                         workers.release(held[0], False)
                         held = None
                     if storing is not None:
-                        before = self._collect_after_failure(*storing)
+                        before = self._collect_after_failure(*storing, committed=said)
                     if before is not None:
                         yield before
                     raise
@@ -517,20 +521,23 @@ class Intake:
         except Exception:
             # Anything else the worker met (say, the database refused its connection): this chunk here, where
             # a real problem in the chunk shows itself again.
-            log.exception("e-commerce worker failed on chunk %s of manifest %s; done in process", number,
-                          self.manifest_id)
+            log.exception("e-commerce worker failed on chunk %s of manifest %s; read back or done in process",
+                          number, self.manifest_id)
             results = None
         if results is None:
             stored = self._stored_results(chunk)
+            if committed and [r["line"] for r in stored] != [it.line_no for it in chunk]:
+                raise RuntimeError(f"chunk {number} of manifest {self.manifest_id} was committed by the worker, "
+                                   "but its results could not be read back")
             return stored if stored or committed else self.store.commit(self.prepare(chunk), number)
         return results
 
-    def _collect_after_failure(self, job: workers.Job, chunk: list[Item], number: int
+    def _collect_after_failure(self, job: workers.Job, chunk: list[Item], number: int, committed: bool = False
                                ) -> list[dict[str, Any]] | None:
         """The results of the worker's chunk when this process failed on the next one (None: not to be had; the
         error at hand is the one to report)."""
         try:
-            return self._collect(job, chunk, number)
+            return self._collect(job, chunk, number, committed)
         except Exception:
             log.exception("results of chunk %s of manifest %s not collected after a failure", number,
                           self.manifest_id)
@@ -550,7 +557,8 @@ class Intake:
         prepared, so a full one kept the other process (its own first chunk prepared) and the stores waiting for
         it at the start of every manifest. Every path chunks alike, so a manifest gets the same results with or
         without the worker process (a split group completed in a later chunk shows on its earlier members' rows,
-        not on their results)."""
+        not on their results), except at the manifest's end, where the worker path cuts a last chunk of
+        2 × _MIN_SHARED lines or more in two."""
         chunk: list[Item] = []
         size = self.settings.chunk_rows
         limit = max(1, size // 2)

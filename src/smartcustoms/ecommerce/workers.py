@@ -6,8 +6,10 @@ One process-wide pool (`SMARTCUSTOMS_ECOMMERCE_WORKERS`, default 1 for two cores
 manifest and shut down at exit. Workers are spawned (not forked: the server has threads) and read weekly rates and
 tariff lines from the database themselves. A chunk's transaction waits for the intake's word that the chunk
 before it is committed (chunks are stored in line order, as one process would): the word travels through a
-small shared array, one slot per chunk handed out. A worker whose parent died exits within a second, so a killed
-server leaves none behind. Results are handed out by the intake's process, after the commit.
+small shared array, one slot per chunk handed out. The worker's word back that it committed its chunk travels in
+a second slot, so the intake stores its next chunk without waiting for the worker's results. A worker whose parent
+died exits within a second, so a killed server leaves none behind. Results are handed out by the intake's
+process, after the commit.
 """
 
 from __future__ import annotations
