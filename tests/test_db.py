@@ -1,15 +1,17 @@
 """The engine's SQLite settings: writers take the lock at BEGIN, read-only transactions do not wait for them;
-the read engine of requests that only read."""
+the read engine of requests that only read; the bulk writer whose WAL checkpoints run beside its commits."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from smartcustoms.db import READ_ONLY, make_engine, read_engine
+from smartcustoms import db
+from smartcustoms.db import READ_ONLY, bulk_writer, checkpointing, make_engine, read_engine
 
 
 def test_a_read_only_transaction_reads_while_a_writer_holds_the_lock(tmp_path: Path) -> None:
@@ -73,3 +75,49 @@ def test_postgresql_readers_share_the_pool_in_read_only_transactions(engine: Eng
     # The connection goes back to the pool writable: the application's next transaction may write.
     with engine.connect() as c, c.begin():
         assert c.execute(text("SHOW transaction_read_only")).scalar() == "off"
+
+
+def _wal_after_writes(url: str, path: Path, hold: bool) -> int:
+    """The WAL file's size after ten transactions of ~100 KB each by the bulk writer, 0.12 s apart."""
+    writer = bulk_writer(url)
+    with writer.begin() as w:
+        w.execute(text("CREATE TABLE IF NOT EXISTS t (x TEXT)"))
+
+    def write() -> None:
+        for _ in range(10):
+            with writer.begin() as w:
+                w.execute(text("INSERT INTO t VALUES (:x)"), [{"x": "y" * 1000}] * 100)
+            time.sleep(0.12)
+
+    if hold:
+        with checkpointing(writer):
+            write()
+    else:
+        write()
+    size = Path(f"{path}-wal").stat().st_size
+    writer.dispose()
+    return size
+
+
+def test_the_bulk_writer_leaves_checkpoints_to_the_thread_held_beside_it(tmp_path: Path) -> None:
+    alone, held = tmp_path / "alone.sqlite", tmp_path / "held.sqlite"
+    with bulk_writer(f"sqlite:///{alone}").connect() as c:
+        assert c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+    with make_engine(f"sqlite:///{alone}").connect() as c:
+        assert c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 10000  # the application's own
+    # Without checkpoints the WAL grows with every commit; with the thread it is copied back between them and
+    # starts again from its beginning.
+    grown = _wal_after_writes(f"sqlite:///{alone}", alone, hold=False)
+    kept = _wal_after_writes(f"sqlite:///{held}", held, hold=True)
+    assert grown > 1_000_000 and kept < grown / 3
+    deadline = time.monotonic() + 5
+    while str(held) in db._CHECKPOINTS and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert str(held) not in db._CHECKPOINTS  # the thread ends once nobody holds it
+
+
+def test_checkpointing_is_nothing_for_other_databases() -> None:
+    memory = create_engine("sqlite://")
+    before = set(db._CHECKPOINTS)
+    with checkpointing(memory):
+        assert set(db._CHECKPOINTS) <= before  # no thread started for it

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
+import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,6 +20,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import DateTime, TypeDecorator
 
 from smartcustoms.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 
 class Base(DeclarativeBase):
@@ -171,6 +177,78 @@ def _sqlite_readers(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN")
 
     return readers
+
+
+@lru_cache(maxsize=8)
+def bulk_writer(url: str) -> Engine:
+    """An engine of its own (one connection per process) for a bulk writer of a SQLite file, the e-commerce
+    intake's chunks: the application's settings, except that its commits leave the WAL checkpoints to
+    `checkpointing`, which the intake holds while it runs.
+
+    A checkpoint copies the pages written since the last one back into the database file (up to 40 MB at the
+    application's 10,000-page threshold) and ran inside the commit that crossed the threshold: the intake's
+    chunks are committed one after the other, by two processes in turn, so every other chunk waited for it
+    (stores of 160-190 ms against ~80 in a trace of 100k). Other connections keep their own checkpoints.
+    """
+    engine = make_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _no_autocheckpoint(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA wal_autocheckpoint=0")
+        cur.close()
+
+    return engine
+
+
+CHECKPOINT_EVERY_S = 0.05
+_CHECKPOINTS_LOCK = threading.Lock()
+_CHECKPOINTS: dict[str, dict[str, int]] = {}  # database file -> {"holders": n}, while its thread runs
+
+
+@contextmanager
+def checkpointing(engine: Engine) -> Iterator[None]:
+    """While held (by any thread of this process), a thread checkpoints the SQLite file's WAL every 50 ms on
+    a connection of its own (PASSIVE: it never waits for writers or readers and copies what they no longer need),
+    then once more after the last holder is gone. Nothing for other databases (PostgreSQL, in memory).
+
+    Writers that use `bulk_writer` rely on it: the checkpoint's copying and its fsync run beside their commits
+    instead of inside one of them. Measured: 1M consignments into SQLite, idle cores 31 % -> 16 %, see
+    docs/ecommerce.md."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:" \
+            or engine.url.query.get("mode") == "memory":
+        yield
+        return
+    with _CHECKPOINTS_LOCK:
+        entry = _CHECKPOINTS.get(database)
+        if entry is None:
+            entry = _CHECKPOINTS[database] = {"holders": 0}
+            threading.Thread(target=_checkpoints, args=(database, entry), name="sqlite-checkpoints",
+                             daemon=True).start()
+        entry["holders"] += 1
+    try:
+        yield
+    finally:
+        with _CHECKPOINTS_LOCK:
+            entry["holders"] -= 1
+
+
+def _checkpoints(database: str, entry: dict[str, int]) -> None:
+    conn = sqlite3.connect(database, timeout=30, isolation_level=None, check_same_thread=False)
+    try:
+        while True:
+            time.sleep(CHECKPOINT_EVERY_S)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error:
+                log.exception("background WAL checkpoint of %s failed", database)
+            with _CHECKPOINTS_LOCK:
+                if entry["holders"] <= 0:
+                    del _CHECKPOINTS[database]
+                    return
+    finally:
+        conn.close()
 
 
 @lru_cache(maxsize=4)

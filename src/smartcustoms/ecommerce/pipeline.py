@@ -28,7 +28,7 @@ from sqlalchemy import Engine, Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from smartcustoms.audit import service as audit
-from smartcustoms.db import READ_ONLY, pg_text_array, utcnow
+from smartcustoms.db import READ_ONLY, bulk_writer, checkpointing, pg_text_array, utcnow
 from smartcustoms.declarations.flows import declaration_date
 from smartcustoms.ecommerce import lifecycle, parse, screening, stale, totals, workers
 from smartcustoms.ecommerce.assess import Assessor
@@ -364,7 +364,11 @@ class Intake:
         self.store_spec = StoreSpec(manifest_id, submitter_id, f"trader:{submitter_code}", received_at,
                                     self.spec.tables.threshold(tables.LOW_VALUE_EXEMPTION_MAX, self.on),
                                     self.settings.split_window_hours)
-        self.store = ChunkStore(self.store_spec, self.scope)
+        # With the worker, the chunks of a SQLite file are committed on a writer of their own, whose commits leave
+        # the WAL checkpoints to a thread of this process while the manifest is taken in (db.bulk_writer).
+        url = self.spec.url
+        self.store = ChunkStore(self.store_spec, own_sessions(bulk_writer(url))
+                                if url is not None and engine.dialect.name == "sqlite" else self.scope)
         self.actor = self.store_spec.actor
         self.chunks = 0  # chunks numbered so far (the audit entry of each committed chunk carries its number)
 
@@ -413,7 +417,8 @@ class Intake:
         if self.spec.url is None:
             yield from self._run_threaded(items)
         else:
-            yield from self._run_with_worker(items)
+            with checkpointing(self.engine):
+                yield from self._run_with_worker(items)
 
     def _run_threaded(self, items: Iterable[Item]) -> Iterator[list[dict[str, Any]]]:
         ahead = _ReadAhead(self._chunks(items))

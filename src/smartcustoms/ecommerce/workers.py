@@ -242,10 +242,12 @@ def _engine(url: str) -> Any:
 
 
 def _writer(url: str) -> Any:
-    from smartcustoms.db import make_engine
+    from smartcustoms.db import bulk_writer, make_engine
 
     if url not in _WRITERS:
-        _WRITERS[url] = make_engine(url)  # the application's settings (SQLite: BEGIN IMMEDIATE, WAL, pragmas)
+        # The application's settings (SQLite: BEGIN IMMEDIATE, WAL, pragmas); on SQLite the WAL checkpoints are
+        # left to the intake's process, which runs them beside the commits while the manifest is taken in.
+        _WRITERS[url] = bulk_writer(url) if url.startswith("sqlite") else make_engine(url)
     return _WRITERS[url]
 
 
