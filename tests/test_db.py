@@ -99,7 +99,9 @@ def _wal_after_writes(url: str, path: Path, hold: bool) -> int:
     return size
 
 
-def test_the_bulk_writer_leaves_checkpoints_to_the_thread_held_beside_it(tmp_path: Path) -> None:
+def test_the_bulk_writer_leaves_checkpoints_to_the_thread_held_beside_it(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(db, "CHECKPOINT_EVERY_S", 0.05)  # one checkpoint between two of the test's commits
     alone, held = tmp_path / "alone.sqlite", tmp_path / "held.sqlite"
     with bulk_writer(f"sqlite:///{alone}").connect() as c:
         assert c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
