@@ -457,6 +457,47 @@ def test_the_next_chunk_goes_in_once_the_worker_says_it_committed(
             assert events.index(("worker", n)) < events.index(("intake", n + 1)) < events.index(("answered", n))
 
 
+def test_chunks_of_a_sqlite_file_go_in_on_the_bulk_writer_while_checkpoints_run_beside_them(
+        ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the worker on a SQLite file, the intake's chunks are committed on the bulk writer (no checkpoint inside
+    its commits) while the intake holds the checkpoint thread; on PostgreSQL nothing changes."""
+    from contextlib import contextmanager
+
+    from smartcustoms.ecommerce import pipeline, workers
+
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_CHUNK_ROWS", "100")
+    workers.wait_ready()
+    held: list[bool] = []
+    committed_while: list[bool] = []
+    real = pipeline.checkpointing
+
+    @contextmanager
+    def recording(engine: Engine) -> Any:
+        with real(engine):
+            held.append(True)
+            try:
+                yield
+            finally:
+                held.pop()
+
+    real_commit = ChunkStore.commit
+
+    def commit(self: ChunkStore, prepared: Any, number: int, committed: Any = None) -> Any:
+        committed_while.append(bool(held))
+        with self.scope(True) as s:
+            autocheckpoint = s.connection().exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() \
+                if ec_engine.dialect.name == "sqlite" else None
+        assert autocheckpoint in (0, None)
+        return real_commit(self, prepared, number, committed)
+
+    monkeypatch.setattr(pipeline, "checkpointing", recording)
+    monkeypatch.setattr(ChunkStore, "commit", commit)
+    results, summary = run(ec_engine, submitter, _prefixed(46, 500, "C"))
+    assert [r["line"] for r in results] == list(range(1, 501)) and summary["status"] == "complete"
+    assert committed_while and all(committed_while)  # the intake's own chunks, each while the thread ran
+    assert not held
+
+
 def test_shutting_the_workers_down_drops_a_chunk_waiting_for_its_word(ec_engine: Engine, submitter: Any) -> None:
     """A server stopping in the middle of a manifest must not leave its worker waiting for a word that never
     comes (the pool's shutdown at exit would wait for it): the waiting chunk is told not to store."""
