@@ -80,6 +80,8 @@ def utcnow() -> datetime:
 
 # Execution option of an engine or connection whose transactions only read (SQLite: no write lock taken).
 READ_ONLY = "smartcustoms_read_only"
+# SQLite: a commit checkpoints the WAL once it holds this many pages (see make_engine).
+APP_WAL_PAGES = 10_000
 
 
 def make_engine(url: str) -> Engine:
@@ -110,7 +112,7 @@ def make_engine(url: str) -> Engine:
             # Checkpoint every 10,000 WAL pages (40 MB) rather than 1,000: a bulk intake dirties index pages all
             # over (the split window's index is random), and a page rewritten by several commits between two
             # checkpoints is copied back once. Raw insert of 200,000 consignments: 13,520 -> 17,030 rows/s.
-            cur.execute("PRAGMA wal_autocheckpoint=10000")
+            cur.execute(f"PRAGMA wal_autocheckpoint={APP_WAL_PAGES}")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -179,30 +181,39 @@ def _sqlite_readers(url: str) -> Engine:
     return readers
 
 
+# While an intake runs, its commits checkpoint only when the WAL holds this many pages (~100 MB): the thread of
+# `checkpointing` copies the pages back beside the commits, but only a checkpoint with no commit beside it lets the
+# WAL start again from its beginning, and the intake's commits follow one another (a PASSIVE checkpoint beside
+# back-to-back commits left a 705 MB WAL after 4 s in a review's experiment). So the WAL stays under ~100 MB plus a
+# chunk, and the commit that crosses the mark finds most of the copying done.
+BULK_WAL_PAGES = 25_000
+
+
 @lru_cache(maxsize=8)
 def bulk_writer(url: str) -> Engine:
-    """An engine of its own (one connection per process) for a bulk writer of a SQLite file, the e-commerce
-    intake's chunks: the application's settings, except that its commits leave the WAL checkpoints to
-    `checkpointing`, which the intake holds while it runs.
-
-    A checkpoint copies the pages written since the last one back into the database file (up to 40 MB at the
-    application's 10,000-page threshold) and ran inside the commit that crossed the threshold: the intake's
-    chunks are committed one after the other, by two processes in turn, so every other chunk waited for it
-    (stores of 160-190 ms against ~80 in a trace of 100k). Other connections keep their own checkpoints.
-    """
+    """An engine of its own (one connection per process) for the e-commerce intake's worker process on a SQLite
+    file: the application's settings, except that its commits checkpoint only past BULK_WAL_PAGES, leaving the
+    rest to `checkpointing`, which the intake's process holds while it runs (see `bulk_checkpoints`)."""
     engine = make_engine(url)
 
     @event.listens_for(engine, "connect")
-    def _no_autocheckpoint(dbapi_conn: Any, _record: Any) -> None:
+    def _bulk_checkpoints(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA wal_autocheckpoint=0")
+        cur.execute(f"PRAGMA wal_autocheckpoint={int(BULK_WAL_PAGES)}")
         cur.close()
 
     return engine
 
 
-# Every half second: a page rewritten by several commits in between is copied back once (1M consignments into
-# SQLite: 142 µs of CPU per consignment at 0.5 s against 160 at 0.05 s; 147 with checkpoints inside the commits).
+def bulk_checkpoints(conn: Any, during: bool) -> None:
+    """Set a SQLite connection's automatic checkpoints for a bulk intake (`during`) or back to the application's.
+
+    The intake's own process commits its chunks on the application's connection (requests queue for it beside the
+    intake, in turn, instead of polling SQLite's busy handler against back-to-back commits), so the threshold is
+    raised on that connection for the intake's chunks and lowered again when the intake ends."""
+    conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={int(BULK_WAL_PAGES if during else APP_WAL_PAGES)}")
+
+
 CHECKPOINT_EVERY_S = 0.5
 _CHECKPOINTS_LOCK = threading.Lock()
 _CHECKPOINTS: dict[str, dict[str, int]] = {}  # database file -> {"holders": n}, while its thread runs
@@ -214,12 +225,13 @@ def checkpointing(engine: Engine) -> Iterator[None]:
     a connection of its own (PASSIVE: it never waits for writers or readers and copies what they no longer need),
     then once more after the last holder is gone. Nothing for other databases (PostgreSQL, in memory).
 
-    Writers that use `bulk_writer` rely on it: the checkpoint's copying and its fsync run beside their commits
-    instead of inside one of them (1M consignments into SQLite: 9,093 -> 10,138/s, ratio to the raw insert
-    58 -> 64 %, see docs/ecommerce.md)."""
+    The intake's commits, which checkpoint only past BULK_WAL_PAGES meanwhile, rely on it: the checkpoint's
+    copying and its fsync run beside them instead of inside one of them. Every half second: a page rewritten by
+    several commits in between is copied back once (1M consignments into SQLite: 142 µs of CPU per consignment
+    at 0.5 s against 160 at 0.05 s; see docs/ecommerce.md)."""
     database = engine.url.database
     if engine.dialect.name != "sqlite" or not database or database == ":memory:" \
-            or engine.url.query.get("mode") == "memory":
+            or engine.url.query.get("mode") == "memory" or database.startswith("file:"):
         yield
         return
     with _CHECKPOINTS_LOCK:
@@ -237,20 +249,27 @@ def checkpointing(engine: Engine) -> Iterator[None]:
 
 
 def _checkpoints(database: str, entry: dict[str, int]) -> None:
-    conn = sqlite3.connect(database, timeout=30, isolation_level=None, check_same_thread=False)
+    conn = None
     try:
+        conn = sqlite3.connect(database, timeout=30, isolation_level=None, check_same_thread=False)
         while True:
             time.sleep(CHECKPOINT_EVERY_S)
             try:
                 conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            except sqlite3.Error:
+            except Exception:
                 log.exception("background WAL checkpoint of %s failed", database)
             with _CHECKPOINTS_LOCK:
                 if entry["holders"] <= 0:
-                    del _CHECKPOINTS[database]
                     return
+    except Exception:
+        log.exception("background WAL checkpoints of %s stopped", database)
     finally:
-        conn.close()
+        # Gone (or failed): the next holder starts a new thread. The commits' own threshold bounds the WAL meanwhile.
+        with _CHECKPOINTS_LOCK:
+            if _CHECKPOINTS.get(database) is entry:
+                del _CHECKPOINTS[database]
+        if conn is not None:
+            conn.close()
 
 
 @lru_cache(maxsize=4)

@@ -457,45 +457,49 @@ def test_the_next_chunk_goes_in_once_the_worker_says_it_committed(
             assert events.index(("worker", n)) < events.index(("intake", n + 1)) < events.index(("answered", n))
 
 
-def test_chunks_of_a_sqlite_file_go_in_on_the_bulk_writer_while_checkpoints_run_beside_them(
+def test_chunks_of_a_sqlite_file_leave_checkpoints_to_the_thread_while_the_intake_runs(
         ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With the worker on a SQLite file, the intake's chunks are committed on the bulk writer (no checkpoint inside
-    its commits) while the intake holds the checkpoint thread; on PostgreSQL nothing changes."""
+    """With the worker on a SQLite file, each chunk's commit checkpoints only past the bulk threshold (on the
+    application's connection here, on the bulk writer in the worker) while the intake holds the checkpoint thread;
+    the application's connection gets its own threshold back afterwards. Nothing of it on PostgreSQL."""
     from contextlib import contextmanager
 
+    from smartcustoms import db
     from smartcustoms.ecommerce import pipeline, workers
 
     monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_CHUNK_ROWS", "100")
     workers.wait_ready()
     held: list[bool] = []
-    committed_while: list[bool] = []
-    real = pipeline.checkpointing
+    raised_while: list[bool] = []
+    real_hold, real_set = pipeline.checkpointing, pipeline.bulk_checkpoints
 
     @contextmanager
-    def recording(engine: Engine) -> Any:
-        with real(engine):
+    def hold(engine: Engine) -> Any:
+        with real_hold(engine):
             held.append(True)
             try:
                 yield
             finally:
                 held.pop()
 
-    real_commit = ChunkStore.commit
+    def set_threshold(conn: Any, during: bool) -> None:
+        if during:
+            raised_while.append(bool(held))
+        real_set(conn, during)
 
-    def commit(self: ChunkStore, prepared: Any, number: int, committed: Any = None) -> Any:
-        committed_while.append(bool(held))
-        with self.scope(True) as s:
-            autocheckpoint = s.connection().exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() \
-                if ec_engine.dialect.name == "sqlite" else None
-        assert autocheckpoint in (0, None)
-        return real_commit(self, prepared, number, committed)
-
-    monkeypatch.setattr(pipeline, "checkpointing", recording)
-    monkeypatch.setattr(ChunkStore, "commit", commit)
+    monkeypatch.setattr(pipeline, "checkpointing", hold)
+    monkeypatch.setattr(pipeline, "bulk_checkpoints", set_threshold)
     results, summary = run(ec_engine, submitter, _prefixed(46, 500, "C"))
     assert [r["line"] for r in results] == list(range(1, 501)) and summary["status"] == "complete"
-    assert committed_while and all(committed_while)  # the intake's own chunks, each while the thread ran
     assert not held
+    if ec_engine.dialect.name != "sqlite":
+        assert raised_while == []
+        return
+    assert len(raised_while) >= 2 and all(raised_while)  # the intake's own chunks, each while the thread ran
+    with ec_engine.connect() as c:
+        assert c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == db.APP_WAL_PAGES
+    with workers._writer(ec_engine.url.render_as_string(hide_password=False)).connect() as c:
+        assert c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == db.BULK_WAL_PAGES  # the worker's
 
 
 def test_shutting_the_workers_down_drops_a_chunk_waiting_for_its_word(ec_engine: Engine, submitter: Any) -> None:

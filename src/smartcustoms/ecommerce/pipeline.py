@@ -28,7 +28,7 @@ from sqlalchemy import Engine, Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from smartcustoms.audit import service as audit
-from smartcustoms.db import READ_ONLY, bulk_writer, checkpointing, pg_text_array, utcnow
+from smartcustoms.db import READ_ONLY, bulk_checkpoints, checkpointing, pg_text_array, utcnow
 from smartcustoms.declarations.flows import declaration_date
 from smartcustoms.ecommerce import lifecycle, parse, screening, stale, totals, workers
 from smartcustoms.ecommerce.assess import Assessor
@@ -364,11 +364,10 @@ class Intake:
         self.store_spec = StoreSpec(manifest_id, submitter_id, f"trader:{submitter_code}", received_at,
                                     self.spec.tables.threshold(tables.LOW_VALUE_EXEMPTION_MAX, self.on),
                                     self.settings.split_window_hours)
-        # With the worker, the chunks of a SQLite file are committed on a writer of their own, whose commits leave
-        # the WAL checkpoints to a thread of this process while the manifest is taken in (db.bulk_writer).
-        url = self.spec.url
-        self.store = ChunkStore(self.store_spec, own_sessions(bulk_writer(url))
-                                if url is not None and engine.dialect.name == "sqlite" else self.scope)
+        # With the worker on a SQLite file, the chunks' commits leave the WAL checkpoints to a thread of this
+        # process while the manifest is taken in (db.checkpointing), up to db.BULK_WAL_PAGES.
+        self.store = ChunkStore(self.store_spec, self.scope,
+                                bulk=self.spec.url is not None and engine.dialect.name == "sqlite")
         self.actor = self.store_spec.actor
         self.chunks = 0  # chunks numbered so far (the audit entry of each committed chunk carries its number)
 
@@ -416,9 +415,22 @@ class Intake:
             return
         if self.spec.url is None:
             yield from self._run_threaded(items)
-        else:
+            return
+        try:
             with checkpointing(self.engine):
                 yield from self._run_with_worker(items)
+        finally:
+            if self.store.bulk:
+                self._app_checkpoints()
+
+    def _app_checkpoints(self) -> None:
+        """The application's connection checkpoints at its own threshold again (another intake of this process
+        still running raises it again with its next chunk)."""
+        try:
+            with self.scope(False) as s:
+                bulk_checkpoints(s.connection(), False)
+        except Exception:
+            log.exception("WAL checkpoint threshold not restored after manifest %s", self.manifest_id)
 
     def _run_threaded(self, items: Iterable[Item]) -> Iterator[list[dict[str, Any]]]:
         ahead = _ReadAhead(self._chunks(items))
@@ -631,8 +643,9 @@ class ChunkStore:
     """Stores prepared chunks of one manifest, each in one transaction: repeats, split detection, the insert,
     rejections and repeats, the manifest's totals and one audit entry (in this process or in the worker)."""
 
-    def __init__(self, spec: StoreSpec, scope: Scope) -> None:
+    def __init__(self, spec: StoreSpec, scope: Scope, bulk: bool = False) -> None:
         self.scope = scope
+        self.bulk = bulk  # SQLite, beside db.checkpointing: commits checkpoint only past db.BULK_WAL_PAGES
         self.manifest_id, self.submitter_id, self.actor = spec.manifest_id, spec.submitter_id, spec.actor
         self.received_at, self.exemption_max = spec.received_at, spec.exemption_max
         self.split_window_hours = spec.split_window_hours
@@ -663,6 +676,8 @@ class ChunkStore:
         results: list[dict[str, Any]] = [rejected_result(n, p, e) for n, p, e in rejected]
         with self.scope(True) as s:
             conn = s.connection()
+            if self.bulk:
+                bulk_checkpoints(conn, True)
             if not look and valued:
                 # The manifest's repeats so far, and whether the chunk's first parcel is stored (a manifest re-sent
                 # whole or from where it stopped: then every parcel is looked up at once, with no failed try).
