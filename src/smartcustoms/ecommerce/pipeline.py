@@ -743,7 +743,7 @@ class ChunkStore:
                          entity_id=self.manifest_id, data=self._chunk_audit(number, rows, len(repeats), rejected))
         if committed is not None:
             committed()
-        # The results are built after the commit: the other process's chunk waits for it, not for them.
+        # The results are built after the commit (and after the worker's word back that it committed).
         results += [_fresh_result(r, r[_LINE], False) for r in rows]
         results += [_fresh_result(ref.row, line_no, True) if isinstance(ref, _Valued)  # met earlier in this chunk
                     else accepted_result(ref, line_no, True) for line_no, ref in repeats]

@@ -245,8 +245,8 @@ def _writer(url: str) -> Any:
     from smartcustoms.db import bulk_writer, make_engine
 
     if url not in _WRITERS:
-        # The application's settings (SQLite: BEGIN IMMEDIATE, WAL, pragmas); on SQLite the WAL checkpoints are
-        # left to the intake's process, which runs them beside the commits while the manifest is taken in.
+        # The application's settings (SQLite: BEGIN IMMEDIATE, WAL, pragmas); on SQLite its commits checkpoint
+        # only past db.BULK_WAL_PAGES, the intake's process checkpointing beside them while the manifest comes in.
         _WRITERS[url] = bulk_writer(url) if url.startswith("sqlite") else make_engine(url)
     return _WRITERS[url]
 
