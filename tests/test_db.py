@@ -1,5 +1,5 @@
 """The engine's SQLite settings: writers take the lock at BEGIN, read-only transactions do not wait for them;
-the read engine of requests that only read; the bulk writer whose WAL checkpoints run beside its commits."""
+the read engine of requests that only read; bulk commits whose WAL checkpoints run beside them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from smartcustoms import db
-from smartcustoms.db import READ_ONLY, bulk_writer, checkpointing, make_engine, read_engine
+from smartcustoms.db import READ_ONLY, bulk_checkpoints, checkpointing, make_engine, read_engine
 
 
 def test_a_read_only_transaction_reads_while_a_writer_holds_the_lock(tmp_path: Path) -> None:
@@ -78,14 +78,16 @@ def test_postgresql_readers_share_the_pool_in_read_only_transactions(engine: Eng
 
 
 def _wal_after_writes(url: str, path: Path, hold: bool, pause: float = 0.12, count: int = 10) -> int:
-    """The WAL file's size after `count` transactions of ~100 KB each by the bulk writer, `pause` s apart."""
-    writer = bulk_writer(url)
+    """The WAL file's size after `count` bulk transactions of ~100 KB each (as the intake's chunks: the threshold
+    raised in each), `pause` s apart."""
+    writer = make_engine(url)
     with writer.begin() as w:
         w.execute(text("CREATE TABLE IF NOT EXISTS t (x TEXT)"))
 
     def write() -> None:
         for _ in range(count):
             with writer.begin() as w:
+                bulk_checkpoints(w, True)
                 w.execute(text("INSERT INTO t VALUES (:x)"), [{"x": "y" * 1000}] * 100)
             time.sleep(pause)
 
@@ -99,15 +101,15 @@ def _wal_after_writes(url: str, path: Path, hold: bool, pause: float = 0.12, cou
     return size
 
 
-def test_the_bulk_writer_leaves_checkpoints_to_the_thread_held_beside_it(tmp_path: Path,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bulk_commits_leave_checkpoints_to_the_thread_held_beside_them(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(db, "CHECKPOINT_EVERY_S", 0.05)  # one checkpoint between two of the test's commits
     alone, held = tmp_path / "alone.sqlite", tmp_path / "held.sqlite"
-    with bulk_writer(f"sqlite:///{alone}").connect() as c:
-        assert c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == db.BULK_WAL_PAGES
-        db.bulk_checkpoints(c, False)
-        assert c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == db.APP_WAL_PAGES
     with make_engine(f"sqlite:///{alone}").connect() as c:
+        assert c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == db.APP_WAL_PAGES  # the application's
+        bulk_checkpoints(c, True)
+        assert c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == db.BULK_WAL_PAGES
+        bulk_checkpoints(c, False)
         assert c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == db.APP_WAL_PAGES
     # Without checkpoints (below the bulk threshold) the WAL grows with every commit; with the thread it is
     # copied back between them and starts again from its beginning.

@@ -189,28 +189,13 @@ def _sqlite_readers(url: str) -> Engine:
 BULK_WAL_PAGES = 25_000
 
 
-@lru_cache(maxsize=8)
-def bulk_writer(url: str) -> Engine:
-    """An engine of its own (one connection per process) for the e-commerce intake's worker process on a SQLite
-    file: the application's settings, except that its commits checkpoint only past BULK_WAL_PAGES, leaving the
-    rest to `checkpointing`, which the intake's process holds while it runs (see `bulk_checkpoints`)."""
-    engine = make_engine(url)
-
-    @event.listens_for(engine, "connect")
-    def _bulk_checkpoints(dbapi_conn: Any, _record: Any) -> None:
-        cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA wal_autocheckpoint={int(BULK_WAL_PAGES)}")
-        cur.close()
-
-    return engine
-
-
 def bulk_checkpoints(conn: Any, during: bool) -> None:
-    """Set a SQLite connection's automatic checkpoints for a bulk intake (`during`) or back to the application's.
+    """Set a SQLite connection's automatic checkpoints for a bulk intake (`during`: only past BULK_WAL_PAGES, the
+    rest left to `checkpointing`) or back to the application's.
 
-    The intake's own process commits its chunks on the application's connection (requests queue for it beside the
-    intake, in turn, instead of polling SQLite's busy handler against back-to-back commits), so the threshold is
-    raised on that connection for the intake's chunks and lowered again when the intake ends."""
+    The e-commerce intake raises it in each chunk's transaction, in its own process (on the application's
+    connection: requests queue for it beside the intake, in turn, instead of polling SQLite's busy handler against
+    back-to-back commits) and in the worker; the intake's process lowers it again when the intake ends."""
     conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={int(BULK_WAL_PAGES if during else APP_WAL_PAGES)}")
 
 

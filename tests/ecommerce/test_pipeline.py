@@ -460,7 +460,7 @@ def test_the_next_chunk_goes_in_once_the_worker_says_it_committed(
 def test_chunks_of_a_sqlite_file_leave_checkpoints_to_the_thread_while_the_intake_runs(
         ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """With the worker on a SQLite file, each chunk's commit checkpoints only past the bulk threshold (on the
-    application's connection here, on the bulk writer in the worker) while the intake holds the checkpoint thread;
+    application's connection here, on its own writer in the worker) while the intake holds the checkpoint thread;
     the application's connection gets its own threshold back afterwards. Nothing of it on PostgreSQL."""
     from contextlib import contextmanager
 
@@ -498,8 +498,9 @@ def test_chunks_of_a_sqlite_file_leave_checkpoints_to_the_thread_while_the_intak
     assert len(raised_while) >= 2 and all(raised_while)  # the intake's own chunks, each while the thread ran
     with ec_engine.connect() as c:
         assert c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == db.APP_WAL_PAGES
-    with workers._writer(ec_engine.url.render_as_string(hide_password=False)).connect() as c:
-        assert c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == db.BULK_WAL_PAGES  # the worker's
+    # The worker's store of the chunks does the same (what workers._prepare_and_store commits with).
+    spec = Intake.open(ec_engine, submitter[0], submitter[1], "jsonl", "cli").store_spec
+    assert workers.chunk_store(spec, ec_engine.url.render_as_string(hide_password=False)).bulk
 
 
 def test_shutting_the_workers_down_drops_a_chunk_waiting_for_its_word(ec_engine: Engine, submitter: Any) -> None:

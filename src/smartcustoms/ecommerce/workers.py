@@ -30,7 +30,7 @@ from smartcustoms.ecommerce.config import get_ecommerce_settings
 
 if TYPE_CHECKING:
     from smartcustoms.ecommerce.parse import Item
-    from smartcustoms.ecommerce.pipeline import Preparer, PrepareSpec, StoreSpec
+    from smartcustoms.ecommerce.pipeline import ChunkStore, Preparer, PrepareSpec, StoreSpec
 
 _LOCK = threading.Lock()
 _POOL: list[ProcessPoolExecutor] = []
@@ -242,13 +242,19 @@ def _engine(url: str) -> Any:
 
 
 def _writer(url: str) -> Any:
-    from smartcustoms.db import bulk_writer, make_engine
+    from smartcustoms.db import make_engine
 
     if url not in _WRITERS:
-        # The application's settings (SQLite: BEGIN IMMEDIATE, WAL, pragmas); on SQLite its commits checkpoint
-        # only past db.BULK_WAL_PAGES, the intake's process checkpointing beside them while the manifest comes in.
-        _WRITERS[url] = bulk_writer(url) if url.startswith("sqlite") else make_engine(url)
+        _WRITERS[url] = make_engine(url)  # the application's settings (SQLite: BEGIN IMMEDIATE, WAL, pragmas)
     return _WRITERS[url]
+
+
+def chunk_store(store: StoreSpec, url: str) -> ChunkStore:
+    """The worker's store of a manifest's chunks: on SQLite its commits checkpoint only past db.BULK_WAL_PAGES,
+    as the intake's own do, the intake's process checkpointing beside them while the manifest comes in."""
+    from smartcustoms.ecommerce.pipeline import ChunkStore, own_sessions
+
+    return ChunkStore(store, own_sessions(_writer(url)), bulk=url.startswith("sqlite"))
 
 
 def _word(ticket: int) -> bool:
@@ -270,7 +276,7 @@ def _prepare_and_store(spec: PrepareSpec, store: StoreSpec, number: int, ticket:
                        ) -> list[dict[str, Any]] | None:
     """Prepare chunk `number` now, store it on the word for `ticket`: its results, or None (told not to store)."""
     from smartcustoms.ecommerce.parse import Item
-    from smartcustoms.ecommerce.pipeline import ChunkStore, Preparer, own_sessions
+    from smartcustoms.ecommerce.pipeline import Preparer, own_sessions
 
     chunk = [Item(x[0], None, None, None, x[1], x[2]) if type(x) is tuple else x for x in sent]
     del sent
@@ -291,7 +297,7 @@ def _prepare_and_store(spec: PrepareSpec, store: StoreSpec, number: int, ticket:
     def said() -> None:
         words[_SLOTS + ticket % _SLOTS] = ticket
 
-    results = ChunkStore(store, own_sessions(_writer(spec.url))).commit(prepared, number, said)
+    results = chunk_store(store, spec.url).commit(prepared, number, said)
     del prepared
     trim()
     return results
