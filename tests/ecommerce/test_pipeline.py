@@ -172,10 +172,22 @@ def _stored(engine: Engine, manifest_id: str) -> list[dict[str, Any]]:
         return out
 
 
+def _named(value: Any, mids: list[str]) -> Any:
+    """`value` with the manifest ids `mids` named M1, M2, ... (they differ between intakes)."""
+    text = orjson.dumps(value)
+    for i, mid in enumerate(mids):
+        text = text.replace(mid.encode(), f"M{i + 1}".encode())
+    return orjson.loads(text)
+
+
 def test_worker_process_and_in_process_intake_store_and_answer_the_same(
         new_database_url: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The prepare step in the worker process (with this process taking a measured share of each chunk) gives
-    the results and stored rows of the in-process intake, line for line: lanes, tax, split groups, rejections."""
+    the results and stored rows of the in-process intake, line for line: lanes, tax, split groups, rejections.
+
+    A second manifest sends new parcels to the first one's sellers and consignees, some of its parcels again and
+    one parcel twice: on PostgreSQL the worker path stores in two steps (rows first, the split window once the
+    chunk before is committed), and the parcels that join groups of the first manifest are settled then."""
     from smartcustoms.db import make_engine
     from smartcustoms.ecommerce import workers
     from smartcustoms.ecommerce.config import get_ecommerce_settings
@@ -183,6 +195,8 @@ def test_worker_process_and_in_process_intake_store_and_answer_the_same(
 
     monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_CHUNK_ROWS", "250")
     lines = [*jsonl_lines(1800, seed=77), b"{broken\n", *jsonl_lines(200, seed=78)]
+    again = [line.replace(b'"parcel_id":"P', b'"parcel_id":"R') for line in lines[:1800:3]]
+    second = [*again[:300], *lines[900:960], *again[300:], again[10]]
     outcomes = []
     for n_workers in ("0", "1"):
         monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_WORKERS", n_workers)
@@ -195,20 +209,27 @@ def test_worker_process_and_in_process_intake_store_and_answer_the_same(
         if n_workers == "1":
             workers.wait_ready()
         sent = workers.SENT[0]
-        results, summary = run(engine, sub, lines)
+        outcome = []
+        mids: list[str] = []
+        for manifest in (lines, second):
+            results, summary = run(engine, sub, manifest)
+            mids.append(summary["manifest_id"])
+            outcome.append((results, summary))
         assert (workers.SENT[0] - sent >= 4) == (n_workers == "1")  # the worker stored every other chunk
-        mid = summary["manifest_id"]
-        normalised = orjson.loads(orjson.dumps(results).replace(mid.encode(), b"M"))
-        outcomes.append((normalised, _stored(engine, mid), {k: v for k, v in summary.items()
-                                                             if k not in ("manifest_id", "received_at",
-                                                                          "completed_at")}))
+
+        outcomes.append([(_named(results, mids), _named(_stored(engine, mid), mids),
+                          {k: v for k, v in summary.items()
+                           if k not in ("manifest_id", "received_at", "completed_at")})
+                         for (results, summary), mid in zip(outcome, mids, strict=True)])
         engine.dispose()
-    (r0, s0, m0), (r1, s1, m1) = outcomes
+    in_process, with_worker = outcomes
+    (r0, s0, m0), (q0, _, n0) = in_process
     assert len(r0) == 2001 and m0["accepted"] > 1900 and any(r.get("split_group") for r in r0)
     assert any(r["result"] == "accepted" and r["total_tax_jpy"] > 0 for r in r0)
-    assert r1 == r0
-    assert s1 == s0
-    assert m1 == m0
+    # The second manifest: groups reaching back into the first one, repeats, and a parcel met twice.
+    assert any(r.get("split_group", "").startswith("M1-") for r in q0)
+    assert n0["repeats"] > 50 and q0[-1]["result"] == "repeat"
+    assert with_worker == in_process
 
 
 def test_chunks_the_worker_could_not_store_are_stored_in_process(ec_engine: Engine, submitter: Any,
@@ -226,7 +247,7 @@ def test_chunks_the_worker_could_not_store_are_stored_in_process(ec_engine: Engi
         f: Future[Any] = Future()
         f.set_exception(failures[len(sent) % 2])
         sent.append(len(chunk))
-        return workers.Job(f, number, [0] * 8192)
+        return workers.Job(f, number, [0] * (workers._REGIONS * workers._SLOTS))
 
     monkeypatch.setattr(workers, "submit", failing)
     monkeypatch.setattr(workers, "ready", lambda: True)
@@ -273,11 +294,11 @@ def test_a_chunk_waiting_in_the_worker_is_dropped_when_this_process_fails(ec_eng
     workers.wait_ready()
     real_commit = ChunkStore.commit
 
-    def commit(self: ChunkStore, prepared: Any, number: int) -> list[dict[str, Any]]:
+    def commit(self: ChunkStore, prepared: Any, number: int, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
         if number == 3:  # this process's second chunk (1 here, 2 in the worker, 3 here, 4 in the worker; lines
             # 1-50, 51-150, 151-250, 251-350: the first chunk is half a chunk)
             raise RuntimeError("disk full")
-        return real_commit(self, prepared, number)
+        return real_commit(self, prepared, number, *args, **kwargs)
 
     monkeypatch.setattr(ChunkStore, "commit", commit)
     words = _words_recorded(monkeypatch)
@@ -350,7 +371,7 @@ def test_a_chunk_the_worker_committed_before_dying_is_answered_from_the_store(
     handed: dict[int, tuple[Any, ...]] = {}
 
     def submit(spec: Any, store: Any, number: int, chunk: Any) -> workers.Job:
-        job = workers.Job(Future(), number, [0] * 8192)
+        job = workers.Job(Future(), number, [0] * (workers._REGIONS * workers._SLOTS))
         handed[id(job)] = (spec, store, number, chunk)
         return job
 
@@ -397,7 +418,7 @@ def test_the_next_chunk_goes_in_once_the_worker_says_it_committed(
 
     def submit(spec: Any, store: Any, number: int, chunk: Any) -> workers.Job:
         # pool: not the real pool, so that a BrokenProcessPool of this job leaves the real one alone.
-        job = workers.Job(Future(), number, [0] * 8192, pool=object())
+        job = workers.Job(Future(), number, [0] * (workers._REGIONS * workers._SLOTS), pool=object())
         handed[id(job)] = (spec, store, number, chunk)
         stored_here[number + 1] = threading.Event()
         return job
@@ -407,7 +428,7 @@ def test_the_next_chunk_goes_in_once_the_worker_says_it_committed(
 
         def said() -> None:  # the worker's word back, as workers._prepare_and_store gives it
             events.append(("worker", number))
-            job.words[4096 + job.ticket % 4096] = job.ticket
+            job.words[workers._SLOTS + job.ticket % workers._SLOTS] = job.ticket
 
         results = real_commit(ChunkStore(st, own_sessions(ec_engine)),
                               Preparer(spec, own_sessions(ec_engine)).prepare(chunk), number, said)
@@ -428,8 +449,8 @@ def test_the_next_chunk_goes_in_once_the_worker_says_it_committed(
         threads.append(threading.Thread(target=worker, args=(job, spec, st, number, chunk)))
         threads[-1].start()
 
-    def intake_commit(self: ChunkStore, prepared: Any, number: int, committed: Any = None) -> Any:
-        out = real_commit(self, prepared, number, committed)
+    def intake_commit(self: ChunkStore, prepared: Any, number: int, committed: Any = None, **kwargs: Any) -> Any:
+        out = real_commit(self, prepared, number, committed, **kwargs)
         events.append(("intake", number))
         if number in stored_here:
             stored_here[number].set()
@@ -513,7 +534,7 @@ def test_shutting_the_workers_down_drops_a_chunk_waiting_for_its_word(ec_engine:
     chunk = list(parse.items(_prefixed(43, 50, "W"), "jsonl", 65536, deferred=True))
     job = workers.submit(intake.spec, intake.store_spec, 2, chunk)  # handed out, never released
     workers.shutdown()
-    assert job.words[job.ticket % 4096] == -job.ticket
+    assert job.words[job.ticket % workers._SLOTS] == -job.ticket
     assert job.future.cancelled() or job.future.result() is None
     assert count(ec_engine, Consignment.manifest_id == intake.manifest_id) == 0
     workers.wait_ready()  # a new pool for what follows

@@ -339,6 +339,11 @@ class _Race(Exception):
     """A concurrent intake stored one of the chunk's parcels first: redo the chunk's transaction."""
 
 
+class GiveUp(Exception):
+    """A two-step store's chunk before it was not committed (its process ended, or was told not to store it):
+    this chunk's transaction is rolled back."""
+
+
 class Intake:
     """One manifest's intake; create with `open`, feed items with `run`, close with `finish`."""
 
@@ -363,7 +368,8 @@ class Intake:
         self._preparer: Preparer | None = None
         self.store_spec = StoreSpec(manifest_id, submitter_id, f"trader:{submitter_code}", received_at,
                                     self.spec.tables.threshold(tables.LOW_VALUE_EXEMPTION_MAX, self.on),
-                                    self.settings.split_window_hours)
+                                    self.settings.split_window_hours,
+                                    self.spec.url is not None and engine.dialect.name == "postgresql")
         # With the worker on a SQLite file, the chunks' commits leave the WAL checkpoints to a thread of this
         # process while the manifest is taken in (db.checkpointing), up to db.BULK_WAL_PAGES.
         self.store = ChunkStore(self.store_spec, self.scope,
@@ -448,6 +454,23 @@ class Intake:
         ahead = _ReadAhead(self._chunks(items))
         held: tuple[workers.Job, list[Item], int] | None = None  # sent to the worker, not yet told to store
         storing: tuple[workers.Job, list[Item], int] | None = None  # told to store, results not yet collected
+        two_step = self.store_spec.two_step
+        said = False  # the worker said it committed the chunk before this one
+
+        def let_in() -> None:
+            # This chunk's rows are in: the worker's next chunk may put its rows in (two steps).
+            if held is not None:
+                workers.may_insert(held[0])
+
+        def gate() -> None:
+            # The worker's chunk before this one must be committed before this one reads the split window.
+            nonlocal said
+            if storing is None or said:
+                return
+            said = workers.committed(storing[0])
+            if not said:
+                raise GiveUp()
+
         try:
             current = ahead.next()
             while current is not None:
@@ -463,15 +486,35 @@ class Intake:
                         self.chunks += 1
                         held, after = (job, after, number + 1), None
                 before = None
-                said = False  # the worker said it committed the chunk before this one
+                said = refused = False
                 try:
                     prepared = self.prepare(current)  # the worker stores its previous chunk, prepares the next
-                    said = storing is not None and workers.committed(storing[0])
-                    if storing is not None and not said:
-                        # The worker ended without committing its chunk (or without saying so): its outcome first.
-                        stored, storing = storing, None
-                        before = self._collect(*stored)
-                    results = self.store.commit(prepared, number)
+                    if two_step:
+                        if storing is not None and not workers.inserted(storing[0]):
+                            # The worker ended without putting its chunk's rows in: its outcome first.
+                            stored, storing = storing, None
+                            before = self._collect(*stored)
+                        try:
+                            results = self.store.commit(prepared, number, inserted=let_in, gate=gate)
+                        except GiveUp:
+                            # The worker's chunk was put in but not committed (the worker failed or died): its
+                            # next chunk, which may have gone in beside this one, must not be stored; the two
+                            # chunks go in here, in line order, around this one.
+                            if held is not None:
+                                workers.release(held[0], False)
+                                refused = True
+                            assert storing is not None
+                            stored, storing = storing, None
+                            before = self._collect(*stored)
+                            results = self.store.commit(prepared, number)
+                    else:
+                        said = storing is not None and workers.committed(storing[0])
+                        if storing is not None and not said:
+                            # The worker ended without committing its chunk (or without saying so): its outcome
+                            # first.
+                            stored, storing = storing, None
+                            before = self._collect(*stored)
+                        results = self.store.commit(prepared, number)
                     if storing is not None:
                         # The worker's chunk, committed before this one: its results, read or read back. Should
                         # that fail, both chunks are stored and go unanswered: the error ends the manifest, and
@@ -491,9 +534,10 @@ class Intake:
                         yield before
                     raise
                 del prepared
-                if held is not None:
+                if held is not None and not refused:
                     # This chunk is committed: the worker's may go in now. Nothing is yielded while a chunk waits
-                    # for this word, so a slow reader of the results never keeps the worker waiting.
+                    # for this word, so a slow reader of the results never keeps the worker waiting. (Told not to
+                    # store it, the worker answers None and the chunk is stored here, after this one.)
                     workers.release(held[0], True)
                 storing, held = held, None
                 if before is not None:
@@ -637,6 +681,9 @@ class StoreSpec:
     received_at: datetime
     exemption_max: int
     split_window_hours: int
+    # PostgreSQL with the worker: each chunk's rows go in beside the transaction of the chunk before it, and its
+    # split window once that one is committed (ChunkStore.commit's `gate`).
+    two_step: bool = False
 
 
 class ChunkStore:
@@ -650,14 +697,24 @@ class ChunkStore:
         self.received_at, self.exemption_max = spec.received_at, spec.exemption_max
         self.split_window_hours = spec.split_window_hours
 
-    def commit(self, prepared: _Prepared, number: int, committed: Callable[[], None] | None = None
+    def commit(self, prepared: _Prepared, number: int, committed: Callable[[], None] | None = None, *,
+               inserted: Callable[[], None] | None = None, gate: Callable[[], None] | None = None
                ) -> list[dict[str, Any]]:
         """Store prepared chunk `number` in one transaction (redone when a concurrent intake won a parcel); its
-        results. `committed` is called once the transaction is committed, before the results are built."""
+        results. `committed` is called once the transaction is committed, before the results are built.
+
+        With a `gate` (PostgreSQL, the intake with its worker) the transaction goes in two steps: the rows go in
+        first, lanes given without the split window; then `inserted` is called (the next chunk's rows may go in
+        beside these, in its own transaction), `gate` waits until the chunk before this one is committed (it raises
+        to give the chunk up: the transaction is rolled back), and the split window is read, the rows it changes
+        updated and the totals and the audit entry written. Split detection sees what it sees in one step; the
+        insert, most of a chunk's time on the server, is no longer in the chain of transactions that follow one
+        another (docs/ecommerce.md, the round of 2026-11-23 third session)."""
         valued, rejected = prepared
         for attempt in range(5):
             try:
-                results = self._store(valued, rejected, number, look=attempt > 0, committed=committed)
+                results = self._store(valued, rejected, number, look=attempt > 0, committed=committed,
+                                      inserted=inserted, gate=gate)
                 break
             except _Race:
                 if attempt == 4:
@@ -666,7 +723,8 @@ class ChunkStore:
         return results
 
     def _store(self, valued: list[_Valued], rejected: list[tuple[int, str | None, list[Problem]]], number: int,
-               look: bool, committed: Callable[[], None] | None = None) -> list[dict[str, Any]]:
+               look: bool, committed: Callable[[], None] | None = None, inserted: Callable[[], None] | None = None,
+               gate: Callable[[], None] | None = None) -> list[dict[str, Any]]:
         """One try at storing the chunk. Repeats are looked up first when `look` (a try after one that met a stored
         parcel), when the manifest has met repeats before, or when the chunk's first parcel is stored (a re-sent
         manifest); otherwise (a new manifest's parcels, nearly always new) the insert itself finds them: it writes
@@ -699,7 +757,8 @@ class ChunkStore:
                 else:
                     seen[pid] = v
                     fresh.append(v)
-            rows, links = self._rows(conn, fresh, _received_processor(conn.dialect)(self.received_at))
+            received = _received_processor(conn.dialect)(self.received_at)
+            rows, links = self._rows(conn, fresh, received, window=gate is None)
             if rows:
                 # The prepared rows are the insert's parameters as they are (values in column order).
                 if conn.dialect.name == "postgresql":
@@ -713,6 +772,11 @@ class ChunkStore:
                         cur.close()
                 if written != len(rows):
                     raise _Race()
+            if gate is not None:
+                if inserted is not None:
+                    inserted()
+                gate()
+                links = self._settle(conn, fresh, rows, received)
             tally = self._tally(rows)
             if links:
                 linked = [cid for ids in links.values() for cid in ids]
@@ -764,45 +828,58 @@ class ChunkStore:
                 found[rec["parcel_id"]] = rec
         return found
 
-    def _rows(self, conn: Any, fresh: list[_Valued], received: Any) -> tuple[list[list[Any]], dict[str, list[str]]]:
-        """The chunk's rows with split groups, lanes, statuses and times (`received`: received_at as bound)."""
+    def _rows(self, conn: Any, fresh: list[_Valued], received: Any, window: bool = True
+              ) -> tuple[list[list[Any]], dict[str, list[str]]]:
+        """The chunk's rows with split groups, lanes, statuses and times (`received`: received_at as bound); split
+        detection against the parcels stored within the window when `window`, else within the chunk only (the
+        first step of a two-step store: `_settle` does the rest)."""
         tracker = SplitTracker(self.exemption_max, _SPLIT_GROUP)
-        self._preload_window(conn, tracker, {v.row[_SPLIT_KEY] for v in fresh if v.row[_EXEMPT]})
+        if window:
+            self._preload_window(conn, tracker, {v.row[_SPLIT_KEY] for v in fresh if v.row[_EXEMPT]})
         rows: list[list[Any]] = []
         links: dict[str, list[str]] = {}
         for v in fresh:
             v.row[_SPLIT_GROUP] = None  # a redone transaction starts again from the prepared columns
-        released = lifecycle.RELEASED
         lane1_released = received if lifecycle.RELEASED == _RELEASE_STATUS else None
         for v in fresh:
             row = v.row
             row[_RECEIVED] = received
             hit = tracker.add(row[_SPLIT_KEY], row[_ID], row[_DUTIABLE], row[_EXEMPT], row) if row[_EXEMPT] else None
-            if not v.hits and hit is None and v.no_rate is None and (v.signal is None
-                                                                      or v.signal.lane <= rules.LANE_RELEASE):
-                # What decide_lane gives without a hit (most parcels).
-                row[_LANE], row[_STATUS], row[_LANE_REASONS] = rules.LANE_RELEASE, _RELEASE_STATUS, "[]"
-                row[_RELEASED] = lane1_released
-                rows.append(row)
-                continue
-            hits = list(v.hits)
-            if hit is not None:
-                row[_SPLIT_GROUP] = hit.group
-                hits.append(_split_hit(hit, self.exemption_max).to_dict())
-                if hit.newly_linked:
-                    links.setdefault(hit.group, []).extend(hit.newly_linked)
-            if v.no_rate is not None:
-                hits.append(v.no_rate)
-            lane, reasons = decide(hits, v.signal)
-            row[_LANE] = lane
-            row[_STATUS] = lifecycle.initial_status(lane)
-            # No hit: stored as [] and shown as "no selectivity profile matched" (a fifth of the row otherwise).
-            row[_LANE_REASONS] = orjson.dumps(reasons).decode() if reasons else "[]"
-            row[_RELEASED] = received if row[_STATUS] == released else None
+            self._decide(v, hit, received, lane1_released, links)
             rows.append(row)
         return rows, links
 
-    def _preload_window(self, conn: Any, tracker: SplitTracker, keys: set[int]) -> None:
+    def _decide(self, v: _Valued, hit: SplitHit | None, received: Any, lane1_released: Any,
+                links: dict[str, list[str]]) -> None:
+        """A row's lane, status, reasons and release from its hits and its split hit (links: stored parcels the
+        hit links to its group)."""
+        row = v.row
+        if not v.hits and hit is None and v.no_rate is None and (v.signal is None
+                                                                  or v.signal.lane <= rules.LANE_RELEASE):
+            # What decide_lane gives without a hit (most parcels).
+            row[_LANE], row[_STATUS], row[_LANE_REASONS] = rules.LANE_RELEASE, _RELEASE_STATUS, "[]"
+            row[_RELEASED] = lane1_released
+            return
+        hits = list(v.hits)
+        if hit is not None:
+            row[_SPLIT_GROUP] = hit.group
+            hits.append(_split_hit(hit, self.exemption_max).to_dict())
+            if hit.newly_linked:
+                links.setdefault(hit.group, []).extend(hit.newly_linked)
+        if v.no_rate is not None:
+            hits.append(v.no_rate)
+        lane, reasons = decide(hits, v.signal)
+        row[_LANE] = lane
+        row[_STATUS] = lifecycle.initial_status(lane)
+        # No hit: stored as [] and shown as "no selectivity profile matched" (a fifth of the row otherwise).
+        row[_LANE_REASONS] = orjson.dumps(reasons).decode() if reasons else "[]"
+        row[_RELEASED] = received if row[_STATUS] == lifecycle.RELEASED else None
+
+    def _preload_window(self, conn: Any, tracker: SplitTracker, keys: set[int],
+                        own: tuple[int, int] | None = None) -> None:
+        """The exempt parcels stored within the window under `keys`; `own`: the first and last line of this
+        chunk's rows, inserted already in this transaction and left out (only this chunk has lines of this
+        manifest between them: the chunks before it have earlier lines, the ones after it are not visible)."""
         if not keys:
             return
         cutoff = _received_processor(conn.dialect)(
@@ -811,9 +888,46 @@ class ChunkStore:
             # Fixed column names and placeholders only: the keys are bound.
             sql = ("SELECT split_key, id, dutiable_value_jpy, split_group FROM ecommerce_consignments "  # noqa: S608
                    f"WHERE {member} AND received_at >= {mark} AND exempt = {mark} "
-                   "ORDER BY received_at, id")
-            for key, cid, value, group in conn.exec_driver_sql(sql, (*params, cutoff, True)):
+                   + (f"AND NOT (manifest_id = {mark} AND line_no BETWEEN {mark} AND {mark}) " if own else "")
+                   + "ORDER BY received_at, id")
+            args = (*params, cutoff, True, *((self.manifest_id, *own) if own else ()))
+            for key, cid, value, group in conn.exec_driver_sql(sql, args):
                 tracker.preload(key, Member(cid, int(value), group))
+
+    def _settle(self, conn: Any, fresh: list[_Valued], rows: list[list[Any]], received: Any
+                ) -> dict[str, list[str]]:
+        """The second step of a two-step store: split detection against the window, now that the chunk before
+        this one is committed; the links to stored parcels. Only the chunk's exempt rows whose key has parcels
+        stored within the window can come out otherwise than in the first step (keys do not meet): they are
+        decided again, in line order, and those whose lane, status, reasons, split group or release changes are
+        updated. Most chunks update a handful of rows or none."""
+        tracker = SplitTracker(self.exemption_max, _SPLIT_GROUP)
+        exempt = [v for v in fresh if v.row[_EXEMPT]]
+        if exempt:
+            self._preload_window(conn, tracker, {v.row[_SPLIT_KEY] for v in exempt},
+                                 (min(r[_LINE] for r in rows), max(r[_LINE] for r in rows)))
+        links: dict[str, list[str]] = {}
+        if not tracker.members:
+            return links
+        again = [v for v in exempt if v.row[_SPLIT_KEY] in tracker.members]
+        before = [(v.row[_LANE], v.row[_STATUS], v.row[_LANE_REASONS], v.row[_SPLIT_GROUP], v.row[_RELEASED])
+                  for v in again]
+        for v in again:
+            v.row[_SPLIT_GROUP] = None
+        lane1_released = received if lifecycle.RELEASED == _RELEASE_STATUS else None
+        for v in again:
+            row = v.row
+            self._decide(v, tracker.add(row[_SPLIT_KEY], row[_ID], row[_DUTIABLE], True, row), received,
+                         lane1_released, links)
+        changed = [(r[_LANE], r[_STATUS], r[_LANE_REASONS], r[_SPLIT_GROUP], r[_RELEASED], r[_ID])
+                   for r, b in ((v.row, b) for v, b in zip(again, before, strict=True))
+                   if (r[_LANE], r[_STATUS], r[_LANE_REASONS], r[_SPLIT_GROUP], r[_RELEASED]) != b]
+        if changed:
+            mark = "?" if conn.dialect.name == "sqlite" else "%s"
+            conn.exec_driver_sql(
+                f"UPDATE ecommerce_consignments SET lane = {mark}, status = {mark}, lane_reasons = {mark}, "  # noqa: S608
+                f"split_group = {mark}, released_at = {mark} WHERE id = {mark}", changed)
+        return links
 
     def _tally(self, rows: list[list[Any]]) -> totals.Tally:
         """The chunk's additions to its manifest's, platforms' and sellers' running totals (officers' overview).

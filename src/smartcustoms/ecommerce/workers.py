@@ -37,8 +37,11 @@ _POOL: list[ProcessPoolExecutor] = []
 _AT_EXIT: list[bool] = []
 # The word to store a chunk: slot ticket % _SLOTS holds the ticket when the chunk may be stored, minus the ticket
 # when it must not (tickets only grow, so a slot's old value never passes for a new ticket's). The worker's word back
-# that it committed the chunk: slot _SLOTS + ticket % _SLOTS holds the ticket.
+# that it committed the chunk: slot _SLOTS + ticket % _SLOTS holds the ticket. A two-step store (PostgreSQL) has two
+# more: the word that the chunk's rows may go in (slot 2 * _SLOTS + ticket % _SLOTS, the chunk before it having put
+# its own in) and the worker's word back that they are in (slot 3 * _SLOTS + ticket % _SLOTS).
 _SLOTS = 4096
+_REGIONS = 4
 _WORDS: list[Any] = []
 _TICKETS = itertools.count(1)
 _OPEN: dict[int, Any] = {}  # jobs handed out and not yet told to store or not (ticket -> Job)
@@ -55,7 +58,7 @@ def _pool() -> ProcessPoolExecutor:
                 atexit.register(shutdown)
                 _AT_EXIT.append(True)
             ctx = get_context("spawn")
-            words = ctx.RawArray("q", 2 * _SLOTS)
+            words = ctx.RawArray("q", _REGIONS * _SLOTS)
             _WORDS[:] = [words]
             _POOL.append(ProcessPoolExecutor(max(1, get_ecommerce_settings().workers), mp_context=ctx,
                                              initializer=_started, initargs=(os.getpid(), words)))
@@ -98,7 +101,8 @@ def submit(spec: PrepareSpec, store: StoreSpec, number: int, chunk: list[Item]) 
             raise RuntimeError("the worker pool was replaced")
         words = _WORDS[0]  # the words this pool's workers read
     ticket = next(_TICKETS)
-    words[ticket % _SLOTS] = words[_SLOTS + ticket % _SLOTS] = 0
+    for region in range(_REGIONS):
+        words[region * _SLOTS + ticket % _SLOTS] = 0
     SENT[0] += 1
     # Deferred JSON lines travel as plain tuples (pickling the Item objects costs several times more).
     future = pool.submit(_prepare_and_store, spec, store, number, ticket,
@@ -109,8 +113,34 @@ def submit(spec: PrepareSpec, store: StoreSpec, number: int, chunk: list[Item]) 
 
 def release(job: Job, store: bool) -> None:
     """Tell the worker it may store the job's chunk now (the chunk before it is committed), or must not."""
+    if not store:  # nor put its rows in (two steps)
+        job.words[2 * _SLOTS + job.ticket % _SLOTS] = -job.ticket
     job.words[job.ticket % _SLOTS] = job.ticket if store else -job.ticket
     _OPEN.pop(job.ticket, None)
+
+
+def may_insert(job: Job) -> None:
+    """Two steps: tell the worker the job's chunk may put its rows in (the chunk before it has put its own in)."""
+    job.words[2 * _SLOTS + job.ticket % _SLOTS] = job.ticket
+
+
+def inserted(job: Job) -> bool:
+    """Two steps: wait until the worker has put the job's chunk's rows in (True; committed or not yet), or has
+    ended without saying so (False: its future holds the outcome). The next chunk's rows go in only then, so two
+    chunks of a manifest never wait for each other's rows the wrong way round (a parcel sent twice)."""
+    return _wait_back(job, (3 * _SLOTS, _SLOTS))
+
+
+def _wait_back(job: Job, regions: tuple[int, ...]) -> bool:
+    slots = [region + job.ticket % _SLOTS for region in regions]
+    pause = 0.0002
+    while True:
+        if any(job.words[slot] == job.ticket for slot in slots):
+            return True
+        if job.future.done():
+            return any(job.words[slot] == job.ticket for slot in slots)
+        time.sleep(pause)
+        pause = min(pause * 2, 0.002)
 
 
 def committed(job: Job) -> bool:
@@ -119,15 +149,7 @@ def committed(job: Job) -> bool:
 
     The intake's next chunk may go in as soon as the worker's is committed, before the worker's results have come
     back (building, pickling and unpickling 2,000 results took 10-25 ms, during which both processes waited)."""
-    slot = _SLOTS + job.ticket % _SLOTS
-    pause = 0.0002
-    while True:
-        if job.words[slot] == job.ticket:
-            return True
-        if job.future.done():
-            return bool(job.words[slot] == job.ticket)
-        time.sleep(pause)
-        pause = min(pause * 2, 0.002)
+    return _wait_back(job, (_SLOTS,))
 
 
 def _release_all(pool: ProcessPoolExecutor) -> None:
@@ -257,16 +279,17 @@ def chunk_store(store: StoreSpec, url: str) -> ChunkStore:
     return ChunkStore(store, own_sessions(_writer(url)), bulk=url.startswith("sqlite"))
 
 
-def _word(ticket: int) -> bool:
-    """Wait for the word on `ticket`: True to store, False not to (or nothing came in WAIT_S)."""
-    words, slot = _MINE[0], ticket % _SLOTS
+def _word(ticket: int, regions: tuple[int, ...] = (0,)) -> bool:
+    """Wait for the word on `ticket` in one of `regions`: True to go on, False not to (or nothing came in
+    WAIT_S). The word to store (region 0) lets the rows go in too (region 2 * _SLOTS)."""
+    words, slots = _MINE[0], [region + ticket % _SLOTS for region in regions]
     deadline = time.monotonic() + WAIT_S
     pause = 0.0002
     while True:
-        value = words[slot]
-        if value == ticket:
+        values = [words[slot] for slot in slots]
+        if ticket in values:
             return True
-        if value == -ticket or time.monotonic() > deadline:
+        if -ticket in values or time.monotonic() > deadline:
             return False
         time.sleep(pause)
         pause = min(pause * 2, 0.002)
@@ -290,14 +313,32 @@ def _prepare_and_store(spec: PrepareSpec, store: StoreSpec, number: int, ticket:
         _PREPARERS.move_to_end(spec.manifest_id)
     prepared = preparer.prepare(chunk)
     del chunk
-    if not _word(ticket):
-        return None
     words = _MINE[0]
 
     def said() -> None:
         words[_SLOTS + ticket % _SLOTS] = ticket
 
-    results = chunk_store(store, spec.url).commit(prepared, number, said)
+    if not store.two_step:
+        if not _word(ticket):
+            return None
+        results = chunk_store(store, spec.url).commit(prepared, number, said)
+    else:
+        from smartcustoms.ecommerce.pipeline import GiveUp
+
+        if not _word(ticket, (2 * _SLOTS, 0)):
+            return None
+
+        def rows_in() -> None:
+            words[3 * _SLOTS + ticket % _SLOTS] = ticket
+
+        def gate() -> None:
+            if not _word(ticket):
+                raise GiveUp()
+
+        try:
+            results = chunk_store(store, spec.url).commit(prepared, number, said, inserted=rows_in, gate=gate)
+        except GiveUp:
+            return None
     del prepared
     trim()
     return results
