@@ -637,3 +637,155 @@ def test_a_parcel_stored_by_a_concurrent_intake_after_the_repeat_lookup_becomes_
             assert r["result"] == "repeat" and r["consignment_id"] == stored[r["parcel_id"]]["consignment_id"]
     assert summary["repeats"] == len(stored) and summary["accepted"] > 20
     assert count(ec_engine, Consignment.submitter_id == submitter[0]) == len(stored) + summary["accepted"]
+
+
+def _items(lines: list[bytes], first: int = 1) -> list[Any]:
+    """Deferred manifest items of `lines`, numbered from `first`."""
+    from smartcustoms.ecommerce import parse
+
+    items = list(parse.items(iter([b"".join(lines)]), "jsonl", 1 << 20, deferred=True))
+    for it in items:
+        it.line_no += first - 1
+    return items
+
+
+def test_a_two_step_store_puts_its_rows_in_first_and_reads_the_split_window_after_the_gate(
+        ec_engine: Engine, submitter: Any) -> None:
+    """ChunkStore in two steps: the rows are in (not yet visible to others) when `inserted` is called; the gate is
+    passed inside the open transaction; the split window read after it finds the parcel stored before and settles
+    the chunk's parcel into its group (lane 2, the stored one linked), as one step would. A gate that gives up
+    leaves nothing stored."""
+    from smartcustoms.db import read_engine
+    from smartcustoms.ecommerce.pipeline import GiveUp
+
+    tag = submitter[1]
+    intake = Intake.open(ec_engine, submitter[0], submitter[1], "jsonl", "cli")
+    intake.commit(intake.prepare(_items(jl(_split_parcel(f"{tag}-T1", "6000")))))
+    prepared = intake.prepare(_items(jl(_split_parcel(f"{tag}-T2", "6000"), consignment(f"{tag}-T3")), first=2))
+    seen: list[str] = []
+
+    other = read_engine(ec_engine)  # other connections, reading beside the writer
+
+    def visible() -> int:
+        return count(other, Consignment.manifest_id == intake.manifest_id)
+
+    def inserted() -> None:
+        seen.append(f"inserted, others see {visible()}")
+
+    def gate() -> None:
+        seen.append(f"gate, others see {visible()}")
+
+    with pytest.raises(GiveUp):
+        intake.store.commit(prepared, 2, inserted=inserted, gate=lambda: (_ for _ in ()).throw(GiveUp()))
+    assert seen == ["inserted, others see 1"] and visible() == 1
+    seen.clear()
+    results = intake.store.commit(prepared, 2, inserted=inserted, gate=gate)
+    assert seen == ["inserted, others see 1", "gate, others see 1"]
+    assert visible() == 3
+    group = f"{intake.manifest_id}-1"
+    assert [(r["line"], r["lane"], r.get("split_group")) for r in results] == [(2, 2, group), (3, 1, None)]
+    with Session(ec_engine) as s:
+        stored = {c.line_no: c for c in s.scalars(select(Consignment)
+                                                   .where(Consignment.manifest_id == intake.manifest_id))}
+    assert stored[1].split_group == group and stored[1].lane == 1  # linked, keeps its lane and release
+    assert stored[2].split_group == group and stored[2].lane == 2 and stored[2].status == "review"
+    assert stored[2].released_at is None and "split" in stored[2].lane_reasons
+    assert stored[3].split_group is None and stored[3].lane == 1 and stored[3].released_at is not None
+    summary = intake.finish()
+    assert summary["accepted"] == 3 and summary["lanes"] == {"1": 2, "2": 1, "3": 0}
+
+
+def test_a_parcel_sent_twice_in_neighbouring_chunks_is_a_repeat_with_the_worker(
+        ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same parcel in this process's chunk and the worker's next (and the other way round): the later one is a
+    repeat, and neither chunk waits for the other for ever (on PostgreSQL the worker's rows go in beside this
+    process's transaction, after its rows)."""
+    from smartcustoms.ecommerce import workers
+
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_CHUNK_ROWS", "100")
+    workers.wait_ready()
+    lines = _prefixed(46, 300, "N")
+    tag = submitter[1]
+    # Lines 40 and 60 (chunks 1 and 2: this process, then the worker), 140 and 160 (chunks 2 and 3).
+    lines[39] = lines[59] = jl(consignment(f"{tag}-D1"))[0]
+    lines[139] = lines[159] = jl(consignment(f"{tag}-D2"))[0]
+    sent = workers.SENT[0]
+    results, summary = run(ec_engine, submitter, lines)
+    assert workers.SENT[0] - sent >= 2
+    assert [r["line"] for r in results] == list(range(1, 301))
+    repeats = [r["line"] for r in results if r["result"] == "repeat"]
+    assert repeats == [60, 160]
+    assert results[59]["consignment_id"] == results[39]["consignment_id"]
+    assert results[159]["consignment_id"] == results[139]["consignment_id"]
+    assert summary["status"] == "complete" and summary["repeats"] == 2
+    assert count(ec_engine, Consignment.manifest_id == summary["manifest_id"]) == summary["accepted"]
+
+
+def test_a_worker_that_ends_between_its_rows_and_its_commit_leaves_its_chunks_to_this_process(
+        ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL, two steps: the worker says its chunk's rows are in, then dies before its commit. This process,
+    its own next chunk's rows in already, gives that transaction up, tells the worker not to store the chunk after
+    it, and stores the three chunks itself in line order: every line answered once, nothing stored twice."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from smartcustoms.ecommerce import workers
+    from smartcustoms.ecommerce.pipeline import Preparer, own_sessions
+
+    if ec_engine.dialect.name != "postgresql":
+        pytest.skip("two-step stores are PostgreSQL's")
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_CHUNK_ROWS", "50")
+    handed: dict[int, tuple[Any, ...]] = {}
+    real_release = workers.release
+
+    def submit(spec: Any, store: Any, number: int, chunk: Any) -> workers.Job:
+        assert store.two_step
+        job = workers.Job(Future(), number, [0] * (workers._REGIONS * workers._SLOTS), pool=object())
+        handed[id(job)] = (spec, store, number, chunk)
+        return job
+
+    let_in_first: list[bool] = []
+
+    def release(job: workers.Job, store: bool) -> None:
+        slot = job.ticket % workers._SLOTS
+        if store:  # told to store only once this process had let its rows in, before its own commit
+            let_in_first.append(job.words[2 * workers._SLOTS + slot] == job.ticket)
+        real_release(job, store)
+        spec, st, number, chunk = handed.pop(id(job))
+        if not store:
+            # Its rows went in before it heard: the word back came, then it rolled them back and answered None.
+            job.words[3 * workers._SLOTS + slot] = job.ticket
+            job.future.set_result(None)
+        elif number == 2:
+            # Its rows go in (the word back), then the worker dies: the transaction is gone with it.
+            job.words[3 * workers._SLOTS + job.ticket % workers._SLOTS] = job.ticket
+            job.future.set_exception(BrokenProcessPool("killed before its commit"))
+        else:
+            job.future.set_result(ChunkStore(st, own_sessions(ec_engine)).commit(
+                Preparer(spec, own_sessions(ec_engine)).prepare(chunk), number))
+
+    monkeypatch.setattr(workers, "submit", submit)
+    monkeypatch.setattr(workers, "release", release)
+    monkeypatch.setattr(workers, "ready", lambda: True)
+    words = _words_recorded(monkeypatch)
+    gave_up: list[int] = []
+    real_commit = ChunkStore.commit
+
+    def commit(self: ChunkStore, prepared: Any, number: int, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return real_commit(self, prepared, number, *args, **kwargs)
+        except Exception as exc:
+            gave_up.append(number)
+            raise exc
+
+    monkeypatch.setattr(ChunkStore, "commit", commit)
+    lines = _prefixed(47, 300, "G")
+    results, summary = run(ec_engine, submitter, lines)
+    assert gave_up == [3]  # this process's chunk after the worker's, given up once (not again for chunk 4's)
+    assert words[:2] == [True, False]  # chunk 2 released to the worker; chunk 4 refused
+    assert len(let_in_first) >= 2 and all(let_in_first)
+    assert [r["line"] for r in results] == list(range(1, 301))
+    assert not any(r["result"] == "repeat" for r in results)
+    assert summary["status"] == "complete" and summary["lines"] == 300 and summary["repeats"] == 0
+    assert count(ec_engine, Consignment.manifest_id == summary["manifest_id"]) == summary["accepted"]
+

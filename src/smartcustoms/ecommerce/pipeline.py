@@ -14,7 +14,7 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -456,6 +456,7 @@ class Intake:
         storing: tuple[workers.Job, list[Item], int] | None = None  # told to store, results not yet collected
         two_step = self.store_spec.two_step
         said = False  # the worker said it committed the chunk before this one
+        refused = False  # the worker was told not to store the chunk `held` (then `storing`): it is stored here
 
         def let_in() -> None:
             # This chunk's rows are in: the worker's next chunk may put its rows in (two steps).
@@ -486,22 +487,25 @@ class Intake:
                         self.chunks += 1
                         held, after = (job, after, number + 1), None
                 before = None
-                said = refused = False
+                said = False
                 try:
                     prepared = self.prepare(current)  # the worker stores its previous chunk, prepares the next
                     if two_step:
-                        if storing is not None and not workers.inserted(storing[0]):
-                            # The worker ended without putting its chunk's rows in: its outcome first.
-                            stored, storing = storing, None
+                        if storing is not None and (refused or not workers.inserted(storing[0])):
+                            # The worker ended without putting its chunk's rows in, or was told not to store it
+                            # (its word that the rows were in may have come before it heard): its outcome first.
+                            stored, storing, refused = storing, None, False
                             before = self._collect(*stored)
                         try:
                             results = self.store.commit(prepared, number, inserted=let_in, gate=gate)
                         except GiveUp:
                             # The worker's chunk was put in but not committed (the worker failed or died): its
                             # next chunk, which may have gone in beside this one, must not be stored; the two
-                            # chunks go in here, in line order, around this one.
+                            # chunks go in here, in line order, around this one, once the worker is done with the
+                            # next (its rows gone: none of this process's rows may wait for them).
                             if held is not None:
                                 workers.release(held[0], False)
+                                wait([held[0].future])
                                 refused = True
                             assert storing is not None
                             stored, storing = storing, None
@@ -736,6 +740,11 @@ class ChunkStore:
             conn = s.connection()
             if self.bulk:
                 bulk_checkpoints(conn, True)
+            if conn.dialect.name == "postgresql":
+                # Every statement of a chunk's transaction finds rows by key. While a bulk intake grows the table
+                # faster than autovacuum analyzes it, stale statistics had the split window's query read the whole
+                # table: 40-117 ms a chunk, growing with the table, against 6-18 ms by its index (docs/ecommerce.md).
+                conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
             if not look and valued:
                 # The manifest's repeats so far, and whether the chunk's first parcel is stored (a manifest re-sent
                 # whole or from where it stopped: then every parcel is looked up at once, with no failed try).

@@ -287,10 +287,10 @@ def _word(ticket: int, regions: tuple[int, ...] = (0,)) -> bool:
     pause = 0.0002
     while True:
         values = [words[slot] for slot in slots]
+        if -ticket in values or time.monotonic() > deadline:  # a word not to store outweighs one to go on
+            return False
         if ticket in values:
             return True
-        if -ticket in values or time.monotonic() > deadline:
-            return False
         time.sleep(pause)
         pause = min(pause * 2, 0.002)
 
