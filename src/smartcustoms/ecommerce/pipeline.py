@@ -410,10 +410,11 @@ class Intake:
 
         With the worker process, chunks go in turn to this process and to the worker, and each prepares and
         stores its own: while this process prepares chunk n, the worker stores chunk n - 1 and then prepares
-        n + 1, which it stores once this process has committed n (the chunks' transactions stay in line order,
-        so split detection sees what a single process would). Without a worker (a borrowed session, a database
-        only this process can see) a helper thread prepares the next chunk while this one is stored. Results
-        still wait for the commit.
+        n + 1, which it stores once this process has committed n (the chunks' commits stay in line order, so
+        split detection sees what a single process would; on PostgreSQL the rows of n + 1 go in as soon as those
+        of n are in, and the rest of its transaction waits for the commit of n: two steps, ChunkStore.commit).
+        Without a worker (a borrowed session, a database only this process can see) a helper thread prepares the
+        next chunk while this one is stored. Results still wait for the commit.
         """
         if not self.overlap:
             for chunk in self._chunks(items):
@@ -539,7 +540,8 @@ class Intake:
                     raise
                 del prepared
                 if held is not None and not refused:
-                    # This chunk is committed: the worker's may go in now. Nothing is yielded while a chunk waits
+                    # This chunk is committed: the worker's may go in now (two steps: its rows may be in already;
+                    # it reads its split window and commits on this word). Nothing is yielded while a chunk waits
                     # for this word, so a slow reader of the results never keeps the worker waiting. (Told not to
                     # store it, the worker answers None and the chunk is stored here, after this one.)
                     workers.release(held[0], True)
@@ -713,7 +715,7 @@ class ChunkStore:
         to give the chunk up: the transaction is rolled back), and the split window is read, the rows it changes
         updated and the totals and the audit entry written. Split detection sees what it sees in one step; the
         insert, most of a chunk's time on the server, is no longer in the chain of transactions that follow one
-        another (docs/ecommerce.md, the round of 2026-11-23 third session)."""
+        another (docs/ecommerce.md: Decisions, and the round of 2026-11-23, third session)."""
         valued, rejected = prepared
         for attempt in range(5):
             try:

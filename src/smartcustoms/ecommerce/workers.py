@@ -5,11 +5,13 @@ share one core (the GIL).
 One process-wide pool (`SMARTCUSTOMS_ECOMMERCE_WORKERS`, default 1 for two cores), started with the first
 manifest and shut down at exit. Workers are spawned (not forked: the server has threads) and read weekly rates and
 tariff lines from the database themselves. A chunk's transaction waits for the intake's word that the chunk
-before it is committed (chunks are stored in line order, as one process would): the word travels through a
+before it is committed (chunks are committed in line order, as one process would): the word travels through a
 small shared array, one slot per chunk handed out. The worker's word back that it committed its chunk travels in
-a second slot, so the intake stores its next chunk without waiting for the worker's results. A worker whose parent
-died exits within a second, so a killed server leaves none behind. Results are handed out by the intake's
-process, after the commit.
+a second slot, so the intake stores its next chunk without waiting for the worker's results. On PostgreSQL a
+chunk's transaction goes in two steps (pipeline.ChunkStore.commit): its rows go in once the chunk before has put
+its own in (a third slot: the intake's word; a fourth: the worker's word back), and the rest waits for the word
+that the chunk before is committed. A worker whose parent died exits within a second, so a killed server leaves
+none behind. Results are handed out by the intake's process, after the commit.
 """
 
 from __future__ import annotations
