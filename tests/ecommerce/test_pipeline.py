@@ -160,7 +160,8 @@ def test_split_window_is_configurable(ec_engine: Engine, submitter: Any, monkeyp
 
 
 def _stored(engine: Engine, manifest_id: str) -> list[dict[str, Any]]:
-    """The manifest's stored consignments, manifest id and times left out (they differ between intakes)."""
+    """The manifest's stored consignments, manifest id and times left out (they differ between intakes; whether
+    it is released stays)."""
     with Session(engine) as s:
         rows = s.execute(select(Consignment).where(Consignment.manifest_id == manifest_id)
                          .order_by(Consignment.line_no)).scalars().all()
@@ -168,6 +169,7 @@ def _stored(engine: Engine, manifest_id: str) -> list[dict[str, Any]]:
         for c in rows:
             row = {k: v for k, v in vars(c).items() if not k.startswith("_")
                    and k not in ("received_at", "released_at", "manifest_id")}
+            row["released"] = c.released_at is not None
             out.append(orjson.loads(orjson.dumps(row, default=str).replace(manifest_id.encode(), b"M")))
         return out
 
@@ -789,3 +791,52 @@ def test_a_worker_that_ends_between_its_rows_and_its_commit_leaves_its_chunks_to
     assert summary["status"] == "complete" and summary["lines"] == 300 and summary["repeats"] == 0
     assert count(ec_engine, Consignment.manifest_id == summary["manifest_id"]) == summary["accepted"]
 
+
+
+def test_the_worker_puts_its_rows_in_on_the_word_and_rolls_them_back_when_then_told_not_to_store(
+        ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker's side of two steps (workers._prepare_and_store, run here on a thread): its rows go in on the
+    word that they may, it says so, and at the gate a word not to store rolls them back (None, nothing stored); a
+    word not to store given before its rows went in keeps them out; the word to store commits them."""
+    import dataclasses
+
+    from smartcustoms.ecommerce import workers
+
+    words = [0] * (workers._REGIONS * workers._SLOTS)
+    monkeypatch.setattr(workers, "_MINE", [words])
+    intake = Intake.open(ec_engine, submitter[0], submitter[1], "jsonl", "cli")
+    assert intake.spec.url is not None
+    store = dataclasses.replace(intake.store_spec, two_step=True)
+    lines = _prefixed(48, 30, "W")
+    slot = workers._SLOTS
+
+    def sent(first: int) -> list[Any]:
+        return [(it.line_no, it.raw, it.last) for it in _items(lines[first - 1:first + 9], first)]
+
+    def stored() -> int:
+        return count(ec_engine, Consignment.manifest_id == intake.manifest_id)
+
+    out: list[Any] = []
+    # Ticket 7: rows in on the word, then told not to store at the gate.
+    words[2 * slot + 7] = 7
+    worker = threading.Thread(target=lambda: out.append(workers._prepare_and_store(intake.spec, store, 1, 7,
+                                                                                  sent(1))))
+    worker.start()
+    deadline = time.monotonic() + 30
+    while words[3 * slot + 7] != 7 and time.monotonic() < deadline:  # its word back: the rows are in
+        time.sleep(0.005)
+    assert words[3 * slot + 7] == 7 and worker.is_alive()  # waiting at the gate, its transaction open
+    words[7] = -7
+    worker.join(30)
+    assert out == [None] and stored() == 0
+    # Ticket 8: told not to store before its rows went in (the word to go on lost to it).
+    words[2 * slot + 8], words[8] = 8, -8
+    assert workers._prepare_and_store(intake.spec, store, 1, 8, sent(1)) is None
+    assert words[3 * slot + 8] == 0 and stored() == 0
+    # Ticket 9: the word to store lets the rows in and commits them.
+    words[9] = 9
+    results = workers._prepare_and_store(intake.spec, store, 1, 9, sent(1))
+    assert results is not None and [r["line"] for r in results] == list(range(1, 11))
+    assert words[slot + 9] == 9 and words[3 * slot + 9] == 9
+    assert stored() == sum(r["result"] == "accepted" for r in results) > 0
+    intake.finish()

@@ -743,9 +743,11 @@ class ChunkStore:
             if self.bulk:
                 bulk_checkpoints(conn, True)
             if conn.dialect.name == "postgresql":
-                # Every statement of a chunk's transaction finds rows by key. While a bulk intake grows the table
-                # faster than autovacuum analyzes it, stale statistics had the split window's query read the whole
-                # table: 40-117 ms a chunk, growing with the table, against 6-18 ms by its index (docs/ecommerce.md).
+                # The chunk's lookups find rows by key. While a bulk intake grows the table faster than autovacuum
+                # analyzes it, stale statistics had the split window's query read the whole table: 40-117 ms a
+                # chunk, growing with the table, against 6-18 ms by its index (docs/ecommerce.md). Back to the
+                # default before the staging table's INSERT … SELECT (a scan of that table is its plan) and at the
+                # end (a borrowed session's transaction goes on after this chunk).
                 conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
             if not look and valued:
                 # The manifest's repeats so far, and whether the chunk's first parcel is stored (a manifest re-sent
@@ -816,6 +818,8 @@ class ChunkStore:
             self._totals(conn, rows, len(repeats), len(rejected))
             audit.append(s, actor=self.actor, action="ecommerce.chunk_committed", entity_type="ecommerce_manifest",
                          entity_id=self.manifest_id, data=self._chunk_audit(number, rows, len(repeats), rejected))
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("SET LOCAL enable_seqscan TO DEFAULT")
         if committed is not None:
             committed()
         # The results are built after the commit (and after the worker's word back that it committed).
@@ -1084,6 +1088,7 @@ def _copy_insert(conn: Any, params: list[list[Any]], looked: bool) -> int:
         else:
             cur.execute("RELEASE SAVEPOINT ecommerce_copy")
             return len(params)
+        cur.execute("SET LOCAL enable_seqscan TO DEFAULT")  # the staging table is read whole (ChunkStore._store)
         cur.execute("CREATE TEMPORARY TABLE IF NOT EXISTS ecommerce_consignments_stage "
                     "(LIKE ecommerce_consignments) ON COMMIT DELETE ROWS")
         _copy_rows(cur, f"COPY ecommerce_consignments_stage ({names}) FROM STDIN (FORMAT BINARY)", params)
