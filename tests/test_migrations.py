@@ -45,6 +45,7 @@ STEPS = [
     ("0008_rates_valid_to", "0007_payments", ()),  # an index only: see the test below
     ("0009_split_key_integer", "0008_rates_valid_to", ()),  # a column's type: see the test below
     ("0010_ecommerce_group_totals", "0009_split_key_integer", ("ecommerce_group_totals",)),
+    ("0011_ecommerce_open_list", "0010_ecommerce_group_totals", ()),  # an index only: see the test below
 ]
 
 
@@ -74,6 +75,34 @@ def test_step_goes_down_and_up(new_database_url: Callable[[], str], revision: st
         migrate.upgrade(engine)
         assert set(tables) <= set(inspect(engine).get_table_names())
         assert migrate.current(engine) == STEPS[-1][0]
+    finally:
+        engine.dispose()
+
+
+def test_the_open_list_index_goes_down_and_up_with_the_open_statuses_of_the_models(
+        new_database_url: Callable[[], str]) -> None:
+    from smartcustoms.ecommerce.models import OPEN_SQL
+
+    engine = make_engine(new_database_url())
+
+    def indexes() -> set[str]:
+        return {i["name"] for i in inspect(engine).get_indexes("ecommerce_consignments") if i["name"]}
+
+    try:
+        migrate.upgrade(engine)
+        assert "ix_ecommerce_consignments_open" in indexes()
+        if engine.dialect.name == "sqlite":  # the index's condition is the list's, word for word
+            with engine.connect() as conn:
+                sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = "
+                                           "'ix_ecommerce_consignments_open'").scalar()
+            assert str(sql).endswith(f"WHERE {OPEN_SQL}")
+        cfg = migrate.alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0010_ecommerce_group_totals")
+        assert "ix_ecommerce_consignments_open" not in indexes() and "ix_ecommerce_consignments_list" in indexes()
+        migrate.upgrade(engine)
+        assert "ix_ecommerce_consignments_open" in indexes()
     finally:
         engine.dispose()
 

@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, S
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smartcustoms.db import Base, UTCDateTime
+from smartcustoms.ecommerce import lifecycle
 
 
 class Manifest(Base):
@@ -93,6 +94,11 @@ class Consignment(Base):
 
 # The officers' list order (lane 3 first, then the oldest): its first page without sorting every match.
 Index("ix_ecommerce_consignments_list", Consignment.lane.desc(), Consignment.received_at, Consignment.id)
+# The same order over the open consignments only (migration 0011): the open list is `status IN (...)` written as
+# this very text (officer.OPEN_CLAUSE), which both databases match to the index's condition.
+OPEN_SQL = "status IN (" + ", ".join(f"'{s}'" for s in lifecycle.OPEN) + ")"
+Index("ix_ecommerce_consignments_open", Consignment.lane.desc(), Consignment.received_at, Consignment.id,
+      sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL))
 
 
 class Rejection(Base):

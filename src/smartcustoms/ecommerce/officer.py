@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import Executable, and_, case, func, literal_column, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -15,12 +15,13 @@ from smartcustoms.db import utcnow
 from smartcustoms.ecommerce import lifecycle
 from smartcustoms.ecommerce import totals as group_totals
 from smartcustoms.ecommerce.config import get_ecommerce_settings
-from smartcustoms.ecommerce.models import Consignment, GroupTotal, Manifest
+from smartcustoms.ecommerce.models import OPEN_SQL, Consignment, GroupTotal, Manifest
 from smartcustoms.errors import FieldError, NotFound, ValidationFailed
 from smartcustoms.risk import rules
 
 GROUPS = {"manifest": Consignment.manifest_id, "platform": Consignment.platform, "seller": Consignment.seller_id}
 FILTERS = ("manifest", "platform", "seller", "lane", "status", "split_group", "consignee")
+OPEN_CLAUSE: ColumnElement[bool] = literal_column(OPEN_SQL)
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,9 @@ def _where(filters: dict[str, str]) -> list[ColumnElement[bool]]:
         out.append(c.lane == int(lane))
     status = filters.get("status", "")
     if status == "open":
-        out.append(c.status.in_(lifecycle.OPEN))
+        # As the open list's partial index states it (models.OPEN_SQL): a planner uses that index only for a
+        # condition it can match to the index's, and bound values are not matched.
+        out.append(OPEN_CLAUSE)
     elif status:
         if status not in lifecycle.STATUSES:
             raise ValidationFailed([FieldError("status", f"open or one of {', '.join(lifecycle.STATUSES)}")])
@@ -135,14 +138,33 @@ def recent_manifests(session: Session, limit: int = 20) -> list[Manifest]:
 
 def consignments(session: Session, filters: dict[str, str], limit: int, offset: int) -> tuple[list[Consignment], int]:
     """One page of consignments matching the filters (lane 3 first, then lane 2, oldest first) and the total."""
-    where = _where(filters)
     total = count_kept(session, filters)
     if total is None:
-        total = session.scalar(select(func.count()).select_from(Consignment).where(*where)) or 0
-    rows = session.scalars(select(Consignment).where(*where)
-                           .order_by(Consignment.lane.desc(), Consignment.received_at, Consignment.id)
-                           .limit(limit).offset(offset))
+        total = session.scalar(select(func.count()).select_from(Consignment).where(*_where(filters))) or 0
+    rows = session.scalars(list_query(filters, limit, offset, session.get_bind().dialect.name))
     return list(rows), int(total)
+
+
+def list_query(filters: dict[str, str], limit: int, offset: int, dialect: str) -> Executable:
+    """The page's query, in the list order (ix_ecommerce_consignments_list; the open ones:
+    ix_ecommerce_consignments_open).
+
+    SQLite without ANALYZE statistics (the platform never runs it) took the status index for the open list and
+    sorted every open consignment (247 ms with 170,492 open among 400,000; 0.7 ms walking the open index): there
+    the open list, alone or by lane, names its index (INDEXED BY). With another filter (a manifest, a seller) the
+    planner keeps its choice, since that filter's own index finds fewer rows."""
+    where = _where(filters)  # checks the filters' values first
+    given = {k for k, v in filters.items() if k in FILTERS and v}
+    if dialect == "sqlite" and filters.get("status") == "open" and given <= {"status", "lane"}:
+        lane = filters.get("lane", "")
+        # Fixed names and the open statuses (models.OPEN_SQL) only: lane, limit and offset are bound.
+        sql = ("SELECT * FROM ecommerce_consignments INDEXED BY ix_ecommerce_consignments_open "  # noqa: S608
+               f"WHERE {OPEN_SQL}{' AND lane = :lane' if lane else ''} "
+               "ORDER BY lane DESC, received_at, id LIMIT :limit OFFSET :offset")
+        params: dict[str, int] = {"limit": limit, "offset": offset, **({"lane": int(lane)} if lane else {})}
+        return select(Consignment).from_statement(text(sql).bindparams(**params))
+    return (select(Consignment).where(*where)
+            .order_by(Consignment.lane.desc(), Consignment.received_at, Consignment.id).limit(limit).offset(offset))
 
 
 def count_kept(session: Session, filters: dict[str, str]) -> int | None:

@@ -1,0 +1,66 @@
+"""The officers' consignment list: the open ones come from an index of the open consignments, in the list order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select, text
+from sqlalchemy.orm import Session
+
+from smartcustoms.db import make_engine
+from smartcustoms.ecommerce import lifecycle, officer
+from smartcustoms.ecommerce.models import Consignment
+from smartcustoms.identity import service as identity
+from tests.ecommerce.conftest import prepare
+from tests.ecommerce.test_pipeline import _prefixed, run
+
+
+@pytest.fixture()
+def stored(new_database_url: Callable[[], str], tmp_path: Path) -> Iterator[Engine]:
+    """A database of its own with two generated manifests (lanes 1-3, some open)."""
+    engine = make_engine(new_database_url())
+    prepare(engine, tmp_path)
+    with Session(engine) as s, s.begin():
+        t = identity.create_trader(s, "List Express", "LIST-EXPRESS", "broker")
+        sub = (t.id, t.code, "")
+    run(engine, sub, _prefixed(61, 400, "L"))
+    run(engine, sub, _prefixed(62, 400, "M"))
+    yield engine
+    engine.dispose()
+
+
+def _plan(session: Session, filters: dict[str, str]) -> str:
+    query = officer.list_query(filters, 50, 0, session.get_bind().dialect.name)
+    sql = str(query.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+    if session.get_bind().dialect.name == "sqlite":
+        return " ".join(str(r[-1]) for r in session.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+    session.execute(text("SET LOCAL enable_seqscan = off"))  # a table this small is otherwise read whole
+    return " ".join(str(r[0]) for r in session.execute(text(f"EXPLAIN {sql}")))
+
+
+def test_the_open_list_walks_the_index_of_the_open_consignments(stored: Engine) -> None:
+    with Session(stored) as s:
+        for filters in ({"status": "open"}, {"status": "open", "lane": "2"}):
+            plan = _plan(s, filters)
+            assert "ix_ecommerce_consignments_open" in plan, filters
+            if stored.dialect.name == "sqlite":  # no sort: the index is in the list order (PostgreSQL sorts the
+                assert "TEMP B-TREE" not in plan  # few rows of a table this small)
+        assert "ix_ecommerce_consignments_open" not in _plan(s, {"status": "released"})
+
+
+def test_the_open_list_gives_the_open_consignments_lane_3_first_then_the_oldest(stored: Engine) -> None:
+    with Session(stored) as s:
+        expected = list(s.scalars(select(Consignment.id).where(Consignment.status.in_(lifecycle.OPEN))))
+        assert len(expected) > 20
+        page, total = officer.consignments(s, {"status": "open"}, 10**6, 0)
+        assert total == len(expected) and sorted(c.id for c in page) == sorted(expected)
+        assert [(c.lane, c.received_at, c.id) for c in page] == sorted(
+            ((c.lane, c.received_at, c.id) for c in page), key=lambda k: (-k[0], k[1], k[2]))
+        first = page[0]
+        done = officer.act(s, action="release", reason="checked", officer="officer:test", ids=[first.id])
+        s.commit()
+        assert done.done == 1
+        after, total_after = officer.consignments(s, {"status": "open"}, 10**6, 0)
+        assert first.id not in {c.id for c in after} and total_after == total - 1
