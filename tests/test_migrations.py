@@ -14,7 +14,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import MetaData, Table, inspect, text
+from sqlalchemy import Engine, MetaData, Table, inspect, text
 from sqlalchemy.orm import Session
 
 import smartcustoms.models_registry  # noqa: F401  (registers every table)
@@ -79,50 +79,45 @@ def test_step_goes_down_and_up(new_database_url: Callable[[], str], revision: st
         engine.dispose()
 
 
+def _index_goes_down_and_up(engine: Engine, table: str, index: str, previous: str, kept: str) -> None:
+    """`index` is there at head, gone at `previous` (with `kept` still there) and back after the upgrade."""
+
+    def indexes() -> set[str]:
+        return {i["name"] for i in inspect(engine).get_indexes(table) if i["name"]}
+
+    migrate.upgrade(engine)
+    assert index in indexes()
+    cfg = migrate.alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, previous)
+    assert index not in indexes() and kept in indexes()
+    migrate.upgrade(engine)
+    assert index in indexes()
+
+
 def test_the_open_list_index_goes_down_and_up_with_the_open_statuses_of_the_models(
         new_database_url: Callable[[], str]) -> None:
     from smartcustoms.ecommerce.models import OPEN_SQL
 
     engine = make_engine(new_database_url())
-
-    def indexes() -> set[str]:
-        return {i["name"] for i in inspect(engine).get_indexes("ecommerce_consignments") if i["name"]}
-
     try:
-        migrate.upgrade(engine)
-        assert "ix_ecommerce_consignments_open" in indexes()
+        _index_goes_down_and_up(engine, "ecommerce_consignments", "ix_ecommerce_consignments_open",
+                                "0010_ecommerce_group_totals", "ix_ecommerce_consignments_list")
         if engine.dialect.name == "sqlite":  # the index's condition is the list's, word for word
             with engine.connect() as conn:
                 sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = "
                                            "'ix_ecommerce_consignments_open'").scalar()
             assert str(sql).endswith(f"WHERE {OPEN_SQL}")
-        cfg = migrate.alembic_config()
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0010_ecommerce_group_totals")
-        assert "ix_ecommerce_consignments_open" not in indexes() and "ix_ecommerce_consignments_list" in indexes()
-        migrate.upgrade(engine)
-        assert "ix_ecommerce_consignments_open" in indexes()
     finally:
         engine.dispose()
 
 
 def test_the_rates_end_date_index_goes_down_and_up(new_database_url: Callable[[], str]) -> None:
     engine = make_engine(new_database_url())
-
-    def indexes() -> set[str]:
-        return {i["name"] for i in inspect(engine).get_indexes("exchange_rates") if i["name"]}
-
     try:
-        migrate.upgrade(engine)
-        assert "ix_exchange_rates_valid_to" in indexes()
-        cfg = migrate.alembic_config()
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0007_payments")
-        assert "ix_exchange_rates_valid_to" not in indexes() and "ix_exchange_rates_currency" in indexes()
-        migrate.upgrade(engine)
-        assert "ix_exchange_rates_valid_to" in indexes()
+        _index_goes_down_and_up(engine, "exchange_rates", "ix_exchange_rates_valid_to", "0007_payments",
+                                "ix_exchange_rates_currency")
     finally:
         engine.dispose()
 
