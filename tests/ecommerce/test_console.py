@@ -126,3 +126,24 @@ def test_pages_and_results_are_read_while_a_chunk_is_being_committed(
         assert officer_client.get("/api/v1/manifests", headers=bearer).json()[0]["manifest_id"] == mid
     after = officer_client.get(f"/api/v1/manifests/{mid}", headers=bearer).json()
     assert after["lines"] == 1006
+
+
+@pytest.mark.parametrize("query", ["status=open", "status=open&lane=3", "status=open&lane=2"])
+def test_the_open_list_from_the_menu_shows_the_first_open_consignments_in_order(
+        officer_client: TestClient, ec_engine: Engine, manifest: dict[str, Any], query: str) -> None:
+    """The officers' queue as the menu links it (every open consignment, or one lane's), through the reading
+    session: the page lists the first open consignments, lane 3 first, then the oldest."""
+    from smartcustoms.ecommerce import lifecycle
+    from smartcustoms.ecommerce.console import PAGE
+
+    c = Consignment
+    lane = re.search(r"lane=(\d)", query)
+    with Session(ec_engine) as s:
+        expected = list(s.scalars(select(c.id).where(c.status.in_(lifecycle.OPEN),
+                                                      *([c.lane == int(lane.group(1))] if lane else []))
+                                  .order_by(c.lane.desc(), c.received_at, c.id).limit(PAGE)))
+    page = officer_client.get(f"/console/ecommerce/consignments?{query}&lang=en")
+    assert page.status_code == 200
+    assert re.findall(r'<input type="checkbox" name="ids" value="([^"]+)"', page.text) == expected
+    if "lane=2" not in query:
+        assert len(expected) >= 3  # this manifest's lane-3 parcels at least
