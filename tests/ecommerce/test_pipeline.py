@@ -483,9 +483,13 @@ def test_the_next_chunk_goes_in_once_the_worker_says_it_committed(
 def test_chunks_of_a_sqlite_file_leave_checkpoints_to_the_thread_while_the_intake_runs(
         ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """With the worker on a SQLite file, each chunk's commit checkpoints only past the bulk threshold (on the
-    application's connection here, on its own writer in the worker) while the intake holds the checkpoint thread;
-    the application's connection gets its own threshold back afterwards. Nothing of it on PostgreSQL."""
+    application's connection here, on its own writer in the worker) while the intake holds the checkpoint thread,
+    and so do the manifest's opening and closing commits (which would otherwise copy back the WAL the chunks
+    left, in line between two manifests); the application's connection gets its own threshold back afterwards.
+    Nothing of it on PostgreSQL."""
     from contextlib import contextmanager
+
+    from sqlalchemy import event
 
     from smartcustoms import db
     from smartcustoms.ecommerce import pipeline, workers
@@ -510,15 +514,29 @@ def test_chunks_of_a_sqlite_file_leave_checkpoints_to_the_thread_while_the_intak
             raised_while.append(bool(held))
         real_set(conn, during)
 
+    # The threshold each commit of this process's connection is made under.
+    committed_under: list[int] = []
+
+    def on_commit(conn: Any) -> None:
+        if conn.dialect.name == "sqlite":
+            committed_under.append(conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar())
+
     monkeypatch.setattr(pipeline, "checkpointing", hold)
     monkeypatch.setattr(pipeline, "bulk_checkpoints", set_threshold)
-    results, summary = run(ec_engine, submitter, _prefixed(46, 500, "C"))
+    event.listen(ec_engine, "commit", on_commit)
+    try:
+        results, summary = run(ec_engine, submitter, _prefixed(46, 500, "C"))
+    finally:
+        event.remove(ec_engine, "commit", on_commit)
     assert [r["line"] for r in results] == list(range(1, 501)) and summary["status"] == "complete"
     assert not held
     if ec_engine.dialect.name != "sqlite":
         assert raised_while == []
         return
-    assert len(raised_while) >= 2 and all(raised_while)  # the intake's own chunks, each while the thread ran
+    # The opening commit, the intake's own chunks while the thread ran, the closing commit.
+    assert len(raised_while) >= 4 and raised_while[0] is False and raised_while[-1] is False
+    assert all(raised_while[1:-1])
+    assert len(committed_under) >= 4 and set(committed_under) == {db.BULK_WAL_PAGES}
     with ec_engine.connect() as c:
         assert c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == db.APP_WAL_PAGES
     # The worker's store of the chunks does the same (what workers._prepare_and_store commits with).
