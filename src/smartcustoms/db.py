@@ -197,7 +197,7 @@ def bulk_checkpoints(conn: Any, during: bool) -> None:
     connection: requests queue for it beside the intake, in turn, instead of polling SQLite's busy handler against
     back-to-back commits) and in the worker, and in the manifest's opening and closing commits (which would
     otherwise copy back, in line between two manifests, the WAL the chunks left); the intake's process lowers it
-    again after each of those two and when the intake ends."""
+    again after each of those two, and when an intake stops short of its closing commit."""
     conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={int(BULK_WAL_PAGES if during else APP_WAL_PAGES)}")
 
 

@@ -542,6 +542,39 @@ def test_chunks_of_a_sqlite_file_leave_checkpoints_to_the_thread_while_the_intak
     # The worker's store of the chunks does the same (what workers._prepare_and_store commits with).
     spec = Intake.open(ec_engine, submitter[0], submitter[1], "jsonl", "cli").store_spec
     assert workers.chunk_store(spec, ec_engine.url.render_as_string(hide_password=False)).bulk
+    # A manifest opened (and not yet run) leaves the application's threshold as it was.
+    with ec_engine.connect() as c:
+        assert c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == db.APP_WAL_PAGES
+
+
+def test_a_manifest_that_cannot_be_opened_leaves_the_application_checkpoint_threshold(
+        ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening a manifest raises the bulk threshold for its commit (SQLite with the worker); when the opening
+    fails, nothing is recorded and the application's connection has its own threshold back all the same."""
+    from smartcustoms import db
+    from smartcustoms.ecommerce import pipeline
+
+    if ec_engine.dialect.name != "sqlite":
+        pytest.skip("the checkpoint threshold is SQLite's")
+    raised: list[bool] = []
+    real_set = pipeline.bulk_checkpoints
+
+    def set_threshold(conn: Any, during: bool) -> None:
+        raised.append(during)
+        real_set(conn, during)
+
+    def stale_sweep_fails(*_args: Any) -> None:
+        raise RuntimeError("the stale sweep failed")
+
+    monkeypatch.setattr(pipeline, "bulk_checkpoints", set_threshold)
+    monkeypatch.setattr(pipeline.stale, "mark_interrupted", stale_sweep_fails)
+    with pytest.raises(RuntimeError, match="stale sweep"):
+        Intake.open(ec_engine, submitter[0], submitter[1], "jsonl", "cli")
+    assert raised == [True, False]
+    with ec_engine.connect() as c:
+        assert c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == db.APP_WAL_PAGES
+        assert c.exec_driver_sql("SELECT count(*) FROM ecommerce_manifests WHERE submitter_id = ?",
+                                 (submitter[0],)).scalar() == 0
 
 
 def test_shutting_the_workers_down_drops_a_chunk_waiting_for_its_word(ec_engine: Engine, submitter: Any) -> None:

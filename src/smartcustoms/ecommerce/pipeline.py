@@ -310,6 +310,23 @@ def _worker_url(engine: Engine) -> str | None:
     return url.render_as_string(hide_password=False)
 
 
+def _bulk_sqlite(engine: Engine, scope: Scope | None) -> bool:
+    """Whether an intake on `engine` runs with the worker on a SQLite file: its commits on the application's
+    connection then checkpoint only past db.BULK_WAL_PAGES (ChunkStore.bulk, Intake.open and finish)."""
+    return (scope is None and engine.dialect.name == "sqlite" and get_ecommerce_settings().workers > 0
+            and _worker_url(engine) is not None)
+
+
+def _app_checkpoints(scope: Scope, manifest_id: str) -> None:
+    """The application's connection checkpoints at its own threshold again (another intake of this process
+    still running raises it again with its next chunk)."""
+    try:
+        with scope(False) as s:
+            bulk_checkpoints(s.connection(), False)
+    except Exception:
+        log.exception("WAL checkpoint threshold not restored after manifest %s", manifest_id)
+
+
 _MIN_SHARED = 100  # a last chunk of fewer than twice this many lines is not split between the two processes
 
 
@@ -372,8 +389,7 @@ class Intake:
                                     self.spec.url is not None and engine.dialect.name == "postgresql")
         # With the worker on a SQLite file, the chunks' commits leave the WAL checkpoints to a thread of this
         # process while the manifest is taken in (db.checkpointing), up to db.BULK_WAL_PAGES.
-        self.store = ChunkStore(self.store_spec, self.scope,
-                                bulk=self.spec.url is not None and engine.dialect.name == "sqlite")
+        self.store = ChunkStore(self.store_spec, self.scope, bulk=_bulk_sqlite(engine, scope))
         self.actor = self.store_spec.actor
         self._bulk_until_finish = False  # see run: SQLite's bulk checkpoint threshold kept for `finish`
         self.chunks = 0  # chunks numbered so far (the audit entry of each committed chunk carries its number)
@@ -386,25 +402,31 @@ class Intake:
         mid = new_manifest_id(now)
         # SQLite with the worker: this small commit keeps the bulk threshold, as `finish` does (see run), so it
         # does not copy back the WAL the last manifest's chunks left before this manifest's first chunk.
-        bulk = (scope is None and engine.dialect.name == "sqlite" and get_ecommerce_settings().workers > 0
-                and _worker_url(engine) is not None)
-        with (scope or own_sessions(engine))(True) as s:
+        bulk = _bulk_sqlite(engine, scope)
+        sessions = scope or own_sessions(engine)
+        try:
+            with sessions(True) as s:
+                if bulk:
+                    bulk_checkpoints(s.connection(), True)
+                cls._record(s, now, mid, submitter_id, submitter_code, fmt, source, filename)
+            return cls(engine, mid, submitter_id, submitter_code, now, scope)
+        finally:
             if bulk:
-                bulk_checkpoints(s.connection(), True)
-            # Manifests whose intake stopped without an end (a killed server) are closed as interrupted here,
-            # as manifests keep arriving (and by `smartcustoms ecommerce sweep`).
-            stale.mark_interrupted(s, now, timedelta(minutes=get_ecommerce_settings().interrupted_after_minutes))
-            s.add(Manifest(id=mid, submitter_id=submitter_id, source=source, format=fmt,
-                           filename=(filename or "")[:300] or None, status=lifecycle.RECEIVING, received_at=now,
-                           lines=0, accepted=0, rejected=0, repeats=0, lane1=0, lane2=0, lane3=0, value_jpy=0,
-                           duty_jpy=0, tax_jpy=0))
-            audit.append(s, actor=f"trader:{submitter_code}", action="ecommerce.manifest_opened",
-                         entity_type="ecommerce_manifest", entity_id=mid,
-                         data={"format": fmt, "source": source, "filename": filename})
-        intake = cls(engine, mid, submitter_id, submitter_code, now, scope)
-        if bulk:
-            intake._app_checkpoints()
-        return intake
+                _app_checkpoints(sessions, mid)
+
+    @staticmethod
+    def _record(s: Session, now: datetime, mid: str, submitter_id: int, submitter_code: str, fmt: str,
+                source: str, filename: str | None) -> None:
+        # Manifests whose intake stopped without an end (a killed server) are closed as interrupted here,
+        # as manifests keep arriving (and by `smartcustoms ecommerce sweep`).
+        stale.mark_interrupted(s, now, timedelta(minutes=get_ecommerce_settings().interrupted_after_minutes))
+        s.add(Manifest(id=mid, submitter_id=submitter_id, source=source, format=fmt,
+                       filename=(filename or "")[:300] or None, status=lifecycle.RECEIVING, received_at=now,
+                       lines=0, accepted=0, rejected=0, repeats=0, lane1=0, lane2=0, lane3=0, value_jpy=0,
+                       duty_jpy=0, tax_jpy=0))
+        audit.append(s, actor=f"trader:{submitter_code}", action="ecommerce.manifest_opened",
+                     entity_type="ecommerce_manifest", entity_id=mid,
+                     data={"format": fmt, "source": source, "filename": filename})
 
     # --- the chunks ----------------------------------------------------------------------------------------
 
@@ -448,13 +470,7 @@ class Intake:
         self._bulk_until_finish = self.store.bulk
 
     def _app_checkpoints(self) -> None:
-        """The application's connection checkpoints at its own threshold again (another intake of this process
-        still running raises it again with its next chunk)."""
-        try:
-            with self.scope(False) as s:
-                bulk_checkpoints(s.connection(), False)
-        except Exception:
-            log.exception("WAL checkpoint threshold not restored after manifest %s", self.manifest_id)
+        _app_checkpoints(self.scope, self.manifest_id)
 
     def _run_threaded(self, items: Iterable[Item]) -> Iterator[list[dict[str, Any]]]:
         ahead = _ReadAhead(self._chunks(items))
