@@ -692,6 +692,44 @@ def test_a_parcel_stored_by_a_concurrent_intake_after_the_repeat_lookup_becomes_
     assert count(ec_engine, Consignment.submitter_id == submitter[0]) == len(stored) + summary["accepted"]
 
 
+def test_a_postgresql_chunk_finds_rows_by_key_and_leaves_the_planner_as_it_found_it(
+        ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL: a chunk's transaction plans without sequential scans, also after the staging table's
+    INSERT … SELECT (the path of a parcel a concurrent intake stored), and gives the setting back at its end, so
+    the transaction of a borrowed session goes on with the default."""
+    from smartcustoms.ecommerce import pipeline
+
+    if ec_engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's planner setting")
+    lines = _prefixed(47, 30, "Q")
+    first, _ = run(ec_engine, submitter, lines[:10])
+    stored = {r["parcel_id"] for r in first if r["result"] == "accepted"}
+    real_existing, real_copy = ChunkStore._existing, pipeline._copy_insert
+    lookups: list[int] = []
+    after_copy: list[tuple[int, str]] = []
+
+    def late(self: ChunkStore, conn: Any, parcel_ids: list[str]) -> dict[str, Any]:
+        lookups.append(len(parcel_ids))
+        return {} if len(lookups) == 1 else real_existing(self, conn, parcel_ids)  # the first lookup missed them
+
+    def copy(conn: Any, params: list[list[Any]], looked: bool) -> int:
+        written = real_copy(conn, params, looked)
+        after_copy.append((written, conn.exec_driver_sql("SHOW enable_seqscan").scalar()))
+        return written
+
+    monkeypatch.setattr(ChunkStore, "_existing", late)
+    monkeypatch.setattr(pipeline, "_copy_insert", copy)
+    with Session(ec_engine) as session, session.begin():
+        intake = Intake.open(ec_engine, submitter[0], submitter[1], "jsonl", "cli",
+                             scope=pipeline.borrowed_session(session))
+        results = intake.commit(intake.prepare(_items(lines)))
+        setting = session.connection().exec_driver_sql("SHOW enable_seqscan").scalar()
+    assert [r["result"] for r in results if r["parcel_id"] in stored] == ["repeat"] * len(stored)
+    # The first try went through the staging table (fewer rows written: a race), the second wrote the rest.
+    assert after_copy[0][0] < 30 and all(value == "off" for _, value in after_copy)
+    assert setting == "on"
+
+
 def _items(lines: list[bytes], first: int = 1) -> list[Any]:
     """Deferred manifest items of `lines`, numbered from `first`."""
     from smartcustoms.ecommerce import parse

@@ -1139,6 +1139,8 @@ def _copy_insert(conn: Any, params: list[list[Any]], looked: bool) -> int:
                     "FROM ecommerce_consignments_stage ON CONFLICT DO NOTHING")
         written = int(cur.rowcount)
         cur.execute("TRUNCATE ecommerce_consignments_stage")
+        # The rest of the chunk (split window, links) finds rows by key again, as before the staging table.
+        cur.execute("SET LOCAL enable_seqscan = off")
         return written
     finally:
         cur.close()
