@@ -20,6 +20,8 @@ rows back is not timed) and the ratio. Finally posts the first --http-count cons
 (and drops) its own databases there. Say which server you measured (the shared test server runs fsync=off).
 With a server on this machine it also prints the server processes' CPU per consignment, and for every backend
 the share of time the machine's cores were idle during the pipeline (what is left to win by overlapping work).
+It starts with the machine's reference figures (machine_reference.py): the shared machines' speed changes from
+day to day, and rates from two sessions compare only next to them.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from pathlib import Path
 # (and its memory counts in the figures).
 if __name__ != "__mp_main__":
     import httpx
+    from machine_reference import describe as machine_reference
     from sqlalchemy import Engine, select, text
     from sqlalchemy.engine import make_url
     from sqlalchemy.orm import Session
@@ -376,6 +379,8 @@ def main() -> None:
     args = ap.parse_args()
     os.environ.setdefault("SMARTCUSTOMS_ENV", "test")
     chunk = get_ecommerce_settings().chunk_rows
+    # The machine's speed first (the figures below compare across sessions only relative to it).
+    print(machine_reference(), flush=True)
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmpdir:
         tmp = Path(tmpdir)
         path = tmp / "manifest.jsonl"
