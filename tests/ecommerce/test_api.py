@@ -145,3 +145,62 @@ def test_utf16_manifest_is_refused_as_a_file(ec_client: TestClient, submitter: A
 def test_openapi_describes_the_manifest_routes(ec_client: TestClient) -> None:
     paths = ec_client.get("/openapi.json").json()["paths"]
     assert "post" in paths["/api/v1/manifests"] and "/api/v1/manifests/{manifest_id}/results" in paths
+
+
+def test_an_empty_manifest_is_refused_or_fails_with_a_named_reason(ec_client: TestClient, submitter: Any) -> None:
+    r = ec_client.post("/api/v1/manifests", content=b"", headers=auth(submitter[2], **NDJSON))
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "body"
+    for body, ctype in ((iter([b""]), "application/x-ndjson"), (iter([b"\n \n"]), "application/x-ndjson"),
+                        (iter([_CSV_HEADER]), "text/csv")):
+        r, out = post(ec_client, submitter[2], body, ctype)  # streamed (chunked): no length to refuse on
+        assert r.status_code == 200 and out[-1]["status"] == "failed" and out[-1]["error"]["code"] == "empty"
+
+
+_CSV_HEADER = (b"parcel_id,platform,seller_id,seller_name,seller_country,consignee_name,consignee_address,"
+               b"delivery_place,description,currency,value\n")
+
+
+def _csv(tag: str) -> bytes:
+    row = "{},Temu,S-1,Shenzhen Shop,CN,Sato Yui,1-2-3 Chiyoda Tokyo,Tokyo,{},CNY,{}\n"
+    return _CSV_HEADER + "".join(row.format(f"{tag}-{p}", d, v) for p, d, v in (
+        ("A", "phone case", "300.00"), ("B", "phone case", "300.00"), ("B", "gaming keyboard", "9000.00"))).encode()
+
+
+def test_a_manifest_cut_by_the_size_limit_accepts_no_row_cut_short(ec_client: TestClient, submitter: Any,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    body = _csv(submitter[1])
+    # The limit falls inside the keyboard's value: "9000.00" would be read as "90" in a row that looks whole.
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_MAX_MANIFEST_BYTES", str(len(body) - 6))
+    _, out = post(ec_client, submitter[2], iter([body[:100], body[100:]]), "text/csv")
+    assert out[-1]["status"] == "failed" and out[-1]["error"]["code"] == "too_large"
+    by_parcel = {x["parcel_id"]: x["result"] for x in out[1:-1]}
+    assert by_parcel == {f"{submitter[1]}-A": "accepted", f"{submitter[1]}-B": "rejected", None: "rejected"}
+    r = ec_client.get(f"/api/v1/parcels/{submitter[1]}-B", headers=auth(submitter[2]))
+    assert r.status_code == 404
+
+
+def test_a_lost_connection_fails_the_manifest_and_accepts_no_row_cut_short(ec_client: TestClient,
+                                                                           submitter: Any) -> None:
+    body = _csv(submitter[1])
+    incoming: list[dict[str, Any]] = [{"type": "http.request", "body": body[:-6], "more_body": True}]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:  # part of the body, then the client is gone
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": "/api/v1/manifests", "raw_path": b"/api/v1/manifests", "query_string": b"", "root_path": "",
+             "client": ("127.0.0.1", 50000), "server": ("testserver", 80),
+             "headers": [(b"host", b"testserver"), (b"authorization", f"Bearer {submitter[2]}".encode()),
+                         (b"content-type", b"text/csv"), (b"content-length", str(len(body)).encode())]}
+    ec_client.portal.call(ec_client.app, scope, receive, send)  # type: ignore[union-attr]
+    out = [orjson.loads(x) for m in sent if m["type"] == "http.response.body" for x in m["body"].splitlines()]
+    summary = out[-1]
+    assert summary["status"] == "failed" and summary["error"]["code"] == "connection_lost"
+    assert [x["result"] for x in out[1:-1]] == ["accepted", "rejected", "rejected"]
+    stored = ec_client.get(f"/api/v1/manifests/{summary['manifest_id']}", headers=auth(submitter[2])).json()
+    assert stored["status"] == "failed" and stored["error"]["code"] == "connection_lost"
+    assert ec_client.get(f"/api/v1/parcels/{submitter[1]}-B", headers=auth(submitter[2])).status_code == 404

@@ -67,3 +67,17 @@ def test_unknown_submitter_and_extension_are_refused(cli_db: str, tmp_path: Path
     assert r.exit_code == 2
     r = runner.invoke(app, ["ecommerce", "generate", "--count", "1", "--out", str(tmp_path / "m.txt")])
     assert r.exit_code == 2 and "jsonl" in r.output
+
+
+def test_an_empty_manifest_file_fails_with_a_reason(cli_db: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    from smartcustoms.ecommerce.parse import CSV_COLUMNS
+
+    for name, text in (("empty.jsonl", ""), ("blank.jsonl", "\n\n"), ("header.csv", ",".join(CSV_COLUMNS) + "\n")):
+        f = tmp_path / name
+        f.write_text(text, "utf-8")
+        results = tmp_path / f"{name}.out"
+        r = runner.invoke(app, ["ecommerce", "ingest", str(f), "--submitter", "POST-JP", "--results", str(results)])
+        summary = orjson.loads(results.read_bytes().splitlines()[-1])
+        assert r.exit_code == 2 and summary["status"] == "failed", name
+        assert summary["error"]["code"] == "empty" and summary["lines"] == 0, name

@@ -94,9 +94,13 @@ def test_csv_bad_rows_are_rejected_one_by_one() -> None:
     header, good = first[0] + b"\n", first[1]
     data = header + good + b"\n" + b"only,three,fields\n" + good.replace(b"P0001", b"P0009") + b"\n" + good[:30]
     got = list(parse.items([data], "csv", 10_000))
+    # Each unreadable row has its own result; the consignments next to it may be missing a goods line: rejected.
     assert [i.problems[0]["code"] if i.problems else "ok" for i in got] == \
-        ["ok", "wrong_field_count", "ok", "truncated"]
+        ["unreadable_row", "wrong_field_count", "unreadable_row", "truncated"]
     assert [i.line_no for i in got] == [2, 3, 4, 5]
+    assert [(i.parcel_id or "")[:5] for i in got] == ["P0001", "", "P0009", ""]
+    assert "line 3" in got[0].problems[0]["reason"] and "line 3" in got[2].problems[0]["reason"]
+    assert "line 5" in got[2].problems[1]["reason"]
 
 
 def test_generate_is_deterministic_per_seed_and_carries_truth() -> None:
@@ -112,3 +116,71 @@ def test_format_by_content_type_or_name() -> None:
     assert parse.format_of("text/csv") == "csv"
     assert parse.format_of("application/json") is None
     assert parse.format_of(None, "m.CSV") == "csv"
+
+
+_HEADER = (b"parcel_id,platform,seller_id,seller_name,seller_country,consignee_name,consignee_address,"
+           b"delivery_place,description,currency,value\n")
+
+
+def _row(pid: str, description: str = "phone case", value: str = "300.00", platform: str = "Temu") -> bytes:
+    return (f"{pid},{platform},S-1,Shenzhen Shop,CN,Sato Yui,1-2-3 Chiyoda Tokyo,Tokyo,{description},CNY,"
+            f"{value}\n").encode()
+
+
+def _outcome(data: bytes, cut: bool = False) -> list[tuple[int, str | None, str]]:
+    got = list(parse.items([data], "csv", 10_000, cut=lambda: cut))
+    return [(i.line_no, i.parcel_id, i.problems[0]["code"] if i.problems else "ok") for i in got]
+
+
+def test_a_csv_consignment_with_an_unreadable_goods_line_is_never_accepted_in_part() -> None:
+    # The keyboard's row has a field too many: the phone case and the sneakers of C1 are not accepted without it,
+    # neither as one consignment nor as two (the second group would come back as a repeat of the first). C1's
+    # rows on both sides of it show it was C1's: C2 after them is accepted.
+    data = (_HEADER + _row("C1") + _row("C1", "gaming keyboard", "9000.00").rstrip(b"\n") + b",EXTRA\n"
+            + _row("C1", "sneakers", "200.00") + _row("C2"))
+    assert _outcome(data) == [(2, "C1", "unreadable_row"), (3, None, "wrong_field_count"),
+                              (4, "C1", "unreadable_row"), (5, "C2", "ok")]
+    # Its own neighbours only: C0 before a row of C1 whose only fault is its encoding stays accepted, and so does
+    # C2 after it; the rows of C1 on both sides of it are rejected.
+    sjis = _row("C1", "\u643a\u5e2f\u30b1\u30fc\u30b9").decode().encode("shift_jis")
+    data = _HEADER + _row("C0") + _row("C1") + sjis + _row("C1", "sneakers") + _row("C2")
+    assert _outcome(data) == [(2, "C0", "ok"), (3, "C1", "unreadable_row"), (4, "C1", "not_utf8"),
+                              (5, "C1", "unreadable_row"), (6, "C2", "ok")]
+    # An unreadable first row of a parcel (id unknown): the consignment after it is rejected too.
+    data = _HEADER + b"only,three,fields\n" + _row("C1") + _row("C1") + _row("C2")
+    assert _outcome(data) == [(2, None, "wrong_field_count"), (3, "C1", "unreadable_row"), (5, "C2", "ok")]
+
+
+def test_the_rows_of_a_csv_parcel_must_agree_on_the_consignment_or_leave_it_blank() -> None:
+    blank = b"C1,,,,,,,,sneakers,CNY,200.00\n"
+    got = list(parse.items([_HEADER + _row("C1") + blank + _row("C2")], "csv", 10_000))
+    assert [i.problems for i in got] == [None, None] and len(got[0].obj["goods"]) == 2
+    got = list(parse.items([_HEADER + _row("C1") + _row("C1", "laptop", "900", platform="Amazon")], "csv", 10_000))
+    assert got[0].obj is None and got[0].parcel_id == "C1"
+    assert [(p["field"], p["code"]) for p in got[0].problems or []] == [("platform", "conflicting_rows")]
+    assert "line 3" in (got[0].problems or [])[0]["reason"]
+
+
+def test_a_csv_column_named_twice_is_a_per_file_error() -> None:
+    with pytest.raises(parse.ManifestError) as exc:
+        list(parse.items([_HEADER.rstrip(b"\n") + b",value\n" + _row("C1").rstrip(b"\n") + b",99999\n"], "csv",
+                         10_000))
+    assert exc.value.code == "bad_header" and "value" in exc.value.reason
+
+
+def test_a_csv_manifest_cut_short_accepts_neither_the_cut_row_nor_the_consignment_it_may_continue() -> None:
+    data = _HEADER + _row("C0") + _row("C1") + _row("C1", "gaming keyboard", "9000.00")
+    cut_inside = data[:-6]  # ",9000.00\n" cut to ",90": a whole row to the csv reader, with a tenth of the value
+    assert _outcome(cut_inside, cut=True) == [(2, "C0", "ok"), (3, "C1", "unreadable_row"), (4, None, "truncated")]
+    assert _outcome(data, cut=True) == [(2, "C0", "ok"), (3, "C1", "truncated")]  # cut at a line end
+    # A file that simply ends without a line end is whole.
+    assert _outcome(data.rstrip(b"\n")) == [(2, "C0", "ok"), (3, "C1", "ok")]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_utf16_or_utf32_without_a_byte_order_mark_is_a_per_file_error(encoding: str, fmt: str) -> None:
+    text = (_HEADER + _row("C1")).decode() if fmt == "csv" else '{"parcel_id": "A1"}\n'
+    with pytest.raises(parse.ManifestError) as exc:
+        list(parse.items([text.encode(encoding)], fmt, 10_000))
+    assert exc.value.code == "not_utf8" and "NUL" in exc.value.reason

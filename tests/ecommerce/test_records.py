@@ -34,6 +34,10 @@ def test_a_good_record_is_read_with_decimals_and_normalised_codes() -> None:
     ({"goods": []}, "goods", "missing"),
     ({"goods": [goods("-1")]}, "goods[0].value", "negative"),
     ({"goods": [goods("abc")]}, "goods[0].value", "not_a_number"),
+    ({"goods": [goods("1_000")]}, "goods[0].value", "not_a_number"),
+    ({"goods": [goods("\u0661\u0662\u0663")]}, "goods[0].value", "not_a_number"),  # Arabic-Indic 123
+    ({"goods": [goods("\uff15\uff10")]}, "goods[0].value", "not_a_number"),  # full-width 50
+    ({"goods": [goods("10", quantity="\uff12")]}, "goods[0].quantity", "not_a_number"),
     ({"goods": [goods("1e400")]}, "goods[0].value", "absurd"),
     ({"goods": [goods("10", "XYZ")]}, "goods[0].currency", "unknown_currency"),
     ({"goods": [goods("10.5", "JPY")]}, "goods[0].value", "too_precise"),
@@ -57,6 +61,7 @@ def test_not_an_object() -> None:
 
 
 _ODD_VALUES: list[Any] = [None, "", " ", " x", "x ", "a\x00b", 0, 1, True, False, 1.5, float("nan"), "-1", "0", "1e3",
+                          "1_000", "\uff15\uff10", "+2", ".5", "5.", "NaN", "-0",
                           "12.345", "zz", "cn", "usd", "jp", 12, "1.5 ", "JPY", "9999999999999", "3926.90", "PCE",
                           "kgm", "LONGUNIT", "x" * 65, "x" * 401, [], {}, "true", "no"]
 

@@ -62,6 +62,8 @@ async def submit_manifest(request: Request) -> Any:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > settings.max_manifest_bytes:
         raise _refuse(413, "body_too_large", "body", f"at most {settings.max_manifest_bytes} bytes per manifest")
+    if declared == "0":  # refused before a manifest is recorded (a streamed empty body fails as `empty`)
+        raise _refuse(400, "empty_body", "body", "the manifest is empty: send its consignments")
     engine = _engine(request)
     intake = await run_in_threadpool(Intake.open, engine, trader_id, trader_code, fmt, "api",
                                      request.headers.get("x-filename"))
@@ -72,10 +74,7 @@ async def submit_manifest(request: Request) -> Any:
 
     def work() -> None:
         try:
-            out = ingest(engine, intake, spool.chunks(), fmt, queue.put)
-            if spool.aborted:
-                out = {**out, "note": "the client disconnected: lines after the last result were not received"}
-            queue.put(out)
+            queue.put(ingest(engine, intake, spool.chunks(), fmt, queue.put, lost=lambda: spool.aborted))
         except BaseException as exc:  # the stream must end with a line saying why, not hang
             queue.put({"result": "error", "manifest_id": intake.manifest_id,
                        "error": problem("server", f"intake stopped: {type(exc).__name__}", "internal_error")})

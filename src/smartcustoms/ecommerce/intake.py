@@ -32,20 +32,45 @@ class _Limited:
 
 
 def ingest(engine: Engine, intake: Intake, chunks: Iterable[bytes], fmt: str,
-           on_results: Callable[[list[dict[str, Any]]], None]) -> dict[str, Any]:
-    """Feed a manifest's bytes through `intake`; `on_results` gets each committed chunk's results; the summary."""
+           on_results: Callable[[list[dict[str, Any]]], None],
+           lost: Callable[[], bool] | None = None) -> dict[str, Any]:
+    """Feed a manifest's bytes through `intake`; `on_results` gets each committed chunk's results; the summary.
+
+    `lost`: whether the bytes stopped because the sender's connection was lost (asked once they have stopped).
+    A manifest cut short (that, or the size limit) fails with an error saying so, and its last line, cut inside,
+    is rejected as truncated rather than read as a whole line (parse.csv_items). A manifest without a single
+    consignment fails too (`empty`)."""
     settings = get_ecommerce_settings()
     limited = _Limited(chunks, settings.max_manifest_bytes)
+
+    def cut() -> bool:
+        return limited.over or (lost is not None and lost())
+
+    seen = [0]
+
+    def counted(items: Iterable[parse.Item]) -> Iterator[parse.Item]:
+        for item in items:
+            seen[0] += 1
+            yield item
+
     error = None
     try:
-        for results in intake.run(parse.items(limited, fmt, settings.max_line_bytes, deferred=True)):
+        for results in intake.run(counted(parse.items(limited, fmt, settings.max_line_bytes, deferred=True,
+                                                      cut=cut))):
             on_results(results)
     except parse.ManifestError as exc:
         error = exc.to_dict()
     if limited.over:
-        # Lines after the limit are never read; those before it have their results (the last, cut line excepted).
+        # Lines after the limit are never read; those before it have their results (the cut line: truncated).
         error = problem("body", f"manifest larger than {settings.max_manifest_bytes} bytes: the rest was not read",
                         "too_large")
+    elif lost is not None and lost():
+        error = problem("body", "the connection was lost before the end of the manifest: lines after the last "
+                        "result were not received (send them again; parcels stored already come back as repeats)",
+                        "connection_lost")
+    elif error is None and not seen[0]:
+        error = problem("body", "the manifest holds no consignment (empty, blank lines only, or a CSV header "
+                        "alone)", "empty")
     return intake.finish(error)
 
 

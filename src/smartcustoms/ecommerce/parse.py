@@ -7,7 +7,7 @@ is read in bounded memory.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -193,8 +193,26 @@ def _csv_row(text: str) -> list[str]:
     return next(csv.reader([text], strict=True))
 
 
-def csv_items(lines: Iterable[Line], max_line: int) -> Iterator[Item]:
-    """CSV with a header row; consecutive rows of one parcel_id are the goods lines of one consignment."""
+def _never() -> bool:
+    return False
+
+
+def csv_items(lines: Iterable[Line], max_line: int, cut: Callable[[], bool] = _never) -> Iterator[Item]:
+    """CSV with a header row; consecutive rows of one parcel_id are the goods lines of one consignment.
+
+    A consignment is never accepted with goods lines missing or disagreeing:
+    - a row that cannot be read (not UTF-8, malformed, the wrong number of fields, over the size limit) gets its
+      own rejection, and the consignment it may belong to is rejected whole. When the row's parcel id can be read
+      (a row whose only fault is its encoding), that is the consignment of that parcel id; otherwise both its
+      neighbours are: the consignment open before it and the one starting right after it (unless the rows after
+      it continue the one before, which then holds it). A neighbour rejected this way is whole in fact only when
+      the unreadable row was a consignment of its own: its rejection says so, and sending it again stores it.
+    - the rows of one parcel must agree on the consignment's fields (platform, seller, consignee, flags); a later
+      row may leave them blank.
+    - when the manifest was cut (`cut()` true at its end: the size limit, or the client's connection lost), its
+      last line without a line end is a fragment (a row cut inside its last field would read as a shorter
+      value) and the consignment open at the cut may continue past it: both are rejected as truncated.
+    """
     it = iter(lines)
     header: list[str] | None = None
     for line in it:
@@ -212,48 +230,116 @@ def csv_items(lines: Iterable[Line], max_line: int) -> Iterator[Item]:
     if missing:
         raise ManifestError("header", f"missing columns: {', '.join(missing)} (expected {', '.join(CSV_COLUMNS)})",
                             "bad_header")
+    twice = [c for c in CSV_COLUMNS if header.count(c) > 1]
+    if twice:
+        raise ManifestError("header", f"columns named twice: {', '.join(twice)} (which one holds the value?)",
+                            "bad_header")
     index = {name: header.index(name) for name in CSV_COLUMNS if name in header}
+    heads = [name for name in CSV_CONSIGNMENT if name in index and name != "parcel_id"]
     width = len(header)
     current: dict[str, Any] | None = None
+    poison_pid: tuple[str, int] | None = None  # an unreadable row of this parcel id (and its line) came last
+    poison_next: int | None = None  # an unreadable row whose parcel id is unknown came last (its line)
     for line in it:
-        if line.oversize:
+        if not line.oversize and not line.data.strip():
+            continue
+        fragment = line.last_without_end and cut()
+        bad, row = _csv_read(line, width, max_line, fragment)
+        if bad is None:
+            values = {name: row[i] for name, i in index.items()}
+            pid = values["parcel_id"].strip()
+            goods = {k: values.get(k, "") for k in CSV_GOODS}
+            if current is not None and pid and current["parcel_id"] == pid:
+                _agree(current, values, heads, line.no)
+                current["goods"].append(goods)
+                continue
             if current is not None:
                 yield _finish(current)
-                current = None
-            yield _oversize(line, max_line)
+            current = _consignment(values, goods, line.no)
+            current["_head"] = {name: values[name] for name in heads}
+            if poison_pid is not None and pid == poison_pid[0]:  # the parcel's rows after the unreadable one
+                current["_problems"].append(_neighbour(poison_pid[1], "", known=True))
+            elif poison_next is not None:
+                current["_problems"].append(_neighbour(poison_next, "before"))
+            poison_next = poison_pid = None
             continue
-        if not line.data.strip():
-            continue
-        try:
-            row = _csv_row(line.data.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            bad: Problem = problem("line", f"not UTF-8 (byte {exc.start + 1} of the line): send UTF-8", "not_utf8")
-        except csv.Error as exc:
-            bad = problem("line", f"malformed CSV: {exc}" + (" (truncated?)" if line.last_without_end else ""),
-                          "truncated" if line.last_without_end else "malformed_csv")
-        else:
-            if len(row) != width:
-                reason = f"{len(row)} fields where the header has {width}"
-                bad = problem("line", reason + (" (the file ends inside this line: truncated?)"
-                                                if line.last_without_end else ""),
-                              "truncated" if line.last_without_end else "wrong_field_count")
-            else:
-                values = {name: row[i] for name, i in index.items()}
-                pid = values["parcel_id"].strip()
-                goods = {k: values.get(k, "") for k in CSV_GOODS}
-                if current is not None and pid and current["parcel_id"] == pid:
-                    current["goods"].append(goods)
-                    continue
-                if current is not None:
-                    yield _finish(current)
-                current = _consignment(values, goods, line.no)
-                continue
+        # An unreadable row: which consignment it belongs to decides which ones cannot be accepted. Results stay
+        # in line order: the consignment open before it is closed first, and its rows after it are rejected with
+        # it as a group of their own.
+        guess = _guess_parcel_id(line, width, index) if bad["code"] == "not_utf8" else None
+        if guess is not None:
+            poison_pid = (guess, line.no)
         if current is not None:
+            if guess is None or guess == current["parcel_id"]:
+                current["_problems"].append(_neighbour(line.no, "after", known=guess is not None))
+                poison_pid = (current["parcel_id"], line.no)
             yield _finish(current)
             current = None
-        yield Item(line.no, None, [bad])
+        if guess is None:
+            poison_next = line.no
+        yield Item(line.no, None, [bad], guess)
     if current is not None:
+        if cut():
+            current["_problems"].append(problem("line", "the manifest was cut off while this consignment's rows "
+                                                "were being read: they may continue past the cut (send it again)",
+                                                "truncated"))
         yield _finish(current)
+
+
+def _csv_read(line: Line, width: int, max_line: int, fragment: bool) -> tuple[Problem | None, list[str]]:
+    """A data row's fields, or the problem that keeps it from being read."""
+    if line.oversize:
+        return problem("line", f"longer than {max_line} bytes", "line_too_long"), []
+    if fragment:
+        return problem("line", "the manifest was cut off inside this line (size limit or connection lost): "
+                       "it is incomplete", "truncated"), []
+    try:
+        row = _csv_row(line.data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return problem("line", f"not UTF-8 (byte {exc.start + 1} of the line): send UTF-8", "not_utf8"), []
+    except csv.Error as exc:
+        return problem("line", f"malformed CSV: {exc}" + (" (truncated?)" if line.last_without_end else ""),
+                       "truncated" if line.last_without_end else "malformed_csv"), []
+    if len(row) != width:
+        reason = f"{len(row)} fields where the header has {width}"
+        return problem("line", reason + (" (the file ends inside this line: truncated?)"
+                                         if line.last_without_end else ""),
+                       "truncated" if line.last_without_end else "wrong_field_count"), []
+    return None, row
+
+
+def _guess_parcel_id(line: Line, width: int, index: dict[str, int]) -> str | None:
+    """The parcel id of a row that is not UTF-8, when the rest of the row reads (its bytes elsewhere are bad)."""
+    try:
+        row = _csv_row(line.data.decode("utf-8", errors="replace"))
+    except csv.Error:
+        return None
+    if len(row) != width:
+        return None
+    pid = row[index["parcel_id"]].strip()
+    return pid if pid and "\ufffd" not in pid else None
+
+
+def _neighbour(line_no: int, where: str, known: bool = False) -> Problem:
+    if known:
+        reason = (f"line {line_no}, among this parcel's goods lines, could not be read: the consignment is not "
+                  "accepted without it (correct that line and send the consignment again)")
+    else:
+        reason = (f"line {line_no}, next to this consignment's rows ({where} them), could not be read and may be "
+                  "one of its goods lines: the consignment is not accepted (correct that line and send the "
+                  "consignment again; if that line was a consignment of its own, send this one again as it is)")
+    return problem("line", reason, "unreadable_row")
+
+
+def _agree(current: dict[str, Any], values: dict[str, str], heads: list[str], line_no: int) -> None:
+    """A later row of a parcel: its consignment fields blank or as on the parcel's first row."""
+    for name in heads:
+        value = values[name]
+        if value.strip() and value.strip() != current["_head"][name].strip():
+            current["_problems"].append(problem(
+                name, f"line {line_no} gives {value[:40]!r} where line {current['_line']} of the same parcel gives "
+                f"{current['_head'][name][:40]!r}: the rows of one parcel must agree (or leave it blank)",
+                "conflicting_rows"))
 
 
 def _consignment(v: dict[str, str], goods: dict[str, str], line_no: int) -> dict[str, Any]:
@@ -263,19 +349,38 @@ def _consignment(v: dict[str, str], goods: dict[str, str], line_no: int) -> dict
                    "registration_id": v.get("seller_registration_id", "")},
         "mail_order": v.get("mail_order", ""), "personal_use": v.get("personal_use", ""),
         "consignee": {"name": v["consignee_name"], "address": v["consignee_address"], "id": v.get("consignee_id", "")},
-        "delivery_place": v["delivery_place"], "goods": [goods],
+        "delivery_place": v["delivery_place"], "goods": [goods], "_problems": [],
     }
 
 
 def _finish(obj: dict[str, Any]) -> Item:
-    return Item(obj.pop("_line"), obj, None, readable_parcel_id(obj))
+    """The consignment read (or rejected whole, with the problems of its rows)."""
+    line, problems = obj.pop("_line"), obj.pop("_problems")
+    obj.pop("_head", None)
+    if problems:
+        return Item(line, None, problems, readable_parcel_id(obj))
+    return Item(line, obj, None, readable_parcel_id(obj))
 
 
-def items(chunks: Iterable[bytes], fmt: str, max_line: int, deferred: bool = False) -> Iterator[Item]:
+def items(chunks: Iterable[bytes], fmt: str, max_line: int, deferred: bool = False,
+          cut: Callable[[], bool] = _never) -> Iterator[Item]:
     """The consignments of a manifest in format `fmt` ('jsonl' or 'csv'), read incrementally (deferred: JSON
-    lines are left for `decoded`)."""
-    lines = split_lines(chunks, max_line)
-    return jsonl_items(lines, max_line, deferred) if fmt == "jsonl" else csv_items(lines, max_line)
+    lines are left for `decoded`). `cut`: whether the bytes stopped short of the manifest's end (asked once they
+    have stopped); a JSON line cut short is never valid JSON, a CSV row can be (csv_items)."""
+    lines = _utf8_start(split_lines(chunks, max_line))
+    return jsonl_items(lines, max_line, deferred) if fmt == "jsonl" else csv_items(lines, max_line, cut)
+
+
+def _utf8_start(lines: Iterator[Line]) -> Iterator[Line]:
+    """The lines, once the first has shown no sign of UTF-16 or UTF-32 without a byte order mark: a NUL byte
+    among its first four (UTF-8 text has none; those encodings have one in each ASCII character)."""
+    for line in lines:
+        if b"\x00" in line.data[:4]:
+            raise ManifestError("encoding", "the file starts with NUL bytes (UTF-16 or UTF-32 without a byte order "
+                                "mark?): send UTF-8 (JSON Lines and CSV)", "not_utf8")
+        yield line
+        break
+    yield from lines
 
 
 def format_of(content_type: str | None, filename: str | None = None) -> str | None:

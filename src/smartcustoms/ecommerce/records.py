@@ -7,6 +7,7 @@ Every problem is reported with the field path and the reason; all problems of a 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -19,6 +20,9 @@ MAX_TEXT = {"parcel_id": 64, "platform": 120, "seller.id": 64, "seller.name": 20
             "description": 300, "unit": 3}
 MAX_VALUE = Decimal(10) ** 12
 MAX_QUANTITY = Decimal(10) ** 9
+# A number given as text: ASCII digits with an optional sign, decimal point and exponent (what JSON and CSV
+# writers produce). Decimal alone would also read "1_000" and digits of other scripts ("١٢٣", "５０").
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 @dataclass(slots=True)
@@ -153,6 +157,11 @@ class _Checker:
         except InvalidOperation:
             self.problems.append(problem(path, f"not a number: {str(value)[:40]!r}", "not_a_number"))
             return Decimal(0)
+        if number.is_finite() and isinstance(value, str) and not _NUMBER.fullmatch(value.strip()):
+            # Decimal also reads "1_000", Arabic-Indic and full-width digits: a manifest's numbers are plain ASCII.
+            self.problems.append(problem(path, f"not a plain number (digits 0-9, one '.', optional exponent): "
+                                               f"{value[:40]!r}", "not_a_number"))
+            return Decimal(0)
         if not number.is_finite():
             self.problems.append(problem(path, "must be a finite number", "not_finite"))
         elif number < 0:
@@ -216,10 +225,10 @@ def _num(value: Any, positive: bool, limit: Decimal) -> Decimal | None:
     """A clean number given as a string or an int (never bool or float), or None to leave it to the full checks."""
     kind = type(value)
     if kind is str:
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
+        value = value.strip()
+        if not _NUMBER.fullmatch(value):
             return None
+        number = Decimal(value)
     elif kind is int:
         number = Decimal(value)
     else:
