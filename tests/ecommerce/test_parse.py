@@ -184,3 +184,15 @@ def test_utf16_or_utf32_without_a_byte_order_mark_is_a_per_file_error(encoding: 
     with pytest.raises(parse.ManifestError) as exc:
         list(parse.items([text.encode(encoding)], fmt, 10_000))
     assert exc.value.code == "not_utf8" and "NUL" in exc.value.reason
+
+
+def test_an_unreadable_row_rejects_only_the_consignments_next_to_it() -> None:
+    sjis_a = _row("A", "\u643a\u5e2f").decode().encode("shift_jis")  # only its encoding is wrong: parcel A's
+    # Line 2 (parcel unknown) is next to A's unreadable row, not to B: B is whole.
+    assert _outcome(_HEADER + b"only,three,fields\n" + sjis_a + _row("B")) == [
+        (2, None, "wrong_field_count"), (3, "A", "not_utf8"), (4, "B", "ok")]
+    # A's row after an unreadable row of unknown parcel: rejected, naming the nearer line.
+    got = list(parse.items([_HEADER + sjis_a + b"only,three,fields\n" + _row("A")], "csv", 10_000))
+    assert [(i.line_no, i.problems[0]["code"] if i.problems else "ok") for i in got] == [
+        (2, "not_utf8"), (3, "wrong_field_count"), (4, "unreadable_row")]
+    assert "line 3" in (got[2].problems or [])[0]["reason"]

@@ -257,10 +257,13 @@ def csv_items(lines: Iterable[Line], max_line: int, cut: Callable[[], bool] = _n
                 yield _finish(current)
             current = _consignment(values, goods, line.no)
             current["_head"] = {name: values[name] for name in heads}
-            if poison_pid is not None and pid == poison_pid[0]:  # the parcel's rows after the unreadable one
-                current["_problems"].append(_neighbour(poison_pid[1], "", known=True))
-            elif poison_next is not None:
+            # The parcel's rows after an unreadable row of its own (that row's line), or after one of unknown parcel
+            # (poison_next): either way rejected, naming the nearer.
+            own = poison_pid[1] if poison_pid is not None and pid == poison_pid[0] else None
+            if poison_next is not None and (own is None or poison_next > own):
                 current["_problems"].append(_neighbour(poison_next, "before"))
+            elif own is not None:
+                current["_problems"].append(_neighbour(own, "", known=True))
             poison_next = poison_pid = None
             continue
         # An unreadable row: which consignment it belongs to decides which ones cannot be accepted. Results stay
@@ -275,8 +278,9 @@ def csv_items(lines: Iterable[Line], max_line: int, cut: Callable[[], bool] = _n
                 poison_pid = (current["parcel_id"], line.no)
             yield _finish(current)
             current = None
-        if guess is None:
-            poison_next = line.no
+        # An unreadable row of unknown parcel is next to the consignment starting after it; a row whose parcel is
+        # known starts (or continues) its own, so a row of unknown parcel before it is no longer next to the one after.
+        poison_next = line.no if guess is None else None
         yield Item(line.no, None, [bad], guess)
     if current is not None:
         if cut():

@@ -228,7 +228,10 @@ def _num(value: Any, positive: bool, limit: Decimal) -> Decimal | None:
         value = value.strip()
         if not _NUMBER.fullmatch(value):
             return None
-        number = Decimal(value)
+        try:
+            number = Decimal(value)
+        except InvalidOperation:  # an exponent beyond Decimal's range ("1e99999999999999999999")
+            return None
     elif kind is int:
         number = Decimal(value)
     else:
