@@ -147,3 +147,42 @@ def test_the_open_list_from_the_menu_shows_the_first_open_consignments_in_order(
     assert re.findall(r'<input type="checkbox" name="ids" value="([^"]+)"', page.text) == expected
     if "lane=2" not in query:
         assert len(expected) >= 3  # this manifest's lane-3 parcels at least
+
+
+def test_acting_on_all_matching_over_the_limit_says_that_more_remain(
+        officer_client: TestClient, ec_engine: Engine, manifest: dict[str, Any], monkeypatch: Any) -> None:
+    from smartcustoms.ecommerce.config import get_ecommerce_settings
+
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_MAX_BULK_ACTION", "2")
+    get_ecommerce_settings.cache_clear()
+    url = f"/console/ecommerce/consignments?seller={manifest['seller']}&status=open"
+    token = csrf_of(officer_client.get(url).text)
+    texts = []
+    for _ in range(2):
+        officer_client.post(f"/console/ecommerce/actions?seller={manifest['seller']}&status=open",
+                            data={"csrf_token": token, "action": "hold", "reason": "sampling", "scope": "all",
+                                  "back": url}, follow_redirects=False)
+        texts.append(officer_client.get(url).text)
+    assert "2 consignment(s) changed" in texts[0] and "More matching consignments remain" in texts[0]
+    assert "1 consignment(s) changed" in texts[1] and "More matching" not in texts[1]
+    with Session(ec_engine) as s:
+        rows = s.scalars(select(Consignment).where(Consignment.seller_id == manifest["seller"])).all()
+        assert [c.status for c in rows] == ["held"] * 3
+
+
+def test_refused_filters_and_pages_say_so_in_the_pages_own_words(officer_client: TestClient,
+                                                                 manifest: dict[str, Any]) -> None:
+    for url in ("/console/ecommerce?group=seller&status=foo&lang=en", "/console/ecommerce/consignments?lane=4&lang=en",
+                "/console/ecommerce/consignments?page=abc&lang=en",
+                "/console/ecommerce/consignments?page=1e3&lang=en"):
+        r = officer_client.get(url)
+        assert r.status_code == 422 and r.headers["content-type"].startswith("text/html"), url
+        assert "a filter or the page number is not valid" in r.text and "decision was not recorded" not in r.text, url
+    r = officer_client.get("/console/ecommerce/consignments?page=-7&lang=en")  # numbers are brought within range
+    assert r.status_code == 200
+    r = officer_client.get("/console/ecommerce/consignments?page=99999999999999999999&lang=en")
+    assert r.status_code == 200
+    r = officer_client.get("/console/ecommerce/consignments/NOPE-1?lang=en")
+    assert r.status_code == 404 and "No such consignment" in r.text and "Declaration" not in r.text
+    r = officer_client.get("/console/ecommerce/consignments?consignee=JC-77&lane=2&lang=en")
+    assert 'name="consignee" value="JC-77"' in r.text  # kept when lane or status change

@@ -64,3 +64,54 @@ def test_the_open_list_gives_the_open_consignments_lane_3_first_then_the_oldest(
         assert done.done == 1
         after, total_after = officer.consignments(s, {"status": "open"}, 10**6, 0)
         assert first.id not in {c.id for c in after} and total_after == total - 1
+
+
+def _statuses(s: Session, ids: list[str]) -> list[str]:
+    return [s.get(Consignment, i).status for i in ids]  # type: ignore[union-attr]
+
+
+def test_acting_on_all_matching_takes_its_window_among_what_the_action_applies_to(
+        stored: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smartcustoms.ecommerce.config import get_ecommerce_settings
+
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_MAX_BULK_ACTION", "3")
+    get_ecommerce_settings.cache_clear()
+    with Session(stored) as s:
+        openers = list(s.scalars(select(Consignment.id).where(Consignment.status.in_(lifecycle.OPEN))
+                                 .order_by(Consignment.received_at, Consignment.id)))
+        assert len(openers) > 8
+        # Hold them all, three at a time: the held ones stay open (they match the filter) but are not taken again.
+        rounds = []
+        while True:
+            out = officer.act(s, action="hold", reason="audit", officer="test", filters={"status": "open"})
+            s.commit()
+            rounds.append(out)
+            if not out.more:
+                break
+        assert sum(o.done for o in rounds) == len(openers) and all(o.skipped == 0 for o in rounds)
+        assert len(rounds) == -(-len(openers) // 3) and all(o.more for o in rounds[:-1])
+        assert set(_statuses(s, openers)) == {lifecycle.HELD}
+        again = officer.act(s, action="hold", reason="audit", officer="test", filters={"status": "open"})
+        assert (again.done, again.more) == (0, False)
+    get_ecommerce_settings.cache_clear()
+
+
+def test_a_selection_over_the_limit_or_naming_unknown_consignments_changes_nothing(
+        stored: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smartcustoms.ecommerce.config import get_ecommerce_settings
+    from smartcustoms.errors import ValidationFailed
+
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_MAX_BULK_ACTION", "3")
+    get_ecommerce_settings.cache_clear()
+    with Session(stored) as s:
+        review = list(s.scalars(select(Consignment.id).where(Consignment.status == lifecycle.REVIEW).limit(4)))
+        for ids, code in ((review, "too_many"), ([review[0], "NOPE-1"], "unknown"), (["", " "], "missing")):
+            with pytest.raises(ValidationFailed) as exc:
+                officer.act(s, action="hold", reason="audit", officer="test", ids=ids)
+            assert [(e.field, e.code) for e in exc.value.errors] == [("ids", code)], ids
+            assert code != "unknown" or "NOPE-1" in exc.value.errors[0].reason
+            s.rollback()
+            assert set(_statuses(s, review)) == {lifecycle.REVIEW}
+        out = officer.act(s, action="hold", reason="audit", officer="test", ids=[review[0], review[0], review[1]])
+        assert (out.done, out.skipped, out.more) == (2, 0, False)
+    get_ecommerce_settings.cache_clear()

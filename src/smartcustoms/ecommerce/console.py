@@ -20,7 +20,7 @@ from smartcustoms.console.risk_routes import bar_chart
 from smartcustoms.deps import ReadSessionDep, SessionDep
 from smartcustoms.ecommerce import i18n, lifecycle, officer
 from smartcustoms.ecommerce.config import get_ecommerce_settings
-from smartcustoms.errors import NotFound, SmartCustomsError
+from smartcustoms.errors import FieldError, NotFound, SmartCustomsError, ValidationFailed
 
 PREFIX = "/console/ecommerce"
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -50,9 +50,28 @@ def _filters(request: Request) -> dict[str, str]:
     return {k: request.query_params.get(k, "").strip() for k in officer.FILTERS if request.query_params.get(k)}
 
 
-def _error(request: Request, lang: str, who: Any, exc: SmartCustomsError) -> HTMLResponse:
-    return _render(request, "ec_error.html", lang, {"officer": who, "error": views.error_view(lang, exc)},
-                   status_code=exc.status_code)
+def _error(request: Request, lang: str, who: Any, exc: SmartCustomsError, reading: bool = False) -> HTMLResponse:
+    """The console's error page. The shared wording speaks of declarations and decisions; a consignment not found,
+    or a refused filter or page number on a page that only reads, is said in the e-commerce pages' own words."""
+    view = views.error_view(lang, exc)
+    t = partial(i18n.translate, lang)
+    if isinstance(exc, NotFound):
+        view["headline"] = t("ec.not_found")
+    elif reading:
+        view["headline"] = t("ec.bad_filter")
+        view["fields"] = [{"field": e.field, "label": e.field, "message": e.reason} for e in exc.errors]
+    return _render(request, "ec_error.html", lang, {"officer": who, "error": view}, status_code=exc.status_code)
+
+
+def _page(value: str) -> int:
+    """A page number from the query: 1 when absent, brought within 1 to 1,000,000; what is not a whole number
+    is a 422 naming `page` on the console's error page (as the filters' errors), not the API's JSON."""
+    text = value.strip().removeprefix("-")
+    if not text:
+        return 1
+    if not (text.isascii() and text.isdigit()):
+        raise ValidationFailed([FieldError("page", "a whole page number (1, 2, ...)", "invalid")])
+    return max(1, min(int(value.strip()[:9]), 10**6))  # 9 characters: "-" and 8 digits, beyond the bounds
 
 
 @router.get("")
@@ -64,7 +83,7 @@ def overview(request: Request, session: ReadSessionDep, who: ReadOfficerDep, gro
     try:
         rows = officer.groups(session, group, filters)
     except SmartCustomsError as exc:
-        return _error(request, lang, who, exc)
+        return _error(request, lang, who, exc, reading=True)
     items = [(r.label if group != "manifest" else r.key, float(r.open), f"{r.open:,}") for r in rows[:10] if r.open]
     chart = Markup(bar_chart(items, t("ec.chart"), "ec-chart")) if items else None  # noqa: S704 - escapes labels
     return _render(request, "ec_overview.html", lang, {
@@ -75,25 +94,26 @@ def overview(request: Request, session: ReadSessionDep, who: ReadOfficerDep, gro
 
 
 @router.get("/consignments")
-def consignment_list(request: Request, session: ReadSessionDep, who: ReadOfficerDep, page: int = 1) -> Response:
+def consignment_list(request: Request, session: ReadSessionDep, who: ReadOfficerDep, page: str = "1") -> Response:
     """A filtered page of consignments with bulk decisions."""
     lang = lang_of(request)
     filters = _filters(request)
-    page = max(1, min(page, 10**6))
     try:
-        rows, total = officer.consignments(session, filters, PAGE, (page - 1) * PAGE)
+        number = _page(page)
+        rows, total = officer.consignments(session, filters, PAGE, (number - 1) * PAGE)
     except SmartCustomsError as exc:
-        return _error(request, lang, who, exc)
+        return _error(request, lang, who, exc, reading=True)
 
     def page_url(n: int) -> str:
         return f"{PREFIX}/consignments?{urlencode({**filters, 'page': n})}"
 
     return _render(request, "ec_list.html", lang, {
-        "officer": who, "rows": rows, "total": total, "filters": filters, "start": (page - 1) * PAGE + 1 if rows else 0,
-        "end": (page - 1) * PAGE + len(rows), "prev_url": page_url(page - 1) if page > 1 else None,
-        "next_url": page_url(page + 1) if page * PAGE < total else None,
+        "officer": who, "rows": rows, "total": total, "filters": filters,
+        "start": (number - 1) * PAGE + 1 if rows else 0,
+        "end": (number - 1) * PAGE + len(rows), "prev_url": page_url(number - 1) if number > 1 else None,
+        "next_url": page_url(number + 1) if number * PAGE < total else None,
         "cap": get_ecommerce_settings().max_bulk_action,
-        "back": f"{PREFIX}/consignments?{urlencode({**filters, 'page': page})}",
+        "back": f"{PREFIX}/consignments?{urlencode({**filters, 'page': number})}",
     })
 
 
@@ -130,6 +150,7 @@ def bulk_action(
     except SmartCustomsError as exc:
         session.rollback()
         return _error(request, lang, who, exc)
-    request.session[FLASH_KEY] = {"key": "ec.done", "values": {"done": outcome.done, "skipped": outcome.skipped}}
+    request.session[FLASH_KEY] = {"key": "ec.done_more" if outcome.more else "ec.done",
+                                  "values": {"done": outcome.done, "skipped": outcome.skipped}}
     target = back if back.startswith(f"{PREFIX}") and "//" not in back else PREFIX
     return RedirectResponse(target, status_code=303)

@@ -63,6 +63,8 @@ EN: dict[str, str] = {
     "ec.action.inspect": "Order inspection",
     "ec.action.hold": "Hold",
     "ec.done": "{done} consignment(s) changed; {skipped} skipped (not in a status this action applies to).",
+    "ec.done_more": "{done} consignment(s) changed; {skipped} skipped (not in a status this action applies to). "
+                    "More matching consignments remain beyond the limit of one action: apply it again.",
     "ec.status.released": "Released",
     "ec.status.review": "Awaiting document review",
     "ec.status.inspection": "Awaiting inspection",
@@ -95,6 +97,7 @@ EN: dict[str, str] = {
     "ec.decided": "Last decision by {who}: {reason}",
     "ec.score": "Risk score",
     "ec.not_found": "No such consignment.",
+    "ec.bad_filter": "The page could not be shown: a filter or the page number is not valid (see below).",
     "ec.lane.1": "Lane 1 (released)",
     "ec.lane.2": "Lane 2 (documents)",
     "ec.lane.3": "Lane 3 (inspection)",
@@ -167,6 +170,8 @@ JA: dict[str, str] = {
     "ec.action.inspect": "検査指示",
     "ec.action.hold": "保留",
     "ec.done": "{done}件を処理しました。{skipped}件は対象外の状態のため処理していません。",
+    "ec.done_more": "{done}件を処理しました。{skipped}件は対象外の状態のため処理していません。"
+                    "一度に処理できる件数を超える該当貨物が残っています。もう一度実行してください。",
     "ec.status.released": "許可済み",
     "ec.status.review": "書類審査待ち",
     "ec.status.inspection": "検査待ち",
@@ -199,6 +204,7 @@ JA: dict[str, str] = {
     "ec.decided": "最終判断 {who}：{reason}",
     "ec.score": "リスクスコア",
     "ec.not_found": "該当する貨物はありません。",
+    "ec.bad_filter": "表示できません。絞り込み条件またはページ番号が正しくありません（下記参照）。",
     "ec.lane.1": "区分1（許可）",
     "ec.lane.2": "区分2（書類審査）",
     "ec.lane.3": "区分3（検査）",

@@ -209,7 +209,8 @@ def split_members(session: Session, group: str) -> list[Consignment]:
 @dataclass(frozen=True)
 class ActionOutcome:
     done: int
-    skipped: int  # not in a status the action applies to
+    skipped: int  # not in a status the action applies to (or decided by another officer meanwhile)
+    more: bool = False  # all matching: more consignments the action applies to remain beyond the cap
 
 
 def act(session: Session, *, action: str, reason: str, officer: str, ids: list[str] | None = None,
@@ -226,19 +227,32 @@ def act(session: Session, *, action: str, reason: str, officer: str, ids: list[s
         errors.append(FieldError("reason", "required: say why (it is kept in the audit log)", "missing"))
     if len(reason) > 1000:
         errors.append(FieldError("reason", "at most 1000 characters", "too_long"))
+    ids = list(dict.fromkeys(i.strip() for i in ids or [] if i.strip())) if filters is None else None
+    cap = get_ecommerce_settings().max_bulk_action
     if not ids and filters is None:
         errors.append(FieldError("ids", "select consignments, or apply to all matching the filter", "missing"))
+    elif ids and len(ids) > cap:
+        errors.append(FieldError("ids", f"at most {cap} consignments at a time ({len(ids)} selected)", "too_many"))
     if errors:
         raise ValidationFailed(errors)
-    cap = get_ecommerce_settings().max_bulk_action
     allowed, target = lifecycle.ACTIONS[action]
     c = Consignment
     stmt = select(c.id, c.status, c.lane, c.manifest_id, c.platform, c.seller_id)
+    more = False
     if ids:
-        stmt = stmt.where(c.id.in_(ids[:cap]))
+        rows = session.execute(stmt.where(c.id.in_(ids))).all()
+        unknown = sorted(set(ids) - {r[0] for r in rows})
+        if unknown:  # nothing is decided on a selection that names consignments that do not exist
+            raise ValidationFailed([FieldError("ids", f"no such consignment: {', '.join(unknown[:5])}"
+                                               + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""),
+                                               "unknown")])
     else:
-        stmt = stmt.where(*_where(filters or {})).order_by(c.received_at, c.id).limit(cap)
-    rows = session.execute(stmt).all()
+        # All matching: the window is taken among the consignments the action applies to (the ones it does not
+        # would fill it again at every try), the oldest first; one more tells whether others remain.
+        rows = session.execute(stmt.where(*_where(filters or {}), c.status.in_(allowed))
+                               .order_by(c.received_at, c.id).limit(cap + 1)).all()
+        more = len(rows) > cap
+        rows = rows[:cap]
     now = utcnow()
     changed: list[tuple[str, str, int]] = []
     tally = group_totals.Tally()
@@ -261,4 +275,4 @@ def act(session: Session, *, action: str, reason: str, officer: str, ids: list[s
         audit.append(session, actor=f"officer:{officer}", action=f"ecommerce.{action}",
                      entity_type="ecommerce_consignment", entity_id=cid,
                      data={"from_status": status, "to_status": target, "lane": new_lane, "reason": reason.strip()})
-    return ActionOutcome(len(changed), len(rows) - len(changed))
+    return ActionOutcome(len(changed), len(rows) - len(changed), more)
