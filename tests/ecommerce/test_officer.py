@@ -82,7 +82,7 @@ def test_acting_on_all_matching_takes_its_window_among_what_the_action_applies_t
         assert len(openers) > 8
         # Hold them all, three at a time: the held ones stay open (they match the filter) but are not taken again.
         rounds = []
-        while True:
+        for _ in range(len(openers)):  # bounded: an action that stops moving fails the test, not hangs it
             out = officer.act(s, action="hold", reason="audit", officer="test", filters={"status": "open"})
             s.commit()
             rounds.append(out)
@@ -93,6 +93,11 @@ def test_acting_on_all_matching_takes_its_window_among_what_the_action_applies_t
         assert set(_statuses(s, openers)) == {lifecycle.HELD}
         again = officer.act(s, action="hold", reason="audit", officer="test", filters={"status": "open"})
         assert (again.done, again.more) == (0, False)
+        # As many as the limit, exactly: all done, none remain.
+        monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_MAX_BULK_ACTION", str(len(openers)))
+        get_ecommerce_settings.cache_clear()
+        out = officer.act(s, action="release", reason="audit", officer="test", filters={"status": "open"})
+        assert (out.done, out.skipped, out.more) == (len(openers), 0, False)
     get_ecommerce_settings.cache_clear()
 
 
@@ -112,6 +117,8 @@ def test_a_selection_over_the_limit_or_naming_unknown_consignments_changes_nothi
             assert code != "unknown" or "NOPE-1" in exc.value.errors[0].reason
             s.rollback()
             assert set(_statuses(s, review)) == {lifecycle.REVIEW}
-        out = officer.act(s, action="hold", reason="audit", officer="test", ids=[review[0], review[0], review[1]])
-        assert (out.done, out.skipped, out.more) == (2, 0, False)
+        # Duplicates (and surrounding blanks) count once, also against the limit of 3.
+        out = officer.act(s, action="hold", reason="audit", officer="test",
+                          ids=[review[0], review[0], f" {review[1]} ", review[1], review[2]])
+        assert (out.done, out.skipped, out.more) == (3, 0, False)
     get_ecommerce_settings.cache_clear()

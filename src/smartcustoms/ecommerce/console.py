@@ -59,19 +59,34 @@ def _error(request: Request, lang: str, who: Any, exc: SmartCustomsError, readin
         view["headline"] = t("ec.not_found")
     elif reading:
         view["headline"] = t("ec.bad_filter")
-        view["fields"] = [{"field": e.field, "label": e.field, "message": e.reason} for e in exc.errors]
+    if any(e.field in _OWN_FIELDS for e in exc.errors):  # the filters' own labels and messages, in both languages
+        shared = _field_rows(view, exc)
+        view["fields"] = [{"field": e.field, "label": t(f"ec.col.{e.field}"), "message": t(f"ec.bad.{e.field}")}
+                          if e.field in _OWN_FIELDS else f for e, f in zip(exc.errors, shared, strict=True)]
     return _render(request, "ec_error.html", lang, {"officer": who, "error": view}, status_code=exc.status_code)
+
+
+# Fields of the e-commerce pages whose errors the shared (declaration) wording would misname.
+_OWN_FIELDS = ("lane", "status", "group", "page")
+
+
+def _field_rows(view: dict[str, Any], exc: SmartCustomsError) -> list[dict[str, Any]]:
+    """The shared view's row for each error (the shared view leaves out a row that repeats the headline)."""
+    rows = {f["field"]: f for f in view["fields"]}
+    return [rows.get(e.field, {"field": e.field, "label": e.field, "message": e.reason}) for e in exc.errors]
 
 
 def _page(value: str) -> int:
     """A page number from the query: 1 when absent, brought within 1 to 1,000,000; what is not a whole number
     is a 422 naming `page` on the console's error page (as the filters' errors), not the API's JSON."""
-    text = value.strip().removeprefix("-")
-    if not text:
+    text = value.strip()
+    sign, digits = (text[0], text[1:]) if text[:1] in ("-", "+") else ("", text)
+    if not digits:
         return 1
-    if not (text.isascii() and text.isdigit()):
+    if not (digits.isascii() and digits.isdigit()):
         raise ValidationFailed([FieldError("page", "a whole page number (1, 2, ...)", "invalid")])
-    return max(1, min(int(value.strip()[:9]), 10**6))  # 9 characters: "-" and 8 digits, beyond the bounds
+    digits = digits.lstrip("0")[:9] or "0"  # 9 digits are beyond the bounds already (and int() of any length is not)
+    return max(1, min(int(sign + digits), 10**6))
 
 
 @router.get("")
@@ -150,7 +165,8 @@ def bulk_action(
     except SmartCustomsError as exc:
         session.rollback()
         return _error(request, lang, who, exc)
-    request.session[FLASH_KEY] = {"key": "ec.done_more" if outcome.more else "ec.done",
-                                  "values": {"done": outcome.done, "skipped": outcome.skipped}}
+    # On all matching, only the consignments the action applies to are taken: none is skipped for its status.
+    key = "ec.done" if scope != "all" else "ec.done_all_more" if outcome.more else "ec.done_all"
+    request.session[FLASH_KEY] = {"key": key, "values": {"done": outcome.done, "skipped": outcome.skipped}}
     target = back if back.startswith(f"{PREFIX}") and "//" not in back else PREFIX
     return RedirectResponse(target, status_code=303)
