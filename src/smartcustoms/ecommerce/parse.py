@@ -146,15 +146,15 @@ def split_lines(chunks: Iterable[bytes], max_line: int) -> Iterator[Line]:
     yield from splitter.close()
 
 
-def _oversize(line: Line, max_line: int) -> Item:
-    return Item(line.no, None, [problem("line", f"longer than {max_line} bytes", "line_too_long")])
+def _too_long(max_line: int) -> Problem:
+    return problem("line", f"longer than {max_line} bytes", "line_too_long")
 
 
 def jsonl_items(lines: Iterable[Line], max_line: int, deferred: bool = False) -> Iterator[Item]:
     """JSON Lines: one consignment object per line; blank lines are skipped (deferred: not read yet)."""
     for line in lines:
         if line.oversize:
-            yield _oversize(line, max_line)
+            yield Item(line.no, None, [_too_long(max_line)])
             continue
         data = line.data
         if not data or data.isspace():
@@ -293,7 +293,7 @@ def csv_items(lines: Iterable[Line], max_line: int, cut: Callable[[], bool] = _n
 def _csv_read(line: Line, width: int, max_line: int, fragment: bool) -> tuple[Problem | None, list[str]]:
     """A data row's fields, or the problem that keeps it from being read."""
     if line.oversize:
-        return problem("line", f"longer than {max_line} bytes", "line_too_long"), []
+        return _too_long(max_line), []
     if fragment:
         return problem("line", "the manifest was cut off inside this line (size limit or connection lost): "
                        "it is incomplete", "truncated"), []
