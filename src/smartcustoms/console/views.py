@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import partial
@@ -17,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from smartcustoms.console import i18n
 from smartcustoms.console.auth import FLASH_KEY, csrf_token
 from smartcustoms.console.charts import contribution_bars
-from smartcustoms.errors import SmartCustomsError
+from smartcustoms.errors import FieldError, SmartCustomsError
 
 JST = ZoneInfo("Asia/Tokyo")
 NONE = "—"
@@ -99,13 +100,21 @@ FIELD_LABELS = {"reason": "dec.reason", "inspection_result": "dec.inspection_res
                 "lane": "dec.new_lane", "status": "fact.status", "action": "col.action"}
 
 
-def error_view(lang: str, exc: SmartCustomsError) -> dict[str, Any]:
-    """A platform error in the officer's language: a headline and one line per field, the service text kept."""
+def error_view(lang: str, exc: SmartCustomsError,
+               own: Callable[[FieldError], tuple[str, str] | None] | None = None) -> dict[str, Any]:
+    """A platform error in the officer's language: a headline and one line per field, the service text kept.
+
+    `own`: a page's own (label, message) for a field it names in its own words (None: the shared wording, whose
+    labels are the declarations')."""
     t = partial(i18n.translate, lang)
     codes = [exc.code] + [e.code for e in exc.errors]
     headline = t(next((f"error.{c}" for c in reversed(codes) if i18n.has(f"error.{c}")), "error.bad_request"))
     fields = []
     for e in exc.errors:
+        mine = own(e) if own is not None else None
+        if mine is not None:
+            fields.append({"field": e.field, "label": mine[0], "message": mine[1]})
+            continue
         key = f"error.{e.code}" if i18n.has(f"error.{e.code}") else f"error.field.{e.field}"
         message = t(key) if i18n.has(key) else e.reason
         if message != headline:

@@ -53,27 +53,21 @@ def _filters(request: Request) -> dict[str, str]:
 def _error(request: Request, lang: str, who: Any, exc: SmartCustomsError, reading: bool = False) -> HTMLResponse:
     """The console's error page. The shared wording speaks of declarations and decisions; a consignment not found,
     or a refused filter or page number on a page that only reads, is said in the e-commerce pages' own words."""
-    view = views.error_view(lang, exc)
     t = partial(i18n.translate, lang)
+
+    def own(e: FieldError) -> tuple[str, str] | None:  # the filters' own labels and messages, in both languages
+        return (t(f"ec.col.{e.field}"), t(f"ec.bad.{e.field}")) if e.field in _OWN_FIELDS else None
+
+    view = views.error_view(lang, exc, own)
     if isinstance(exc, NotFound):
         view["headline"] = t("ec.not_found")
     elif reading:
         view["headline"] = t("ec.bad_filter")
-    if any(e.field in _OWN_FIELDS for e in exc.errors):  # the filters' own labels and messages, in both languages
-        shared = _field_rows(view, exc)
-        view["fields"] = [{"field": e.field, "label": t(f"ec.col.{e.field}"), "message": t(f"ec.bad.{e.field}")}
-                          if e.field in _OWN_FIELDS else f for e, f in zip(exc.errors, shared, strict=True)]
     return _render(request, "ec_error.html", lang, {"officer": who, "error": view}, status_code=exc.status_code)
 
 
 # Fields of the e-commerce pages whose errors the shared (declaration) wording would misname.
 _OWN_FIELDS = ("lane", "status", "group", "page")
-
-
-def _field_rows(view: dict[str, Any], exc: SmartCustomsError) -> list[dict[str, Any]]:
-    """The shared view's row for each error (the shared view leaves out a row that repeats the headline)."""
-    rows = {f["field"]: f for f in view["fields"]}
-    return [rows.get(e.field, {"field": e.field, "label": e.field, "message": e.reason}) for e in exc.errors]
 
 
 def _page(value: str) -> int:
