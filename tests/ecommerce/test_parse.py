@@ -177,10 +177,12 @@ def test_a_csv_manifest_cut_short_accepts_neither_the_cut_row_nor_the_consignmen
     assert _outcome(data.rstrip(b"\n")) == [(2, "C0", "ok"), (3, "C1", "ok")]
 
 
+@pytest.mark.parametrize("blank", ["", "\n", "\n\n", "\r\n", " \n"])
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le"])
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
-def test_utf16_or_utf32_without_a_byte_order_mark_is_a_per_file_error(encoding: str, fmt: str) -> None:
-    text = (_HEADER + _row("C1")).decode() if fmt == "csv" else '{"parcel_id": "A1"}\n'
+def test_utf16_or_utf32_without_a_byte_order_mark_is_a_per_file_error(encoding: str, fmt: str, blank: str) -> None:
+    # Blank lines first: in UTF-16LE the first line is then empty and the NUL starts the second.
+    text = blank + ((_HEADER + _row("C1")).decode() if fmt == "csv" else '{"parcel_id": "A1"}\n')
     with pytest.raises(parse.ManifestError) as exc:
         list(parse.items([text.encode(encoding)], fmt, 10_000))
     assert exc.value.code == "not_utf8" and "NUL" in exc.value.reason

@@ -376,14 +376,17 @@ def items(chunks: Iterable[bytes], fmt: str, max_line: int, deferred: bool = Fal
 
 
 def _utf8_start(lines: Iterator[Line]) -> Iterator[Line]:
-    """The lines, once the first has shown no sign of UTF-16 or UTF-32 without a byte order mark: a NUL byte
-    among its first four (UTF-8 text has none; those encodings have one in each ASCII character)."""
+    """The lines, once the first that is not blank has shown no sign of UTF-16 or UTF-32 without a byte order
+    mark: a NUL byte among its first four (UTF-8 text has none; those encodings have one in each ASCII character).
+    Blank lines before it are passed on unchecked: in UTF-16LE a file that starts with an empty line splits into an
+    empty line and a line that starts with the NUL byte of its line feed."""
     for line in lines:
         if b"\x00" in line.data[:4]:
             raise ManifestError("encoding", "the file starts with NUL bytes (UTF-16 or UTF-32 without a byte order "
                                 "mark?): send UTF-8 (JSON Lines and CSV)", "not_utf8")
         yield line
-        break
+        if line.data.strip():
+            break
     yield from lines
 
 
