@@ -46,7 +46,16 @@ STEPS = [
     ("0009_split_key_integer", "0008_rates_valid_to", ()),  # a column's type: see the test below
     ("0010_ecommerce_group_totals", "0009_split_key_integer", ("ecommerce_group_totals",)),
     ("0011_ecommerce_open_list", "0010_ecommerce_group_totals", ()),  # an index only: see the test below
+    ("0012_ecommerce_exempt_flag", "0011_ecommerce_open_list", ()),  # data only: see below
 ]
+
+
+def test_every_revision_id_fits_the_version_table() -> None:
+    """alembic_version.version_num is VARCHAR(32): PostgreSQL refuses a longer id (SQLite would not notice)."""
+    from alembic.script import ScriptDirectory
+
+    ids = [r.revision for r in ScriptDirectory.from_config(migrate.alembic_config()).walk_revisions()]
+    assert STEPS[-1][0] in ids and all(len(i) <= 32 for i in ids), [i for i in ids if len(i) > 32]
 
 
 def test_models_match_the_migrations(new_database_url: Callable[[], str]) -> None:
@@ -207,5 +216,49 @@ def test_0010_fills_the_group_totals_from_the_consignments_stored(new_database_u
                 assert kept and kept == officer.groups_counted(s, kind, {}, limit=10**6)
             assert sum(g.split_flagged for g in officer.groups(s, "seller", {}, limit=10**6)) > 0
             assert officer.totals(s) == officer.totals_counted(s)
+    finally:
+        engine.dispose()
+
+
+def test_0012_marks_parcels_taxed_for_excluded_goods_not_exempt_and_back(new_database_url: Callable[[], str],
+                                                                         tmp_path: Path) -> None:
+    """Below 0012 a parcel within the threshold was exempt even with a leather bag taxed in it; 0012 marks it not
+    exempt (the exempt parcel beside it and the taxed one above the threshold keep their flags), and its downgrade
+    marks it exempt again."""
+    engine = make_engine(new_database_url())
+    try:
+        migrate.upgrade(engine)
+        rates = tmp_path / "rates.csv"
+        rates.write_text(demo_rates_csv(date.today()), "utf-8")
+        with Session(engine) as s, s.begin():
+            reference.load_rates(s, reference.parse_rates_csv(rates), actor="test")
+            trader = identity.create_trader(s, "Carrier T12", "CAR-T12", "broker")
+            trader_id = trader.id
+
+        def parcel(pid: str, hs: str, value: str) -> bytes:
+            return orjson.dumps({
+                "parcel_id": pid, "platform": "Shop", "mail_order": True, "personal_use": False,
+                "delivery_place": "Osaka", "seller": {"id": f"S-{pid}", "name": "Bag Co", "country": "CN"},
+                "consignee": {"name": "Tanaka Ren", "address": "4-5-6 Kita-ku, Osaka", "id": f"C-{pid}"},
+                "goods": [{"description": "goods", "hs_code": hs, "quantity": 1, "value": value,
+                           "currency": "JPY"}]}) + b"\n"
+
+        intake = Intake.open(engine, trader_id, "CAR-T12", "jsonl", "cli")
+        ingest(engine, intake, [parcel("BAG", "420221", "6000"), parcel("CASE", "392690", "6000"),
+                                parcel("BIG", "392690", "60000")], "jsonl", lambda _results: None)
+
+        def flags() -> dict[str, bool]:
+            with engine.connect() as conn:
+                return {p: bool(e) for p, e in conn.execute(text(
+                    "SELECT parcel_id, exempt FROM ecommerce_consignments WHERE submitter_id = :t"), {"t": trader_id})}
+
+        assert flags() == {"BAG": False, "CASE": True, "BIG": False}
+        cfg = migrate.alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0011_ecommerce_open_list")
+        assert flags() == {"BAG": True, "CASE": True, "BIG": False}  # what 0011's intake stored
+        migrate.upgrade(engine)
+        assert flags() == {"BAG": False, "CASE": True, "BIG": False}
     finally:
         engine.dispose()

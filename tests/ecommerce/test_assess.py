@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -75,7 +76,9 @@ def test_fast_path_and_calc_give_the_same_figures(lines: list[tuple[str, int, st
     assert (val.duty_jpy, val.ct_national_jpy, val.ct_local_jpy) == (
         expected.duty_jpy, expected.consumption_tax_national_jpy, expected.consumption_tax_local_jpy)
     assert val.total_tax_jpy == expected.total_jpy
-    assert val.exempt == (expected.customs_value_jpy <= 10_000)
+    # Exempt: the exemption relieves every line (within the threshold, none excluded), so nothing is due.
+    assert val.exempt == all(x.exempt for x in expected.lines)
+    assert not val.exempt or val.total_tax_jpy == 0
     if val.assessment_json is not None:
         # The stored assessment is calc's, byte for byte (notes, rules applied and their order included).
         assert val.assessment_json == assessment_json(expected)
@@ -110,9 +113,14 @@ def test_personal_use_sixty_percent_keeps_a_16000_yen_parcel_exempt() -> None:
     assert val is not None and not val.exempt and val.total_tax_jpy > 0 and val.assessment_json
 
 
-def test_excluded_goods_are_taxed_under_the_threshold() -> None:
+def test_excluded_goods_are_taxed_under_the_threshold_and_the_consignment_is_not_exempt() -> None:
     val, _ = _assessor().assess(_record([_goods("610910", Decimal(5_000))], personal=False))
-    assert val is not None and val.exempt and val.total_tax_jpy > 0
+    assert val is not None and val.dutiable_value_jpy <= 10_000 and not val.exempt and val.total_tax_jpy > 0
+    # Beside a plain line: the plain line stays exempt, the knitted one is taxed, so the consignment is not exempt.
+    mixed, _ = _assessor().assess(_record([_goods("392690", Decimal(3_000)), _goods("610910", Decimal(5_000))],
+                                          personal=False))
+    assert mixed is not None and not mixed.exempt and mixed.total_tax_jpy > 0 and mixed.assessment_json
+    assert [x["exempt"] for x in orjson.loads(mixed.assessment_json)["lines"]] == [True, False]
 
 
 def test_missing_hs_is_fine_when_exempt_and_refused_when_duty_is_due() -> None:

@@ -151,6 +151,30 @@ def test_split_shipments_are_flagged_across_chunks_and_manifests(ec_engine: Engi
         assert any(x["kind"] == "split" and "11,000" in x["reason"] for x in reasons)
 
 
+def test_a_parcel_within_the_threshold_with_excluded_goods_is_taxed_not_exempt_and_still_counts_for_splits(
+        ec_engine: Engine, submitter: Any) -> None:
+    """A leather bag (HS 4202, excluded from the low-value exemption) at ¥6,000 pays duty and tax: the parcel is not
+    exempt in its result or its stored row, a plain parcel beside it is; both are within the threshold, so
+    together (¥11,000) they are a split group."""
+    tag = submitter[1]
+    bag = _split_parcel(f"{tag}-B1", "6000")
+    bag["goods"] = [goods("6000", "JPY", hs="420221")]
+    results, summary = run(ec_engine, submitter, jl(bag, _split_parcel(f"{tag}-B2", "5000")))
+    taxed, plain = results
+    assert taxed["exempt"] is False and taxed["total_tax_jpy"] > 0 and taxed["dutiable_value_jpy"] == 6000
+    assert plain["exempt"] is True and plain["total_tax_jpy"] == 0
+    assert plain["split_group"] == taxed["consignment_id"] and plain["lane"] == 2
+    with Session(ec_engine) as s:
+        stored = {c.parcel_id: c for c in s.scalars(select(Consignment).where(
+            Consignment.manifest_id == summary["manifest_id"]))}
+    assert stored[f"{tag}-B1"].exempt is False and stored[f"{tag}-B1"].assessment is not None
+    assert orjson.loads(stored[f"{tag}-B1"].assessment)["lines"][0]["exempt"] is False
+    assert stored[f"{tag}-B2"].exempt is True and stored[f"{tag}-B2"].assessment is None
+    # A repeat reports the stored flag.
+    again, _ = run(ec_engine, submitter, jl(bag))
+    assert again[0]["result"] == "repeat" and again[0]["exempt"] is False
+
+
 def test_split_window_is_configurable(ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_SPLIT_WINDOW_HOURS", "0")
     tag = submitter[1]

@@ -15,27 +15,32 @@ def test_key_ignores_case_and_spaces_and_prefers_the_consignee_id() -> None:
 
 def test_group_flagged_when_combined_value_exceeds_threshold() -> None:
     t = SplitTracker(10_000)
-    assert t.add("k", "c1", 6_000, True) is None
-    hit = t.add("k", "c2", 5_000, True)
+    assert t.add("k", "c1", 6_000) is None
+    hit = t.add("k", "c2", 5_000)
     assert hit is not None and hit.group == "c1" and hit.combined_value_jpy == 11_000 and hit.members == ["c1", "c2"]
-    later = t.add("k", "c3", 100, True)
+    later = t.add("k", "c3", 100)
     assert later is not None and later.group == "c1" and later.newly_linked == []
 
 
 def test_taxed_parcels_and_other_keys_do_not_count() -> None:
     t = SplitTracker(10_000)
-    t.add("k", "c1", 6_000, True)
-    assert t.add("k", "c2", 50_000, False) is None
-    assert t.add("other", "c3", 9_000, True) is None
-    assert t.add("k", "c4", 3_000, True) is None  # 9,000 together: within the exemption
+    t.add("k", "c1", 6_000)
+    assert t.add("k", "c2", 50_000) is None
+    assert t.add("other", "c3", 9_000) is None
+    assert t.add("k", "c4", 3_000) is None  # 9,000 together: within the exemption
+    assert t.add("k", "c5", 10_001) is None  # over the threshold on its own: taxed, not a member
+    assert [m.consignment_id for m in t.members["k"]] == ["c1", "c4"]
+    assert t.add("edge", "e1", 10_000) is None  # exactly the threshold: within it, a member
+    hit = t.add("edge", "e2", 1)
+    assert hit is not None and hit.combined_value_jpy == 10_001 and hit.members == ["e1", "e2"]
 
 
 def test_stored_members_are_linked_and_pending_rows_updated() -> None:
     t = SplitTracker(10_000)
     t.preload("k", Member("old", 7_000, None))
     row: dict[str, Any] = {"split_group": None}
-    assert t.add("k", "new1", 1_000, True, row) is None
-    hit = t.add("k", "new2", 3_000, True, {"split_group": None})
+    assert t.add("k", "new1", 1_000, row) is None
+    hit = t.add("k", "new2", 3_000, {"split_group": None})
     assert hit is not None and hit.group == "old" and hit.newly_linked == ["old"] and row["split_group"] == "old"
 
 
@@ -43,5 +48,5 @@ def test_an_existing_group_id_is_kept() -> None:
     t = SplitTracker(10_000)
     t.preload("k", Member("a", 6_000, "g0"))
     t.preload("k", Member("b", 6_000, "g0"))
-    hit = t.add("k", "c", 10, True)
+    hit = t.add("k", "c", 10)
     assert hit is not None and hit.group == "g0" and hit.newly_linked == []

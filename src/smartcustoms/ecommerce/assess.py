@@ -121,7 +121,10 @@ class Valuation:
     duty_jpy: int
     ct_national_jpy: int
     ct_local_jpy: int
-    exempt: bool  # the dutiable total is within the low-value exemption threshold
+    # The low-value exemption relieves the whole consignment: its dutiable total is within the threshold and no
+    # line is excluded from the exemption, so nothing is due. A consignment within the threshold with excluded
+    # goods (a leather bag) is not exempt: those lines are taxed (split detection reads the threshold itself).
+    exempt: bool
     assessment_json: str | None  # calc's full assessment when anything was taxed
     no_rate_hs: tuple[str, ...]  # codes taxed without a simplified band or tariff rate (officer confirms)
 
@@ -205,7 +208,7 @@ class Assessor:
         if problems:
             return None, problems
         if self._taxed is not None:
-            quick = self._taxed.assess(lines, rec.personal_use, value, exempt)
+            quick = self._taxed.assess(lines, rec.personal_use, value)
             if quick is not None:
                 return quick, []
         # calc's own input (checked as it is built): only for what the fast path leaves to calc.
@@ -224,7 +227,7 @@ class Assessor:
             if line.rate_source == "claimed" and not line.exempt:
                 no_rate.append(inputs[line.line_no - 1].hs_code)
         return Valuation(value, a.customs_value_jpy, a.duty_jpy, a.consumption_tax_national_jpy,
-                         a.consumption_tax_local_jpy, exempt, assessment_json(a),
+                         a.consumption_tax_local_jpy, all(x.exempt for x in a.lines), assessment_json(a),
                          tuple(no_rate)), []
 
 
@@ -319,8 +322,7 @@ class _Taxed:
         found = self._codes[hs] = _CodeRule(ex, ex_note, rate, rule, note, fallback)
         return found
 
-    def assess(self, lines: list[_Line], personal_use: bool, value: int,
-               exempt: bool) -> Valuation | None:
+    def assess(self, lines: list[_Line], personal_use: bool, value: int) -> Valuation | None:
         """The valuation calc.assess would give, or None to leave the consignment to calc."""
         if personal_use and self.ratio is None:
             return None
@@ -343,6 +345,7 @@ class _Taxed:
         out: list[dict[str, Any]] = []
         duty_sum = national_sum = local_sum = 0
         any_exempt = simplified_applied = False
+        every_exempt = True
         no_rate: list[str] = []
         ct, (ct_num, ct_den) = self.ct, self.ct_rate
         for x, value_line in zip(lines, dutiable, strict=True):
@@ -391,6 +394,7 @@ class _Taxed:
                     no_rate.append(x.hs_code)
                 simplified_applied = simplified_applied or source == "simplified"
             any_exempt = any_exempt or line_exempt
+            every_exempt = every_exempt and line_exempt
             duty_sum += duty
             national_sum += national
             local_sum += local
@@ -411,7 +415,7 @@ class _Taxed:
             "rules_applied": [{"rule": k, "source": s, "verified": v} for k, (s, v) in rules.items()],
             "lines": out,
         }).decode()
-        return Valuation(value, total, duty_total, national_total, local_total, exempt, text, tuple(no_rate))
+        return Valuation(value, total, duty_total, national_total, local_total, every_exempt, text, tuple(no_rate))
 
     def _claim(self, rate: calc.DutyRate) -> tuple[int, int]:
         """The ad valorem rate as an exact fraction (memoised per rate)."""

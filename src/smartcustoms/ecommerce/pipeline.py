@@ -893,7 +893,8 @@ class ChunkStore:
         first step of a two-step store: `_settle` does the rest)."""
         tracker = SplitTracker(self.exemption_max, _SPLIT_GROUP)
         if window:
-            self._preload_window(conn, tracker, {v.row[_SPLIT_KEY] for v in fresh if v.row[_EXEMPT]})
+            self._preload_window(conn, tracker, {v.row[_SPLIT_KEY] for v in fresh
+                                                 if v.row[_DUTIABLE] <= self.exemption_max})
         rows: list[list[Any]] = []
         links: dict[str, list[str]] = {}
         for v in fresh:
@@ -902,7 +903,8 @@ class ChunkStore:
         for v in fresh:
             row = v.row
             row[_RECEIVED] = received
-            hit = tracker.add(row[_SPLIT_KEY], row[_ID], row[_DUTIABLE], row[_EXEMPT], row) if row[_EXEMPT] else None
+            hit = (tracker.add(row[_SPLIT_KEY], row[_ID], row[_DUTIABLE], row)
+                   if row[_DUTIABLE] <= self.exemption_max else None)
             self._decide(v, hit, received, lane1_released, links)
             rows.append(row)
         return rows, links
@@ -935,8 +937,8 @@ class ChunkStore:
 
     def _preload_window(self, conn: Any, tracker: SplitTracker, keys: set[int],
                         own: tuple[int, int] | None = None) -> None:
-        """The exempt parcels stored within the window under `keys`; `own`: the first and last line of this
-        chunk's rows, inserted already in this transaction and left out (only this chunk has lines of this
+        """The parcels within the threshold stored within the window under `keys`; `own`: the first and last line
+        of this chunk's rows, inserted already in this transaction and left out (only this chunk has lines of this
         manifest between them: the chunks before it have earlier lines, the ones after it are not visible)."""
         if not keys:
             return
@@ -945,29 +947,29 @@ class ChunkStore:
         for member, params, mark in _members(conn, "split_key", sorted(keys)):
             # Fixed column names and placeholders only: the keys are bound.
             sql = ("SELECT split_key, id, dutiable_value_jpy, split_group FROM ecommerce_consignments "  # noqa: S608
-                   f"WHERE {member} AND received_at >= {mark} AND exempt = {mark} "
+                   f"WHERE {member} AND received_at >= {mark} AND dutiable_value_jpy <= {mark} "
                    + (f"AND NOT (manifest_id = {mark} AND line_no BETWEEN {mark} AND {mark}) " if own else "")
                    + "ORDER BY received_at, id")
-            args = (*params, cutoff, True, *((self.manifest_id, *own) if own else ()))
+            args = (*params, cutoff, self.exemption_max, *((self.manifest_id, *own) if own else ()))
             for key, cid, value, group in conn.exec_driver_sql(sql, args):
                 tracker.preload(key, Member(cid, int(value), group))
 
     def _settle(self, conn: Any, fresh: list[_Valued], rows: list[list[Any]], received: Any
                 ) -> dict[str, list[str]]:
         """The second step of a two-step store: split detection against the window, now that the chunk before
-        this one is committed; the links to stored parcels. Only the chunk's exempt rows whose key has parcels
-        stored within the window can come out otherwise than in the first step (keys do not meet): they are
-        decided again, in line order, and those whose lane, status, reasons, split group or release changes are
+        this one is committed; the links to stored parcels. Only the chunk's rows within the threshold whose key
+        has parcels stored within the window can come out otherwise than in the first step (keys do not meet):
+        they are decided again, in line order, and those whose lane, status, reasons, split group or release changes are
         updated. Most chunks update a handful of rows or none."""
         tracker = SplitTracker(self.exemption_max, _SPLIT_GROUP)
-        exempt = [v for v in fresh if v.row[_EXEMPT]]
-        if exempt:
-            self._preload_window(conn, tracker, {v.row[_SPLIT_KEY] for v in exempt},
+        within = [v for v in fresh if v.row[_DUTIABLE] <= self.exemption_max]
+        if within:
+            self._preload_window(conn, tracker, {v.row[_SPLIT_KEY] for v in within},
                                  (min(r[_LINE] for r in rows), max(r[_LINE] for r in rows)))
         links: dict[str, list[str]] = {}
         if not tracker.members:
             return links
-        again = [v for v in exempt if v.row[_SPLIT_KEY] in tracker.members]
+        again = [v for v in within if v.row[_SPLIT_KEY] in tracker.members]
         before = [(v.row[_LANE], v.row[_STATUS], v.row[_LANE_REASONS], v.row[_SPLIT_GROUP], v.row[_RELEASED])
                   for v in again]
         for v in again:
@@ -975,7 +977,7 @@ class ChunkStore:
         lane1_released = received if lifecycle.RELEASED == _RELEASE_STATUS else None
         for v in again:
             row = v.row
-            self._decide(v, tracker.add(row[_SPLIT_KEY], row[_ID], row[_DUTIABLE], True, row), received,
+            self._decide(v, tracker.add(row[_SPLIT_KEY], row[_ID], row[_DUTIABLE], row), received,
                          lane1_released, links)
         changed = [(r[_LANE], r[_STATUS], r[_LANE_REASONS], r[_SPLIT_GROUP], r[_RELEASED], r[_ID])
                    for r, b in ((v.row, b) for v, b in zip(again, before, strict=True))

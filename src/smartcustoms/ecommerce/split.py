@@ -1,6 +1,9 @@
 """Pure split-shipment detection: parcels of one seller to one consignee, received within a window, whose
 combined dutiable value exceeds the low-value exemption although each one alone is within it.
 
+A parcel counts when its dutiable value is within the threshold, also when goods in it excluded from the exemption
+(a leather bag) are taxed anyway: the rest of its goods were exempt because the parcel was small.
+
 Decision (docs/ecommerce.md): the parcel that takes the group over the threshold goes to lane 2 with the reason;
 the earlier members are linked to the same group (group id = the first member's consignment id) for the officer
 to review together, and keep their lane and release status. Later parcels of a flagged group also go to lane 2.
@@ -37,7 +40,8 @@ def split_key(seller_id: str, consignee_id: str | None, name: str, address: str)
 
 @dataclass(slots=True)
 class Member:
-    """An exempt parcel inside the window: stored already (row None) or pending in this chunk (row set)."""
+    """A parcel within the threshold inside the window: stored already (row None) or pending in this chunk (row
+    set)."""
 
     consignment_id: str
     dutiable_value_jpy: int
@@ -61,7 +65,8 @@ class SplitHit:
 
 
 class SplitTracker:
-    """Exempt parcels per (seller, consignee) key within the window, fed from the database and the chunk."""
+    """Parcels within the threshold per (seller, consignee) key within the window, fed from the database and the
+    chunk."""
 
     def __init__(self, threshold: int, slot: Any = "split_group") -> None:
         self.threshold = threshold
@@ -72,9 +77,10 @@ class SplitTracker:
         """A parcel already stored within the window."""
         self.members.setdefault(key, []).append(member)
 
-    def add(self, key: Any, consignment_id: str, dutiable: int, exempt: bool, row: Any = None) -> SplitHit | None:
-        """Record a new parcel; the hit when it joins a group over the threshold (only exempt parcels count)."""
-        if not exempt:
+    def add(self, key: Any, consignment_id: str, dutiable: int, row: Any = None) -> SplitHit | None:
+        """Record a new parcel; the hit when it joins a group over the threshold (only parcels within the threshold
+        on their own count)."""
+        if dutiable > self.threshold:
             return None
         members = self.members.setdefault(key, [])
         me = Member(consignment_id, dutiable, None, row)
