@@ -141,3 +141,29 @@ def test_currency_without_a_weekly_rate_is_rejected_on_its_line() -> None:
 def test_no_simplified_band_nor_tariff_rate_is_reported_for_the_officer() -> None:
     val, _ = _assessor().assess(_record([_goods("950300", Decimal(50_000))], personal=False))
     assert val is not None and val.no_rate_hs == ("950300",)
+
+
+def test_an_ambiguous_tariff_line_refuses_a_consignment_only_where_the_schedule_sets_the_duty() -> None:
+    """A 6-digit code with several 9-digit tariff lines under it: refused where the schedule's rate is used, not on
+    an exempt line nor where a simplified band gives the rate."""
+    ambiguous = "several tariff lines under 392690 and 620520: give the 9-digit code"
+
+    def assessor() -> Assessor:
+        return Assessor(tables.load_tables(), ON, RATES.get,
+                        lambda hs: (None, ambiguous) if hs in ("392690", "620520") else (SCHEDULE.get(hs), None))
+
+    # An exempt line beside a leather bag (taxed): accepted, the bag's duty as before, the line exempt.
+    val, problems = assessor().assess(_record([_goods("420221", Decimal(5_000)), _goods("392690", Decimal(3_000))],
+                                              personal=False))
+    plain, _ = _assessor().assess(_record([_goods("420221", Decimal(5_000)), _goods("392690", Decimal(3_000))],
+                                          personal=False))
+    assert problems == [] and val is not None and plain is not None and val.total_tax_jpy == plain.total_tax_jpy > 0
+    assert val.no_rate_hs == () and orjson.loads(val.assessment_json or "")["lines"][1]["exempt"] is True
+    # Clothing (a simplified band) above the exemption: the band sets the duty.
+    val, problems = assessor().assess(_record([_goods("620520", Decimal(30_000))], personal=False))
+    band, _ = _assessor().assess(_record([_goods("620520", Decimal(30_000))], personal=False))
+    assert problems == [] and val == band and val is not None and val.duty_jpy == 3_000
+    # Plain goods above the exemption: the schedule's rate would set the duty, so the line is refused.
+    val, problems = assessor().assess(_record([_goods("392690", Decimal(30_000))], personal=False))
+    assert val is None and problems == [{"field": "goods[0].hs_code", "reason": ambiguous,
+                                         "code": "ambiguous_tariff_line"}]

@@ -202,8 +202,14 @@ class Assessor:
                 continue
             tariff_rate, unsettled = self._tariff(g.hs_code)
             if unsettled:
-                problems.append(problem(f"goods[{i}].hs_code", unsettled, "ambiguous_tariff_line"))
-                continue
+                if not self._schedule_decides(g.hs_code, exempt):
+                    # The line is exempt, or a simplified band gives its rate: the schedule's rate decides nothing,
+                    # so a 6-digit code with several tariff lines under it is no reason to refuse the consignment
+                    # (an exempt line then shows the nil rate; nothing is due on it).
+                    tariff_rate = None
+                else:
+                    problems.append(problem(f"goods[{i}].hs_code", unsettled, "ambiguous_tariff_line"))
+                    continue
             lines.append(_Line(i + 1, g.hs_code, v, tariff_rate))
         if problems:
             return None, problems
@@ -229,6 +235,16 @@ class Assessor:
         return Valuation(value, a.customs_value_jpy, a.duty_jpy, a.consumption_tax_national_jpy,
                          a.consumption_tax_local_jpy, all(x.exempt for x in a.lines), assessment_json(a),
                          tuple(no_rate)), []
+
+
+    def _schedule_decides(self, hs: str, within_exemption: bool) -> bool:
+        """Whether the tariff schedule's rate sets this line's duty (calc's rules 2 and 3): not when the line is
+        exempt (within the threshold and not excluded), nor when a simplified band it is not excluded from applies
+        (the consignment is within the simplified threshold here, since a larger one is refused before)."""
+        if within_exemption and not self.excluded_from_exemption(hs):
+            return False
+        return (self.tables.simplified_rate(hs, self.on) is None
+                or self.tables.excluded(hs, "simplified", self.on) is not None)
 
 
 class _Line(NamedTuple):
