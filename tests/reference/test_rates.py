@@ -42,9 +42,11 @@ def test_all_rates_on_a_date_agree_with_the_rate_of_each_currency(session: Sessi
         "currency,valid_from,valid_to,rate_jpy,source\n"
         "USD,2026-11-15,2026-11-21,151.23,test\n"
         "USD,2026-11-22,,152.01,test\n"
-        "EUR,2026-11-15,2026-11-28,161.5,two weeks\n"
         "EUR,2026-11-22,,162.25,overlapping week\n"
         "CNY,2026-11-22,,21.04,test\n"))))
+    # A two-week row (a file no longer loads one; rows stored before the week check may be like it).
+    service.load_rates(session, [service.RateRow("EUR", date(2026, 11, 15), date(2026, 11, 28), Decimal("161.5"),
+                                                 "two weeks")])
     for on in (date(2026, 11, 14), date(2026, 11, 15), date(2026, 11, 21), date(2026, 11, 22), date(2026, 11, 28),
                date(2026, 11, 29)):
         each = {c: r.rate_jpy for c in ("USD", "EUR", "CNY") if (r := service.rate_on(session, c, on)) is not None}
@@ -64,6 +66,22 @@ def test_bad_file_refused_whole(tmp_path: Path) -> None:
     assert [e.field for e in exc.value.errors] == ["row 3", "row 4"]
     with pytest.raises(ValidationFailed):
         service.parse_rates_csv(write(tmp_path, "currency,rate\nUSD,1\n"))
+
+
+def test_a_row_that_is_not_one_customs_week_is_refused_naming_the_column(tmp_path: Path) -> None:
+    """Sunday to Saturday, as Japan Customs publishes the rates: a Wednesday start, a year-long row or a short one
+    would keep a rate in force that nobody published for those days."""
+    with pytest.raises(ValidationFailed) as exc:
+        service.parse_rates_csv(write(tmp_path, (
+            "currency,valid_from,valid_to,rate_jpy,source\n"
+            "USD,2026-11-15,2026-11-21,151.23,ok\n"
+            "USD,2026-11-18,2027-11-18,150,a Wednesday and a year\n"
+            "EUR,2026-11-18,,162,a Wednesday\n"
+            "CNY,2026-11-15,2026-11-28,21,two weeks\n"
+            "KRW,2026-11-15,2026-11-14,0.1,ends before it starts\n")))
+    errors = [(e.field, e.reason.split(":")[0]) for e in exc.value.errors]
+    assert errors == [("row 3", "valid_from"), ("row 4", "valid_from"), ("row 5", "valid_to"), ("row 6", "valid_to")]
+    assert "Sunday" in exc.value.errors[0].reason and "2026-11-21" in exc.value.errors[2].reason
 
 
 def test_file_not_utf8_refused_clearly(tmp_path: Path) -> None:

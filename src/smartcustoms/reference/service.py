@@ -32,6 +32,10 @@ def parse_rates_csv(path: Path) -> list[RateRow]:
 
     Columns: currency, valid_from, valid_to (empty = valid_from + 6 days, one customs week),
     rate_jpy (yen per unit), source.
+
+    Each row is one customs week, Sunday to Saturday, as Japan Customs publishes the rates (docs/decisions.md): a
+    row that starts on another day or spans more or less than a week is refused, so that a mistyped row cannot keep
+    a rate in force for months once the weekly rows stop coming.
     """
     def parse(raw: dict[str, str]) -> RateRow:
         cur = raw["currency"].strip().upper()
@@ -39,8 +43,11 @@ def parse_rates_csv(path: Path) -> list[RateRow]:
             raise ValueError(f"currency: unknown or JPY: {cur!r}")
         vf = date.fromisoformat(raw["valid_from"].strip())
         vt = date.fromisoformat(raw["valid_to"].strip()) if raw["valid_to"].strip() else vf + timedelta(6)
-        if vt < vf:
-            raise ValueError("valid_to: before valid_from")
+        if vf.weekday() != 6:
+            raise ValueError(f"valid_from: a customs week starts on a Sunday; {vf.isoformat()} is a {vf:%A}")
+        if vt != vf + timedelta(6):
+            raise ValueError(f"valid_to: a customs week ends on the Saturday six days after valid_from "
+                             f"({(vf + timedelta(6)).isoformat()}), not {vt.isoformat()}; leave it empty for that")
         rate = Decimal(raw["rate_jpy"].strip())
         if not rate.is_finite() or rate <= 0:
             raise ValueError("rate_jpy: must be a positive number")
