@@ -51,6 +51,19 @@ def test_each_problem_names_field_and_reason(change: dict[str, Any], field: str,
     assert _codes(consignment("B1", **change)).get(field) == code
 
 
+def test_japanese_and_no_break_spaces_are_accepted_in_text_fields() -> None:
+    """The ideographic space (U+3000) separates family and given names and parts of Japanese addresses; it was
+    refused as a control character."""
+    rec, problems = check_record(consignment(
+        "B2", consignee={"name": "佐藤\u3000結衣", "address": "東京都世田谷区\u3000１－２－３", "id": None},
+        seller={"id": "S-1", "name": "Yiwu\u00a0Direct", "country": "CN"},
+        goods=[{**goods("10"), "description": "スマホ\u3000ケース"}]), 1, 100)
+    assert problems == [] and rec is not None
+    assert rec.consignee_name == "佐藤\u3000結衣" and rec.goods[0].description == "スマホ\u3000ケース"
+    _, problems = check_record(consignment("B3", platform="Temu\u202e"), 1, 100)
+    assert [(p["field"], p["code"]) for p in problems] == [("platform", "control_characters")]
+
+
 def test_all_problems_of_a_row_are_reported_together() -> None:
     got = _codes(consignment("", goods=[goods("-5", "ABC"), goods("10", hs="12")]))
     assert {"parcel_id", "goods[0].value", "goods[0].currency", "goods[1].hs_code"} <= set(got)

@@ -157,6 +157,11 @@ def test_control_characters_and_letterless_names_are_refused(client: TestClient,
     assert [e["field"] for e in r.json()["errors"]] == [field]
 
 
+def test_a_name_with_an_ideographic_space_is_accepted(client: TestClient, session: Session) -> None:
+    r = client.post(URL, json=body(family_name="鈴木\u3000", given_name="花子\u3000さくら"))
+    assert r.status_code == 201, r.text
+
+
 @pytest.mark.parametrize("declaration_id", ["%00", "a%00b", "nope", "x" * 300])
 def test_ids_that_are_not_declaration_ids_are_404(client: TestClient, session: Session, declaration_id: str) -> None:
     identity.create_officer(session, "mori3", "counter-pass-2026", "officer", actor="test")

@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from smartcustoms.reference import codes
+from smartcustoms.textcheck import printable
 
 MAX_TEXT = {"parcel_id": 64, "platform": 120, "seller.id": 64, "seller.name": 200, "seller.registration_id": 64,
             "consignee.name": 200, "consignee.address": 400, "consignee.id": 64, "delivery_place": 200,
@@ -109,7 +110,7 @@ class _Checker:
         if len(value) > limit:
             self.problems.append(problem(path, f"at most {limit} characters", "too_long"))
             return None
-        if not value.isprintable():
+        if not printable(value):
             self.problems.append(problem(path, "control characters are not allowed", "control_characters"))
             return None
         return value

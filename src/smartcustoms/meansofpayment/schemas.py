@@ -8,10 +8,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from smartcustoms.textcheck import printable
+
 
 def _printable(value: str) -> str:
     """No control characters (PostgreSQL refuses NUL in text; officers' pages must not carry invisible ones)."""
-    if not value.isprintable():
+    if not printable(value):
         raise ValueError("control characters are not allowed")
     return value
 
