@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from smartcustoms.ecommerce.split import Member, SplitTracker, split_key
@@ -11,6 +12,20 @@ def test_key_ignores_case_and_spaces_and_prefers_the_consignee_id() -> None:
     assert split_key("s1", None, "Sato  Yui", "1-2 Tokyo") == split_key("S1", None, "sato yui", "1-2tokyo")
     assert split_key("S1", "C9", "A", "x") == split_key("S1", "c9", "B", "y")
     assert split_key("S1", None, "Sato", "Tokyo") != split_key("S2", None, "Sato", "Tokyo")
+
+
+def test_key_takes_full_width_and_half_width_forms_and_dashes_as_the_same() -> None:
+    """A seller writing the same consignee once in full-width letters must not escape the window."""
+    plain = split_key("S-XYZ", None, "Sato Yui", "東京都世田谷区1-2-3")
+    assert split_key("Ｓ－ＸＹＺ", None, "Ｓａｔｏ\u3000Ｙｕｉ", "東京都世田谷区１－２－３") == plain
+    assert split_key("S-XYZ", None, "sato yui", "東京都世田谷区1\u22122\u20103") == plain  # minus sign, hyphen
+    assert split_key("S-XYZ", "JC-99", "A", "x") == split_key("Ｓ－ＸＹＺ", "ＪＣ－９９", "B", "y")
+    assert split_key("S-XYZ", None, "ｻﾄｳ", "x") == split_key("S-XYZ", None, "サトウ", "x")
+    assert split_key("S-XYZ", None, "Sato Yui", "東京都世田谷区1-2-4") != plain
+    # ASCII text keys as before the normalisation (stored parcels keep matching).
+    raw = "S-XYZ\x1f" + "na:satoyui|1-2-3tokyo"
+    assert split_key("s-xyz ", None, "Sato  Yui", "1-2-3 Tokyo") == int.from_bytes(
+        hashlib.blake2b(raw.encode(), digest_size=16).digest()[:8], "big", signed=True)
 
 
 def test_group_flagged_when_combined_value_exceeds_threshold() -> None:

@@ -12,15 +12,28 @@ to review together, and keep their lane and release status. Later parcels of a f
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+# Dashes that Japanese addresses write for the ASCII hyphen (after NFKC, which already turns the full-width
+# hyphen-minus into "-"): hyphen, non-breaking hyphen, figure dash, en and em dash, horizontal bar, minus sign.
+_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"})
+
+
+def _fold(text: str) -> str:
+    """Text as the key compares it: NFKC (full-width letters and digits, half-width katakana and the ideographic
+    space become their usual forms), dashes as "-". ASCII text is left as it is, so keys stored before this
+    normalisation still match for it."""
+    return text if text.isascii() else unicodedata.normalize("NFKC", text).translate(_DASHES)
+
 
 def consignee_key(consignee_id: str | None, name: str, address: str) -> str:
-    """The consignee as one comparable string: the id when given, else name and address without case or spaces."""
+    """The consignee as one comparable string: the id when given, else name and address without case or spaces;
+    full-width and half-width forms count as the same (`Ｓａｔｏ` is `Sato`, `１－２－３` is `1-2-3`)."""
     if consignee_id:
-        return "id:" + consignee_id.strip().upper()
-    return "na:" + "".join(name.casefold().split()) + "|" + "".join(address.casefold().split())
+        return "id:" + _fold(consignee_id).strip().upper()
+    return "na:" + "".join(_fold(name).casefold().split()) + "|" + "".join(_fold(address).casefold().split())
 
 
 def split_key(seller_id: str, consignee_id: str | None, name: str, address: str) -> int:
@@ -34,7 +47,7 @@ def split_key(seller_id: str, consignee_id: str | None, name: str, address: str)
     about n²/2⁶⁵ among n pairs in the window (10⁻⁶ for 5 million). Such a clash can only put parcels in one group
     for an officer to look at (lane 2); it never lets a split through.
     """
-    raw = seller_id.strip().upper() + "\x1f" + consignee_key(consignee_id, name, address)
+    raw = _fold(seller_id).strip().upper() + "\x1f" + consignee_key(consignee_id, name, address)
     return int.from_bytes(hashlib.blake2b(raw.encode(), digest_size=16).digest()[:8], "big", signed=True)
 
 
