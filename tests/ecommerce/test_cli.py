@@ -81,3 +81,23 @@ def test_an_empty_manifest_file_fails_with_a_reason(cli_db: str, tmp_path: Path)
         summary = orjson.loads(results.read_bytes().splitlines()[-1])
         assert r.exit_code == 2 and summary["status"] == "failed", name
         assert summary["error"]["code"] == "empty" and summary["lines"] == 0, name
+
+
+def test_a_results_path_that_cannot_be_written_is_refused_before_a_manifest_is_opened(cli_db: str,
+                                                                                      tmp_path: Path) -> None:
+    from sqlalchemy import func, select
+
+    from smartcustoms.ecommerce.models import Manifest
+
+    runner = CliRunner()
+    manifest = tmp_path / "m.jsonl"
+    assert runner.invoke(app, ["ecommerce", "generate", "--count", "3", "--out", str(manifest)]).exit_code == 0
+    r = runner.invoke(app, ["ecommerce", "ingest", str(manifest), "--submitter", "POST-JP",
+                            "--results", str(tmp_path / "missing" / "r.jsonl")])
+    assert r.exit_code == 2 and "--results" in r.output and "cannot write" in r.output
+    engine = make_engine(cli_db)
+    try:
+        with Session(engine) as s:
+            assert s.scalar(select(func.count()).select_from(Manifest)) == 0  # a retry leaves nothing behind either
+    finally:
+        engine.dispose()

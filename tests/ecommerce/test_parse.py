@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import orjson
 import pytest
 from hypothesis import given, settings
@@ -109,6 +111,19 @@ def test_generate_is_deterministic_per_seed_and_carries_truth() -> None:
     truths = [orjson.loads(x)["_truth"]["anomaly"] for x in jsonl_lines(3000, seed=3)]
     assert {"split", "undervaluation", "misdescribed"} <= set(truths)
     assert truths.count(None) > 0.8 * len(truths)
+
+
+def test_generate_refuses_a_count_it_cannot_hold_and_a_path_it_cannot_write(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from smartcustoms.ecommerce.cli import app
+    from smartcustoms.ecommerce.generate import MAX_COUNT
+
+    runner = CliRunner()
+    r = runner.invoke(app, ["generate", "--count", str(MAX_COUNT + 1), "--out", str(tmp_path / "m.jsonl")])
+    assert r.exit_code == 2 and "--count" in r.output and not (tmp_path / "m.jsonl").exists()
+    r = runner.invoke(app, ["generate", "--count", "5", "--out", str(tmp_path / "missing" / "m.jsonl")])
+    assert r.exit_code == 2 and "--out" in r.output and "cannot write" in r.output
 
 
 def test_format_by_content_type_or_name() -> None:

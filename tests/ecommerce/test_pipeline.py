@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -217,6 +218,69 @@ def test_two_intakes_at_once_see_each_others_parcels_of_the_same_seller_and_cons
     for i in range(rounds):  # the later one is in lane 2 with the group of the earlier one
         pair = sorted((results[0][i], results[1][i]), key=lambda r: "split_group" in r)
         assert pair[1]["lane"] == 2 and pair[1]["split_group"] == pair[0]["consignment_id"]
+
+
+def test_every_seeded_split_group_of_the_generator_is_flagged_and_every_seeded_line_is_accepted(
+        ec_engine: Engine, submitter: Any) -> None:
+    """The generator's split groups are real splits (each part within ¥10,000 at its dutiable value, together over
+    it; a quarter were not, at 60 % for personal use), and no generated parcel is refused for a missing HS code
+    (a cheap line without one beside excluded goods was an unlabelled reject)."""
+    tag = submitter[1]
+    lines = [x.replace(b'"parcel_id":"P', f'"parcel_id":"{tag}-'.encode()) for x in jsonl_lines(1500, 97)]
+    results, _ = run(ec_engine, submitter, lines)
+    records = [orjson.loads(x) for x in lines]
+    assert not [r for r in results if r["result"] == "rejected" and any(
+        e["code"] == "hs_code_required" for e in r["errors"])]
+    groups: list[list[int]] = []
+    for i, rec in enumerate(records):
+        if rec["_truth"]["anomaly"] != "split":
+            continue
+        pair = (rec["seller"]["id"], rec["consignee"]["name"], rec["consignee"]["address"])
+        if groups and groups[-1][-1] == i - 1 and records[i - 1]["_truth"]["anomaly"] == "split" and pair == (
+                records[i - 1]["seller"]["id"], records[i - 1]["consignee"]["name"],
+                records[i - 1]["consignee"]["address"]):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    assert len(groups) > 10
+    for members in groups:
+        got = [results[i] for i in members]
+        assert all(r["result"] == "accepted" and r["dutiable_value_jpy"] <= 10_000 for r in got), got
+        assert sum(r["dutiable_value_jpy"] for r in got) > 10_000
+        assert all(r.get("split_group") for r in got), got
+
+
+def test_the_split_window_reaches_as_far_after_a_manifest_as_before_it(ec_engine: Engine, submitter: Any) -> None:
+    """A parcel received 100 hours after this manifest (its intake ran first) is outside a 72-hour window."""
+    tag = submitter[1]
+    first, _ = run(ec_engine, submitter, jl(_split_parcel(f"{tag}-F1", "6000")))
+    with Session(ec_engine) as s, s.begin():
+        c = s.get(Consignment, first[0]["consignment_id"])
+        assert c is not None
+        later = c.received_at + timedelta(hours=100)
+        c.received_at = later
+    results, _ = run(ec_engine, submitter, jl(_split_parcel(f"{tag}-F2", "6000")))
+    assert "split_group" not in results[0] and results[0]["lane"] == 1
+    with Session(ec_engine) as s, s.begin():  # within the window after it: a group
+        c = s.get(Consignment, first[0]["consignment_id"])
+        assert c is not None
+        c.received_at = later - timedelta(hours=40)
+    results, _ = run(ec_engine, submitter, jl(_split_parcel(f"{tag}-F3", "6000")))
+    with Session(ec_engine) as s:
+        c = s.get(Consignment, first[0]["consignment_id"])
+        assert c is not None and results[0].get("split_group") and c.split_group == results[0]["split_group"]
+
+
+@pytest.mark.parametrize("value", ["-5", "1.5", "100000", "soon"])
+def test_a_split_window_that_is_not_a_whole_number_of_hours_within_a_year_is_refused(
+        monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    from pydantic import ValidationError
+
+    from smartcustoms.ecommerce.config import get_ecommerce_settings
+
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_SPLIT_WINDOW_HOURS", value)
+    with pytest.raises(ValidationError, match="split_window_hours"):
+        get_ecommerce_settings()
 
 
 def test_split_window_is_configurable(ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -30,7 +30,8 @@ app = typer.Typer(help="Low-value e-commerce consignments: synthetic manifests a
 
 @app.command("generate")
 def generate(
-    count: Annotated[int, typer.Option("--count", min=1, help="Consignments to generate")],
+    count: Annotated[int, typer.Option("--count", min=1, max=gen.MAX_COUNT,
+                                       help=f"Consignments to generate (at most {gen.MAX_COUNT:,} a file)")],
     out: Annotated[Path, typer.Option("--out", dir_okay=False, help="FILE.jsonl or FILE.csv (format by extension)")],
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same file")] = 0,
 ) -> None:
@@ -38,8 +39,9 @@ def generate(
     fmt = parse.format_of(None, out.name)
     if fmt is None:
         raise typer.BadParameter("the file name must end in .jsonl, .ndjson or .csv", param_hint="--out")
+    f = _writable(out, "--out")
     lines = gen.jsonl_lines(count, seed) if fmt == "jsonl" else gen.csv_lines(count, seed)
-    with out.open("wb") as f, _progress() as progress:
+    with f, _progress() as progress:
         task = progress.add_task("generating", total=count)
         for i, line in enumerate(lines, start=1):
             f.write(line)
@@ -47,6 +49,14 @@ def generate(
                 progress.update(task, completed=i)
         progress.update(task, completed=count)
     typer.echo(f"{count} consignments written to {out} ({fmt}, seed {seed})")
+
+
+def _writable(path: Path, option: str) -> IO[bytes]:
+    """The file opened for writing, or a parameter error naming the option (a missing folder, no permission)."""
+    try:
+        return path.open("wb")
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot write {path}: {exc.strerror or exc}", param_hint=option) from None
 
 
 def _submitter(session: Session, code: str | None) -> Trader:
@@ -71,6 +81,8 @@ def ingest_command(
     kind = fmt or parse.format_of(None, file.name)
     if kind not in ("jsonl", "csv"):
         raise typer.BadParameter("jsonl or csv (or name the file .jsonl / .csv)", param_hint="--format")
+    # The results file is opened before the manifest is: a path that cannot be written leaves no manifest behind.
+    sink: IO[bytes] | None = _writable(results, "--results") if results else None
     engine = get_engine()
     with platform_errors():
         with Session(engine) as s:
@@ -78,7 +90,6 @@ def ingest_command(
             tid, tcode = trader.id, trader.code
         intake = Intake.open(engine, tid, tcode, kind, "cli", file.name)
     size = os.path.getsize(file)
-    sink: IO[bytes] | None = results.open("wb") if results else None
     done = {"lines": 0, "rejected": 0}
     shown: list[Any] = []  # (progress, task) while the bar is up
 

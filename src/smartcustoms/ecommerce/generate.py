@@ -54,6 +54,13 @@ PLACES = [("Tokyo", "Setagaya-ku"), ("Osaka", "Kita-ku"), ("Kanagawa", "Yokohama
           ("Fukuoka", "Hakata-ku"), ("Hokkaido", "Sapporo-shi"), ("Hyogo", "Kobe-shi"), ("Saitama", "Kawaguchi-shi")]
 SELLER_WORDS = ["Trading", "Global", "Store", "Mall", "Outlet", "Boutique", "Direct", "Digital", "Home", "Style"]
 ANOMALY_RATE = {"undervaluation": 0.02, "split": 0.02, "misdescribed": 0.01}
+# The generator keeps every seller and consignee it invents (~120 MB a million consignments): larger demo or
+# benchmark sets are several files with different seeds.
+MAX_COUNT = 10_000_000
+# Split parts: each part's dutiable value (after 60 % for personal use) between these, so that each alone is within
+# the ¥10,000 exemption and the group is over it, with room for the intake's weekly rates to differ from the quotes.
+_SPLIT_PART_MAX = 9_000
+_SPLIT_MARGIN = 1_000
 
 
 @dataclass(frozen=True)
@@ -123,14 +130,15 @@ class Generator:
         amount = (Decimal(yen) / QUOTE_RATES[currency]).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
         return str(max(amount, Decimal(1).scaleb(-places)))
 
-    def _goods(self, seller: Seller, anomaly: str | None, cap: int | None = None) -> list[dict[str, Any]]:
+    def _goods(self, seller: Seller, anomaly: str | None, retail: int | None = None) -> list[dict[str, Any]]:
         rng = self.rng
         lines = []
-        for _ in range(1 if rng.random() < 0.7 or cap else rng.randint(2, 3)):
+        count = 1 if rng.random() < 0.7 or retail else rng.randint(2, 3)
+        for _ in range(count):
             hs, desc, median, sigma, _ = rng.choices(GOODS, cum_weights=self.goods_cw)[0]
             yen = self._value(median, sigma)
-            if cap is not None:
-                yen = rng.randint(cap // 2, cap)
+            if retail is not None:
+                yen = retail
             if anomaly == "undervaluation":
                 yen = max(100, yen // rng.randint(5, 10))
             line: dict[str, Any] = {"description": desc, "hs_code": hs, "quantity": rng.choice([1, 1, 1, 2, 3]),
@@ -138,22 +146,30 @@ class Generator:
                                     "origin_country": seller.country}
             if anomaly == "misdescribed":
                 line["description"] = rng.choice(VAGUE)
-            elif rng.random() < 0.08 and yen < 4000:
-                line["hs_code"] = None  # carriers often do not know the code of cheap goods
+            elif count == 1 and rng.random() < 0.08 and yen < 4000:
+                # Carriers often do not know the code of a cheap item. Only a parcel of one cheap line goes without
+                # it: such a parcel is exempt, while a line without a code beside goods excluded from the exemption
+                # (or in a parcel over it) is refused `hs_code_required`, which would be an unlabelled reject.
+                line["hs_code"] = None
             lines.append(line)
         return lines
 
     def _record(self, n: int, seller: Seller, consignee: Consignee, anomaly: str | None,
-                cap: int | None = None) -> dict[str, Any]:
+                dutiable: int | None = None, personal: bool | None = None) -> dict[str, Any]:
+        """One consignment; a split part comes with its dutiable value and the group's personal-use flag."""
         rng = self.rng
+        mail_order = rng.random() < 0.95
+        personal_use = rng.random() < 0.85 if personal is None else personal
+        # The retail price whose 60 % (floored, as the intake values it) is the part's dutiable value.
+        retail = None if dutiable is None else (dutiable * 5 + 2) // 3 if personal_use else dutiable
         return {
             "parcel_id": f"P{self.seed:04d}{n:010d}", "platform": seller.platform,
             "seller": {"id": seller.id, "name": seller.name, "country": seller.country,
                        "registration_id": seller.registration_id},
-            "mail_order": rng.random() < 0.95,
+            "mail_order": mail_order,
             "consignee": {"name": consignee.name, "address": consignee.address, "id": consignee.id},
-            "delivery_place": consignee.place, "personal_use": rng.random() < 0.85,
-            "goods": self._goods(seller, anomaly, cap), "_truth": {"anomaly": anomaly},
+            "delivery_place": consignee.place, "personal_use": personal_use,
+            "goods": self._goods(seller, anomaly, retail), "_truth": {"anomaly": anomaly},
         }
 
     def records(self) -> Iterator[dict[str, Any]]:
@@ -170,10 +186,14 @@ class Generator:
                 if parts < 2:
                     anomaly = None
                 else:
+                    # Each part alone is within ¥10,000 at its dutiable value (60 % of the price when for personal
+                    # use, as the whole group is); together they are over it by at least ¥1,000.
+                    personal = rng.random() < 0.85
+                    low = -(-(10_000 + _SPLIT_MARGIN) // parts)
                     for _ in range(parts):
                         n += 1
-                        # Each part alone is within ¥10,000 (at 60% when for personal use); together they are not.
-                        yield self._record(n, seller, consignee, "split", cap=9000)
+                        dutiable = rng.randint(min(low, _SPLIT_PART_MAX), _SPLIT_PART_MAX)
+                        yield self._record(n, seller, consignee, "split", dutiable, personal)
                     continue
             n += 1
             yield self._record(n, seller, consignee, anomaly)

@@ -944,15 +944,18 @@ class ChunkStore:
             return
         if conn.dialect.name == "postgresql":
             _lock_split_keys(conn, keys)
-        cutoff = _received_processor(conn.dialect)(
-            self.received_at - timedelta(hours=self.split_window_hours))
+        # Both ways: a parcel received later than this manifest (its intake ran first: another server's clock, a
+        # manifest still streaming) is in the window only within the same hours after it.
+        cutoff, until = (_received_processor(conn.dialect)(self.received_at + sign * timedelta(
+            hours=self.split_window_hours)) for sign in (-1, 1))
         for member, params, mark in _members(conn, "split_key", sorted(keys)):
             # Fixed column names and placeholders only: the keys are bound.
             sql = ("SELECT split_key, id, dutiable_value_jpy, split_group FROM ecommerce_consignments "  # noqa: S608
-                   f"WHERE {member} AND received_at >= {mark} AND dutiable_value_jpy <= {mark} "
+                   f"WHERE {member} AND received_at >= {mark} AND received_at <= {mark} "
+                   f"AND dutiable_value_jpy <= {mark} "
                    + (f"AND NOT (manifest_id = {mark} AND line_no BETWEEN {mark} AND {mark}) " if own else "")
                    + "ORDER BY received_at, id")
-            args = (*params, cutoff, self.exemption_max, *((self.manifest_id, *own) if own else ()))
+            args = (*params, cutoff, until, self.exemption_max, *((self.manifest_id, *own) if own else ()))
             for key, cid, value, group in conn.exec_driver_sql(sql, args):
                 tracker.preload(key, Member(cid, int(value), group))
 
