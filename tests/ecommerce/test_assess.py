@@ -52,7 +52,7 @@ def _by_calc(rec: Record) -> calc.Assessment:
         inputs.append(calc.LineInput(
             line_no=i + 1, hs_code=g.hs_code, value_jpy=int((g.value * rate).to_integral_value(rounding="ROUND_FLOOR")),
             quantity=g.quantity, unit=g.unit, net_mass_kg=g.net_mass_kg, claimed_rate=NO_CLAIM,
-            tariff_rate=SCHEDULE.get(g.hs_code), ct_kind="standard"))
+            tariff_rate=SCHEDULE.get(g.hs_code), ct_kind=tables.load_tables().ct_kind(g.hs_code, ON)))
     return calc.assess(inputs, on=ON, personal_use=rec.personal_use, simplified_opt_out=False,
                        tables=tables.load_tables())
 
@@ -167,3 +167,31 @@ def test_an_ambiguous_tariff_line_refuses_a_consignment_only_where_the_schedule_
     val, problems = assessor().assess(_record([_goods("392690", Decimal(30_000))], personal=False))
     assert val is None and problems == [{"field": "goods[0].hs_code", "reason": ambiguous,
                                          "code": "ambiguous_tariff_line"}]
+
+
+def test_liquor_and_tobacco_are_named_for_the_officer_also_when_exempt() -> None:
+    """Liquor and tobacco tax stay due within the ¥10,000 exemption and the platform does not compute them: the
+    valuation names the codes (the intake sends them to lane 2); other goods name none."""
+    val, _ = _assessor().assess(_record([_goods("220421", Decimal(3_000)), _goods("392690", Decimal(1_000))],
+                                        personal=False))
+    assert val is not None and val.exempt and val.total_tax_jpy == 0 and val.excise_hs == ("220421",)
+    val, _ = _assessor().assess(_record([_goods("240220", Decimal(2_000)), _goods("240220", Decimal(500))],
+                                        personal=True))
+    assert val is not None and val.excise_hs == ("240220",)
+    val, _ = _assessor().assess(_record([_goods("392690", Decimal(30_000))], personal=False))
+    assert val is not None and val.excise_hs == ()
+
+
+def test_food_takes_the_reduced_consumption_tax() -> None:
+    """Coffee at ¥20,000 (simplified band 15 %): duty 3,000; CT base 23,000 at 6.24 % = 1,435 → 1,400 national and
+    394 local → 300 after rounding the totals (8 % in all), not the standard 10 %."""
+    val, _ = _assessor().assess(_record([_goods("090121", Decimal(20_000))], personal=False))
+    assert val is not None and (val.duty_jpy, val.ct_national_jpy, val.ct_local_jpy) == (3_000, 1_400, 300)
+    rules_applied = [r["rule"] for r in orjson.loads(val.assessment_json or "")["rules_applied"]]
+    assert any(r.startswith("consumption_tax:reduced:") for r in rules_applied)
+    # Beside a standard-rated line each line takes its own rate.
+    mixed, _ = _assessor().assess(_record([_goods("090121", Decimal(20_000)), _goods("392690", Decimal(20_000))],
+                                          personal=False))
+    plain, _ = _assessor().assess(_record([_goods("392690", Decimal(20_000)), _goods("392690", Decimal(20_000))],
+                                          personal=False))
+    assert mixed is not None and plain is not None and mixed.ct_national_jpy < plain.ct_national_jpy

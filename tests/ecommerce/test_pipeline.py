@@ -283,6 +283,22 @@ def test_a_split_window_that_is_not_a_whole_number_of_hours_within_a_year_is_ref
         get_ecommerce_settings()
 
 
+def test_an_exempt_parcel_of_wine_or_cigarettes_goes_to_lane_2_for_the_excise_tax(ec_engine: Engine,
+                                                                                  submitter: Any) -> None:
+    tag = submitter[1]
+    wine = consignment(f"{tag}-WINE", personal_use=False, goods=[goods("3000", "JPY", hs="220421", unit="LTR")])
+    smokes = consignment(f"{tag}-CIG", personal_use=False, goods=[goods("2000", "JPY", hs="240220")])
+    plain = consignment(f"{tag}-CASE", personal_use=False, goods=[goods("3000", "JPY")])
+    results, _ = run(ec_engine, submitter, jl(wine, smokes, plain))
+    assert [(r["lane"], r["exempt"], r["total_tax_jpy"]) for r in results] == [(2, True, 0), (2, True, 0), (1, True, 0)]
+    with Session(ec_engine) as s:
+        reasons = {c.parcel_id: orjson.loads(c.lane_reasons) for c in s.scalars(select(Consignment).where(
+            Consignment.parcel_id.in_([f"{tag}-WINE", f"{tag}-CIG"])))}
+    assert [(x["kind"], x["lane"]) for x in reasons[f"{tag}-WINE"]] == [("assessment", 2)]
+    assert "liquor tax" in reasons[f"{tag}-WINE"][0]["reason"] and "220421" in reasons[f"{tag}-WINE"][0]["reason"]
+    assert "tobacco tax" in reasons[f"{tag}-CIG"][0]["reason"]
+
+
 def test_split_window_is_configurable(ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_SPLIT_WINDOW_HOURS", "0")
     tag = submitter[1]

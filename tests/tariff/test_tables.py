@@ -25,6 +25,8 @@ CSV_FILES = (
     "valuation-ratios.csv",
     "low-value-excluded-hs.csv",
     "simplified-rates.csv",
+    "excise-goods.csv",
+    "reduced-ct-goods.csv",
 )
 TODAY = date(2025, 6, 1)
 
@@ -193,6 +195,8 @@ def test_rows_outside_their_period_are_ignored(tmp_path: Path) -> None:
         ("simplified-rates.csv", "9999,,0.1,,,x,2014-04-01,2013-01-01,x,false", "valid_from"),
         ("simplified-rates.csv", "9999,,0.1,,,x,2014-04-01,,,false", "source"),
         ("simplified-rates.csv", "9999,,0.1,,,x,2014-04-01", "number of fields"),
+        ("excise-goods.csv", "2204,wine,wine,2020-01-01,,x,false", "tax"),
+        ("excise-goods.csv", "2204,liquor,wine again,2020-01-01,,x,false", "overlapping"),
     ],
 )
 def test_bad_data_is_refused(tmp_path: Path, name: str, row: str, message: str) -> None:
@@ -200,6 +204,26 @@ def test_bad_data_is_refused(tmp_path: Path, name: str, row: str, message: str) 
     append_row(d, name, row)
     with pytest.raises(TariffDataError, match=message):
         read_tables(d)
+
+
+def test_every_shipped_table_is_named_here() -> None:
+    assert sorted(CSV_FILES) == sorted(p.name for p in DATA.iterdir() if p.name.endswith(".csv"))
+
+
+def test_food_and_soft_drinks_take_the_reduced_consumption_tax_from_october_2019() -> None:
+    t = load_tables()
+    assert [t.ct_kind(hs, TODAY) for hs in ("090121", "210690", "220210", "160414")] == ["reduced"] * 4
+    assert [t.ct_kind(hs, TODAY) for hs in ("220421", "220300", "392690", "230910")] == ["standard"] * 4
+    assert t.ct_kind("090121", date(2019, 9, 30)) == "standard"
+
+
+def test_excise_goods_by_the_most_specific_prefix_and_date() -> None:
+    t = load_tables()
+    wine, heated = t.excise("220421", TODAY), t.excise("240411", TODAY)
+    assert wine is not None and wine.tax == "liquor" and heated is not None and heated.hs_prefix == "240411"
+    assert t.excise("240411", date(2021, 12, 31)) is None  # HS 2022's subheading, from 2022
+    assert t.excise("240120", TODAY) is None  # leaf tobacco is not manufactured tobacco
+    assert t.excise("392690", TODAY) is None and t.excise("220210", TODAY) is None  # soft drinks
 
 
 def test_wrong_header_is_refused(tmp_path: Path) -> None:

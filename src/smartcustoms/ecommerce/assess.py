@@ -76,7 +76,8 @@ class CachedTables(TariffTables):
 
 def cached(t: TariffTables) -> CachedTables:
     """Memoising view of the rule tables."""
-    return CachedTables(t.ct_rates, t.thresholds, t.ratios, t.excluded_goods, t.simplified_rates)
+    return CachedTables(t.ct_rates, t.thresholds, t.ratios, t.excluded_goods, t.simplified_rates, t.excise_goods,
+                        t.reduced_ct_goods)
 
 
 @lru_cache(maxsize=8)
@@ -127,6 +128,8 @@ class Valuation:
     exempt: bool
     assessment_json: str | None  # calc's full assessment when anything was taxed
     no_rate_hs: tuple[str, ...]  # codes taxed without a simplified band or tariff rate (officer confirms)
+    # Codes of goods on which liquor or tobacco tax is due, which the platform does not compute (also when exempt).
+    excise_hs: tuple[str, ...] = ()
 
     @property
     def total_tax_jpy(self) -> int:
@@ -148,6 +151,7 @@ class Assessor:
         self.ratio = tables.personal_use_ratio(on)
         self._rates: dict[str, Decimal | None] = {"JPY": Decimal(1)}
         self._excluded: dict[str, bool] = {}
+        self._excise: dict[str, bool] = {}
         # fast=False sends every taxed consignment through calc.assess (the reference the tests compare with).
         self._taxed = taxed
 
@@ -164,8 +168,23 @@ class Assessor:
             found = self._excluded[hs] = self.tables.excluded(hs, "exemption", self.on) is not None
         return found
 
+    def is_excise(self, hs: str) -> bool:
+        """Whether liquor or tobacco tax is due on goods of this code (cached per code)."""
+        found = self._excise.get(hs)
+        if found is None:
+            found = self._excise[hs] = self.tables.excise(hs, self.on) is not None
+        return found
+
     def assess(self, rec: Record) -> tuple[Valuation | None, list[Problem]]:
         """The consignment's valuation, or the problems that keep it from being assessed."""
+        val, problems = self._assess(rec)
+        if val is not None:
+            excise = tuple(dict.fromkeys(g.hs_code for g in rec.goods if g.hs_code and self.is_excise(g.hs_code)))
+            if excise:
+                val.excise_hs = excise
+        return val, problems
+
+    def _assess(self, rec: Record) -> tuple[Valuation | None, list[Problem]]:
         problems: list[Problem] = []
         yen: list[int] = []
         for i, g in enumerate(rec.goods):
@@ -221,7 +240,8 @@ class Assessor:
         inputs = [calc.LineInput(
             line_no=x.line_no, hs_code=x.hs_code, value_jpy=x.value_jpy, quantity=rec.goods[x.line_no - 1].quantity,
             unit=rec.goods[x.line_no - 1].unit, net_mass_kg=rec.goods[x.line_no - 1].net_mass_kg,
-            claimed_rate=NO_CLAIM, tariff_rate=x.tariff_rate, ct_kind="standard") for x in lines]
+            claimed_rate=NO_CLAIM, tariff_rate=x.tariff_rate, ct_kind=self.tables.ct_kind(x.hs_code, self.on))
+            for x in lines]
         try:
             a = calc.assess(inputs, on=self.on, personal_use=rec.personal_use, simplified_opt_out=False,
                             tables=self.tables)
@@ -267,7 +287,7 @@ class _CodeRule:
     rate: calc.DutyRate | None  # the simplified band (ad valorem) or None: the tariff or claimed rate decides
     rule: tuple[str, ExcludedGoods | SimplifiedRate] | None  # the rule logged while choosing the rate
     rate_note: str | None
-    fallback: bool  # a specific-duty band: leave the consignment to calc
+    fallback: bool  # a specific-duty band, or food at the reduced consumption tax: leave the consignment to calc
 
 
 _CLAIMED_NOTE = "no tariff schedule rate for this code on this date: the claimed rate is used"
@@ -283,9 +303,10 @@ def _fraction(rate: Decimal) -> tuple[int, int]:
 class _Taxed:
     """calc.assess for taxed low-value consignments with ad valorem rates, in integer yen (see the module doc).
 
-    Mirrors `calc.assess` with simplified_opt_out=False, ct_kind "standard" and the nil claimed rate: the same
-    per-line rounding (duty base and CT base to ¥1,000, duty to ¥100 in the CT base, national CT to ¥100, local
-    CT as a fraction of it, totals to ¥100), the same notes and the same rules in the same order.
+    Mirrors `calc.assess` with simplified_opt_out=False, ct_kind "standard" (a consignment with reduced-rate food
+    in it goes to calc) and the nil claimed rate: the same per-line rounding (duty base and CT base to ¥1,000, duty
+    to ¥100 in the CT base, national CT to ¥100, local CT as a fraction of it, totals to ¥100), the same notes and
+    the same rules in the same order.
     """
 
     def __init__(self, tables: TariffTables, on: date, exemption: Threshold, simplified: Threshold,
@@ -335,6 +356,8 @@ class _Taxed:
             rule = (f"simplified_rate:{band.hs_prefix}", band)
             note = f"simplified rate {calc._rate_text(rate)} for {band.description} ({tag(band)})"
             fallback = rate.specific_jpy is not None
+        # Food and non-alcoholic beverages take the reduced consumption tax: calc assesses those consignments.
+        fallback = fallback or self.tables.ct_kind(hs, self.on) == "reduced"
         found = self._codes[hs] = _CodeRule(ex, ex_note, rate, rule, note, fallback)
         return found
 

@@ -126,6 +126,16 @@ def no_rate_hit(codes: Sequence[str]) -> dict[str, Any] | None:
                          {"hs_code": list(codes)}, kind="assessment").to_dict()
 
 
+def excise_hit(codes: Sequence[str], rule_tables: tables.TariffTables, on: date) -> dict[str, Any]:
+    """The hit that sends goods with liquor or tobacco tax due to lane 2: the low-value exemption does not cover
+    those taxes and the platform does not compute them (docs/ecommerce.md), so the officer assesses them."""
+    taxes = sorted({row.tax for c in codes if (row := rule_tables.excise(c, on)) is not None})
+    return rules.RuleHit(None, "liquor or tobacco tax", rules.LANE_DOCUMENTS,
+                         f"{' and '.join(taxes)} tax due on HS {', '.join(codes)}, also within the low-value "
+                         "exemption: not computed by the platform, the officer assesses it",
+                         {"hs_code": list(codes), "tax": taxes}, kind="assessment").to_dict()
+
+
 def decide(hits: list[dict[str, Any]], score: rules.ScoreSignal | None) -> tuple[int, list[dict[str, Any]]]:
     """`rules.decide_lane` on hits already in their stored form: the lane and the reasons to store (a test
     compares the two)."""
@@ -289,8 +299,10 @@ class Preparer:
                    split_key(rec.seller_id, rec.consignee_id, rec.consignee_name, rec.consignee_address),
                    None, None, None]
             hits = screen.hits(cid, rec, val)
-            valued.append(_Valued(row, [h.to_dict() for h in hits] if hits else [], None,
-                                  no_rate_hit(val.no_rate_hs)))
+            stored = [h.to_dict() for h in hits] if hits else []
+            if val.excise_hs:
+                stored.append(excise_hit(val.excise_hs, spec.tables, on))
+            valued.append(_Valued(row, stored, None, no_rate_hit(val.no_rate_hs)))
             if self.model is not None:
                 for_model.append(screening.model_record(cid, on, spec.submitter_code, rec, val))
         if self.model is not None and valued:

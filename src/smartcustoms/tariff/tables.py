@@ -17,6 +17,7 @@ from typing import Literal, TypedDict, TypeVar, cast
 CtKind = Literal["standard", "reduced"]
 Purpose = Literal["exemption", "simplified"]
 AppliesTo = Literal["exemption", "simplified", "both"]
+ExciseTax = Literal["liquor", "tobacco"]
 
 LOW_VALUE_EXEMPTION_MAX = "low_value_exemption_max_jpy"
 SIMPLIFIED_TARIFF_MAX = "simplified_tariff_max_jpy"
@@ -90,6 +91,24 @@ class ExcludedGoods(Effective):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ExciseGoods(Effective):
+    """Goods (by HS prefix) on which an excise tax the platform does not compute is due at import (liquor tax,
+    tobacco tax), also within the low-value exemption."""
+
+    hs_prefix: str
+    tax: ExciseTax
+    description: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReducedCtGoods(Effective):
+    """Goods (by HS prefix) that take the reduced consumption-tax rate: food and non-alcoholic beverages."""
+
+    hs_prefix: str
+    description: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class SimplifiedRate(Effective):
     """A simplified-tariff band (簡易税率) for an HS prefix, minus ``exclude_prefixes``."""
 
@@ -125,6 +144,8 @@ class TariffTables:
     ratios: tuple[Ratio, ...]
     excluded_goods: tuple[ExcludedGoods, ...]
     simplified_rates: tuple[SimplifiedRate, ...]
+    excise_goods: tuple[ExciseGoods, ...] = ()
+    reduced_ct_goods: tuple[ReducedCtGoods, ...] = ()
 
     def consumption_tax(self, kind: CtKind, on: date) -> CtRate:
         """The ``kind`` consumption-tax rate on ``on``; reduced falls back to standard where none exists."""
@@ -168,6 +189,17 @@ class TariffTables:
         ]
         return max(rows, key=lambda r: len(r.hs_prefix)) if rows else None
 
+    def ct_kind(self, hs_code: str, on: date) -> CtKind:
+        """The consumption-tax kind of goods of ``hs_code`` on ``on``: reduced for the food and beverages that
+        `reduced-ct-goods.csv` lists, else standard (an empty table: standard for all)."""
+        found = any(r.in_force(on) and hs_code.startswith(r.hs_prefix) for r in self.reduced_ct_goods)
+        return "reduced" if found else "standard"
+
+    def excise(self, hs_code: str, on: date) -> ExciseGoods | None:
+        """The most specific excise row of ``hs_code`` on ``on``, if any (an empty table knows of none)."""
+        rows = [r for r in self.excise_goods if r.in_force(on) and hs_code.startswith(r.hs_prefix)]
+        return max(rows, key=lambda r: len(r.hs_prefix)) if rows else None
+
     def simplified_rate(self, hs_code: str, on: date) -> SimplifiedRate | None:
         """The longest-prefix simplified rate for ``hs_code`` on ``on``, honouring exclude_prefixes."""
         _check_coverage(self.simplified_rates, "simplified_rates", on)
@@ -191,6 +223,8 @@ _COLUMNS = {
     "low-value-excluded-hs.csv": ("hs_prefix", "description", "applies_to", *_EFF),
     "simplified-rates.csv": ("hs_prefix", "exclude_prefixes", "ad_valorem", "specific_jpy", "specific_unit",
                              "description", *_EFF),
+    "excise-goods.csv": ("hs_prefix", "tax", "description", *_EFF),
+    "reduced-ct-goods.csv": ("hs_prefix", "description", *_EFF),
 }
 
 
@@ -304,6 +338,17 @@ def _excluded(r: _Row) -> ExcludedGoods:
                          applies_to=applies_to, **r.effective())
 
 
+def _excise(r: _Row) -> ExciseGoods:
+    tax = cast(ExciseTax, r.text("tax", ("liquor", "tobacco")))
+    return ExciseGoods(hs_prefix=r.hs_prefix(r.values["hs_prefix"]), tax=tax, description=r.text("description"),
+                       **r.effective())
+
+
+def _reduced(r: _Row) -> ReducedCtGoods:
+    return ReducedCtGoods(hs_prefix=r.hs_prefix(r.values["hs_prefix"]), description=r.text("description"),
+                          **r.effective())
+
+
 def _threshold(r: _Row) -> Threshold:
     amount = r.integer("amount_jpy")
     return Threshold(name=r.text("name"), amount_jpy=amount, note=r.values["note"], **r.effective())
@@ -317,8 +362,8 @@ def _ratio(r: _Row) -> Ratio:
 
 
 def read_tables(directory: Traversable) -> TariffTables:
-    """Read and validate every rule table from ``directory`` (a folder holding the five CSV files)."""
-    ct, th, ra, ex, si = _COLUMNS
+    """Read and validate every rule table from ``directory`` (a folder holding the seven CSV files)."""
+    ct, th, ra, ex, si, xc, rd = _COLUMNS
     d = directory
     return TariffTables(
         ct_rates=_no_overlap([_ct_rate(r) for r in _read(d, ct)], lambda r: r.kind, ct),
@@ -326,6 +371,8 @@ def read_tables(directory: Traversable) -> TariffTables:
         ratios=_no_overlap([_ratio(r) for r in _read(d, ra)], lambda r: r.name, ra),
         excluded_goods=_no_overlap([_excluded(r) for r in _read(d, ex)], lambda r: r.hs_prefix, ex),
         simplified_rates=_no_overlap([_simplified(r) for r in _read(d, si)], lambda r: r.hs_prefix, si),
+        excise_goods=_no_overlap([_excise(r) for r in _read(d, xc)], lambda r: r.hs_prefix, xc),
+        reduced_ct_goods=_no_overlap([_reduced(r) for r in _read(d, rd)], lambda r: r.hs_prefix, rd),
     )
 
 
