@@ -186,3 +186,27 @@ def test_refused_filters_and_pages_say_so_in_the_pages_own_words(officer_client:
     assert r.status_code == 404 and "No such consignment" in r.text and "Declaration" not in r.text
     r = officer_client.get("/console/ecommerce/consignments?consignee=JC-77&lane=2&lang=en")
     assert 'name="consignee" value="JC-77"' in r.text  # kept when lane or status change
+
+
+def test_a_split_group_larger_than_the_page_shows_says_so_and_links_to_all(
+        officer_client: TestClient, ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from smartcustoms.ecommerce import officer
+
+    tag = submitter[1]
+    parcels = [consignment(f"{tag}-G{i}", personal_use=False, goods=[goods("4000")],
+                           seller={"id": f"SPLIT-{tag}", "name": "Split Co", "country": "CN"},
+                           consignee={"name": "Tanaka Ren", "address": "Osaka", "id": None}) for i in range(4)]
+    results, _ = run(ec_engine, submitter, jl(*parcels))
+    group = results[-1]["split_group"]
+    url = f"/console/ecommerce/consignments/{results[0]['consignment_id']}?lang=en"
+    page = officer_client.get(url)
+    assert page.text.count(f"{tag}-G") >= 4 and 'data-testid="ec-split-more"' not in page.text
+    monkeypatch.setattr(officer, "SPLIT_MEMBERS_SHOWN", 2)
+    page = officer_client.get(url)
+    table = re.search(r'data-testid="ec-split">(.*?)</table>', page.text, re.S)
+    assert table is not None and table.group(1).count("<tr>") == 3  # the header and 2 members
+    more = re.search(r'data-testid="ec-split-more"><a href="([^"]+)">([^<]+)<', page.text)
+    assert more is not None and more.group(1) == f"/console/ecommerce/consignments?split_group={group}"
+    assert "first 2" in more.group(2)
+    listing = officer_client.get(more.group(1).replace("&amp;", "&"))
+    assert all(f"{tag}-G{i}" in listing.text for i in range(4))

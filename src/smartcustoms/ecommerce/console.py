@@ -134,9 +134,10 @@ def consignment_page(request: Request, consignment_id: str, session: ReadSession
         c = officer.get(session, consignment_id)
     except NotFound as exc:
         return _error(request, lang, who, exc)
+    members, more_members = officer.split_members(session, c.split_group) if c.split_group else ([], False)
     return _render(request, "ec_consignment.html", lang, {
         "officer": who, "c": c, **officer.view(c),
-        "members": officer.split_members(session, c.split_group) if c.split_group else [],
+        "members": members, "more_members": more_members,
         "history": audit.history(session, "ecommerce_consignment", c.id),
         "back": f"{PREFIX}/consignments/{c.id}",
     })

@@ -200,10 +200,16 @@ def view(c: Consignment) -> dict[str, Any]:
             "assessment": orjson.loads(c.assessment) if c.assessment else None}
 
 
-def split_members(session: Session, group: str) -> list[Consignment]:
-    """Every consignment linked to a split group, oldest first."""
-    return list(session.scalars(select(Consignment).where(Consignment.split_group == group)
-                                .order_by(Consignment.received_at, Consignment.id).limit(200)))
+SPLIT_MEMBERS_SHOWN = 200
+
+
+def split_members(session: Session, group: str) -> tuple[list[Consignment], bool]:
+    """The consignments linked to a split group, oldest first, at most SPLIT_MEMBERS_SHOWN; and whether there are
+    more (the list filtered by the group shows them all)."""
+    limit = SPLIT_MEMBERS_SHOWN
+    found = list(session.scalars(select(Consignment).where(Consignment.split_group == group)
+                                 .order_by(Consignment.received_at, Consignment.id).limit(limit + 1)))
+    return found[:limit], len(found) > limit
 
 
 @dataclass(frozen=True)
