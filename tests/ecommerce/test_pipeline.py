@@ -250,6 +250,44 @@ def test_every_seeded_split_group_of_the_generator_is_flagged_and_every_seeded_l
         assert all(r.get("split_group") for r in got), got
 
 
+def test_a_store_on_postgresql_puts_its_rows_in_before_it_waits_for_the_split_locks(
+        ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Held split locks find a chunk stored alone (no worker) with its rows already in: a store holding the locks
+    can then never wait for its rows (a re-sent manifest racing its original deadlocked the other way round)."""
+    from sqlalchemy import text
+
+    from smartcustoms.ecommerce.pipeline import _SPLIT_LOCK_CLASS, SPLIT_LOCKS
+
+    if ec_engine.dialect.name != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's")
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_WORKERS", "0")
+    tag = submitter[1]
+    done: list[Any] = []
+    with ec_engine.connect() as holder:
+        holder.exec_driver_sql("SELECT count(pg_advisory_xact_lock(%s, b)) FROM generate_series(0, %s) AS b",
+                               (_SPLIT_LOCK_CLASS, SPLIT_LOCKS - 1))
+        worker = threading.Thread(target=lambda: done.append(run(ec_engine, submitter, jl(
+            _split_parcel(f"{tag}-L1", "4000"), _split_parcel(f"{tag}-L2", "4000")))))
+        worker.start()
+        waiting, inserted = None, 0
+        with ec_engine.connect() as look:
+            for _ in range(400):
+                waiting = look.execute(text(
+                    "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' "
+                    "AND pid <> pg_backend_pid()")).scalar()
+                if waiting is not None:
+                    inserted = int(look.execute(text(
+                        "SELECT count(*) FROM pg_locks WHERE pid = :pid AND locktype = 'relation' AND mode = "
+                        "'RowExclusiveLock' AND relation = 'ecommerce_consignments'::regclass"),
+                        {"pid": waiting}).scalar() or 0)
+                    break
+                time.sleep(0.05)
+        holder.rollback()
+    worker.join(timeout=60)
+    assert waiting is not None and inserted == 1
+    assert done and [r["result"] for r in done[0][0]] == ["accepted", "accepted"]
+
+
 def test_the_split_window_reaches_as_far_after_a_manifest_as_before_it(ec_engine: Engine, submitter: Any) -> None:
     """A parcel received 100 hours after this manifest (its intake ran first) is outside a 72-hour window."""
     tag = submitter[1]

@@ -826,7 +826,11 @@ class ChunkStore:
                     seen[pid] = v
                     fresh.append(v)
             received = _received_processor(conn.dialect)(self.received_at)
-            rows, links = self._rows(conn, fresh, received, window=gate is None)
+            # PostgreSQL always stores in two steps, rows first and the split window after (with no gate when the
+            # chunk is stored alone): a store then holds the split window's locks only once its rows are in, so no
+            # store holding them can wait for another's rows (see _lock_split_keys).
+            two_step = gate is not None or conn.dialect.name == "postgresql"
+            rows, links = self._rows(conn, fresh, received, window=not two_step)
             if rows:
                 # The prepared rows are the insert's parameters as they are (values in column order).
                 if conn.dialect.name == "postgresql":
@@ -840,10 +844,11 @@ class ChunkStore:
                         cur.close()
                 if written != len(rows):
                     raise _Race()
-            if gate is not None:
+            if two_step:
                 if inserted is not None:
                     inserted()
-                gate()
+                if gate is not None:
+                    gate()
                 links = self._settle(conn, fresh, rows, received)
             tally = self._tally(rows)
             if links:
@@ -1093,6 +1098,9 @@ def summary(m: Manifest) -> dict[str, Any]:
     return out
 
 
+SPLIT_LOCKS = 64  # PostgreSQL: advisory locks the split window's keys are hashed into (see _lock_split_keys)
+
+
 def _lock_split_keys(conn: Any, keys: set[int]) -> None:
     """PostgreSQL: hold the chunk's split keys until its transaction ends, so that two intakes storing parcels of the
     same seller and consignee at the same time see each other. Without it each read the window before the other had
@@ -1100,16 +1108,22 @@ def _lock_split_keys(conn: Any, keys: set[int]) -> None:
     waits here for the first's commit, then reads the window with the first's parcel in it. SQLite needs nothing:
     a chunk's transaction holds the database's one write lock from its start.
 
-    Taken right before the window is read: in a one-step store before anything is written; in a two-step store
-    after its rows went in, when the chunk before it in the manifest has committed (so a manifest's own chunks
-    never wait for one another here). Keys are taken in ascending order, so two chunks never wait for each other's
-    keys; a two-step store holding its rows waits only for a store that holds its keys and no longer waits for rows.
-    The two-integer form of the lock (the key's high and low 32 bits) keeps these keys apart from the platform's
-    other advisory locks, which use the one-integer form."""
-    ordered = sorted(keys)
+    The keys are hashed into SPLIT_LOCKS transaction-level advisory locks (two-integer form, apart from the
+    platform's one-integer locks), taken in ascending order, so that two stores never wait for each other's locks
+    and a chunk of 2,000 parcels holds at most 64 entries of the server's shared lock table: one lock per key
+    (~1,900 a chunk) filled a default server's table with seven intakes at once ("out of shared memory"). A small
+    manifest takes a few locks and rarely waits; large chunks of two intakes wait for each other from the window
+    read to the commit, which is a short part of a chunk (the audit chain's head already orders every writer's
+    commit). Every store on PostgreSQL takes them after its rows went in (`ChunkStore._store`), so a store holding
+    them never waits for another store's uncommitted rows: a re-sent manifest racing its original, whose insert
+    waits for the original's rows, holds none while it waits."""
+    buckets = sorted({k % SPLIT_LOCKS for k in keys})
     conn.exec_driver_sql(
-        "SELECT count(pg_advisory_xact_lock(h, l)) FROM unnest(%s::int[], %s::int[]) AS t(h, l)",
-        ([k >> 32 for k in ordered], [(k & 0xFFFFFFFF) - 0x80000000 for k in ordered]))
+        "SELECT count(pg_advisory_xact_lock(%s, b)) FROM unnest(%s::int[]) AS t(b)", (_SPLIT_LOCK_CLASS, buckets))
+
+
+# The advisory lock class of the split window (two-integer form): "SPLW" in ASCII.
+_SPLIT_LOCK_CLASS = int.from_bytes(b"SPLW", "big")
 
 
 def _split_hit(hit: SplitHit, threshold: int) -> rules.RuleHit:
