@@ -116,6 +116,13 @@ def test_personal_use_sixty_percent_keeps_a_16000_yen_parcel_exempt() -> None:
 def test_excluded_goods_are_taxed_under_the_threshold_and_the_consignment_is_not_exempt() -> None:
     val, _ = _assessor().assess(_record([_goods("610910", Decimal(5_000))], personal=False))
     assert val is not None and val.dutiable_value_jpy <= 10_000 and not val.exempt and val.total_tax_jpy > 0
+    # The risk model still reads it as within the exemption, as it was fed before `exempt` changed meaning.
+    from smartcustoms.ecommerce import screening
+
+    rec = _record([_goods("610910", Decimal(5_000))], personal=False)
+    assert val.within_exemption and screening.model_record("C1", ON, "CAR", rec, val)["tax_type"] == "exempt"
+    over, _ = _assessor().assess(_record([_goods("610910", Decimal(15_000))], personal=False))
+    assert over is not None and not over.within_exemption
     # Beside a plain line: the plain line stays exempt, the knitted one is taxed, so the consignment is not exempt.
     mixed, _ = _assessor().assess(_record([_goods("392690", Decimal(3_000)), _goods("610910", Decimal(5_000))],
                                           personal=False))

@@ -95,9 +95,18 @@ def test_a_results_path_that_cannot_be_written_is_refused_before_a_manifest_is_o
     r = runner.invoke(app, ["ecommerce", "ingest", str(manifest), "--submitter", "POST-JP",
                             "--results", str(tmp_path / "missing" / "r.jsonl")])
     assert r.exit_code == 2 and "--results" in r.output and "cannot write" in r.output
+    # A refused submitter leaves an earlier results file as it was; a run that opens its manifest replaces it.
+    earlier = tmp_path / "earlier.jsonl"
+    earlier.write_text('{"line": 1}\n', "utf-8")
+    r = runner.invoke(app, ["ecommerce", "ingest", str(manifest), "--submitter", "NOBODY", "--results", str(earlier)])
+    assert r.exit_code == 2 and earlier.read_text("utf-8") == '{"line": 1}\n'
+    r = runner.invoke(app, ["ecommerce", "ingest", str(manifest), "--submitter", "POST-JP", "--results", str(earlier)])
+    lines = earlier.read_bytes().splitlines()
+    assert r.exit_code == 0 and len(lines) == 4 and orjson.loads(lines[0])["line"] == 1 and "manifest_id" in str(
+        orjson.loads(lines[-1]))
     engine = make_engine(cli_db)
     try:
         with Session(engine) as s:
-            assert s.scalar(select(func.count()).select_from(Manifest)) == 0  # a retry leaves nothing behind either
+            assert s.scalar(select(func.count()).select_from(Manifest)) == 1  # the failed tries left nothing
     finally:
         engine.dispose()

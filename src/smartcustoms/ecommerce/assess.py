@@ -130,6 +130,9 @@ class Valuation:
     no_rate_hs: tuple[str, ...]  # codes taxed without a simplified band or tariff rate (officer confirms)
     # Codes of goods on which liquor or tobacco tax is due, which the platform does not compute (also when exempt).
     excise_hs: tuple[str, ...] = ()
+    # The dutiable total is within the exemption threshold (whether or not goods in it are excluded): what the risk
+    # model's `tax_type` was fed before `exempt` meant "relieved of all of it", kept so the model's input is stable.
+    within_exemption: bool = False
 
     @property
     def total_tax_jpy(self) -> int:
@@ -179,6 +182,7 @@ class Assessor:
         """The consignment's valuation, or the problems that keep it from being assessed."""
         val, problems = self._assess(rec)
         if val is not None:
+            val.within_exemption = val.dutiable_value_jpy <= self.exemption_max
             excise = tuple(dict.fromkeys(g.hs_code for g in rec.goods if g.hs_code and self.is_excise(g.hs_code)))
             if excise:
                 val.excise_hs = excise

@@ -51,10 +51,10 @@ def generate(
     typer.echo(f"{count} consignments written to {out} ({fmt}, seed {seed})")
 
 
-def _writable(path: Path, option: str) -> IO[bytes]:
+def _writable(path: Path, option: str, mode: str = "wb") -> IO[bytes]:
     """The file opened for writing, or a parameter error naming the option (a missing folder, no permission)."""
     try:
-        return path.open("wb")
+        return path.open(mode)
     except OSError as exc:
         raise typer.BadParameter(f"cannot write {path}: {exc.strerror or exc}", param_hint=option) from None
 
@@ -81,14 +81,22 @@ def ingest_command(
     kind = fmt or parse.format_of(None, file.name)
     if kind not in ("jsonl", "csv"):
         raise typer.BadParameter("jsonl or csv (or name the file .jsonl / .csv)", param_hint="--format")
-    # The results file is opened before the manifest is: a path that cannot be written leaves no manifest behind.
-    sink: IO[bytes] | None = _writable(results, "--results") if results else None
+    # The results file is opened before the manifest is, so that a path that cannot be written leaves no manifest
+    # behind; for appending, so that an existing file is emptied only once the manifest is open.
+    sink: IO[bytes] | None = _writable(results, "--results", "ab") if results else None
     engine = get_engine()
-    with platform_errors():
-        with Session(engine) as s:
-            trader = _submitter(s, submitter)
-            tid, tcode = trader.id, trader.code
-        intake = Intake.open(engine, tid, tcode, kind, "cli", file.name)
+    try:
+        with platform_errors():
+            with Session(engine) as s:
+                trader = _submitter(s, submitter)
+                tid, tcode = trader.id, trader.code
+            intake = Intake.open(engine, tid, tcode, kind, "cli", file.name)
+    except BaseException:
+        if sink is not None:
+            sink.close()
+        raise
+    if sink is not None:
+        sink.truncate(0)
     size = os.path.getsize(file)
     done = {"lines": 0, "rejected": 0}
     shown: list[Any] = []  # (progress, task) while the bar is up

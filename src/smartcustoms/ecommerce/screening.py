@@ -119,7 +119,8 @@ def model_record(consignment_id: str, on: date, submitter_code: str, rec: Record
         "transport_mode": "", "declarant_id": submitter_code, "importer_id": (rec.consignee_id or "").upper(),
         "seller_id": rec.seller_name.strip().upper(), "courier_id": submitter_code, "hs6": (g.hs_code or "")[:6],
         "departure_country": rec.seller_country, "origin_country": g.origin_country or rec.seller_country,
-        "tax_rate": 0.0, "tax_type": "exempt" if val.exempt else "simplified", "origin_indicator": "",
+        # Within the threshold, as before `exempt` came to mean "no line taxed": the model was calibrated on it.
+        "tax_rate": 0.0, "tax_type": "exempt" if val.within_exemption else "simplified", "origin_indicator": "",
         "net_mass": float(g.net_mass_kg), "item_price": float(val.value_jpy),
     }
 
