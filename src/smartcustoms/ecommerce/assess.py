@@ -291,7 +291,8 @@ class _CodeRule:
     rate: calc.DutyRate | None  # the simplified band (ad valorem) or None: the tariff or claimed rate decides
     rule: tuple[str, ExcludedGoods | SimplifiedRate] | None  # the rule logged while choosing the rate
     rate_note: str | None
-    fallback: bool  # a specific-duty band, or food at the reduced consumption tax: leave the consignment to calc
+    fallback: bool  # a specific-duty band: leave the consignment to calc
+    reduced: bool  # food and non-alcoholic beverages: the reduced consumption tax
 
 
 _CLAIMED_NOTE = "no tariff schedule rate for this code on this date: the claimed rate is used"
@@ -307,10 +308,10 @@ def _fraction(rate: Decimal) -> tuple[int, int]:
 class _Taxed:
     """calc.assess for taxed low-value consignments with ad valorem rates, in integer yen (see the module doc).
 
-    Mirrors `calc.assess` with simplified_opt_out=False, ct_kind "standard" (a consignment with reduced-rate food
-    in it goes to calc) and the nil claimed rate: the same per-line rounding (duty base and CT base to ¥1,000, duty
-    to ¥100 in the CT base, national CT to ¥100, local CT as a fraction of it, totals to ¥100), the same notes and
-    the same rules in the same order.
+    Mirrors `calc.assess` with simplified_opt_out=False, each line's consumption-tax kind from the tables
+    (standard, or reduced for food) and the nil claimed rate: the same per-line rounding (duty base and CT base to
+    ¥1,000, duty to ¥100 in the CT base, national CT to ¥100, local CT as a fraction of it, totals to ¥100), the
+    same notes and the same rules in the same order.
     """
 
     def __init__(self, tables: TariffTables, on: date, exemption: Threshold, simplified: Threshold,
@@ -325,6 +326,7 @@ class _Taxed:
         self.on_text = on.isoformat()
         self._codes: dict[str, _CodeRule] = {}
         self._fractions: dict[calc.DutyRate, tuple[int, int]] = {}
+        self._reduced: tuple[CtRate, tuple[int, int], str] | None | bool = False  # False: not looked up yet
 
     @classmethod
     def build(cls, tables: TariffTables, on: date) -> _Taxed | None:
@@ -360,9 +362,8 @@ class _Taxed:
             rule = (f"simplified_rate:{band.hs_prefix}", band)
             note = f"simplified rate {calc._rate_text(rate)} for {band.description} ({tag(band)})"
             fallback = rate.specific_jpy is not None
-        # Food and non-alcoholic beverages take the reduced consumption tax: calc assesses those consignments.
-        fallback = fallback or self.tables.ct_kind(hs, self.on) == "reduced"
-        found = self._codes[hs] = _CodeRule(ex, ex_note, rate, rule, note, fallback)
+        reduced = self.tables.ct_kind(hs, self.on) == "reduced"
+        found = self._codes[hs] = _CodeRule(ex, ex_note, rate, rule, note, fallback, reduced)
         return found
 
     def assess(self, lines: list[_Line], personal_use: bool, value: int) -> Valuation | None:
@@ -390,7 +391,7 @@ class _Taxed:
         any_exempt = simplified_applied = False
         every_exempt = True
         no_rate: list[str] = []
-        ct, (ct_num, ct_den) = self.ct, self.ct_rate
+        standard = (self.ct, self.ct_rate, self.ct_rule)
         for x, value_line in zip(lines, dutiable, strict=True):
             code = self._code(x.hs_code)
             if code.fallback:
@@ -423,7 +424,14 @@ class _Taxed:
             else:
                 notes.append(_CLAIMED_NOTE)
                 rate, source = _NIL_RATE, "claimed"
-            log(self.ct_rule, ct)
+            if code.reduced:
+                reduced = self._reduced_ct()
+                if reduced is None:
+                    return None
+                ct, (ct_num, ct_den), ct_rule = reduced
+            else:
+                ct, (ct_num, ct_den), ct_rule = standard
+            log(ct_rule, ct)
             duty_base = duty = ct_base = national = local = 0
             if not line_exempt:
                 rules.setdefault(_ROUNDING.rule, (_ROUNDING.source, _ROUNDING.verified))
@@ -459,6 +467,15 @@ class _Taxed:
             "lines": out,
         }).decode()
         return Valuation(value, total, duty_total, national_total, local_total, every_exempt, text, tuple(no_rate))
+
+    def _reduced_ct(self) -> tuple[CtRate, tuple[int, int], str] | None:
+        """The reduced consumption-tax row, its rate as a fraction and its rule name (memoised); None when no
+        reduced rate is in force (calc then notes that the standard rate applies)."""
+        if self._reduced is False:
+            ct = self.tables.consumption_tax("reduced", self.on)
+            self._reduced = None if ct.kind != "reduced" else (
+                ct, _fraction(ct.national_rate), f"consumption_tax:{ct.kind}:{ct.valid_from.isoformat()}")
+        return self._reduced  # type: ignore[return-value]
 
     def _claim(self, rate: calc.DutyRate) -> tuple[int, int]:
         """The ad valorem rate as an exact fraction (memoised per rate)."""
