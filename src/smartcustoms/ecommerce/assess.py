@@ -183,9 +183,13 @@ class Assessor:
         val, problems = self._assess(rec)
         if val is not None:
             val.within_exemption = val.dutiable_value_jpy <= self.exemption_max
-            excise = tuple(dict.fromkeys(g.hs_code for g in rec.goods if g.hs_code and self.is_excise(g.hs_code)))
-            if excise:
-                val.excise_hs = excise
+            known = self._excise
+            for g in rec.goods:
+                hs = g.hs_code
+                if hs is not None and (known[hs] if hs in known else self.is_excise(hs)):
+                    val.excise_hs = tuple(dict.fromkeys(
+                        g.hs_code for g in rec.goods if g.hs_code and self.is_excise(g.hs_code)))
+                    break
         return val, problems
 
     def _assess(self, rec: Record) -> tuple[Valuation | None, list[Problem]]:
