@@ -190,18 +190,22 @@ def test_split_keys_stored_before_0009_still_match_after_it(new_database_url: Ca
         engine.dispose()
 
 
+def _rated_carrier(engine: Engine, tmp_path: Path, code: str) -> int:
+    """Migrate to head, load the demo's weekly rates and create a carrier; its id."""
+    migrate.upgrade(engine)
+    rates = tmp_path / "rates.csv"
+    rates.write_text(demo_rates_csv(date.today()), "utf-8")
+    with Session(engine) as s, s.begin():
+        reference.load_rates(s, reference.parse_rates_csv(rates), actor="test")
+        return identity.create_trader(s, f"Carrier {code}", code, "broker").id
+
+
 def test_0010_fills_the_group_totals_from_the_consignments_stored(new_database_url: Callable[[], str],
                                                                   tmp_path: Path) -> None:
     """Consignments stored before the totals existed are counted in them once the upgrade has run."""
     engine = make_engine(new_database_url())
     try:
-        migrate.upgrade(engine)
-        rates = tmp_path / "rates.csv"
-        rates.write_text(demo_rates_csv(date.today()), "utf-8")
-        with Session(engine) as s, s.begin():
-            reference.load_rates(s, reference.parse_rates_csv(rates), actor="test")
-            trader = identity.create_trader(s, "Carrier T10", "CAR-T10", "broker")
-            trader_id = trader.id
+        trader_id = _rated_carrier(engine, tmp_path, "CAR-T10")
         intake = Intake.open(engine, trader_id, "CAR-T10", "jsonl", "cli")
         ingest(engine, intake, list(jsonl_lines(400, 3)), "jsonl", lambda _results: None)
         cfg = migrate.alembic_config()
@@ -227,13 +231,7 @@ def test_0012_marks_parcels_taxed_for_excluded_goods_not_exempt_and_back(new_dat
     marks it exempt again."""
     engine = make_engine(new_database_url())
     try:
-        migrate.upgrade(engine)
-        rates = tmp_path / "rates.csv"
-        rates.write_text(demo_rates_csv(date.today()), "utf-8")
-        with Session(engine) as s, s.begin():
-            reference.load_rates(s, reference.parse_rates_csv(rates), actor="test")
-            trader = identity.create_trader(s, "Carrier T12", "CAR-T12", "broker")
-            trader_id = trader.id
+        trader_id = _rated_carrier(engine, tmp_path, "CAR-T12")
 
         def parcel(pid: str, hs: str, value: str) -> bytes:
             return orjson.dumps({

@@ -14,6 +14,9 @@ Upgrade: the stored rows of that kind are exactly those marked exempt that carry
 stores an assessment for an exempt-by-threshold consignment only when a line is excluded from the exemption (and
 such a line is taxed). Downgrade marks them exempt again: the rows with an assessment whose dutiable value is within
 the threshold the platform ships (¥10,000, tariff/data/low-value-thresholds.csv).
+
+Both directions are one UPDATE over the consignments table with no index on its condition: with tens of millions
+of consignments stored, run it in a quiet hour (it rewrites only the rows it changes, a few percent).
 """
 
 from __future__ import annotations
