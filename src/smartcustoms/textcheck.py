@@ -1,5 +1,5 @@
-"""What free text submitters and travellers send may contain: shared by every domain that checks names and
-addresses."""
+"""What free text submitters and travellers send may contain: the e-commerce manifests' names, addresses and
+descriptions and the means-of-payment declarations' names check it (declarations keep their own older check)."""
 
 from __future__ import annotations
 

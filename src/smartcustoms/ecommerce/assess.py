@@ -264,7 +264,6 @@ class Assessor:
                          a.consumption_tax_local_jpy, all(x.exempt for x in a.lines), assessment_json(a),
                          tuple(no_rate)), []
 
-
     def _schedule_decides(self, hs: str, within_exemption: bool) -> bool:
         """Whether the tariff schedule's rate sets this line's duty (calc's rules 2 and 3): not when the line is
         exempt (within the threshold and not excluded), nor when a simplified band it is not excluded from applies
@@ -276,9 +275,9 @@ class Assessor:
 
 
 class _Line(NamedTuple):
-    """A goods line as the fast path reads it: calc's LineInput with the parcels' constants left out (standard
-    consumption tax, the nil claimed rate) and no checks (the record's were made); LineInput itself, which checks
-    every field as it is built, is made only for consignments left to calc."""
+    """A goods line as the fast path reads it: calc's LineInput with the parcels' constant left out (the nil
+    claimed rate; the consumption-tax kind follows from the code) and no checks (the record's were made);
+    LineInput itself, which checks every field as it is built, is made only for consignments left to calc."""
 
     line_no: int
     hs_code: str

@@ -14,12 +14,14 @@ import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import orjson
 
 from smartcustoms.ecommerce.parse import CSV_COLUMNS
+from smartcustoms.tariff.tables import LOW_VALUE_EXEMPTION_MAX, load_tables
 
 # Yen per unit used to quote values (kept equal to smartcustoms.demo.DEMO_RATES; illustrative, not published).
 QUOTE_RATES = {"USD": Decimal("150.00"), "EUR": Decimal("162.00"), "CNY": Decimal("21.00"), "KRW": Decimal("0.1080"),
@@ -57,9 +59,8 @@ ANOMALY_RATE = {"undervaluation": 0.02, "split": 0.02, "misdescribed": 0.01}
 # The generator keeps every seller and consignee it invents (~120 MB a million consignments): larger demo or
 # benchmark sets are several files with different seeds.
 MAX_COUNT = 10_000_000
-# Split parts: each part's dutiable value (after 60 % for personal use) between these, so that each alone is within
-# the ¥10,000 exemption and the group is over it, with room for the intake's weekly rates to differ from the quotes.
-_SPLIT_PART_MAX = 9_000
+# Split parts: each part's dutiable value (after 60 % for personal use) at most ¥1,000 under the exemption threshold
+# and the group at least ¥1,000 over it, room for the intake's weekly rates to differ from the quotes.
 _SPLIT_MARGIN = 1_000
 
 
@@ -95,6 +96,8 @@ class Generator:
     def __init__(self, count: int, seed: int = 0) -> None:
         self.count, self.seed = count, seed
         self.rng = random.Random(seed)
+        # The exemption threshold in force today (date-effective data), which seeded split groups straddle.
+        self.exemption = load_tables().threshold(LOW_VALUE_EXEMPTION_MAX, date.today())
         n_sellers, n_consignees = max(20, count // 40), max(50, count // 4)
         rng = self.rng
         self.sellers = [self._seller(i) for i in range(n_sellers)]
@@ -189,10 +192,11 @@ class Generator:
                     # Each part alone is within ¥10,000 at its dutiable value (60 % of the price when for personal
                     # use, as the whole group is); together they are over it by at least ¥1,000.
                     personal = rng.random() < 0.85
-                    low = -(-(10_000 + _SPLIT_MARGIN) // parts)
+                    high = self.exemption - _SPLIT_MARGIN
+                    low = -(-(self.exemption + _SPLIT_MARGIN) // parts)
                     for _ in range(parts):
                         n += 1
-                        dutiable = rng.randint(min(low, _SPLIT_PART_MAX), _SPLIT_PART_MAX)
+                        dutiable = rng.randint(min(low, high), high)
                         yield self._record(n, seller, consignee, "split", dutiable, personal)
                     continue
             n += 1
