@@ -21,6 +21,8 @@ def test_key_takes_full_width_and_half_width_forms_and_dashes_as_the_same() -> N
     assert split_key("S-XYZ", None, "sato yui", "東京都世田谷区1\u22122\u20103") == plain  # minus sign, hyphen
     assert split_key("S-XYZ", "JC-99", "A", "x") == split_key("Ｓ－ＸＹＺ", "ＪＣ－９９", "B", "y")
     assert split_key("S-XYZ", None, "ｻﾄｳ", "x") == split_key("S-XYZ", None, "サトウ", "x")
+    assert split_key("S-XYZ", None, "Sato Yui", "東京都世田谷区１ー２ー３") == plain  # ー typed as a dash
+    assert split_key("S-XYZ", None, "セーラ", "x") != split_key("S-XYZ", None, "セ-ラ", "x")  # a katakana word
     assert split_key("S-XYZ", None, "Sato Yui", "東京都世田谷区1-2-4") != plain
     # ASCII text keys as before the normalisation (stored parcels keep matching).
     raw = "S-XYZ\x1f" + "na:satoyui|1-2-3tokyo"

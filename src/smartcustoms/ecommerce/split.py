@@ -12,6 +12,7 @@ to review together, and keep their lane and release status. Later parcels of a f
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,11 +22,18 @@ from typing import Any
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"})
 
 
+# The prolonged sound mark (ー) typed as a dash between digits of an address ("1ー2ー3"); elsewhere it is part of a
+# katakana word and stays.
+_LONG_MARK_DASH = re.compile(r"(?<=[0-9])\u30fc(?=[0-9])")
+
+
 def _fold(text: str) -> str:
     """Text as the key compares it: NFKC (full-width letters and digits, half-width katakana and the ideographic
-    space become their usual forms), dashes as "-". ASCII text is left as it is, so keys stored before this
-    normalisation still match for it."""
-    return text if text.isascii() else unicodedata.normalize("NFKC", text).translate(_DASHES)
+    space become their usual forms), dashes as "-" (and ー between digits). ASCII text is left as it is, so keys
+    stored before this normalisation still match for it."""
+    if text.isascii():
+        return text
+    return _LONG_MARK_DASH.sub("-", unicodedata.normalize("NFKC", text).translate(_DASHES))
 
 
 def consignee_key(consignee_id: str | None, name: str, address: str) -> str:
