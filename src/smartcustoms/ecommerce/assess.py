@@ -29,6 +29,7 @@ from smartcustoms.tariff.tables import (
     SIMPLIFIED_TARIFF_MAX,
     CtKind,
     CtRate,
+    ExciseGoods,
     ExcludedGoods,
     NoEffectiveRule,
     Purpose,
@@ -68,6 +69,13 @@ class CachedTables(TariffTables):
     def excluded(self, hs_code: str, purpose: Purpose, on: date) -> ExcludedGoods | None:
         return cast(ExcludedGoods | None, self._cached(
             ("ex", hs_code, purpose, on), lambda: super(CachedTables, self).excluded(hs_code, purpose, on)))
+
+    def ct_kind(self, hs_code: str, on: date) -> CtKind:
+        return cast(CtKind, self._cached(("ck", hs_code, on), lambda: super(CachedTables, self).ct_kind(hs_code, on)))
+
+    def excise(self, hs_code: str, on: date) -> ExciseGoods | None:
+        return cast(ExciseGoods | None, self._cached(
+            ("xc", hs_code, on), lambda: super(CachedTables, self).excise(hs_code, on)))
 
     def simplified_rate(self, hs_code: str, on: date) -> SimplifiedRate | None:
         return cast(SimplifiedRate | None, self._cached(

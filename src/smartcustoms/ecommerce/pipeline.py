@@ -1099,6 +1099,8 @@ def summary(m: Manifest) -> dict[str, Any]:
 
 
 SPLIT_LOCKS = 64  # PostgreSQL: advisory locks the split window's keys are hashed into (see _lock_split_keys)
+# The advisory lock class of the split window (two-integer form): "SPLW" in ASCII.
+_SPLIT_LOCK_CLASS = int.from_bytes(b"SPLW", "big")
 
 
 def _lock_split_keys(conn: Any, keys: set[int]) -> None:
@@ -1121,9 +1123,6 @@ def _lock_split_keys(conn: Any, keys: set[int]) -> None:
     conn.exec_driver_sql(
         "SELECT count(pg_advisory_xact_lock(%s, b)) FROM unnest(%s::int[]) AS t(b)", (_SPLIT_LOCK_CLASS, buckets))
 
-
-# The advisory lock class of the split window (two-integer form): "SPLW" in ASCII.
-_SPLIT_LOCK_CLASS = int.from_bytes(b"SPLW", "big")
 
 
 def _split_hit(hit: SplitHit, threshold: int) -> rules.RuleHit:
