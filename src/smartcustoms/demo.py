@@ -11,6 +11,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from smartcustoms.db import unit_of_work
 from smartcustoms.declarations import flows
@@ -50,6 +51,18 @@ def demo_rates_csv(today: date, weeks_back: int = 26, weeks_ahead: int = 26) -> 
         for cur, rate in DEMO_RATES.items():
             w.writerow([cur, vf.isoformat(), (vf + timedelta(6)).isoformat(), rate, DEMO_RATE_SOURCE])
     return out.getvalue()
+
+
+def load_demo_tariff(session: Session, actor: str) -> int:
+    """The illustrative tariff lines (`demo_data/tariff-sample.csv`): those of the demo declarations and one for
+    every HS code the e-commerce generator uses, so that a generated parcel taxed at the schedule's rate (goods
+    excluded from the exemption or the simplified rates) finds a rate, as it would in a database that holds the
+    whole schedule. Rates ILLUSTRATIVE, not Japan's tariff. Returns the number of lines loaded."""
+    sample = resources.files("smartcustoms.demo_data").joinpath("tariff-sample.csv").read_text("utf-8")
+    with TemporaryDirectory() as tmp:
+        tpath = Path(tmp, "tariff.csv")
+        tpath.write_text(sample, "utf-8")
+        return tariff.load_tariff(session, tariff.parse_tariff_csv(tpath), actor=actor)
 
 
 def _line(hs: str, desc: str, value: str, origin: str, rate: str, qty: int = 1, unit: str = "PCE",
@@ -93,11 +106,8 @@ def seed() -> SeedInfo:
         key = identity.issue_api_key(session, trader, actor="demo")
         aeo = identity.create_trader(session, "AEO Electronics K.K.", "AEO-IMPORTER", aeo=True, actor="demo")
         identity.issue_api_key(session, aeo, actor="demo")
-        sample = resources.files("smartcustoms.demo_data").joinpath("tariff-sample.csv").read_text("utf-8")
+        load_demo_tariff(session, actor="demo")
         with TemporaryDirectory() as tmp:
-            tpath = Path(tmp, "tariff.csv")
-            tpath.write_text(sample, "utf-8")
-            tariff.load_tariff(session, tariff.parse_tariff_csv(tpath), actor="demo")
             rpath = Path(tmp, "rates.csv")
             rpath.write_text(demo_rates_csv(date.today()), "utf-8")
             reference.load_rates(session, reference.parse_rates_csv(rpath), actor="demo")
@@ -134,4 +144,4 @@ def seed() -> SeedInfo:
         return SeedInfo(key, n)
 
 
-__all__ = ["DEMO_OFFICERS", "seed"]
+__all__ = ["DEMO_OFFICERS", "load_demo_tariff", "seed"]
