@@ -79,7 +79,8 @@ def consignment(parcel: str, **kw: Any) -> dict[str, Any]:
 
 
 def goods(value: str, currency: str = "JPY", hs: str | None = "392690", **kw: Any) -> dict[str, Any]:
-    return {"description": "goods", "hs_code": hs, "quantity": 1, "value": value, "currency": currency, **kw}
+    return {"description": "plastic phone case", "hs_code": hs, "quantity": 1, "value": value, "currency": currency,
+            **kw}
 
 
 OFFICER_PASSWORD = "ecommerce-officer-pass"

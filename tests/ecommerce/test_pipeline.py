@@ -1115,3 +1115,17 @@ def test_the_worker_puts_its_rows_in_on_the_word_and_rolls_them_back_when_then_t
     assert words[slot + 9] == 9 and words[3 * slot + 9] == 9
     assert stored() == sum(r["result"] == "accepted" for r in results) > 0
     intake.finish()
+
+
+def test_a_parcel_whose_goods_are_described_only_as_a_gift_goes_to_lane_2(ec_engine: Engine, submitter: Any) -> None:
+    tag = submitter[1]
+    vague_one = consignment(f"{tag}-GIFT", goods=[goods("900", "JPY", description="Gift"),
+                                                  goods("500", "JPY", description="phone accessories")])
+    named = consignment(f"{tag}-NAMED", goods=[goods("900", "JPY", description="gift box of green tea")])
+    results, _ = run(ec_engine, submitter, jl(vague_one, named))
+    assert [(r["lane"], r["status"]) for r in results] == [(2, "review"), (1, "released")]
+    with Session(ec_engine) as s:
+        c = s.scalars(select(Consignment).where(Consignment.parcel_id == f"{tag}-GIFT")).one()
+    reasons = orjson.loads(c.lane_reasons)
+    assert [(x["kind"], x["lane"], x["lines"]) for x in reasons] == [("description", 2, [1])]
+    assert "line 1 'Gift'" in reasons[0]["reason"]

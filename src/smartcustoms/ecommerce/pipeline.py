@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from smartcustoms.audit import service as audit
 from smartcustoms.db import READ_ONLY, bulk_checkpoints, checkpointing, pg_text_array, utcnow
 from smartcustoms.declarations.flows import declaration_date
-from smartcustoms.ecommerce import lifecycle, parse, screening, stale, totals, workers
+from smartcustoms.ecommerce import lifecycle, parse, screening, stale, totals, vague, workers
 from smartcustoms.ecommerce.assess import Assessor
 from smartcustoms.ecommerce.config import get_ecommerce_settings
 from smartcustoms.ecommerce.models import Consignment, Manifest, Rejection, Repeat
@@ -302,6 +302,8 @@ class Preparer:
             stored = [h.to_dict() for h in hits] if hits else []
             if val.excise_hs:
                 stored.append(excise_hit(val.excise_hs, spec.tables, on))
+            if vague_at := vague.vague_lines(rec.goods):
+                stored.append(vague.vague_hit(rec.goods, vague_at))
             valued.append(_Valued(row, stored, None, no_rate_hit(val.no_rate_hs)))
             if self.model is not None:
                 for_model.append(screening.model_record(cid, on, spec.submitter_code, rec, val))
