@@ -27,6 +27,7 @@ day to day, and rates from two sessions compare only next to them.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import resource
 import subprocess
@@ -49,9 +50,10 @@ if __name__ != "__mp_main__":
     from sqlalchemy.orm import Session
 
     from smartcustoms import migrate
-    from smartcustoms.db import make_engine
+    from smartcustoms.db import make_engine, utcnow
+    from smartcustoms.declarations.flows import declaration_date
     from smartcustoms.demo import demo_rates_csv, load_demo_tariff
-    from smartcustoms.ecommerce import officer, workers
+    from smartcustoms.ecommerce import officer, valueref_service, workers
     from smartcustoms.ecommerce.config import get_ecommerce_settings
     from smartcustoms.ecommerce.generate import jsonl_lines
     from smartcustoms.ecommerce.intake import ingest
@@ -193,6 +195,29 @@ def read_range(path: Path, start: int, end: int, block: int = 1 << 20):  # type:
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] if values else float("nan")
+
+
+def reference_bands(engine: Engine, tmp: Path, count: int, seed: int) -> str:
+    """The value references the intake compares goods lines with, as a production database holds them from the
+    weeks before: `count` consignments of another seed ingested into a side SQLite database (before the clock),
+    refreshed there, and the bands stored in the benchmark's database."""
+    side_engine, side_trader, _ = prepare(f"sqlite:///{tmp / 'history.db'}", tmp)
+    lines = jsonl_lines(count, seed)
+    while True:
+        block = list(itertools.islice(lines, 10_000))
+        if not block:
+            break
+        ingest(side_engine, Intake.open(side_engine, side_trader, "BENCH-EXPRESS", "jsonl", "cli"), block, "jsonl",
+               lambda _results: None)
+    settings = get_ecommerce_settings()
+    with Session(side_engine) as s, s.begin():
+        done = valueref_service.refresh(s, declaration_date(utcnow()), settings.value_ref_days,
+                                        settings.value_ref_min_lines, settings.value_ref_sample, actor="bench")
+    side_engine.dispose()
+    with Session(engine) as s, s.begin():
+        valueref_service.save(s, done.bands, done.window_from, done.window_to, actor="bench")
+    return (f"value references: {len(done.bands)} bands from {done.lines:,} goods lines of {count:,} history "
+            f"consignments (seed {seed})")
 
 
 def pipeline_run(engine: Engine, trader_id: int, path: Path, size: int,
@@ -402,6 +427,9 @@ def main() -> None:
     ap.add_argument("--manifest-size", type=int, default=10_000)
     ap.add_argument("--http-count", type=int, default=20_000, help="consignments sent over HTTP (0: skip)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--history", type=int, default=50_000,
+                    help="consignments (seed + 1000) the value references are computed from before the run (0: no "
+                         "references, no undervaluation signal)")
     ap.add_argument("--workdir", help="where to keep the generated file and SQLite databases (default: a temp dir)")
     ap.add_argument("--raw", choices=("interleaved", "after"), default="interleaved",
                     help="raw bulk insert of each manifest's rows right after it (the same load on a shared "
@@ -426,6 +454,8 @@ def main() -> None:
             engine, trader_id, key = prepare(url_a, tmp)
             raw_engine, _, _ = prepare(url_b, tmp)
             copier = RawCopy(engine, raw_engine, chunk)
+            if args.history:
+                print(reference_bands(engine, tmp, args.history, args.seed + 1000), flush=True)
             rss_before, generation_peak = rss_mb(), peak_rss_mb()
             reset = reset_peak_rss()
             p = pipeline_run(engine, trader_id, path, args.manifest_size,

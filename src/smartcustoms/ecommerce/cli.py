@@ -1,8 +1,10 @@
-"""`smartcustoms ecommerce generate`, `smartcustoms ecommerce ingest` and `smartcustoms ecommerce sweep`."""
+"""`smartcustoms ecommerce generate`, `ingest`, `sweep` and `value-refs`."""
 
 from __future__ import annotations
 
+import math
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Annotated, Any
 
@@ -150,6 +152,41 @@ def sweep(
     for mid in done:
         typer.echo(f"interrupted: {mid}")
     typer.echo(f"{len(done)} manifest(s) marked interrupted (nothing committed for {minutes} min or more)")
+
+
+@app.command("value-refs")
+def value_refs(
+    until: Annotated[datetime | None, typer.Option(
+        "--until", formats=["%Y-%m-%d"], help="Last Japanese date of the window (default: today in Japan)")] = None,
+    days: Annotated[int | None, typer.Option(
+        "--days", min=1, max=3660, help="Days in the window (default: SMARTCUSTOMS_ECOMMERCE_VALUE_REF_DAYS, 90)")
+    ] = None,
+) -> None:
+    """Recompute the reference unit values per HS subheading that the intake's undervaluation signal compares
+    goods lines with, from the consignments stored in the window (run it daily)."""
+    from smartcustoms.db import utcnow
+    from smartcustoms.declarations.flows import declaration_date
+    from smartcustoms.ecommerce.config import get_ecommerce_settings
+    from smartcustoms.ecommerce.valueref_service import refresh
+    from smartcustoms.risk.model_cli import progress_bar
+
+    settings = get_ecommerce_settings()
+    last = until.date() if until is not None else declaration_date(utcnow())
+    with platform_errors(), Session(get_engine()) as s, s.begin(), progress_bar("value references") as progress:
+        done = refresh(s, last, days or settings.value_ref_days, settings.value_ref_min_lines,
+                       settings.value_ref_sample, actor="cli", progress=progress)
+    table = Table(title=f"reference unit values {done.window_from} to {done.window_to}: {done.consignments:,} "
+                        f"consignments in {done.manifests:,} manifests, {done.lines:,} goods lines")
+    for col, justify in (("HS", "left"), ("unit", "left"), ("lines", "right"), ("median ¥ a unit", "right"),
+                         ("flagged below ¥", "right")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    cut = settings.undervaluation_z
+    for b in done.bands:
+        table.add_row(b.hs6, b.unit, f"{b.lines:,}", f"{b.median_jpy:,}",
+                      f"{math.exp(b.median_log + cut * b.spread):,.0f}")
+    Console().print(table)
+    typer.echo(f"{len(done.bands)} band(s) stored (at least {settings.value_ref_min_lines} lines each); the next "
+               "manifests are compared with them")
 
 
 def _progress(bytes_: bool = False) -> Progress:

@@ -32,7 +32,7 @@ COUNTRIES = [("CN", 0.55, "CNY"), ("US", 0.15, "USD"), ("KR", 0.1, "KRW"), ("GB"
              ("TH", 0.04, "THB"), ("FR", 0.03, "EUR"), ("JP", 0.03, "JPY")]
 PLATFORMS = [("AliExpress", 0.25), ("Temu", 0.22), ("SHEIN", 0.15), ("Amazon", 0.15), ("eBay", 0.08),
              ("Qoo10", 0.06), ("Etsy", 0.05), ("Rakuten Global", 0.04)]
-# (HS 2022 code, description, median value in yen, log-normal sigma, share)
+# (HS 2022 code, description, median unit value in yen, log-normal sigma, share)
 GOODS = [
     ("610910", "cotton T-shirt", 1800, 0.5, 0.10), ("620520", "men's cotton shirt", 3000, 0.5, 0.05),
     ("611020", "knitted cardigan", 4000, 0.5, 0.04), ("610463", "women's trousers", 3500, 0.5, 0.04),
@@ -139,12 +139,17 @@ class Generator:
         count = 1 if rng.random() < 0.7 or retail else rng.randint(2, 3)
         for _ in range(count):
             hs, desc, median, sigma, _ = rng.choices(GOODS, cum_weights=self.goods_cw)[0]
-            yen = self._value(median, sigma)
+            # A line's value is its unit price times the quantity (a split part: one item at the part's price);
+            # several of one item only under ¥20,000 each (three T-shirts, not three bicycles: a parcel stays a
+            # low-value one, no unlabelled `not_low_value` rejects).
+            unit_yen = self._value(median, sigma)
+            quantity = 1 if retail is not None or unit_yen >= 20_000 else rng.choice([1, 1, 1, 2, 3])
+            yen = unit_yen * quantity
             if retail is not None:
                 yen = retail
             if anomaly == "undervaluation":
                 yen = max(100, yen // rng.randint(5, 10))
-            line: dict[str, Any] = {"description": desc, "hs_code": hs, "quantity": rng.choice([1, 1, 1, 2, 3]),
+            line: dict[str, Any] = {"description": desc, "hs_code": hs, "quantity": quantity,
                                     "value": self._quote(yen, seller.currency), "currency": seller.currency,
                                     "origin_country": seller.country}
             if anomaly == "misdescribed":

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smartcustoms.db import Base, UTCDateTime
@@ -152,3 +164,20 @@ class GroupTotal(Base):
     split_flagged: Mapped[int] = mapped_column(BigInteger)
     value_jpy: Mapped[int] = mapped_column(BigInteger)
     tax_jpy: Mapped[int] = mapped_column(BigInteger)
+
+
+class ValueReference(Base):
+    """The reference unit values of one HS subheading and unit: the band a parcel's goods line is compared with
+    (ecommerce/valueref.py), computed from the lines stored in a window of days by `valueref_service.refresh`
+    (`smartcustoms ecommerce value-refs`, migration 0013). A refresh replaces every row."""
+
+    __tablename__ = "ecommerce_value_refs"
+
+    hs6: Mapped[str] = mapped_column(String(6), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(3), primary_key=True)
+    lines: Mapped[int] = mapped_column(Integer)  # reference lines in the sample the band was computed from
+    median_log: Mapped[float] = mapped_column(Float)  # median of the log unit values (yen)
+    spread: Mapped[float] = mapped_column(Float)  # MAD × 1.4826 of the log unit values, at least the floor
+    window_from: Mapped[date] = mapped_column(Date)  # Japanese dates of the consignments read, inclusive
+    window_to: Mapped[date] = mapped_column(Date)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)

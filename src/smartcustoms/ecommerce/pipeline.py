@@ -13,11 +13,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
@@ -30,7 +30,17 @@ from sqlalchemy.orm import Session
 from smartcustoms.audit import service as audit
 from smartcustoms.db import READ_ONLY, bulk_checkpoints, checkpointing, pg_text_array, utcnow
 from smartcustoms.declarations.flows import declaration_date
-from smartcustoms.ecommerce import lifecycle, parse, screening, stale, totals, vague, workers
+from smartcustoms.ecommerce import (
+    lifecycle,
+    parse,
+    screening,
+    stale,
+    totals,
+    vague,
+    valueref,
+    valueref_service,
+    workers,
+)
 from smartcustoms.ecommerce.assess import Assessor
 from smartcustoms.ecommerce.config import get_ecommerce_settings
 from smartcustoms.ecommerce.models import Consignment, Manifest, Rejection, Repeat
@@ -216,6 +226,9 @@ class PrepareSpec:
     profiles: tuple[rules.Profile, ...]
     model: ModelRef | None
     url: str | None  # the database the worker reads weekly rates and tariff lines from (None: in process only)
+    # The reference unit values (valueref.Band by key) and the cut below which a line is flagged undervalued.
+    bands: Mapping[str, valueref.Band] = field(default_factory=dict)
+    undervaluation_z: float = -3.0
 
 
 class Preparer:
@@ -269,6 +282,7 @@ class Preparer:
         valued: list[_Valued] = []
         for_model: list[dict[str, object]] = []
         mid, sub, on, screen = spec.manifest_id, spec.submitter_id, spec.on, self.screen
+        bands, cut = spec.bands, spec.undervaluation_z
         checked: list[Record] = []
         for it in chunk:
             if it.raw is not None:
@@ -304,6 +318,8 @@ class Preparer:
                 stored.append(excise_hit(val.excise_hs, spec.tables, on))
             if vague_at := vague.vague_lines(rec.goods):
                 stored.append(vague.vague_hit(rec.goods, vague_at))
+            if bands and (low := valueref.undervalued(rec.goods, self._rate, bands, cut)):
+                stored.append(valueref.value_hit(low))
             valued.append(_Valued(row, stored, None, no_rate_hit(val.no_rate_hs)))
             if self.model is not None:
                 for_model.append(screening.model_record(cid, on, spec.submitter_code, rec, val))
@@ -391,11 +407,13 @@ class Intake:
         with self.scope(False) as s:
             profiles = tuple(active_profiles(s))
             version = registry.active(s)
+            bands = valueref_service.load_bands(s)
         model = None if version is None else ModelRef(version.path, version.version, version.lane3_share,
                                                        version.lane2_share)
         self.spec = PrepareSpec(manifest_id, submitter_id, submitter_code, self.on, get_settings().sampling_secret,
                                 self.settings.max_goods_lines, tables.load_tables(), profiles, model,
-                                _worker_url(engine) if self.overlap and self.settings.workers > 0 else None)
+                                _worker_url(engine) if self.overlap and self.settings.workers > 0 else None,
+                                bands, self.settings.undervaluation_z)
         self._preparer: Preparer | None = None
         self.store_spec = StoreSpec(manifest_id, submitter_id, f"trader:{submitter_code}", received_at,
                                     self.spec.tables.threshold(tables.LOW_VALUE_EXEMPTION_MAX, self.on),

@@ -1,0 +1,159 @@
+"""Reference unit values of parcel goods and the undervaluation signal (pure: no database).
+
+A goods line's unit value (its yen value at the weekly rate over its quantity) is compared with the band of the
+lines of the same HS subheading and unit stored in the weeks before (`valueref_service.refresh`): the median and
+the spread of the log unit values, the spread being the median absolute deviation scaled to a standard deviation
+(×1.4826), so that the few undervalued lines among them move neither. A line whose robust z-score
+`(log unit value − median) / spread` is below the cut (`SMARTCUSTOMS_ECOMMERCE_UNDERVALUATION_Z`, −3) sends the
+parcel to lane 2 with a `value` reason: a signal for the officer, never a revaluation (the tax stays as declared).
+
+Decisions:
+- The spread is at least `SPREAD_FLOOR` (0.25 in log units): a subheading whose references are nearly all one
+  price (a spread near 0) would otherwise flag a line for a small discount; with the floor a line is flagged only
+  below e^(−3 × 0.25) = 47 % of the median at the default cut.
+- A band needs at least `min_lines` reference lines (30): below that the median says little, and no line is
+  judged against it. Lines without an HS code are neither judged nor references.
+- Only values far *below* are flagged: an overvalued parcel pays more tax, not less.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from statistics import median
+from typing import Any
+
+from smartcustoms.ecommerce.records import Goods
+from smartcustoms.risk import rules
+
+SPREAD_FLOOR = 0.25
+MAD_TO_SD = 1.4826
+Z_FLOOR = -99.0
+_ONE = Decimal(1)
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """The reference unit values of one HS subheading and unit."""
+
+    hs6: str
+    unit: str
+    lines: int  # reference lines the band was computed from (a sample of at most per_key of those seen)
+    median_log: float
+    spread: float
+
+    @property
+    def median_jpy(self) -> int:
+        return round(math.exp(self.median_log))
+
+    def z(self, unit_yen: float) -> float:
+        return (math.log(unit_yen) - self.median_log) / self.spread
+
+
+def key(hs_code: str, unit: str) -> str:
+    """A band's key: the HS subheading (6 digits) and the unit of quantity."""
+    return f"{hs_code[:6]}:{unit}"
+
+
+def band(hs6: str, unit: str, logs: Sequence[float]) -> Band:
+    """The band of a non-empty set of log unit values."""
+    mid = median(logs)
+    spread = max(SPREAD_FLOOR, MAD_TO_SD * median([abs(x - mid) for x in logs]))
+    return Band(hs6, unit, len(logs), mid, spread)
+
+
+class Sampler:
+    """Log unit values per key, at most `per_key` of each kept as a uniform sample of all those offered
+    (reservoir sampling with a seeded generator: the same rows give the same bands)."""
+
+    def __init__(self, per_key: int, seed: int = 0) -> None:
+        self.per_key = per_key
+        self.rng = random.Random(seed)
+        self.seen: dict[str, int] = {}
+        self.kept: dict[str, list[float]] = {}
+
+    def offer(self, k: str, unit_yen: float) -> None:
+        if unit_yen <= 0:
+            return
+        n = self.seen.get(k, 0) + 1
+        self.seen[k] = n
+        kept = self.kept.setdefault(k, [])
+        if len(kept) < self.per_key:
+            kept.append(math.log(unit_yen))
+        else:
+            j = self.rng.randrange(n)
+            if j < self.per_key:
+                kept[j] = math.log(unit_yen)
+
+    def bands(self, min_lines: int) -> list[Band]:
+        """The bands of the keys with at least `min_lines` lines seen, in key order."""
+        out = []
+        for k in sorted(self.kept):
+            if self.seen[k] >= min_lines:
+                hs6, unit = k.split(":", 1)
+                out.append(band(hs6, unit, self.kept[k]))
+        return out
+
+
+def _rate_of(currency: str, rate: Callable[[str], Decimal | None]) -> Decimal | None:
+    """The yen rate of a currency: the weekly rates have no row for the yen itself."""
+    return _ONE if currency == "JPY" else rate(currency)
+
+
+def stored_unit_values(goods: Iterable[Mapping[str, Any]],
+                       rate: Callable[[str], Decimal | None]) -> Iterable[tuple[str, float]]:
+    """(key, unit value in yen) of the stored goods lines (dicts of strings, as the intake stores them) with an HS
+    code, a weekly rate and a positive quantity."""
+    for g in goods:
+        hs, quantity = g.get("hs_code"), Decimal(g.get("quantity") or 0)
+        if not hs or quantity <= 0:
+            continue
+        r = _rate_of(g.get("currency") or "", rate)
+        if r is not None:
+            yield key(hs, g.get("unit") or "PCE"), float(Decimal(g.get("value") or 0) * r) / float(quantity)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    line_no: int
+    hs_code: str
+    unit_yen: float
+    band: Band
+    z: float
+
+
+def undervalued(goods: Sequence[Goods], rate: Callable[[str], Decimal | None], bands: Mapping[str, Band],
+                cut: float) -> list[Finding]:
+    """The lines whose unit value is below the cut of their band (none without a band)."""
+    out = []
+    for i, g in enumerate(goods, 1):
+        if g.hs_code is None or g.quantity <= 0:
+            continue
+        b = bands.get(key(g.hs_code, g.unit))
+        if b is None:
+            continue
+        r = _rate_of(g.currency, rate)
+        if r is None:
+            continue
+        unit_yen = float(g.value * r) / float(g.quantity)
+        # A nil value is as far below as the figures go (the log has no value there): shown as the floor.
+        z = max(Z_FLOOR, b.z(unit_yen)) if unit_yen > 0 else Z_FLOOR
+        if z < cut:
+            out.append(Finding(i, g.hs_code, unit_yen, b, z))
+    return out
+
+
+def value_hit(found: Sequence[Finding]) -> dict[str, Any]:
+    """The lane-2 hit, as stored: every line far below its band, with the band it was compared with."""
+    said = "; ".join(
+        f"line {f.line_no} HS {f.hs_code}: ¥{f.unit_yen:,.0f} a unit against a median of ¥{f.band.median_jpy:,} "
+        f"from {f.band.lines:,} parcels' lines (robust z {f.z:.1f})" for f in found)
+    return rules.RuleHit(
+        None, "value far below the reference", rules.LANE_DOCUMENTS,
+        f"{said}: the officer checks the value", {
+            "hs_code": [f.hs_code for f in found], "unit_value_jpy": [round(f.unit_yen) for f in found],
+            "median_jpy": [f.band.median_jpy for f in found], "z": [round(f.z, 2) for f in found]},
+        lines=tuple(f.line_no for f in found), kind="value").to_dict()
