@@ -58,7 +58,7 @@ if __name__ != "__mp_main__":
     from smartcustoms.ecommerce.generate import jsonl_lines
     from smartcustoms.ecommerce.intake import ingest
     from smartcustoms.ecommerce.models import Consignment, Manifest
-    from smartcustoms.ecommerce.pipeline import COLUMNS, Intake, _insert_sql, copy_types
+    from smartcustoms.ecommerce.pipeline import COLUMNS, Intake, _insert_sql, borrowed_session, copy_types
     from smartcustoms.identity import service as identity
     from smartcustoms.reference import service as reference
     from smartcustoms.risk import service as risk
@@ -199,20 +199,20 @@ def pct(values: list[float], p: float) -> float:
 
 def reference_bands(engine: Engine, tmp: Path, count: int, seed: int) -> str:
     """The value references the intake compares goods lines with, as a production database holds them from the
-    weeks before: `count` consignments of another seed ingested into a side SQLite database (before the clock),
-    refreshed there, and the bands stored in the benchmark's database."""
+    weeks before: `count` consignments of another seed ingested into a side SQLite database in this process (a
+    borrowed session: not through the worker, whose peak memory the run reports), refreshed there, and the bands
+    stored in the benchmark's database; before the clock."""
     side_engine, side_trader, _ = prepare(f"sqlite:///{tmp / 'history.db'}", tmp)
     lines = jsonl_lines(count, seed)
-    while True:
-        block = list(itertools.islice(lines, 10_000))
-        if not block:
-            break
-        ingest(side_engine, Intake.open(side_engine, side_trader, "BENCH-EXPRESS", "jsonl", "cli"), block, "jsonl",
-               lambda _results: None)
     settings = get_ecommerce_settings()
     with Session(side_engine) as s, s.begin():
-        done = valueref_service.refresh(s, declaration_date(utcnow()), settings.value_ref_days,
-                                        settings.value_ref_min_lines, settings.value_ref_sample, actor="bench")
+        while block := list(itertools.islice(lines, 10_000)):
+            intake = Intake.open(side_engine, side_trader, "BENCH-EXPRESS", "jsonl", "cli", None,
+                                 borrowed_session(s))
+            ingest(side_engine, intake, block, "jsonl", lambda _results: None)
+        done = valueref_service.compute(s, declaration_date(utcnow()), settings.value_ref_days,
+                                        settings.value_ref_min_lines, settings.value_ref_sample,
+                                        settings.value_ref_max_consignments)
     side_engine.dispose()
     with Session(engine) as s, s.begin():
         valueref_service.save(s, done.bands, done.window_from, done.window_to, actor="bench")

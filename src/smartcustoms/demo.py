@@ -55,9 +55,9 @@ def demo_rates_csv(today: date, weeks_back: int = 26, weeks_ahead: int = 26) -> 
 
 def load_demo_tariff(session: Session, actor: str) -> int:
     """The illustrative tariff lines (`demo_data/tariff-sample.csv`): those of the demo declarations and one for
-    every HS code the e-commerce generator uses, so that a generated parcel taxed at the schedule's rate (goods
-    excluded from the exemption or the simplified rates) finds a rate, as it would in a database that holds the
-    whole schedule. Rates ILLUSTRATIVE, not Japan's tariff. Returns the number of lines loaded."""
+    every HS code the e-commerce generator uses that no simplified band covers (620520 and 621710 take the 10 %
+    band of chapter 62), so that a generated parcel taxed at the schedule's rate finds a rate, as it would in a
+    database that holds the whole schedule. Rates ILLUSTRATIVE, not Japan's tariff. Returns the lines loaded."""
     sample = resources.files("smartcustoms.demo_data").joinpath("tariff-sample.csv").read_text("utf-8")
     with TemporaryDirectory() as tmp:
         tpath = Path(tmp, "tariff.csv")

@@ -15,13 +15,15 @@ def _goods(*descriptions: str) -> list[Goods]:
 
 
 @pytest.mark.parametrize("text", ["gift", "Gift", "GIFTS", "  gift. ", "Free  Sample", "「サンプル」", "ｐａｒｔｓ",
-                                  "配件", "贈り物！", "N/A", "said to contain"])
+                                  "配件", "贈り物！", "N/A", "n.a.", "said to contain", "Spare part", "赠品", "禮物",
+                                  "-", "???", "・・・"])
 def test_a_whole_description_that_is_a_generic_term_is_vague(text: str) -> None:
     assert vague.vague_lines(_goods(text)) == [1]
 
 
 @pytest.mark.parametrize("text", ["phone accessories", "gift box of green tea", "plastic phone case", "samples of "
-                                  "cotton fabric", "ギフト用の革財布", "bicycle parts: brake levers", "giftware"])
+                                  "cotton fabric", "ギフト用の革財布", "bicycle parts: brake levers", "giftware",
+                                  "Gift card", "手机配件", "No.5 perfume", "3-pack socks"])
 def test_a_description_that_names_the_goods_is_not_vague(text: str) -> None:
     assert vague.vague_lines(_goods(text)) == []
 

@@ -57,7 +57,7 @@ def test_only_lines_far_below_their_own_band_are_found() -> None:
     hit = valueref.value_hit(found[:2])
     assert (hit["kind"], hit["lane"], hit["lines"]) == ("value", 2, [2, 4])
     assert hit["matched"]["median_jpy"] == [1800, 1800] and hit["matched"]["unit_value_jpy"] == [150, 150]
-    assert "line 2 HS 610910: ¥150 a unit against a median of ¥1,800 from 500 parcels' lines" in hit["reason"]
+    assert "line 2 HS 610910: ¥150 a unit against a median of ¥1,800 (a sample of 500 stored lines" in hit["reason"]
 
 
 def test_the_cut_is_the_setting() -> None:
@@ -92,3 +92,16 @@ def test_stored_lines_give_their_unit_values_in_yen() -> None:
               {"hs_code": "610910", "quantity": "1", "unit": "PCE", "value": "5", "currency": "XXX"},
               {"hs_code": "220421", "quantity": "0.75", "unit": "LTR", "value": "1500", "currency": "JPY"}]
     assert list(valueref.stored_unit_values(stored, _rate)) == [("610910:PCE", 900.0), ("220421:LTR", 2000.0)]
+
+
+def test_a_counted_item_is_one_band_whatever_it_is_called_and_never_less_than_one() -> None:
+    bands = {valueref.key("610910", "PCE"): valueref.Band("610910", "PCE", 500, math.log(1800), 0.5)}
+    # ¥150 a T-shirt, declared as 0.1 of one, or in pieces written another way: all flagged, at ¥150 a unit.
+    goods = [_line("150", quantity="0.1"), _line("150", unit="pcs"), _line("150", unit="EA"), _line("150", unit="KGM")]
+    found = valueref.undervalued(goods, _rate, bands, -3.0)
+    assert [(f.line_no, f.unit_yen) for f in found] == [(1, 150.0), (2, 150.0), (3, 150.0)]
+    assert valueref.key("610910", " pcs ") == valueref.key("610910", "NMB") == "610910:PCE"
+    assert valueref.key("220421", "ltr") == "220421:LTR"
+    # Half a litre of wine is half a litre: only counted items are rounded up to one.
+    assert valueref.unit_value(Decimal(600), Decimal("0.5"), "LTR") == 1200.0
+    assert valueref.unit_value(Decimal(600), Decimal("0.5"), "PCS") == 600.0

@@ -22,6 +22,7 @@ from smartcustoms.cli import app
 from smartcustoms.db import make_engine, utcnow
 from smartcustoms.declarations.flows import declaration_date
 from smartcustoms.ecommerce import valueref, valueref_service
+from smartcustoms.ecommerce.config import get_ecommerce_settings
 from smartcustoms.ecommerce.generate import QUOTE_RATES, jsonl_lines
 from smartcustoms.ecommerce.intake import ingest
 from smartcustoms.ecommerce.models import Consignment, Manifest, ValueReference
@@ -77,8 +78,8 @@ def test_a_refresh_gives_each_subheading_the_band_of_its_stored_lines_in_the_win
         s.execute(update(Manifest).where(Manifest.id == old_id).values(received_at=utcnow() - timedelta(days=200)))
     today = declaration_date(utcnow())
     with Session(engine) as s, s.begin():
-        done = valueref_service.refresh(s, today, 90, 30, 1_000_000, actor="test")
-    assert (done.manifests, done.consignments) == (1, len(accepted))
+        done, stored_now = valueref_service.refresh(s, today, 90, 30, 1_000_000, 1_000_000, actor="test")
+    assert stored_now and (done.manifests, done.consignments, done.step) == (1, len(accepted), 1)
     expected = {k: v for k, v in _expected(lines, accepted).items() if len(v) >= 30}
     assert len(expected) >= 10 and done.lines >= sum(len(v) for v in expected.values())
     with Session(engine) as s:
@@ -93,11 +94,45 @@ def test_a_refresh_gives_each_subheading_the_band_of_its_stored_lines_in_the_win
             max(valueref.SPREAD_FLOOR, valueref.MAD_TO_SD * statistics.median(abs(x - mid) for x in logs)), abs=1e-9)
         assert (stored[k].window_from, stored[k].window_to) == (today - timedelta(days=89), today)
     assert orjson.loads(entry.payload)["bands"] == len(expected)
-    # A refresh replaces every band: a window with nothing in it leaves none.
+    # A window with nothing in it stores nothing: the bands stay (an outage must not switch the signal off).
     with Session(engine) as s, s.begin():
-        valueref_service.refresh(s, today - timedelta(days=300), 30, 30, 1000, actor="test")
+        empty, stored_now = valueref_service.refresh(s, today - timedelta(days=300), 30, 30, 1000, 1000, actor="t")
+    assert not stored_now and empty.bands == [] and empty.manifests == 0
     with Session(engine) as s:
-        assert valueref_service.count(s) == 0
+        assert valueref_service.count(s) == len(expected)
+
+
+def test_a_large_window_is_read_every_kth_line_and_each_band_is_a_bounded_sample(db: tuple[Engine, int, str]) -> None:
+    engine, tid, _ = db
+    lines = list(jsonl_lines(3000, 34))
+    results = _ingest(engine, tid, lines)
+    accepted = [r for r in results if r["result"] == "accepted"]
+    today = declaration_date(utcnow())
+    with Session(engine) as s:
+        done = valueref_service.compute(s, today, 7, 30, 40, 1000)
+    # 3,000 accepted over a limit of 1,000: every third line of the manifest.
+    assert done.step == 3 and done.consignments == sum(1 for r in accepted if r["line"] % 3 == 0)
+    read = {r["parcel_id"] for r in accepted if r["line"] % 3 == 0}
+    expected = {k: v for k, v in _expected(lines, read).items() if len(v) >= 30}
+    assert {valueref.key(b.hs6, b.unit) for b in done.bands} == set(expected)
+    assert all(b.lines == min(40, len(expected[valueref.key(b.hs6, b.unit)])) for b in done.bands)
+    assert done.lines == sum(len(v) for v in _expected(lines, read).values()) and done.skipped > 0  # no-code lines
+
+
+def test_the_intake_reads_the_bands_again_only_after_a_refresh(db: tuple[Engine, int, str]) -> None:
+    engine, _, _ = db
+    today = declaration_date(utcnow())
+    with Session(engine) as s:
+        assert valueref_service.bands_for(s) == {}
+    with Session(engine) as s, s.begin():
+        valueref_service.save(s, [valueref.Band("392690", "PCE", 40, math.log(900), 0.4)], today, today, "test")
+    with Session(engine) as s:
+        first = valueref_service.bands_for(s)
+        assert valueref_service.bands_for(s) is first and list(first) == ["392690:PCE"]
+    with Session(engine) as s, s.begin():
+        valueref_service.save(s, [valueref.Band("610910", "PCE", 40, math.log(1800), 0.4)], today, today, "test")
+    with Session(engine) as s:
+        assert list(valueref_service.bands_for(s)) == ["610910:PCE"]
 
 
 def test_a_line_far_below_its_band_sends_the_parcel_to_lane_2_and_the_rest_is_unchanged(
@@ -122,6 +157,24 @@ def test_a_line_far_below_its_band_sends_the_parcel_to_lane_2_and_the_rest_is_un
     assert c.total_tax_jpy == 0 and c.value_jpy == 921  # a signal only: the value and tax stay as declared
 
 
+def test_the_cut_the_intake_applies_is_the_setting(db: tuple[Engine, int, str], monkeypatch: pytest.MonkeyPatch
+                                                   ) -> None:
+    engine, tid, _ = db
+    today = declaration_date(utcnow())
+    with Session(engine) as s, s.begin():
+        valueref_service.save(s, [valueref.Band("392690", "PCE", 400, math.log(900), 0.4)], today, today, "test")
+    # ¥378 against ¥900: z = ln(378/900)/0.4 = −2.17, flagged at a cut of −2 only.
+    results = _ingest(engine, tid, [orjson.dumps(consignment("AT-3", goods=[goods("18", "CNY")])) + b"\n"])
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_UNDERVALUATION_Z", "-2")
+    get_ecommerce_settings.cache_clear()
+    again = _ingest(engine, tid, [orjson.dumps(consignment("AT-2", goods=[goods("18", "CNY")])) + b"\n"])
+    assert (results[0]["lane"], again[0]["lane"]) == (1, 2)
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_UNDERVALUATION_Z", "0")  # half of all honest lines: refused
+    get_ecommerce_settings.cache_clear()
+    with pytest.raises(ValueError, match="undervaluation_z"):
+        get_ecommerce_settings()
+
+
 def test_the_cli_refreshes_and_shows_the_bands(db: tuple[Engine, int, str], monkeypatch: pytest.MonkeyPatch) -> None:
     engine, tid, url = db
     _ingest(engine, tid, list(jsonl_lines(600, 33)))
@@ -136,3 +189,44 @@ def test_the_cli_refreshes_and_shows_the_bands(db: tuple[Engine, int, str], monk
         assert row.hs6 in r.output and f"{round(math.exp(row.median_log)):,}" in r.output
     r = CliRunner().invoke(app, ["ecommerce", "value-refs", "--days", "0"])
     assert r.exit_code == 2 and "--days" in r.output
+    r = CliRunner().invoke(app, ["ecommerce", "value-refs", "--until", "2099-01-01"])
+    assert r.exit_code == 2 and "--until" in r.output and "after today" in r.output
+    # A window without parcels: exit 1, the stored bands stay and the message says which.
+    r = CliRunner().invoke(app, ["ecommerce", "value-refs", "--until", "2020-01-01", "--days", "1"])
+    assert r.exit_code == 1 and "nothing stored" in r.output and f"the {len(rows)} band(s) stored" in r.output
+    with Session(engine) as s:
+        assert valueref_service.count(s) == len(rows)
+
+
+def test_two_refreshes_at_once_run_one_after_the_other(db: tuple[Engine, int, str]) -> None:
+    """On PostgreSQL both deleted nothing and the second's inserts met the first's keys (UniqueViolation); the
+    table lock makes the second wait for the first's commit. SQLite's one writer serialises them anyway."""
+    import threading
+
+    engine, _, _ = db
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writer at a time")
+    today = declaration_date(utcnow())
+    first = [valueref.Band("392690", "PCE", 40, math.log(900), 0.4)]
+    second = [valueref.Band("392690", "PCE", 50, math.log(950), 0.4), valueref.Band("610910", "PCE", 40, 7.5, 0.4)]
+    errors: list[BaseException] = []
+    with Session(engine) as a:
+        a.begin()
+        assert valueref_service.save(a, first, today, today, "first")
+
+        def other() -> None:
+            try:
+                with Session(engine) as b, b.begin():
+                    valueref_service.save(b, second, today, today, "second")
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        t = threading.Thread(target=other)
+        t.start()
+        t.join(timeout=1.0)
+        assert t.is_alive()  # waiting for the first's lock
+        a.commit()
+    t.join(timeout=30)
+    assert not t.is_alive() and errors == []
+    with Session(engine) as s:
+        assert {k: b.lines for k, b in valueref_service.load_bands(s).items()} == {"392690:PCE": 50, "610910:PCE": 40}

@@ -163,20 +163,32 @@ def value_refs(
     ] = None,
 ) -> None:
     """Recompute the reference unit values per HS subheading that the intake's undervaluation signal compares
-    goods lines with, from the consignments stored in the window (run it daily)."""
+    goods lines with, from the consignments stored in the window (run it daily, from cron). Exit 1 when the window
+    gives no band: the stored bands then stay."""
     from smartcustoms.db import utcnow
     from smartcustoms.declarations.flows import declaration_date
     from smartcustoms.ecommerce.config import get_ecommerce_settings
-    from smartcustoms.ecommerce.valueref_service import refresh
+    from smartcustoms.ecommerce.valueref_service import compute, save, stored_window
     from smartcustoms.risk.model_cli import progress_bar
 
     settings = get_ecommerce_settings()
-    last = until.date() if until is not None else declaration_date(utcnow())
-    with platform_errors(), Session(get_engine()) as s, s.begin(), progress_bar("value references") as progress:
-        done = refresh(s, last, days or settings.value_ref_days, settings.value_ref_min_lines,
-                       settings.value_ref_sample, actor="cli", progress=progress)
+    today = declaration_date(utcnow())
+    last = until.date() if until is not None else today
+    if last > today:
+        raise typer.BadParameter(f"{last} is after today in Japan ({today}): no parcel was received then",
+                                 param_hint="--until")
+    engine = get_engine()
+    # Read in one transaction, store in a short one (a refresh reads up to a million consignments).
+    with platform_errors(), Session(engine) as s, progress_bar("value references") as progress:
+        done = compute(s, last, days or settings.value_ref_days, settings.value_ref_min_lines,
+                       settings.value_ref_sample, settings.value_ref_max_consignments, progress=progress)
+    with platform_errors(), Session(engine) as s, s.begin():
+        stored = save(s, done.bands, done.window_from, done.window_to, actor="cli")
+        kept = stored_window(s)
+    every = f", every {done.step}th line of each manifest" if done.step > 1 else ""
     table = Table(title=f"reference unit values {done.window_from} to {done.window_to}: {done.consignments:,} "
-                        f"consignments in {done.manifests:,} manifests, {done.lines:,} goods lines")
+                        f"consignments read in {done.manifests:,} manifests{every}, {done.lines:,} goods lines "
+                        f"({done.skipped:,} left out: no HS code, no weekly rate, nil quantity or value)")
     for col, justify in (("HS", "left"), ("unit", "left"), ("lines", "right"), ("median ¥ a unit", "right"),
                          ("flagged below ¥", "right")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
@@ -185,8 +197,15 @@ def value_refs(
         table.add_row(b.hs6, b.unit, f"{b.lines:,}", f"{b.median_jpy:,}",
                       f"{math.exp(b.median_log + cut * b.spread):,.0f}")
     Console().print(table)
-    typer.echo(f"{len(done.bands)} band(s) stored (at least {settings.value_ref_min_lines} lines each); the next "
-               "manifests are compared with them")
+    if stored:
+        typer.echo(f"{len(done.bands)} band(s) stored (at least {settings.value_ref_min_lines} lines each); the next "
+                   "manifests are compared with them")
+        return
+    held = ("none are stored: no goods line is judged" if kept is None else
+            f"the {kept[3]} band(s) stored from {kept[0]} to {kept[1]} (computed {kept[2]:%Y-%m-%d %H:%M} UTC) stay")
+    typer.echo(f"no subheading has {settings.value_ref_min_lines} lines in the window: nothing stored; {held}",
+               err=True)
+    raise typer.Exit(1)
 
 
 def _progress(bytes_: bool = False) -> Progress:

@@ -36,11 +36,14 @@ class EcommerceSettings(BaseSettings):
     # The undervaluation signal (ecommerce/valueref.py): a goods line whose unit value's robust z-score against the
     # band of its HS subheading and unit is below this cut sends the parcel to lane 2. The bands come from the lines
     # stored in the last value_ref_days days (`smartcustoms ecommerce value-refs`), at least value_ref_min_lines
-    # lines each, a sample of at most value_ref_sample lines per band.
-    undervaluation_z: Annotated[float, Field(ge=-20, le=0)] = -3.0
+    # lines each, a sample of at most value_ref_sample lines per band; a window holding more than
+    # value_ref_max_consignments accepted consignments is read every k-th line. A cut above −1 would flag a large
+    # share of honest lines (at 0 half of them).
+    undervaluation_z: Annotated[float, Field(ge=-20, le=-1)] = -3.0
     value_ref_days: Annotated[int, Field(ge=1, le=3660)] = 90
     value_ref_min_lines: Annotated[int, Field(ge=2)] = 30
     value_ref_sample: Annotated[int, Field(ge=10, le=1_000_000)] = 5000
+    value_ref_max_consignments: Annotated[int, Field(ge=1000)] = 1_000_000
 
 
 @lru_cache(maxsize=1)

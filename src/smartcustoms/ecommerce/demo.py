@@ -28,5 +28,5 @@ def seed(session: Session, trader: Trader, count: int = DEMO_CONSIGNMENTS) -> di
     summary = ingest(engine, intake, jsonl_lines(count, seed=2026), "jsonl", lambda _results: None)
     settings = get_ecommerce_settings()
     valueref_service.refresh(session, declaration_date(utcnow()), settings.value_ref_days, settings.value_ref_min_lines,
-                             settings.value_ref_sample, actor="demo")
+                             settings.value_ref_sample, settings.value_ref_max_consignments, actor="demo")
     return summary

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
@@ -226,8 +226,7 @@ class PrepareSpec:
     profiles: tuple[rules.Profile, ...]
     model: ModelRef | None
     url: str | None  # the database the worker reads weekly rates and tariff lines from (None: in process only)
-    # The reference unit values (valueref.Band by key) and the cut below which a line is flagged undervalued.
-    bands: Mapping[str, valueref.Band] = field(default_factory=dict)
+    # The robust z-score below which a goods line is flagged undervalued (the bands are read by the Preparer).
     undervaluation_z: float = -3.0
 
 
@@ -242,6 +241,7 @@ class Preparer:
         self.spec, self.scope = spec, scope
         self._tariffs: dict[str, tuple[calc.DutyRate | None, str | None]] = {}
         self._rates: dict[str, Decimal] | None = None
+        self._bands: Mapping[str, valueref.Band] | None = None
         self.assessor = Assessor(spec.tables, spec.on, self._rate, self._tariff)
         self.screen = screening.Screen(spec.profiles, spec.secret, spec.on)
         self.model = None
@@ -282,7 +282,11 @@ class Preparer:
         valued: list[_Valued] = []
         for_model: list[dict[str, object]] = []
         mid, sub, on, screen = spec.manifest_id, spec.submitter_id, spec.on, self.screen
-        bands, cut = spec.bands, spec.undervaluation_z
+        if self._bands is None:
+            # The value references, read in this process once per refresh (a cheap version query a manifest).
+            with self.scope(False) as s:
+                self._bands = valueref_service.bands_for(s)
+        bands, cut = self._bands, spec.undervaluation_z
         checked: list[Record] = []
         for it in chunk:
             if it.raw is not None:
@@ -407,13 +411,12 @@ class Intake:
         with self.scope(False) as s:
             profiles = tuple(active_profiles(s))
             version = registry.active(s)
-            bands = valueref_service.load_bands(s)
         model = None if version is None else ModelRef(version.path, version.version, version.lane3_share,
                                                        version.lane2_share)
         self.spec = PrepareSpec(manifest_id, submitter_id, submitter_code, self.on, get_settings().sampling_secret,
                                 self.settings.max_goods_lines, tables.load_tables(), profiles, model,
                                 _worker_url(engine) if self.overlap and self.settings.workers > 0 else None,
-                                bands, self.settings.undervaluation_z)
+                                self.settings.undervaluation_z)
         self._preparer: Preparer | None = None
         self.store_spec = StoreSpec(manifest_id, submitter_id, f"trader:{submitter_code}", received_at,
                                     self.spec.tables.threshold(tables.LOW_VALUE_EXEMPTION_MAX, self.on),

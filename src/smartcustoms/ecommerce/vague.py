@@ -1,11 +1,12 @@
 """Goods descriptions that say nothing of what the goods are ("gift", "parts", "サンプル"): pure, no database.
 
 A misdescribed parcel is one of the seeded anomalies of the intake (and a classic smuggling cover): a goods line
-whose whole description is a generic term from `data/vague-descriptions.csv` sends the parcel to lane 2 with a
-`description` reason, so that the officer asks what the goods are. Decision: only the whole description is
-compared (after normalising), never a word inside it — "phone accessories" names the goods well enough, and a
-substring match would send a large share of honest parcels to an officer. The parcel is not rejected: the carrier
-cannot amend a description at intake, and the goods may be legitimate (data/README.md has the provenance).
+whose whole description is a generic term from `data/vague-descriptions.csv`, or nothing but punctuation ("-",
+"???"), sends the parcel to lane 2 with a `description` reason, so that the officer asks what the goods are.
+Decision: only the whole description is compared (after normalising), never a word inside it — "phone accessories"
+names the goods well enough, and a substring match would send a large share of honest parcels to an officer. The
+parcel is not rejected: the carrier cannot amend a description at intake, and the goods may be legitimate
+(data/README.md has the provenance).
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ _AROUND = " .,;:!?-_*/'\"()[]{}<>「」『』（）【】。、・！？…"
 
 
 def normalised(text: str) -> str:
-    """The description as compared: NFKC (full-width forms), case folded, inner spaces collapsed to one,
-    surrounding punctuation removed."""
+    """The description as compared: NFKC (full-width forms), case folded, full stops dropped (`n.a.` is `na`),
+    inner spaces collapsed to one, surrounding punctuation removed."""
     t = text if text.isascii() else unicodedata.normalize("NFKC", text)
-    return " ".join(t.casefold().split()).strip(_AROUND)
+    return " ".join(t.casefold().replace(".", "").split()).strip(_AROUND)
 
 
 @lru_cache(maxsize=1)
@@ -47,7 +48,12 @@ def terms() -> frozenset[str]:
 def vague_lines(goods: Sequence[Goods]) -> list[int]:
     """The 1-based numbers of the goods lines whose whole description is a vague term."""
     vague = terms()
-    return [i for i, g in enumerate(goods, 1) if normalised(g.description) in vague]
+    return [i for i, g in enumerate(goods, 1) if _says_nothing(normalised(g.description), vague)]
+
+
+def _says_nothing(text: str, vague: frozenset[str]) -> bool:
+    # A listed term, or nothing but punctuation and symbols ("-", "???": not a letter or a digit in it).
+    return text in vague or not any(ch.isalnum() for ch in text)
 
 
 def vague_hit(goods: Sequence[Goods], lines: Sequence[int]) -> dict[str, Any]:

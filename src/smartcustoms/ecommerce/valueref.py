@@ -53,9 +53,28 @@ class Band:
         return (math.log(unit_yen) - self.median_log) / self.spread
 
 
+# Units of counted items written another way (UN/ECE Recommendation 20 has PCE; carriers also send these): one band.
+COUNTED = "PCE"
+_COUNTED_ALIASES = frozenset({"PCE", "PCS", "PC", "EA", "NMB", "NAR", "U", "UN", "UNT", "NO", "NOS"})
+
+
+def unit_of(unit: str) -> str:
+    """The unit a band is kept for: case folded, the aliases of a counted item as PCE."""
+    u = unit.strip().upper()
+    return COUNTED if u in _COUNTED_ALIASES else u
+
+
 def key(hs_code: str, unit: str) -> str:
-    """A band's key: the HS subheading (6 digits) and the unit of quantity."""
-    return f"{hs_code[:6]}:{unit}"
+    """A band's key: the HS subheading (6 digits) and the unit of quantity (`unit_of`)."""
+    return f"{hs_code[:6]}:{unit_of(unit)}"
+
+
+def unit_value(value_yen: Decimal, quantity: Decimal, unit: str) -> float:
+    """The value of one unit. Decision: a counted item (PCE) is never less than one — 0.1 of a T-shirt is one
+    T-shirt; a quantity under 1 would otherwise lift a cheap line's unit value out of reach of the signal."""
+    if unit_of(unit) == COUNTED and quantity < 1:
+        quantity = _ONE
+    return float(value_yen) / float(quantity)
 
 
 def band(hs6: str, unit: str, logs: Sequence[float]) -> Band:
@@ -75,9 +94,10 @@ class Sampler:
         self.seen: dict[str, int] = {}
         self.kept: dict[str, list[float]] = {}
 
-    def offer(self, k: str, unit_yen: float) -> None:
+    def offer(self, k: str, unit_yen: float) -> bool:
+        """Offer a line's unit value; False (not taken) for a nil value, which has no log."""
         if unit_yen <= 0:
-            return
+            return False
         n = self.seen.get(k, 0) + 1
         self.seen[k] = n
         kept = self.kept.setdefault(k, [])
@@ -87,6 +107,7 @@ class Sampler:
             j = self.rng.randrange(n)
             if j < self.per_key:
                 kept[j] = math.log(unit_yen)
+        return True
 
     def bands(self, min_lines: int) -> list[Band]:
         """The bands of the keys with at least `min_lines` lines seen, in key order."""
@@ -113,7 +134,8 @@ def stored_unit_values(goods: Iterable[Mapping[str, Any]],
             continue
         r = _rate_of(g.get("currency") or "", rate)
         if r is not None:
-            yield key(hs, g.get("unit") or "PCE"), float(Decimal(g.get("value") or 0) * r) / float(quantity)
+            unit = g.get("unit") or COUNTED
+            yield key(hs, unit), unit_value(Decimal(g.get("value") or 0) * r, quantity, unit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +160,7 @@ def undervalued(goods: Sequence[Goods], rate: Callable[[str], Decimal | None], b
         r = _rate_of(g.currency, rate)
         if r is None:
             continue
-        unit_yen = float(g.value * r) / float(g.quantity)
+        unit_yen = unit_value(g.value * r, g.quantity, g.unit)
         # A nil value is as far below as the figures go (the log has no value there): shown as the floor.
         z = max(Z_FLOOR, b.z(unit_yen)) if unit_yen > 0 else Z_FLOOR
         if z < cut:
@@ -150,7 +172,7 @@ def value_hit(found: Sequence[Finding]) -> dict[str, Any]:
     """The lane-2 hit, as stored: every line far below its band, with the band it was compared with."""
     said = "; ".join(
         f"line {f.line_no} HS {f.hs_code}: ¥{f.unit_yen:,.0f} a unit against a median of ¥{f.band.median_jpy:,} "
-        f"from {f.band.lines:,} parcels' lines (robust z {f.z:.1f})" for f in found)
+        f"(a sample of {f.band.lines:,} stored lines; robust z {f.z:.1f})" for f in found)
     return rules.RuleHit(
         None, "value far below the reference", rules.LANE_DOCUMENTS,
         f"{said}: the officer checks the value", {
