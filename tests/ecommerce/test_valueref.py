@@ -105,3 +105,31 @@ def test_a_counted_item_is_one_band_whatever_it_is_called_and_never_less_than_on
     # Half a litre of wine is half a litre: only counted items are rounded up to one.
     assert valueref.unit_value(Decimal(600), Decimal("0.5"), "LTR") == 1200.0
     assert valueref.unit_value(Decimal(600), Decimal("0.5"), "PCS") == 600.0
+
+
+def test_the_manifest_check_finds_exactly_what_undervalued_finds_on_generated_parcels() -> None:
+    import json
+
+    from smartcustoms.ecommerce.generate import GOODS, QUOTE_RATES, jsonl_lines
+    from smartcustoms.ecommerce.records import check_record
+
+    def rate(currency: str) -> Decimal | None:
+        return None if currency in ("JPY", "THB") else QUOTE_RATES.get(currency)  # THB: a currency without a rate
+
+    records = [check_record(json.loads(x), n, 100)[0] for n, x in enumerate(jsonl_lines(6000, 5), 1)]
+    # Bands near the generator's medians (some lines fall below), a narrow one (many do), and one per litre.
+    bands = {valueref.key(hs, "PCE"): valueref.Band(hs, "PCE", 100, math.log(median * (1.5 if n % 3 else 1)),
+                                                    0.25 if n % 4 == 0 else sigma)
+             for n, (hs, _, median, sigma, _) in enumerate(GOODS)}
+    bands["220421:LTR"] = valueref.Band("220421", "LTR", 100, math.log(2000), 0.3)
+    extra = [_line("0"), _line("150", quantity="0.5"), _line("100", unit="pcs"), _line("300", hs="220421",
+                                                                                      unit="LTR", quantity="0.75")]
+    flagged = 0
+    for cut in (-3.0, -1.5):
+        check = valueref.ValueCheck(bands, cut, rate)
+        for rec in [*records, None]:
+            goods = rec.goods if rec is not None else extra
+            expected = valueref.undervalued(goods, rate, bands, cut)
+            assert check.check(goods) == expected
+            flagged += len(expected)
+    assert flagged > 100

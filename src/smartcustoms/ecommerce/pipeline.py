@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, contextmanager
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import orjson
 from sqlalchemy import Engine, Table, bindparam, insert, update
@@ -241,7 +241,7 @@ class Preparer:
         self.spec, self.scope = spec, scope
         self._tariffs: dict[str, tuple[calc.DutyRate | None, str | None]] = {}
         self._rates: dict[str, Decimal] | None = None
-        self._bands: Mapping[str, valueref.Band] | None = None
+        self._values: valueref.ValueCheck | Literal[False] | None = None  # False: no bands stored
         self.assessor = Assessor(spec.tables, spec.on, self._rate, self._tariff)
         self.screen = screening.Screen(spec.profiles, spec.secret, spec.on)
         self.model = None
@@ -282,11 +282,12 @@ class Preparer:
         valued: list[_Valued] = []
         for_model: list[dict[str, object]] = []
         mid, sub, on, screen = spec.manifest_id, spec.submitter_id, spec.on, self.screen
-        if self._bands is None:
+        if self._values is None:
             # The value references, read in this process once per refresh (a cheap version query a manifest).
             with self.scope(False) as s:
-                self._bands = valueref_service.bands_for(s)
-        bands, cut = self._bands, spec.undervaluation_z
+                bands = valueref_service.bands_for(s)
+            self._values = valueref.ValueCheck(bands, spec.undervaluation_z, self._rate) if bands else False
+        values = self._values
         checked: list[Record] = []
         for it in chunk:
             if it.raw is not None:
@@ -322,7 +323,7 @@ class Preparer:
                 stored.append(excise_hit(val.excise_hs, spec.tables, on))
             if vague_at := vague.vague_lines(rec.goods):
                 stored.append(vague.vague_hit(rec.goods, vague_at))
-            if bands and (low := valueref.undervalued(rec.goods, self._rate, bands, cut)):
+            if values and (low := values.check(rec.goods)):
                 stored.append(valueref.value_hit(low))
             valued.append(_Valued(row, stored, None, no_rate_hit(val.no_rate_hs)))
             if self.model is not None:

@@ -47,13 +47,15 @@ def terms() -> frozenset[str]:
 
 def vague_lines(goods: Sequence[Goods]) -> list[int]:
     """The 1-based numbers of the goods lines whose whole description is a vague term."""
-    vague = terms()
-    return [i for i, g in enumerate(goods, 1) if _says_nothing(normalised(g.description), vague)]
+    return [i for i, g in enumerate(goods, 1) if says_nothing(g.description)]
 
 
-def _says_nothing(text: str, vague: frozenset[str]) -> bool:
-    # A listed term, or nothing but punctuation and symbols ("-", "???": not a letter or a digit in it).
-    return text in vague or not any(ch.isalnum() for ch in text)
+@lru_cache(maxsize=65536)
+def says_nothing(description: str) -> bool:
+    """A listed term, or nothing but punctuation and symbols ("-", "???": not a letter or a digit in it).
+    Memoised: a platform's parcels repeat the same descriptions (its sellers' product names)."""
+    text = normalised(description)
+    return text in terms() or not any(ch.isalnum() for ch in text)
 
 
 def vague_hit(goods: Sequence[Goods], lines: Sequence[int]) -> dict[str, Any]:

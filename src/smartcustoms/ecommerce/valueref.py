@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from statistics import median
 from typing import Any
@@ -166,6 +166,45 @@ def undervalued(goods: Sequence[Goods], rate: Callable[[str], Decimal | None], b
         if z < cut:
             out.append(Finding(i, g.hs_code, unit_yen, b, z))
     return out
+
+
+class ValueCheck:
+    """`undervalued` for the lines of one manifest, set up once (a test compares the two on generated parcels).
+
+    Each (code, unit, currency) gets, memoised, the band's cut as a unit value in that currency (e^(median + cut ×
+    spread) yen at the manifest's rate); a line at or above it (nearly all) costs a lookup and a Decimal product, and
+    only a line below it takes the exact path of `undervalued`, which decides."""
+
+    def __init__(self, bands: Mapping[str, Band], cut: float, rate: Callable[[str], Decimal | None]) -> None:
+        self.bands, self.cut, self.rate = bands, cut, rate
+        self._lows: dict[tuple[str, str, str], tuple[Decimal, bool] | None] = {}
+
+    def _low(self, hs: str, unit: str, currency: str) -> tuple[Decimal, bool] | None:
+        b = self.bands.get(key(hs, unit))
+        r = _rate_of(currency, self.rate)
+        if b is None or r is None or r <= 0:
+            return None
+        # A margin above the exact cut: rounding never hides a line the exact path would flag.
+        yen = math.exp(b.median_log + self.cut * b.spread) * 1.001
+        return Decimal(repr(yen)) / r, unit_of(unit) == COUNTED
+
+    def check(self, goods: Sequence[Goods]) -> list[Finding]:
+        out: list[Finding] | None = None
+        for i, g in enumerate(goods, 1):
+            if g.hs_code is None:
+                continue
+            k = (g.hs_code, g.unit, g.currency)
+            low = self._lows[k] if k in self._lows else self._lows.setdefault(k, self._low(*k))
+            if low is None or g.quantity <= 0:
+                continue
+            q = g.quantity if g.quantity >= 1 or not low[1] else _ONE
+            if g.value >= low[0] * q:
+                continue
+            found = undervalued([g], self.rate, self.bands, self.cut)
+            if found:
+                out = out if out is not None else []
+                out.append(replace(found[0], line_no=i))
+        return out or []
 
 
 def value_hit(found: Sequence[Finding]) -> dict[str, Any]:
