@@ -4,8 +4,10 @@
     .venv/bin/python benchmarks/ecommerce_ingest.py --count 100000 --backend postgresql \
         --database-url postgresql://postgres@127.0.0.1:54329/postgres
 
-Generates COUNT consignments (seeded, with anomalies), then, on a fresh database with illustrative weekly rates
-and three selectivity profiles (one of them a 5% random sample), ingests them end to end in manifests of
+Generates COUNT consignments (seeded, with anomalies), then, on a fresh database with illustrative weekly rates,
+an illustrative tariff line for every code the generator uses that no simplified band covers, three selectivity
+profiles (one of them a 5% random sample) and value references computed from --history consignments of another
+seed (before the clock), ingests them end to end in manifests of
 --manifest-size through the same pipeline the API uses (check, value, assess, profiles, split detection, lane,
 persist, audit, results), in process (with the intake's worker process, SMARTCUSTOMS_ECOMMERCE_WORKERS).
 Prints consignments/s, CPU seconds (this process and the worker), p50/p99 per-manifest and per-chunk latency,
@@ -21,7 +23,8 @@ rows back is not timed) and the ratio. Finally posts the first --http-count cons
 With a server on this machine it also prints the server processes' CPU per consignment, and for every backend
 the share of time the machine's cores were idle during the pipeline (what is left to win by overlapping work).
 It starts with the machine's reference figures (machine_reference.py): the shared machines' speed changes from
-day to day, and rates from two sessions compare only next to them.
+day to day, and rates from two sessions compare only next to them. Last, where the generator's seeded anomalies
+went (lanes and the kinds of reason that sent them there), against the clean parcels.
 """
 
 from __future__ import annotations
