@@ -48,6 +48,7 @@ STEPS = [
     ("0011_ecommerce_open_list", "0010_ecommerce_group_totals", ()),  # an index only: see the test below
     ("0012_ecommerce_exempt_flag", "0011_ecommerce_open_list", ()),  # data only: see below
     ("0013_ecommerce_value_refs", "0012_ecommerce_exempt_flag", ("ecommerce_value_refs",)),
+    ("0014_ecommerce_action_keys", "0013_ecommerce_value_refs", ("ecommerce_action_keys",)),
 ]
 
 

@@ -7,10 +7,11 @@ import binascii
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from sqlalchemy.orm import Session
 
 from smartcustoms.declarations import payment, service
 from smartcustoms.declarations.schemas import ImportDeclarationOut
-from smartcustoms.deps import SessionDep
+from smartcustoms.deps import ReadSessionDep, SessionDep
 from smartcustoms.errors import Unauthorized
 from smartcustoms.identity.models import Officer
 from smartcustoms.identity.service import authenticate_officer
@@ -20,6 +21,16 @@ router = APIRouter(prefix="/api/v1/officer/import-declarations", tags=["officer"
 
 def current_officer(request: Request, session: SessionDep) -> Officer:
     """The officer in `Authorization: Basic` (console username and password; Argon2-checked)."""
+    return basic_officer(request, session)
+
+
+def reading_officer(request: Request, session: ReadSessionDep) -> Officer:
+    """`current_officer` for routes that only read (their session takes no write lock)."""
+    return basic_officer(request, session)
+
+
+def basic_officer(request: Request, session: Session) -> Officer:
+    """The officer whose console username and password are in `Authorization: Basic`; 401 otherwise."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "basic" or not token:
         raise Unauthorized("send the officer's username and password as HTTP Basic credentials")
@@ -34,6 +45,7 @@ def current_officer(request: Request, session: SessionDep) -> Officer:
 
 
 OfficerDep = Annotated[Officer, Depends(current_officer)]
+ReadOfficerDep = Annotated[Officer, Depends(reading_officer)]
 
 
 @router.get("/{declaration_id}", response_model=ImportDeclarationOut)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -19,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from smartcustoms.db import Base, UTCDateTime
+from smartcustoms.db import Base, JSONText, UTCDateTime, utcnow
 from smartcustoms.ecommerce import lifecycle
 
 
@@ -181,3 +182,20 @@ class ValueReference(Base):
     window_from: Mapped[date] = mapped_column(Date)  # Japanese dates of the consignments read, inclusive
     window_to: Mapped[date] = mapped_column(Date)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ActionKey(Base):
+    """The first answer to an officer's bulk action sent over the API with an `Idempotency-Key`, replayed when the
+    same officer retries with the same key (ecommerce/officer_api.py, migration 0014). Keys are the officer's own:
+    another officer's same key is another action."""
+
+    __tablename__ = "ecommerce_action_keys"
+    __table_args__ = (UniqueConstraint("officer_id", "key", name="uq_ecommerce_action_keys_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(JSONText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -11,9 +11,11 @@ STREAMED_PREFIXES = (api.PREFIX,)
 
 
 def mount_ecommerce(app: FastAPI) -> None:
-    """The submitter API and the officer console pages."""
+    """The submitter API, the officer API and the officer console pages."""
     from smartcustoms.ecommerce.console import router as console_router
+    from smartcustoms.ecommerce.officer_api import router as officer_router
 
     app.include_router(api.router)
     app.include_router(api.parcels)
+    app.include_router(officer_router)
     app.include_router(console_router)

@@ -217,6 +217,7 @@ class ActionOutcome:
     done: int
     skipped: int  # not in a status the action applies to (or decided by another officer meanwhile)
     more: bool = False  # all matching: more consignments the action applies to remain beyond the cap
+    changed: tuple[str, ...] = ()  # the ids of the consignments decided, in the order taken
 
 
 def act(session: Session, *, action: str, reason: str, officer: str, ids: list[str] | None = None,
@@ -281,4 +282,4 @@ def act(session: Session, *, action: str, reason: str, officer: str, ids: list[s
         audit.append(session, actor=f"officer:{officer}", action=f"ecommerce.{action}",
                      entity_type="ecommerce_consignment", entity_id=cid,
                      data={"from_status": status, "to_status": target, "lane": new_lane, "reason": reason.strip()})
-    return ActionOutcome(len(changed), len(rows) - len(changed), more)
+    return ActionOutcome(len(changed), len(rows) - len(changed), more, tuple(cid for cid, _, _ in changed))

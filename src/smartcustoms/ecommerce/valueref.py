@@ -52,6 +52,10 @@ class Band:
     def z(self, unit_yen: float) -> float:
         return (math.log(unit_yen) - self.median_log) / self.spread
 
+    def cut_jpy(self, cut: float) -> float:
+        """The unit value in yen at z = `cut`: a line whose unit value is below it is flagged."""
+        return math.exp(self.median_log + cut * self.spread)
+
 
 # Units of counted items written another way (UN/ECE Recommendation 20 has PCE; carriers also send these): one band.
 COUNTED = "PCE"

@@ -140,11 +140,14 @@ def bands_for(session: Session) -> dict[str, Band]:
     return bands
 
 
-def load_bands(session: Session) -> dict[str, Band]:
-    """The stored bands by key, read now."""
+def load_bands(session: Session, hs6: str | None = None) -> dict[str, Band]:
+    """The stored bands by key (of one HS subheading when given), read now."""
     t = ValueReference.__table__.c
-    return {key(hs6, unit): Band(hs6, unit, lines, median_log, spread) for hs6, unit, lines, median_log, spread
-            in session.execute(select(t.hs6, t.unit, t.lines, t.median_log, t.spread))}
+    stmt = select(t.hs6, t.unit, t.lines, t.median_log, t.spread)
+    if hs6 is not None:
+        stmt = stmt.where(t.hs6 == hs6)
+    return {key(code, unit): Band(code, unit, lines, median_log, spread) for code, unit, lines, median_log, spread
+            in session.execute(stmt)}
 
 
 def stored_window(session: Session) -> tuple[date, date, datetime, int] | None:

@@ -1,0 +1,193 @@
+"""Officer API for e-commerce consignments: what the console shows (totals, groups, lists, a consignment), the value
+references, and the bulk decisions, for a risk unit's own tools. HTTP Basic with the console's username and
+password, as the other officer APIs.
+
+Decisions:
+- A bulk action sent with an `Idempotency-Key` is decided once: a retry with the same key and the same body
+  answers the first answer (`Idempotent-Replayed: true`) and decides nothing again; the same key with another body
+  is 409 naming the header. Keys are per officer (table `ecommerce_action_keys`). Without a key a retry is
+  harmless too, since what was decided is no longer in a status the action applies to, but it answers
+  `done: 0`.
+- "All matching" takes its filters in the body and needs at least one: an empty filter over every consignment is
+  the console's choice to make on screen, not a script's by omission.
+- The answer names every consignment it decided (`changed`); the cap is the console's
+  (SMARTCUSTOMS_ECOMMERCE_MAX_BULK_ACTION) and `more` says that others matching remain.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import orjson
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from smartcustoms.audit import service as audit
+from smartcustoms.declarations.idempotency import IdemKey, StoredAnswer, answer_once, stored_key
+from smartcustoms.declarations.officer_api import OfficerDep, ReadOfficerDep
+from smartcustoms.deps import ReadSessionDep, SessionDep
+from smartcustoms.ecommerce import lifecycle, officer, valueref_service
+from smartcustoms.ecommerce.config import get_ecommerce_settings
+from smartcustoms.ecommerce.models import ActionKey, Consignment
+from smartcustoms.errors import FieldError, ValidationFailed
+
+PREFIX = "/api/v1/officer/ecommerce"
+router = APIRouter(prefix=PREFIX, tags=["officer", "e-commerce manifests"])
+LIST_MAX = 500
+
+Filter = Annotated[str | None, Query(max_length=200)]
+
+
+def _filters(**given: str | None) -> dict[str, str]:
+    return {k: v.strip() for k, v in given.items() if v and v.strip()}
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.isoformat() if t else None
+
+
+def consignment_out(c: Consignment, full: bool = False) -> dict[str, Any]:
+    """A consignment as the API gives it: the list's fields, and with `full` its goods, assessment and reasons."""
+    out: dict[str, Any] = {
+        "id": c.id, "manifest_id": c.manifest_id, "line": c.line_no, "parcel_id": c.parcel_id,
+        "platform": c.platform,
+        "seller": {"id": c.seller_id, "name": c.seller_name, "country": c.seller_country,
+                   "registration_id": c.seller_registration_id},
+        "consignee": {"name": c.consignee_name, "address": c.consignee_address, "id": c.consignee_id},
+        "delivery_place": c.delivery_place, "mail_order": c.mail_order, "personal_use": c.personal_use,
+        "lane": c.lane, "status": c.status, "open": c.status in lifecycle.OPEN,
+        "value_jpy": c.value_jpy, "dutiable_value_jpy": c.dutiable_value_jpy, "duty_jpy": c.duty_jpy,
+        "consumption_tax_jpy": c.ct_national_jpy + c.ct_local_jpy, "total_tax_jpy": c.total_tax_jpy,
+        "exempt": c.exempt, "risk_score": c.risk_score, "split_group": c.split_group,
+        "received_at": _iso(c.received_at), "released_at": _iso(c.released_at),
+        "decided_by": c.decided_by, "decision_reason": c.decision_reason,
+    }
+    if full:
+        out.update(officer.view(c))
+    return out
+
+
+@router.get("/totals")
+def totals(session: ReadSessionDep, who: ReadOfficerDep) -> dict[str, int]:
+    """How many consignments are in each status, open (waiting for an officer) and in all."""
+    return officer.totals(session)
+
+
+@router.get("/groups")
+def groups(
+    session: ReadSessionDep, who: ReadOfficerDep,
+    group: Annotated[Literal["manifest", "platform", "seller"], Query()] = "manifest",
+    manifest: Filter = None, platform: Filter = None, seller: Filter = None, lane: Filter = None,
+    status: Filter = None, split_group: Filter = None, consignee: Filter = None,
+    limit: Annotated[int, Query(ge=1, le=LIST_MAX)] = 100,
+) -> dict[str, Any]:
+    """Consignments per manifest, platform or seller, the most open first (the console's overview)."""
+    filters = _filters(manifest=manifest, platform=platform, seller=seller, lane=lane, status=status,
+                       split_group=split_group, consignee=consignee)
+    rows = officer.groups(session, group, filters, limit)
+    return {"group": group, "filters": filters, "groups": [
+        {"key": r.key, "label": r.label, "consignments": r.consignments, "lane1": r.lane1, "lane2": r.lane2,
+         "lane3": r.lane3, "open": r.open, "value_jpy": r.value_jpy, "tax_jpy": r.tax_jpy,
+         "split_flagged": r.split_flagged} for r in rows]}
+
+
+@router.get("/consignments")
+def consignments(
+    session: ReadSessionDep, who: ReadOfficerDep, response: Response,
+    manifest: Filter = None, platform: Filter = None, seller: Filter = None, lane: Filter = None,
+    status: Annotated[str | None, Query(max_length=200, description="open, or one status")] = None,
+    split_group: Filter = None, consignee: Filter = None,
+    limit: Annotated[int, Query(ge=1, le=LIST_MAX)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> list[dict[str, Any]]:
+    """A page of consignments matching the filters, lane 3 first then the oldest (the console's list); the number
+    matching in `X-Total-Count`."""
+    filters = _filters(manifest=manifest, platform=platform, seller=seller, lane=lane, status=status,
+                       split_group=split_group, consignee=consignee)
+    rows, total = officer.consignments(session, filters, limit, offset)
+    response.headers["X-Total-Count"] = str(total)
+    return [consignment_out(c) for c in rows]
+
+
+@router.get("/consignments/{consignment_id}")
+def consignment(consignment_id: str, session: ReadSessionDep, who: ReadOfficerDep) -> dict[str, Any]:
+    """One consignment with its goods, assessment, lane reasons, split group and audited history."""
+    c = officer.get(session, consignment_id)
+    out = consignment_out(c, full=True)
+    if c.split_group:
+        members, more = officer.split_members(session, c.split_group)
+        out["split_members"] = {"ids": [m.id for m in members], "more": more}
+    out["history"] = [{"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action,
+                       "data": orjson.loads(e.payload)} for e in audit.history(session, "ecommerce_consignment", c.id)]
+    return out
+
+
+@router.get("/value-refs")
+def value_refs(
+    session: ReadSessionDep, who: ReadOfficerDep,
+    hs6: Annotated[str | None, Query(pattern=r"^\d{6}$", description="one HS subheading")] = None,
+    limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+) -> dict[str, Any]:
+    """The reference unit values the intake's undervaluation signal compares goods lines with: per HS subheading
+    and unit, the median unit value in yen, the band's lower end at the intake's cut, and the lines behind it."""
+    window = valueref_service.stored_window(session)
+    z = get_ecommerce_settings().undervaluation_z
+    bands = sorted(valueref_service.load_bands(session, hs6).values(), key=lambda b: (b.hs6, b.unit))[:limit]
+    return {
+        "window": None if window is None else {"from": window[0].isoformat(), "to": window[1].isoformat(),
+                                               "computed_at": _iso(window[2]), "bands": window[3]},
+        "cut_z": z,
+        "bands": [{"hs6": b.hs6, "unit": b.unit, "lines": b.lines, "median_jpy": b.median_jpy,
+                   "spread": round(b.spread, 4), "flagged_below_jpy": round(b.cut_jpy(z), 2)} for b in bands],
+    }
+
+
+class ActionIn(BaseModel):
+    """A bulk decision: on the consignments named, or on all matching the filters (at most the cap)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["release", "inspect", "hold"]
+    reason: str = Field(max_length=1000, description="kept in the audit log")
+    ids: list[Annotated[str, Field(min_length=1, max_length=52)]] | None = Field(None, min_length=1)
+    filters: dict[str, Annotated[str, Field(min_length=1, max_length=200)]] | None = None
+
+    def scope_errors(self) -> list[FieldError]:
+        """Either ids or filters, the filters known and at least one."""
+        if (self.ids is None) == (self.filters is None):
+            return [FieldError("ids", "give either ids (the consignments to decide) or filters (all matching)",
+                               "scope")]
+        if self.filters is None:
+            return []
+        if not self.filters:
+            return [FieldError("filters", f"at least one of {', '.join(officer.FILTERS)}", "missing")]
+        return [FieldError(f"filters.{k}", f"not a filter: one of {', '.join(officer.FILTERS)}", "unknown")
+                for k in sorted(set(self.filters) - set(officer.FILTERS))]
+
+
+@router.post("/actions", responses={409: {"description": "Idempotency-Key already used with another body"}})
+def act(body: ActionIn, session: SessionDep, who: OfficerDep, idempotency_key: IdemKey = None) -> JSONResponse:
+    """Release, order inspection of, or hold consignments; each decision audited under the officer's name."""
+    key = stored_key(idempotency_key)
+    errors = body.scope_errors()
+    if errors:
+        raise ValidationFailed(errors)
+
+    def run() -> tuple[dict[str, Any], dict[str, str]]:
+        outcome = officer.act(session, action=body.action, reason=body.reason, officer=who.username,
+                              ids=body.ids, filters=body.filters)
+        return {"action": body.action, "done": outcome.done, "skipped": outcome.skipped, "more": outcome.more,
+                "changed": list(outcome.changed)}, {}
+
+    def find() -> StoredAnswer | None:
+        r = session.scalar(select(ActionKey).where(ActionKey.officer_id == who.id, ActionKey.key == key))
+        return None if r is None else StoredAnswer(r.request_hash, r.status_code, r.response)
+
+    def keep(request_hash: str, status: int, out: dict[str, Any]) -> None:
+        session.add(ActionKey(officer_id=who.id, key=key, request_hash=request_hash, status_code=status,
+                              response=out))
+
+    return answer_once(session, find if key is not None else None, keep, body.model_dump(mode="json"), 200, run)
