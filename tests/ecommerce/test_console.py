@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -11,11 +15,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from smartcustoms.app import create_app
 from smartcustoms.audit import service as audit
+from smartcustoms.console.views import JST
+from smartcustoms.db import make_engine
+from smartcustoms.ecommerce import valueref_service
 from smartcustoms.ecommerce.models import Consignment, Manifest
+from smartcustoms.ecommerce.valueref import Band
 from smartcustoms.risk import service as risk
 from tests.console.helpers import csrf_of
-from tests.ecommerce.conftest import consignment, goods
+from tests.ecommerce.conftest import consignment, goods, login_officer, prepare
 from tests.ecommerce.test_pipeline import jl, run
 
 
@@ -210,3 +219,56 @@ def test_a_split_group_larger_than_the_page_shows_says_so_and_links_to_all(
     assert "first 2" in more.group(2)
     listing = officer_client.get(more.group(1).replace("&amp;", "&"))
     assert all(f"{tag}-G{i}" in listing.text for i in range(4))
+
+
+@pytest.fixture()
+def refs_client(new_database_url: Callable[[], str], tmp_path: Path) -> Iterator[tuple[TestClient, Engine]]:
+    """A logged-in officer on a database of its own (the shared one must not get value references)."""
+    engine = make_engine(new_database_url())
+    prepare(engine, tmp_path)
+    with TestClient(create_app(engine)) as c:
+        yield login_officer(c, engine), engine
+    engine.dispose()
+
+
+def _bands() -> list[Band]:
+    return [Band("392690", "PCE", 1200, math.log(800), 0.5), Band("610910", "PCE", 90, math.log(2500), 0.4),
+            Band("610910", "KGM", 40, math.log(3000), 0.6), Band("851830", "PCE", 4000, math.log(12000), 0.7)]
+
+
+def test_the_value_references_page_charts_and_lists_each_band(refs_client: tuple[TestClient, Engine]) -> None:
+    client, engine = refs_client
+    page = client.get("/console/ecommerce/value-refs?lang=en")
+    assert page.status_code == 200 and 'data-testid="vr-none"' in page.text and "<svg" not in page.text
+    today = datetime.now(JST).date()
+    with Session(engine) as s, s.begin():
+        assert valueref_service.save(s, _bands(), today - timedelta(days=89), today, actor="test")
+    page = client.get("/console/ecommerce/value-refs?lang=en")
+    assert f"Window {(today - timedelta(days=89)).isoformat()} to {today.isoformat()}" in page.text
+    assert 'data-testid="vr-stale"' not in page.text and "z-score -3" in page.text
+    rows = re.findall(r'<tr data-key="([^"]+)"><td class="mono">\d+</td><td>\w+</td>\s*<td class="num">([\d,]+)</td>'
+                      r'<td class="num">([^<]+)</td><td class="num">([^<]+)</td>', page.text)
+    assert [r[0] for r in rows] == ["392690:PCE", "610910:KGM", "610910:PCE", "851830:PCE"]
+    for (key, lines, median, cut), band in zip(rows, sorted(_bands(), key=lambda b: (b.hs6, b.unit)), strict=True):
+        assert key == f"{band.hs6}:{band.unit}" and lines == f"{band.lines:,}"
+        assert median == f"¥{band.median_jpy:,}" and cut == f"¥{math.exp(band.median_log - 3 * band.spread):,.0f}"
+    chart = re.search(r'data-testid="vr-chart">(<svg.*?</svg>)', page.text, re.S)
+    assert chart is not None and chart.group(1).count('class="band"') == 4
+    only = client.get("/console/ecommerce/value-refs?hs6=6109&lang=ja")
+    assert "品目別の単価参照値" in only.text and re.findall(r'<tr data-key="([^"]+)"', only.text) == [
+        "610910:KGM", "610910:PCE"]
+    for bad in ("6", "61091011", "61a"):
+        r = client.get(f"/console/ecommerce/value-refs?hs6={bad}&lang=en")
+        assert r.status_code == 422 and "2 to 6 digits of an HS code" in r.text, bad
+
+
+def test_the_value_references_page_says_when_the_daily_refresh_has_stopped(
+        refs_client: tuple[TestClient, Engine]) -> None:
+    client, engine = refs_client
+    last = datetime.now(JST).date() - timedelta(days=10)
+    with Session(engine) as s, s.begin():
+        valueref_service.save(s, _bands(), last - timedelta(days=89), last, actor="test")
+    page = client.get("/console/ecommerce/value-refs?lang=en")
+    stale = re.search(r'data-testid="vr-stale">([^<]+)<', page.text)
+    assert stale is not None and f"end on {last.isoformat()}, 10 days ago" in stale.group(1)
+    assert "<svg" in page.text  # still shown: the intake still uses them

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,8 +18,9 @@ from smartcustoms.audit import service as audit
 from smartcustoms.console import views
 from smartcustoms.console.auth import FLASH_KEY, OfficerDep, ReadOfficerDep, check_csrf, csrf_token, lang_of
 from smartcustoms.console.risk_routes import bar_chart
+from smartcustoms.console.views import JST
 from smartcustoms.deps import ReadSessionDep, SessionDep
-from smartcustoms.ecommerce import i18n, lifecycle, officer
+from smartcustoms.ecommerce import bandchart, i18n, lifecycle, officer, valueref_service
 from smartcustoms.ecommerce.config import get_ecommerce_settings
 from smartcustoms.errors import FieldError, NotFound, SmartCustomsError, ValidationFailed
 
@@ -67,7 +69,7 @@ def _error(request: Request, lang: str, who: Any, exc: SmartCustomsError, readin
 
 
 # Fields of the e-commerce pages whose errors the shared (declaration) wording would misname.
-_OWN_FIELDS = ("lane", "status", "group", "page")
+_OWN_FIELDS = ("lane", "status", "group", "page", "hs6")
 
 
 def _page(value: str) -> int:
@@ -141,6 +143,51 @@ def consignment_page(request: Request, consignment_id: str, session: ReadSession
         "history": audit.history(session, "ecommerce_consignment", c.id),
         "back": f"{PREFIX}/consignments/{c.id}",
     })
+
+
+# The value references a daily refresh keeps: older than this, the page says the refresh has stopped (the intake
+# still uses them: an old band is a better judge than none, and switching the signal off silently would be worse).
+STALE_AFTER_DAYS = 7
+BANDS_SHOWN, BANDS_CHARTED = 500, 25
+
+
+def _hs_prefix(value: str) -> str:
+    text = value.strip()
+    if text and not (text.isascii() and text.isdigit() and 2 <= len(text) <= 6):
+        raise ValidationFailed([FieldError("hs6", "2 to 6 digits of an HS code", "invalid")])
+    return text
+
+
+@router.get("/value-refs")
+def value_refs(request: Request, session: ReadSessionDep, who: ReadOfficerDep, hs6: str = "") -> Response:
+    """The value references the undervaluation signal uses: a band chart and a table, filtered by HS prefix."""
+    lang = lang_of(request)
+    t = partial(i18n.translate, lang)
+    try:
+        prefix = _hs_prefix(hs6)
+    except SmartCustomsError as exc:
+        return _error(request, lang, who, exc, reading=True)
+    cut = get_ecommerce_settings().undervaluation_z
+    stored = valueref_service.stored_window(session)
+    window, stale, rows, chart, total = None, 0, [], None, 0
+    if stored is not None:
+        first, last, at, count = stored
+        window = {"first": first.isoformat(), "last": last.isoformat(), "at": at, "bands": count}
+        age = (datetime.now(JST).date() - last).days
+        stale = age if age > STALE_AFTER_DAYS else 0
+        bands = sorted((b for b in valueref_service.load_bands(session).values() if b.hs6.startswith(prefix)),
+                       key=lambda b: (b.hs6, b.unit))
+        total = len(bands)
+        rows = [{"hs6": b.hs6, "unit": b.unit, "lines": b.lines, "median": bandchart.yen(b.median_jpy),
+                 "cut": bandchart.yen(b.cut_jpy(cut)), "spread": f"{b.spread:.3f}"} for b in bands[:BANDS_SHOWN]]
+        charted = sorted(bands, key=lambda b: (-b.lines, b.hs6, b.unit))[:BANDS_CHARTED]
+        charted.sort(key=lambda b: (b.hs6, b.unit))
+        legend = (t("ec.vr.legend.cut"), t("ec.vr.legend.band"), t("ec.vr.legend.median"))
+        svg = bandchart.band_chart(charted, cut, t("ec.vr.chart"), legend)
+        chart = Markup(svg) if svg else None  # noqa: S704 - the chart escapes its labels
+    return _render(request, "ec_valuerefs.html", lang, {
+        "officer": who, "window": window, "stale_days": stale, "rows": rows, "total": total, "chart": chart,
+        "hs6": prefix, "cut": cut})
 
 
 @router.post("/actions")

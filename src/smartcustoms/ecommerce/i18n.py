@@ -117,6 +117,31 @@ EN: dict[str, str] = {
     "ec.line": "Line",
     "ec.rate": "Rate",
     "ec.source": "Rate source",
+    "ec.vr.nav": "Value references",
+    "ec.vr.title": "Value references of goods lines",
+    "ec.vr.intro": "The intake compares each goods line's unit value in yen with the band of its HS subheading and "
+                   "unit, computed from the lines stored in the window below. A line below the band's cut (robust "
+                   "z-score {z}) sends its parcel to lane 2; value and tax stay as declared. The references are "
+                   "refreshed by `smartcustoms ecommerce value-refs`, run daily.",
+    "ec.vr.window": "Window {first} to {last}, computed {at}: {bands} bands.",
+    "ec.vr.none": "No value references yet: the undervaluation signal is off until `smartcustoms ecommerce "
+                  "value-refs` has run.",
+    "ec.vr.stale": "The references end on {last}, {days} days ago: the daily refresh has not run since.",
+    "ec.vr.chart": "Unit values per HS subheading and unit (log scale), the bands with most lines",
+    "ec.vr.legend.cut": "flagged below",
+    "ec.vr.legend.band": "band (cut to as far above)",
+    "ec.vr.legend.median": "median",
+    "ec.vr.col.unit": "Unit",
+    "ec.vr.col.lines": "Lines",
+    "ec.vr.col.median": "Median per unit",
+    "ec.vr.col.cut": "Flagged below",
+    "ec.vr.col.spread": "Spread (log)",
+    "ec.vr.filter": "HS code starts with",
+    "ec.vr.show": "Show",
+    "ec.vr.shown": "Showing {shown} of {total} bands.",
+    "ec.vr.empty": "No band matches.",
+    "ec.col.hs6": "HS code",
+    "ec.bad.hs6": "2 to 6 digits of an HS code.",
 }
 
 JA: dict[str, str] = {
@@ -232,6 +257,31 @@ JA: dict[str, str] = {
     "ec.line": "欄",
     "ec.rate": "税率",
     "ec.source": "税率の根拠",
+    "ec.vr.nav": "単価参照値",
+    "ec.vr.title": "品目別の単価参照値",
+    "ec.vr.intro": "取込では、各品目の円換算単価を、そのHS号（6桁）と数量単位の参照帯（下記の期間に登録された品目から"
+                   "算出）と比較します。参照帯の基準（ロバストzスコア {z}）を下回る品目があると、その貨物は区分2に"
+                   "なります（価格と税額は申告どおり）。参照値は `smartcustoms ecommerce value-refs` を毎日実行して"
+                   "更新します。",
+    "ec.vr.window": "期間 {first}〜{last}、算出 {at}：{bands} 帯。",
+    "ec.vr.none": "単価参照値はまだありません。`smartcustoms ecommerce value-refs` を実行するまで、過少申告の"
+                  "シグナルは働きません。",
+    "ec.vr.stale": "参照値は {last}（{days} 日前）までです。その後、毎日の更新が実行されていません。",
+    "ec.vr.chart": "HS号・数量単位別の単価（対数目盛）：品目数の多い参照帯",
+    "ec.vr.legend.cut": "これより下で検知",
+    "ec.vr.legend.band": "参照帯（基準から上側の同じ幅まで）",
+    "ec.vr.legend.median": "中央値",
+    "ec.vr.col.unit": "単位",
+    "ec.vr.col.lines": "品目数",
+    "ec.vr.col.median": "単価の中央値",
+    "ec.vr.col.cut": "検知の基準",
+    "ec.vr.col.spread": "ばらつき（対数）",
+    "ec.vr.filter": "HSコードの先頭",
+    "ec.vr.show": "表示",
+    "ec.vr.shown": "{total} 帯のうち {shown} 帯を表示。",
+    "ec.vr.empty": "該当する参照帯はありません。",
+    "ec.col.hs6": "HSコード",
+    "ec.bad.hs6": "HSコードの先頭2〜6桁です。",
 }
 
 MESSAGES: dict[str, dict[str, str]] = {"en": EN, "ja": JA}
