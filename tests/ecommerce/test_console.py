@@ -272,3 +272,16 @@ def test_the_value_references_page_says_when_the_daily_refresh_has_stopped(
     stale = re.search(r'data-testid="vr-stale">([^<]+)<', page.text)
     assert stale is not None and f"end on {last.isoformat()}, 10 days ago" in stale.group(1)
     assert "<svg" in page.text  # still shown: the intake still uses them
+
+
+def test_the_platforms_lane_reasons_are_said_in_the_officers_language(
+        officer_client: TestClient, ec_engine: Engine, submitter: Any) -> None:
+    results, _ = run(ec_engine, submitter, jl(consignment(f"{submitter[1]}-gift",
+                                                          goods=[goods("3000", description="Gift")])))
+    url = f"/console/ecommerce/consignments/{results[0]['consignment_id']}"
+    assert results[0]["lane"] == 2
+    ja = re.search(r'data-testid="ec-reasons">(.*?)</ul>', officer_client.get(url + "?lang=ja").text, re.S)
+    en = re.search(r'data-testid="ec-reasons">(.*?)</ul>', officer_client.get(url + "?lang=en").text, re.S)
+    assert ja is not None and "品名が不明確" in ja.group(1) and "欄 1「Gift」" in ja.group(1)
+    assert "vague goods description" not in ja.group(1)
+    assert en is not None and "vague goods description" in en.group(1) and "品名" not in en.group(1)

@@ -20,7 +20,7 @@ from smartcustoms.console.auth import FLASH_KEY, OfficerDep, ReadOfficerDep, che
 from smartcustoms.console.risk_routes import bar_chart
 from smartcustoms.console.views import JST
 from smartcustoms.deps import ReadSessionDep, SessionDep
-from smartcustoms.ecommerce import bandchart, i18n, lifecycle, officer, valueref_service
+from smartcustoms.ecommerce import bandchart, i18n, lifecycle, officer, reasons, valueref_service
 from smartcustoms.ecommerce.config import get_ecommerce_settings
 from smartcustoms.errors import FieldError, NotFound, SmartCustomsError, ValidationFailed
 
@@ -137,8 +137,10 @@ def consignment_page(request: Request, consignment_id: str, session: ReadSession
     except NotFound as exc:
         return _error(request, lang, who, exc)
     members, more_members = officer.split_members(session, c.split_group) if c.split_group else ([], False)
+    view = officer.view(c)
+    view["lane_reasons"] = [reasons.shown(r, lang) for r in view["lane_reasons"]]
     return _render(request, "ec_consignment.html", lang, {
-        "officer": who, "c": c, **officer.view(c),
+        "officer": who, "c": c, **view,
         "members": members, "more_members": more_members,
         "history": audit.history(session, "ecommerce_consignment", c.id),
         "back": f"{PREFIX}/consignments/{c.id}",
