@@ -25,11 +25,12 @@ def current_officer(request: Request, session: SessionDep) -> Officer:
 
 
 def reading_officer(request: Request, session: ReadSessionDep) -> Officer:
-    """`current_officer` for routes that only read (their session takes no write lock)."""
-    return basic_officer(request, session)
+    """`current_officer` for routes that only read (their session takes no write lock, so an outdated password
+    hash is not upgraded there: its flush would fail)."""
+    return basic_officer(request, session, rehash=False)
 
 
-def basic_officer(request: Request, session: Session) -> Officer:
+def basic_officer(request: Request, session: Session, rehash: bool = True) -> Officer:
     """The officer whose console username and password are in `Authorization: Basic`; 401 otherwise."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "basic" or not token:
@@ -38,7 +39,7 @@ def basic_officer(request: Request, session: Session) -> Officer:
         username, _, password = base64.b64decode(token, validate=True).decode("utf-8").partition(":")
     except (binascii.Error, UnicodeDecodeError):
         raise Unauthorized("malformed Basic credentials") from None
-    officer = authenticate_officer(session, username, password)
+    officer = authenticate_officer(session, username, password, rehash)
     if officer is None:
         raise Unauthorized("unknown officer, wrong password or disabled account")
     return officer

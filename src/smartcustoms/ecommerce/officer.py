@@ -18,6 +18,7 @@ from smartcustoms.ecommerce.config import get_ecommerce_settings
 from smartcustoms.ecommerce.models import OPEN_SQL, Consignment, GroupTotal, Manifest
 from smartcustoms.errors import FieldError, NotFound, ValidationFailed
 from smartcustoms.risk import rules
+from smartcustoms.textcheck import printable
 
 GROUPS = {"manifest": Consignment.manifest_id, "platform": Consignment.platform, "seller": Consignment.seller_id}
 FILTERS = ("manifest", "platform", "seller", "lane", "status", "split_group", "consignee")
@@ -45,6 +46,10 @@ def _where(filters: dict[str, str]) -> list[ColumnElement[bool]]:
     ecommerce_consignments alone: the open filter names `status` unqualified (OPEN_CLAUSE)."""
     c = Consignment
     out: list[ColumnElement[bool]] = []
+    unreadable = [FieldError(k, "no control or invisible characters", "invalid")
+                  for k in FILTERS if filters.get(k) and not printable(filters[k])]
+    if unreadable:  # PostgreSQL refuses NUL in text: a 422 naming the filter, not a 500
+        raise ValidationFailed(unreadable)
     if filters.get("manifest"):
         out.append(c.manifest_id == filters["manifest"])
     if filters.get("platform"):
@@ -71,6 +76,11 @@ def _where(filters: dict[str, str]) -> list[ColumnElement[bool]]:
             raise ValidationFailed([FieldError("status", f"open or one of {', '.join(lifecycle.STATUSES)}")])
         out.append(c.status == status)
     return out
+
+
+def check_filters(filters: dict[str, str]) -> None:
+    """Refuse bad filter values (422 naming the filter) as the lists and actions would."""
+    _where(filters)
 
 
 def groups(session: Session, by: str, filters: dict[str, str], limit: int = 100) -> list[GroupRow]:
@@ -140,6 +150,7 @@ def recent_manifests(session: Session, limit: int = 20) -> list[Manifest]:
 
 def consignments(session: Session, filters: dict[str, str], limit: int, offset: int) -> tuple[list[Consignment], int]:
     """One page of consignments matching the filters (lane 3 first, then lane 2, oldest first) and the total."""
+    check_filters(filters)  # before anything reads them (the running totals' lookup too)
     total = count_kept(session, filters)
     if total is None:
         total = session.scalar(select(func.count()).select_from(Consignment).where(*_where(filters))) or 0
@@ -187,7 +198,7 @@ def count_kept(session: Session, filters: dict[str, str]) -> int | None:
 
 
 def get(session: Session, consignment_id: str) -> Consignment:
-    c = session.get(Consignment, consignment_id)
+    c = session.get(Consignment, consignment_id) if printable(consignment_id) else None
     if c is None:
         raise NotFound(f"consignment {consignment_id}")
     return c
@@ -234,7 +245,11 @@ def act(session: Session, *, action: str, reason: str, officer: str, ids: list[s
         errors.append(FieldError("reason", "required: say why (it is kept in the audit log)", "missing"))
     if len(reason) > 1000:
         errors.append(FieldError("reason", "at most 1000 characters", "too_long"))
+    elif not printable(reason):
+        errors.append(FieldError("reason", "no control or invisible characters", "invalid"))
     ids = list(dict.fromkeys(i.strip() for i in ids or [] if i.strip())) if filters is None else None
+    if ids and not all(printable(i) for i in ids):
+        errors.append(FieldError("ids", "consignment ids without control or invisible characters", "invalid"))
     cap = get_ecommerce_settings().max_bulk_action
     if not ids and filters is None:
         errors.append(FieldError("ids", "select consignments, or apply to all matching the filter", "missing"))

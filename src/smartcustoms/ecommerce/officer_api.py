@@ -5,9 +5,10 @@ password, as the other officer APIs.
 Decisions:
 - A bulk action sent with an `Idempotency-Key` is decided once: a retry with the same key and the same body
   answers the first answer (`Idempotent-Replayed: true`) and decides nothing again; the same key with another body
-  is 409 naming the header. Keys are per officer (table `ecommerce_action_keys`). Without a key a retry is
-  harmless too, since what was decided is no longer in a status the action applies to, but it answers
-  `done: 0`.
+  is 409 naming the header. Keys are per officer (table `ecommerce_action_keys`). Without a key, a retried
+  decision on named ids decides nothing again (they are no longer in a status the action applies to) but answers
+  `done: 0`; a retried "all matching" whose first answer said `more` decides the next batch. Scripts should send a
+  key.
 - "All matching" takes its filters in the body and needs at least one: an empty filter over every consignment is
   the console's choice to make on screen, not a script's by omission.
 - The answer names every consignment it decided (`changed`); the cap is the console's
@@ -155,30 +156,40 @@ class ActionIn(BaseModel):
     ids: list[Annotated[str, Field(min_length=1, max_length=52)]] | None = Field(None, min_length=1)
     filters: dict[str, Annotated[str, Field(min_length=1, max_length=200)]] | None = None
 
-    def scope_errors(self) -> list[FieldError]:
-        """Either ids or filters, the filters known and at least one."""
+    def scope(self) -> dict[str, str] | None:
+        """The filters to act on, their values stripped as the lists' are (None: the ids); 422 naming the field when
+        not either ids or filters, a filter unknown or blank, or none given, or a value the lists refuse."""
         if (self.ids is None) == (self.filters is None):
-            return [FieldError("ids", "give either ids (the consignments to decide) or filters (all matching)",
-                               "scope")]
+            raise ValidationFailed([FieldError(
+                "ids", "give either ids (the consignments to decide) or filters (all matching)", "scope")])
         if self.filters is None:
-            return []
+            return None
         if not self.filters:
-            return [FieldError("filters", f"at least one of {', '.join(officer.FILTERS)}", "missing")]
-        return [FieldError(f"filters.{k}", f"not a filter: one of {', '.join(officer.FILTERS)}", "unknown")
-                for k in sorted(set(self.filters) - set(officer.FILTERS))]
+            raise ValidationFailed([FieldError("filters", f"at least one of {', '.join(officer.FILTERS)}",
+                                               "missing")])
+        filters = {k: v.strip() for k, v in self.filters.items()}
+        errors = [FieldError(f"filters.{k}", f"not a filter: one of {', '.join(officer.FILTERS)}", "unknown")
+                  for k in sorted(set(filters) - set(officer.FILTERS))]
+        errors += [FieldError(f"filters.{k}", "blank", "missing") for k, v in sorted(filters.items()) if not v]
+        if not errors:
+            try:
+                officer.check_filters(filters)
+            except ValidationFailed as exc:
+                errors = [FieldError(f"filters.{e.field}", e.reason, e.code) for e in exc.errors]
+        if errors:
+            raise ValidationFailed(errors)
+        return filters
 
 
 @router.post("/actions", responses={409: {"description": "Idempotency-Key already used with another body"}})
 def act(body: ActionIn, session: SessionDep, who: OfficerDep, idempotency_key: IdemKey = None) -> JSONResponse:
     """Release, order inspection of, or hold consignments; each decision audited under the officer's name."""
     key = stored_key(idempotency_key)
-    errors = body.scope_errors()
-    if errors:
-        raise ValidationFailed(errors)
+    filters = body.scope()
 
     def run() -> tuple[dict[str, Any], dict[str, str]]:
         outcome = officer.act(session, action=body.action, reason=body.reason, officer=who.username,
-                              ids=body.ids, filters=body.filters)
+                              ids=body.ids, filters=filters)
         return {"action": body.action, "done": outcome.done, "skipped": outcome.skipped, "more": outcome.more,
                 "changed": list(outcome.changed)}, {}
 

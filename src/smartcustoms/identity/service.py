@@ -78,8 +78,10 @@ def get_officer(session: Session, username: str) -> Officer:
     return officer
 
 
-def authenticate_officer(session: Session, username: str, password: str) -> Officer | None:
-    """The active officer with this username and password, else None (same cost either way)."""
+def authenticate_officer(session: Session, username: str, password: str, rehash: bool = True) -> Officer | None:
+    """The active officer with this username and password, else None (same cost either way). With `rehash` a hash
+    made with older parameters is replaced in the session (committed by the caller); a read-only session passes
+    False (its flush would fail), and the hash is upgraded at the officer's next login or write."""
     officer = session.scalar(select(Officer).where(Officer.username == username))
     if officer is None:
         # Hash anyway so an unknown username takes as long as a wrong password.
@@ -91,7 +93,7 @@ def authenticate_officer(session: Session, username: str, password: str) -> Offi
         return None
     if not officer.active:
         return None
-    if _hasher.check_needs_rehash(officer.password_hash):
+    if rehash and _hasher.check_needs_rehash(officer.password_hash):
         officer.password_hash = _hasher.hash(password)
     return officer
 
