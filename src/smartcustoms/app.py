@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -67,6 +68,37 @@ class BodySizeLimit:
         err.errors.append(FieldError("body", f"at most {self.max_bytes} bytes", "too_large"))
         resp = JSONResponse(err.to_dict(), status_code=413)
         await resp({"type": "http"}, _empty_receive, send)
+
+
+class ReadableURL:
+    """Refuse a request whose path or query carries control characters (a percent-encoded NUL, a line feed ...)
+    with a 400 naming the path or the query parameter. No route has a use for them, and PostgreSQL refuses NUL in
+    text: an id or a filter with one was a 500 wherever it reached a query."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            field = _unreadable(str(scope.get("path", "")), scope.get("query_string", b""))
+            if field is not None:
+                err = SmartCustomsError(f"{field}: control characters are not allowed", [
+                    FieldError(field, "control characters are not allowed", "invalid")], 400, "bad_request")
+                await JSONResponse(err.to_dict(), status_code=400)({"type": "http"}, _empty_receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _unreadable(path: str, query: bytes) -> str | None:
+    """`path`, the name of the first query parameter (or `query`) with a control character, or None."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in path):
+        return "path"
+    if not query:
+        return None
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if any(ord(c) < 32 or ord(c) == 127 for c in name + value):
+            return name if name.isprintable() else "query"
+    return None
 
 
 class _BodyTooLarge(Exception):
@@ -150,4 +182,5 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     mount_ecommerce(app)
     mount_console(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, streamed_prefixes=STREAMED_PREFIXES)
+    app.add_middleware(ReadableURL)
     return app
