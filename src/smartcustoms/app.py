@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -70,35 +69,27 @@ class BodySizeLimit:
         await resp({"type": "http"}, _empty_receive, send)
 
 
-class ReadableURL:
-    """Refuse a request whose path or query carries control characters (a percent-encoded NUL, a line feed ...)
-    with a 400 naming the path or the query parameter. No route has a use for them, and PostgreSQL refuses NUL in
-    text: an id or a filter with one was a 500 wherever it reached a query."""
+class ReadablePath:
+    """A path with control characters (a percent-encoded NUL, a line feed ...) names nothing: 404 before any route,
+    as the routes that check their ids already answer. PostgreSQL refuses NUL in text, so a parcel, manifest or
+    declaration id with one was a 500 wherever it reached a query. The query string is left to the routes (a search
+    box may clean what it is given; the officers' filters refuse it by name)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            field = _unreadable(str(scope.get("path", "")), scope.get("query_string", b""))
-            if field is not None:
-                err = SmartCustomsError(f"{field}: control characters are not allowed", [
-                    FieldError(field, "control characters are not allowed", "invalid")], 400, "bad_request")
-                await JSONResponse(err.to_dict(), status_code=400)({"type": "http"}, _empty_receive, send)
-                return
+        if scope["type"] == "http" and not readable(str(scope.get("path", ""))):
+            err = SmartCustomsError("not found: control characters in the path", [
+                FieldError("path", "control characters are not allowed", "not_found")], 404, "not_found")
+            await JSONResponse(err.to_dict(), status_code=404)({"type": "http"}, _empty_receive, send)
+            return
         await self.app(scope, receive, send)
 
 
-def _unreadable(path: str, query: bytes) -> str | None:
-    """`path`, the name of the first query parameter (or `query`) with a control character, or None."""
-    if any(ord(c) < 32 or ord(c) == 127 for c in path):
-        return "path"
-    if not query:
-        return None
-    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
-        if any(ord(c) < 32 or ord(c) == 127 for c in name + value):
-            return name if name.isprintable() else "query"
-    return None
+def readable(path: str) -> bool:
+    """No C0 control character and no DEL in the (decoded) path."""
+    return not any(ord(c) < 32 or ord(c) == 127 for c in path)
 
 
 class _BodyTooLarge(Exception):
@@ -182,5 +173,5 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     mount_ecommerce(app)
     mount_console(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, streamed_prefixes=STREAMED_PREFIXES)
-    app.add_middleware(ReadableURL)
+    app.add_middleware(ReadablePath)
     return app

@@ -350,11 +350,11 @@ def test_an_officer_whose_password_hash_is_outdated_can_read_and_act(
 
 def test_control_characters_in_filters_and_ids_are_refused_by_name(client: TestClient, engine: Engine,
                                                                    basic: dict[str, str]) -> None:
-    # In the URL the app refuses them before any route (400); where they come another way (a form, a body), the
-    # lists' own check names the filter (422).
     r = client.get(f"{API}/consignments", params={"seller": "a\x00b"}, headers=basic)
-    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "seller"
-    assert client.get(f"{API}/consignments/a%00b", headers=basic).status_code == 400
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "seller"
+    r = client.get(f"{API}/groups", params={"platform": "a\x00b"}, headers=basic)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "platform"
+    assert client.get(f"{API}/consignments/a%00b", headers=basic).status_code == 404
     with Session(engine) as s:
         for name in ("seller", "platform", "manifest", "consignee", "split_group"):
             with pytest.raises(ValidationFailed) as refused:
