@@ -82,7 +82,7 @@ def manifest(engine: Engine) -> dict[str, Any]:
     records += [consignment(f"{code}-ok{i}", platform="Qoo10") for i in range(2)]
     records.append(consignment(f"{code}-tax", personal_use=False, goods=[goods("20000", hs="392690")]))
     results, summary = run(engine, sub, jl(*records))
-    return {"results": results, "id": summary["manifest_id"], "seller": bad["id"],
+    return {"results": results, "id": summary["manifest_id"], "seller": bad["id"], "submitter": code,
             "inspected": sorted(r["consignment_id"] for r in results if r["lane"] == 3)}
 
 
@@ -99,7 +99,8 @@ def _statuses(engine: Engine, ids: list[str]) -> list[str]:
 
 def test_every_route_needs_an_officers_credentials(client: TestClient, engine: Engine) -> None:
     wrong = _officer(engine)["Authorization"][:-4] + "AAAA"
-    for method, path in (("get", "/totals"), ("get", "/groups"), ("get", "/consignments"),
+    for method, path in (("get", "/totals"), ("get", "/groups"), ("get", "/consignments"), ("get", "/manifests"),
+                         ("get", "/manifests/x"),
                          ("get", "/consignments/x"), ("get", "/value-refs"), ("post", "/actions")):
         for headers in ({}, {"Authorization": wrong}, {"Authorization": "Bearer abc"}):
             r = client.request(method.upper(), API + path, headers=headers,
@@ -139,6 +140,24 @@ def test_lists_and_groups_say_what_the_console_says(client: TestClient, engine: 
     totals = client.get(f"{API}/totals", headers=basic).json()
     with Session(engine) as s:
         assert totals == {**officer.totals_counted(s), "all": totals["all"]} and totals["all"] >= 6
+
+
+def test_officers_see_every_submitters_manifests(client: TestClient, basic: dict[str, str],
+                                                 manifest: dict[str, Any]) -> None:
+    latest = client.get(f"{API}/manifests", headers=basic).json()
+    assert latest[0]["manifest_id"] == manifest["id"]  # the newest first
+    mine = latest[0]
+    assert (mine["submitter"], mine["status"], mine["lines"], mine["accepted"], mine["rejected"]) == (
+        manifest["submitter"], "complete", 6, 6, 0)
+    assert mine["lanes"]["3"] == 3 and mine["value_jpy"] == sum(r["value_jpy"] for r in manifest["results"])
+    assert client.get(f"{API}/manifests/{manifest['id']}", headers=basic).json() == mine
+    assert [m["status"] for m in client.get(f"{API}/manifests", params={"status": "failed"},
+                                            headers=basic).json()] == []
+    assert manifest["id"] in {m["manifest_id"] for m in client.get(
+        f"{API}/manifests", params={"status": "complete", "limit": 500}, headers=basic).json()}
+    r = client.get(f"{API}/manifests", params={"status": "lost"}, headers=basic)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "status"
+    assert client.get(f"{API}/manifests/M-none", headers=basic).status_code == 404
 
 
 def test_refused_filters_name_the_field(client: TestClient, basic: dict[str, str]) -> None:

@@ -1,5 +1,5 @@
-"""Officer API for e-commerce consignments: what the console shows (totals, groups, lists, a consignment), the value
-references, and the bulk decisions, for a risk unit's own tools. HTTP Basic with the console's username and
+"""Officer API for e-commerce consignments: what the console shows (totals, groups, manifests, lists, a consignment),
+the value references, and the bulk decisions, for a risk unit's own tools. HTTP Basic with the console's username and
 password, as the other officer APIs.
 
 Decisions:
@@ -32,8 +32,10 @@ from smartcustoms.declarations.officer_api import OfficerDep, ReadOfficerDep
 from smartcustoms.deps import ReadSessionDep, SessionDep
 from smartcustoms.ecommerce import lifecycle, officer, valueref_service
 from smartcustoms.ecommerce.config import get_ecommerce_settings
-from smartcustoms.ecommerce.models import ActionKey, Consignment
-from smartcustoms.errors import FieldError, ValidationFailed
+from smartcustoms.ecommerce.models import ActionKey, Consignment, Manifest
+from smartcustoms.ecommerce.pipeline import summary
+from smartcustoms.errors import FieldError, NotFound, ValidationFailed
+from smartcustoms.identity.models import Trader
 
 PREFIX = "/api/v1/officer/ecommerce"
 router = APIRouter(prefix=PREFIX, tags=["officer", "e-commerce manifests"])
@@ -93,6 +95,35 @@ def groups(
         {"key": r.key, "label": r.label, "consignments": r.consignments, "lane1": r.lane1, "lane2": r.lane2,
          "lane3": r.lane3, "open": r.open, "value_jpy": r.value_jpy, "tax_jpy": r.tax_jpy,
          "split_flagged": r.split_flagged} for r in rows]}
+
+
+def _manifest_out(m: Manifest, submitter: str) -> dict[str, Any]:
+    return {**summary(m), "submitter": submitter, "source": m.source, "filename": m.filename}
+
+
+@router.get("/manifests")
+def manifests(
+    session: ReadSessionDep, who: ReadOfficerDep,
+    status: Annotated[Literal["receiving", "complete", "failed", "interrupted"] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=LIST_MAX)] = 50,
+) -> list[dict[str, Any]]:
+    """The latest manifests of every submitter, newest first (the console's list), with their totals."""
+    stmt = select(Manifest, Trader.code).join(Trader, Trader.id == Manifest.submitter_id)
+    if status:
+        stmt = stmt.where(Manifest.status == status)
+    rows = session.execute(stmt.order_by(Manifest.received_at.desc(), Manifest.id.desc()).limit(limit)).all()
+    return [_manifest_out(m, code) for m, code in rows]
+
+
+@router.get("/manifests/{manifest_id}")
+def manifest(manifest_id: str, session: ReadSessionDep, who: ReadOfficerDep) -> dict[str, Any]:
+    """Any submitter's manifest: status, lines with a result, lanes and totals (its consignments:
+    `GET …/consignments?manifest=`)."""
+    row = session.execute(select(Manifest, Trader.code).join(Trader, Trader.id == Manifest.submitter_id)
+                          .where(Manifest.id == manifest_id)).first()
+    if row is None:
+        raise NotFound(f"manifest {manifest_id}")
+    return _manifest_out(*row)
 
 
 @router.get("/consignments")
