@@ -32,3 +32,9 @@ def test_ordinary_paths_pass(client: TestClient, bearer: dict[str, str]) -> None
     assert r.status_code == 404 and r.json()["errors"] == []  # the route's own not found
     assert client.get("/api/v1/import-declarations?limit=5", headers=bearer).status_code == 200
     assert readable("/api/v1/parcels/東京 1%") and not readable("/a\tb")
+
+
+def test_a_console_path_with_control_characters_answers_a_page_in_both_languages(client: TestClient) -> None:
+    r = client.get("/console/ecommerce/consignments/a%00b")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "見つかりません" in r.text and "Not found" in r.text

@@ -49,6 +49,7 @@ STEPS = [
     ("0012_ecommerce_exempt_flag", "0011_ecommerce_open_list", ()),  # data only: see below
     ("0013_ecommerce_value_refs", "0012_ecommerce_exempt_flag", ("ecommerce_value_refs",)),
     ("0014_ecommerce_action_keys", "0013_ecommerce_value_refs", ("ecommerce_action_keys",)),
+    ("0015_value_refs_seen", "0014_ecommerce_action_keys", ()),  # a column: see the test below
 ]
 
 
@@ -260,5 +261,30 @@ def test_0012_marks_parcels_taxed_for_excluded_goods_not_exempt_and_back(new_dat
         assert flags() == {"BAG": True, "CASE": True, "BIG": False}  # what 0011's intake stored
         migrate.upgrade(engine)
         assert flags() == {"BAG": False, "CASE": True, "BIG": False}
+    finally:
+        engine.dispose()
+
+
+def test_0015_adds_the_lines_seen_and_bands_stored_before_keep_their_sample_size(
+        new_database_url: Callable[[], str]) -> None:
+    from smartcustoms.ecommerce import valueref_service
+
+    engine = make_engine(new_database_url())
+    try:
+        migrate.upgrade(engine, "0014_ecommerce_action_keys")
+        assert "seen" not in {c["name"] for c in inspect(engine).get_columns("ecommerce_value_refs")}
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO ecommerce_value_refs (hs6, unit, lines, median_log, spread, window_from, "
+                              "window_to, computed_at) VALUES ('392690', 'PCE', 40, 6.5, 0.5, :d, :d, :t)"),
+                         {"d": date(2026, 11, 1), "t": "2026-11-01 00:00:00+00:00"})
+        migrate.upgrade(engine)
+        with Session(engine) as s:
+            band = valueref_service.load_bands(s)["392690:PCE"]
+        assert (band.lines, band.seen, band.lines_seen) == (40, 0, 40)
+        cfg = migrate.alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0014_ecommerce_action_keys")
+        assert "seen" not in {c["name"] for c in inspect(engine).get_columns("ecommerce_value_refs")}
     finally:
         engine.dispose()

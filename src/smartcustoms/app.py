@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -79,12 +79,25 @@ class ReadablePath:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not readable(str(scope.get("path", ""))):
-            err = SmartCustomsError("not found: control characters in the path", [
-                FieldError("path", "control characters are not allowed", "not_found")], 404, "not_found")
-            await JSONResponse(err.to_dict(), status_code=404)({"type": "http"}, _empty_receive, send)
+        path = str(scope.get("path", ""))
+        if scope["type"] == "http" and not readable(path):
+            resp: Response
+            if path.startswith("/console"):  # the officers' pages answer a page, in both languages
+                resp = HTMLResponse(_NOT_FOUND_PAGE, status_code=404)
+            else:
+                err = SmartCustomsError("not found: control characters in the path", [
+                    FieldError("path", "control characters are not allowed", "not_found")], 404, "not_found")
+                resp = JSONResponse(err.to_dict(), status_code=404)
+            await resp({"type": "http"}, _empty_receive, send)
             return
         await self.app(scope, receive, send)
+
+
+_NOT_FOUND_PAGE = ('<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>見つかりません / Not found'
+                   '</title><link rel="stylesheet" href="/console/static/console.css"></head><body><main>'
+                   '<h1>見つかりません</h1><p>アドレスに制御文字が含まれています。</p>'
+                   '<h1 lang="en">Not found</h1><p lang="en">The address contains control characters.</p>'
+                   '<p><a href="/console/">コンソールへ / To the console</a></p></main></body></html>')
 
 
 def readable(path: str) -> bool:

@@ -41,5 +41,12 @@ def test_labels_and_titles_are_escaped_and_no_band_draws_nothing() -> None:
     assert "<b>" not in svg and "&lt;b&gt;" in svg and "&amp; &lt;more&gt;" in svg
 
 
-def test_yen_shows_sen_below_ten_yen() -> None:
-    assert (yen(1234.4), yen(9.5), yen(0.123)) == ("¥1,234", "¥9.50", "¥0.12")
+def test_yen_shows_sen_below_ten_yen_and_two_digits_below_a_sen() -> None:
+    assert (yen(1234.4), yen(9.5), yen(0.123), yen(0.0042)) == ("¥1,234", "¥9.50", "¥0.12", "¥0.0042")
+
+
+def test_a_sub_yen_median_is_drawn_at_its_value_and_an_extreme_band_draws() -> None:
+    svg = band_chart([Band("950300", "PCE", 30, math.log(0.4), 0.25)], -3.0, "t", LEGEND)
+    (left, cut, median), = _marks(svg)
+    assert LABEL_W <= left < median and "¥0.40" in svg  # not rounded to ¥0 and drawn off the axis
+    assert "<svg" in band_chart([Band("999999", "KGM", 30, 705.0, 2.0)], -3.0, "t", LEGEND)

@@ -232,8 +232,9 @@ def refs_client(new_database_url: Callable[[], str], tmp_path: Path) -> Iterator
 
 
 def _bands() -> list[Band]:
-    return [Band("392690", "PCE", 1200, math.log(800), 0.5), Band("610910", "PCE", 90, math.log(2500), 0.4),
-            Band("610910", "KGM", 40, math.log(3000), 0.6), Band("851830", "PCE", 4000, math.log(12000), 0.7)]
+    return [Band("392690", "PCE", 1200, math.log(800), 0.5, 1200), Band("610910", "PCE", 90, math.log(2500), 0.4, 90),
+            Band("610910", "KGM", 40, math.log(3000), 0.6, 40), Band("851830", "PCE", 4000, math.log(12000), 0.7,
+                                                                        4000)]
 
 
 def test_the_value_references_page_charts_and_lists_each_band(refs_client: tuple[TestClient, Engine]) -> None:
@@ -246,12 +247,13 @@ def test_the_value_references_page_charts_and_lists_each_band(refs_client: tuple
     page = client.get("/console/ecommerce/value-refs?lang=en")
     assert f"Window {(today - timedelta(days=89)).isoformat()} to {today.isoformat()}" in page.text
     assert 'data-testid="vr-stale"' not in page.text and "z-score -3" in page.text
-    rows = re.findall(r'<tr data-key="([^"]+)"><td class="mono">\d+</td><td>\w+</td>\s*<td class="num">([\d,]+)</td>'
-                      r'<td class="num">([^<]+)</td><td class="num">([^<]+)</td>', page.text)
-    assert [r[0] for r in rows] == ["392690:PCE", "610910:KGM", "610910:PCE", "851830:PCE"]
-    for (key, lines, median, cut), band in zip(rows, sorted(_bands(), key=lambda b: (b.hs6, b.unit)), strict=True):
-        assert key == f"{band.hs6}:{band.unit}" and lines == f"{band.lines:,}"
-        assert median == f"¥{band.median_jpy:,}" and cut == f"¥{math.exp(band.median_log - 3 * band.spread):,.0f}"
+    rows = re.findall(r'<tr data-key="([^"]+)">(.*?)</tr>', page.text, re.S)
+    assert [k for k, _ in rows] == ["392690:PCE", "610910:KGM", "610910:PCE", "851830:PCE"]
+    for (key, row), band in zip(rows, sorted(_bands(), key=lambda b: (b.hs6, b.unit)), strict=True):
+        seen, sample, median, cut = re.findall(r'<td class="num">([^<]+)</td>', row)[:4]
+        assert key == f"{band.hs6}:{band.unit}" and seen == sample == f"{band.lines:,}"
+        assert median == f"¥{math.exp(band.median_log):,.0f}"
+        assert cut == f"¥{math.exp(band.median_log - 3 * band.spread):,.0f}"
     chart = re.search(r'data-testid="vr-chart">(<svg.*?</svg>)', page.text, re.S)
     assert chart is not None and chart.group(1).count('class="band"') == 4
     only = client.get("/console/ecommerce/value-refs?hs6=6109&lang=ja")
@@ -285,3 +287,32 @@ def test_the_platforms_lane_reasons_are_said_in_the_officers_language(
     assert ja is not None and "品名が不明確" in ja.group(1) and "欄 1「Gift」" in ja.group(1)
     assert "vague goods description" not in ja.group(1)
     assert en is not None and "vague goods description" in en.group(1) and "品名" not in en.group(1)
+    with Session(ec_engine) as s, s.begin():  # a reason stored by an older version as plain text
+        s.execute(update(Consignment).where(Consignment.id == results[0]["consignment_id"])
+                  .values(lane_reasons=orjson.dumps(["legacy text reason", None]).decode()))
+    for lang in ("ja", "en"):
+        assert officer_client.get(f"{url}?lang={lang}").status_code == 200
+
+
+def test_the_busiest_bands_are_charted_by_the_lines_of_the_window_and_small_values_keep_their_sen(
+        refs_client: tuple[TestClient, Engine], monkeypatch: pytest.MonkeyPatch) -> None:
+    from smartcustoms.ecommerce import console
+
+    client, engine = refs_client
+    monkeypatch.setattr(console, "BANDS_CHARTED", 2)
+    today = datetime.now(JST).date()
+    # Every sample is at its cap (5,000): only the lines of the window tell the busiest bands apart.
+    bands = [Band(f"1000{i:02d}", "PCE", 5000, math.log(100), 0.5, 5000 + i) for i in range(6)]
+    bands.append(Band("950300", "PCE", 30, math.log(0.4), 0.25, 30))
+    with Session(engine) as s, s.begin():
+        valueref_service.save(s, bands, today - timedelta(days=89), today, actor="test")
+    page = client.get("/console/ecommerce/value-refs?lang=en").text
+    chart = re.search(r'data-testid="vr-chart">(<svg.*?</svg>)', page, re.S)
+    assert chart is not None and re.findall(r'<g class="band" data-key="([^"]+)"', chart.group(1)) == [
+        "100004:PCE", "100005:PCE"]
+    row = re.search(r'<tr data-key="950300:PCE">(.*?)</tr>', page, re.S)
+    assert row is not None
+    cells = re.findall(r'<td class="num">([^<]+)</td>', row.group(1))
+    assert cells[:3] == ["30", "30", "¥0.40"] and cells[3] == f"¥{0.4 * math.exp(-0.75):.2f}"
+    busy = re.search(r'<tr data-key="100005:PCE">(.*?)</tr>', page, re.S)
+    assert busy is not None and re.findall(r'<td class="num">([^<]+)</td>', busy.group(1))[:2] == ["5,005", "5,000"]

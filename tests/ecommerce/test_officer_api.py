@@ -244,6 +244,9 @@ def test_a_refused_action_names_the_field_and_decides_nothing(
         body["filters"]["seller"] = body["filters"]["seller"].replace("S", manifest["seller"])
     r = client.post(f"{API}/actions", json=body, headers={**basic, "Idempotency-Key": f"k-{uuid.uuid4()}"})
     assert r.status_code == 422 and field in [e["field"] for e in r.json()["errors"]], r.text
+    said = [body.get("reason"), *(body.get("ids") or []), *(body.get("filters") or {}).values()]
+    if any("\x00" in str(v) for v in said):  # refused for the NUL itself, not for something else
+        assert "invalid" in [e["code"] for e in r.json()["errors"] if e["field"] == field], r.text
     assert _statuses(engine, manifest["inspected"]) == [lifecycle.INSPECTION] * 3
     with Session(engine) as s:  # a refused request keeps no key: the corrected one may use it
         assert s.scalar(select(func.count()).select_from(ActionKey).where(
@@ -304,7 +307,8 @@ def test_the_value_references_show_each_band_and_where_the_intake_flags(
     by_key = {(b["hs6"], b["unit"]): b for b in r["bands"]}
     for band in done.bands:
         shown = by_key[(band.hs6, band.unit)]
-        assert shown["lines"] == band.lines and shown["median_jpy"] == round(math.exp(band.median_log))
+        assert (shown["sample"], shown["lines_seen"]) == (band.lines, band.lines_seen) and band.lines_seen >= 30
+        assert shown["median_jpy"] == round(math.exp(band.median_log), 2)
         assert shown["flagged_below_jpy"] == pytest.approx(math.exp(band.median_log - 3 * band.spread), abs=0.01)
     one = done.bands[0].hs6
     only = client.get(f"{API}/value-refs", params={"hs6": one}, headers=basic).json()["bands"]
@@ -392,3 +396,16 @@ def test_the_bodys_filter_values_are_stripped_as_the_lists_are(
     r = client.post(f"{API}/actions", json={"action": "hold", "reason": "ok", "filters": params}, headers=basic)
     assert r.status_code == 200 and r.json()["done"] == 3
     assert _statuses(engine, manifest["inspected"]) == [lifecycle.HELD] * 3
+
+
+def test_a_reason_is_judged_as_it_will_be_stored(client: TestClient, engine: Engine, basic: dict[str, str],
+                                                 manifest: dict[str, Any]) -> None:
+    one = manifest["inspected"][:1]
+    r = client.post(f"{API}/actions", json={"action": "hold", "reason": "invoice checked\n", "ids": one},
+                    headers=basic)
+    assert r.status_code == 200 and r.json()["done"] == 1
+    r = client.post(f"{API}/actions", json={"action": "release", "reason": "line 1\r\nline 2\tok", "ids": one},
+                    headers=basic)
+    assert r.status_code == 200 and r.json()["done"] == 1
+    r = client.post(f"{API}/actions", json={"action": "hold", "reason": "a\u200bb", "ids": one}, headers=basic)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"

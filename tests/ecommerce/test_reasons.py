@@ -65,6 +65,8 @@ def test_a_profiles_own_words_and_a_reason_of_another_shape_are_shown_as_stored(
     assert reasons.shown(profile, "ja") == profile
     odd = {**_stored()["value"], "matched": {"hs_code": ["392690"]}}  # stored by another version
     assert reasons.shown(odd, "ja") == odd
+    for legacy in ("legacy text reason", None, ["a"], {"kind": "value", "matched": None}):
+        assert reasons.shown(legacy, "ja") == legacy
     many = _stored()["split"]
     many = {**many, "matched": {**many["matched"], "members": [f"c{i}" for i in range(50)]}}
     assert "50個以上" in reasons.shown(many, "ja")["reason"]

@@ -133,3 +133,17 @@ def test_the_manifest_check_finds_exactly_what_undervalued_finds_on_generated_pa
             assert check.check(goods) == expected
             flagged += len(expected)
     assert flagged > 100
+
+
+def test_the_sampler_counts_every_line_seen_and_refuses_values_a_float_cannot_carry() -> None:
+    import math as _m
+
+    from smartcustoms.ecommerce.valueref import Sampler
+
+    s = Sampler(per_key=10)
+    for i in range(25):
+        assert s.offer("392690:PCE", 100.0 + i)
+    assert not s.offer("392690:PCE", _m.inf) and not s.offer("392690:PCE", 0.0)
+    assert not s.offer("392690:PCE", _m.nan)
+    (b,) = s.bands(min_lines=20)
+    assert (b.lines, b.seen, b.lines_seen) == (10, 25, 25)

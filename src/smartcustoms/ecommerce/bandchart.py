@@ -14,8 +14,8 @@ CUT_COLOUR, BAND_COLOUR, MEDIAN_COLOUR = "#D55E00", "#A6CEE3", "#0072B2"  # colo
 
 
 def yen(v: float) -> str:
-    """Yen per unit: whole yen from ¥10, else to the sen."""
-    return f"¥{v:,.0f}" if v >= 10 else f"¥{v:,.2f}"
+    """Yen per unit: whole yen from ¥10, to the sen from ¥0.01, else two significant digits."""
+    return f"¥{v:,.0f}" if v >= 10 else f"¥{v:,.2f}" if v >= 0.01 else f"¥{v:.2g}"
 
 
 def band_chart(bands: Sequence[Band], cut: float, title: str, legend: tuple[str, str, str]) -> str:
@@ -45,8 +45,8 @@ def band_chart(bands: Sequence[Band], cut: float, title: str, legend: tuple[str,
     for i, (b, low, high) in enumerate(zip(bands, lows, highs, strict=True)):
         y = AXIS_H + i * (ROW_H + GAP)
         label = f"{b.hs6} · {b.unit}"
-        x0, x1, xm = x(low), x(high), x(b.median_jpy)
-        tip = f"{label}: {legend[0]} {yen(low)}, {legend[2]} {yen(b.median_jpy)}, n={b.lines:,}"
+        x0, x1, xm = x(low), x(high), x(b.median_yen)
+        tip = f"{label}: {legend[0]} {yen(low)}, {legend[2]} {yen(b.median_yen)}, n={b.lines_seen:,}"
         out.append(f'<g class="band" data-key="{escape(b.hs6)}:{escape(b.unit)}">'
                    f'<text x="{LABEL_W - 8}" y="{y + ROW_H / 2 + 5:g}" text-anchor="end" class="bar-label">'
                    f'{escape(label)}</text>'
@@ -55,7 +55,7 @@ def band_chart(bands: Sequence[Band], cut: float, title: str, legend: tuple[str,
                    f'<rect x="{x0 - 1:.1f}" y="{y - 2}" width="3" height="{ROW_H + 4}" fill="{CUT_COLOUR}"/>'
                    f'<rect x="{xm - 1.5:.1f}" y="{y}" width="3" height="{ROW_H}" fill="{MEDIAN_COLOUR}"/>'
                    f'<text x="{LABEL_W + PLOT_W + 8}" y="{y + ROW_H / 2 + 5:g}" class="bar-total">'
-                   f'{escape(yen(b.median_jpy))}</text></g>')
+                   f'{escape(yen(b.median_yen))}</text></g>')
     ly = height - 8  # the legend
     out.append(f'<rect x="{LABEL_W}" y="{ly - 10}" width="3" height="12" fill="{CUT_COLOUR}"/>'
                f'<text x="{LABEL_W + 8}" y="{ly}">{escape(legend[0])}</text>'

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from smartcustoms.cli_errors import platform_errors
 from smartcustoms.db import get_engine
 from smartcustoms.ecommerce import generate as gen
 from smartcustoms.ecommerce import parse
+from smartcustoms.ecommerce.bandchart import yen
 from smartcustoms.ecommerce.intake import file_chunks, ingest
 from smartcustoms.ecommerce.pipeline import Intake
 from smartcustoms.errors import FieldError, ValidationFailed
@@ -189,13 +189,12 @@ def value_refs(
     table = Table(title=f"reference unit values {done.window_from} to {done.window_to}: {done.consignments:,} "
                         f"consignments read in {done.manifests:,} manifests{every}, {done.lines:,} goods lines "
                         f"({done.skipped:,} left out: no HS code, no weekly rate, nil quantity or value)")
-    for col, justify in (("HS", "left"), ("unit", "left"), ("lines", "right"), ("median ¥ a unit", "right"),
-                         ("flagged below ¥", "right")):
+    for col, justify in (("HS", "left"), ("unit", "left"), ("lines", "right"), ("in the sample", "right"),
+                         ("median a unit", "right"), ("flagged below", "right")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     cut = settings.undervaluation_z
     for b in done.bands:
-        table.add_row(b.hs6, b.unit, f"{b.lines:,}", f"{b.median_jpy:,}",
-                      f"{math.exp(b.median_log + cut * b.spread):,.0f}")
+        table.add_row(b.hs6, b.unit, f"{b.lines_seen:,}", f"{b.lines:,}", yen(b.median_yen), yen(b.cut_jpy(cut)))
     Console().print(table)
     if stored:
         typer.echo(f"{len(done.bands)} band(s) stored (at least {settings.value_ref_min_lines} lines each); the next "

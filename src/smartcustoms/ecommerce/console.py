@@ -180,9 +180,10 @@ def value_refs(request: Request, session: ReadSessionDep, who: ReadOfficerDep, h
         bands = sorted((b for b in valueref_service.load_bands(session).values() if b.hs6.startswith(prefix)),
                        key=lambda b: (b.hs6, b.unit))
         total = len(bands)
-        rows = [{"hs6": b.hs6, "unit": b.unit, "lines": b.lines, "median": bandchart.yen(b.median_jpy),
-                 "cut": bandchart.yen(b.cut_jpy(cut)), "spread": f"{b.spread:.3f}"} for b in bands[:BANDS_SHOWN]]
-        charted = sorted(bands, key=lambda b: (-b.lines, b.hs6, b.unit))[:BANDS_CHARTED]
+        rows = [{"hs6": b.hs6, "unit": b.unit, "seen": b.lines_seen, "sample": b.lines,
+                 "median": bandchart.yen(b.median_yen), "cut": bandchart.yen(b.cut_jpy(cut)),
+                 "spread": f"{b.spread:.3f}"} for b in bands[:BANDS_SHOWN]]
+        charted = sorted(bands, key=lambda b: (-b.lines_seen, b.hs6, b.unit))[:BANDS_CHARTED]
         charted.sort(key=lambda b: (b.hs6, b.unit))
         legend = (t("ec.vr.legend.cut"), t("ec.vr.legend.band"), t("ec.vr.legend.median"))
         svg = bandchart.band_chart(charted, cut, t("ec.vr.chart"), legend)

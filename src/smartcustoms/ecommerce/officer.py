@@ -245,7 +245,8 @@ def act(session: Session, *, action: str, reason: str, officer: str, ids: list[s
         errors.append(FieldError("reason", "required: say why (it is kept in the audit log)", "missing"))
     if len(reason) > 1000:
         errors.append(FieldError("reason", "at most 1000 characters", "too_long"))
-    elif not printable(reason):
+    elif not printable(reason.strip().replace("\r", " ").replace("\n", " ").replace("\t", " ")):
+        # As stored (stripped); line breaks and tabs inside are a script's multi-line reason, the rest is refused.
         errors.append(FieldError("reason", "no control or invisible characters", "invalid"))
     ids = list(dict.fromkeys(i.strip() for i in ids or [] if i.strip())) if filters is None else None
     if ids and not all(printable(i) for i in ids):

@@ -164,7 +164,8 @@ def value_refs(
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
 ) -> dict[str, Any]:
     """The reference unit values the intake's undervaluation signal compares goods lines with: per HS subheading
-    and unit, the median unit value in yen, the band's lower end at the intake's cut, and the lines behind it."""
+    and unit, the median unit value in yen (to the sen), the unit value below which the intake flags a line, the
+    lines of the window and the sample the band was computed from."""
     window = valueref_service.stored_window(session)
     z = get_ecommerce_settings().undervaluation_z
     bands = sorted(valueref_service.load_bands(session, hs6).values(), key=lambda b: (b.hs6, b.unit))[:limit]
@@ -172,8 +173,9 @@ def value_refs(
         "window": None if window is None else {"from": window[0].isoformat(), "to": window[1].isoformat(),
                                                "computed_at": _iso(window[2]), "bands": window[3]},
         "cut_z": z,
-        "bands": [{"hs6": b.hs6, "unit": b.unit, "lines": b.lines, "median_jpy": b.median_jpy,
-                   "spread": round(b.spread, 4), "flagged_below_jpy": round(b.cut_jpy(z), 2)} for b in bands],
+        "bands": [{"hs6": b.hs6, "unit": b.unit, "lines_seen": b.lines_seen, "sample": b.lines,
+                   "median_jpy": round(b.median_yen, 2), "spread": round(b.spread, 4),
+                   "flagged_below_jpy": round(b.cut_jpy(z), 2)} for b in bands],
     }
 
 

@@ -64,13 +64,16 @@ def _kind(r: dict[str, Any]) -> Callable[[dict[str, Any]], tuple[str, str]] | No
             "model": _model}.get(str(kind))
 
 
-def shown(reason: dict[str, Any], lang: str) -> dict[str, Any]:
-    """The stored reason with its `profile` and `reason` in `lang` (English: as stored)."""
-    say = _kind(reason) if lang == "ja" else None
-    if say is None:
+def shown(reason: Any, lang: str) -> Any:
+    """The stored reason with its `profile` and `reason` in `lang` (English, or not a reason of the expected shape:
+    as stored)."""
+    if lang != "ja" or not isinstance(reason, dict):
         return reason
     try:
+        say = _kind(reason)
+        if say is None:
+            return reason
         profile, text = say(reason)
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, AttributeError):
         return reason  # stored by another version in another shape: as stored
     return {**reason, "profile": profile, "reason": text}

@@ -44,6 +44,15 @@ class Band:
     lines: int  # reference lines the band was computed from (a sample of at most per_key of those seen)
     median_log: float
     spread: float
+    seen: int = 0  # lines of the window the sample was drawn from (0: not known, bands stored before 0015)
+
+    @property
+    def lines_seen(self) -> int:
+        return self.seen or self.lines
+
+    @property
+    def median_yen(self) -> float:
+        return math.exp(self.median_log)
 
     @property
     def median_jpy(self) -> int:
@@ -53,8 +62,9 @@ class Band:
         return (math.log(unit_yen) - self.median_log) / self.spread
 
     def cut_jpy(self, cut: float) -> float:
-        """The unit value in yen at z = `cut`: a line whose unit value is below it is flagged."""
-        return math.exp(self.median_log + cut * self.spread)
+        """The unit value in yen at z = `cut`: a line whose unit value is below it is flagged (the exponent held
+        within what a float can carry)."""
+        return math.exp(min(max(self.median_log + cut * self.spread, -700.0), 700.0))
 
 
 # Units of counted items written another way (UN/ECE Recommendation 20 has PCE; carriers also send these): one band.
@@ -81,11 +91,11 @@ def unit_value(value_yen: Decimal, quantity: Decimal, unit: str) -> float:
     return float(value_yen) / float(quantity)
 
 
-def band(hs6: str, unit: str, logs: Sequence[float]) -> Band:
-    """The band of a non-empty set of log unit values."""
+def band(hs6: str, unit: str, logs: Sequence[float], seen: int = 0) -> Band:
+    """The band of a non-empty set of log unit values (a sample of `seen` lines, when given)."""
     mid = median(logs)
     spread = max(SPREAD_FLOOR, MAD_TO_SD * median([abs(x - mid) for x in logs]))
-    return Band(hs6, unit, len(logs), mid, spread)
+    return Band(hs6, unit, len(logs), mid, spread, max(seen, len(logs)))
 
 
 class Sampler:
@@ -99,8 +109,9 @@ class Sampler:
         self.kept: dict[str, list[float]] = {}
 
     def offer(self, k: str, unit_yen: float) -> bool:
-        """Offer a line's unit value; False (not taken) for a nil value, which has no log."""
-        if unit_yen <= 0:
+        """Offer a line's unit value; False (not taken) for a nil value, which has no log, or one a float cannot
+        carry (a quantity of 1e-310 makes an infinite unit value)."""
+        if not 0 < unit_yen < math.inf:
             return False
         n = self.seen.get(k, 0) + 1
         self.seen[k] = n
@@ -119,7 +130,7 @@ class Sampler:
         for k in sorted(self.kept):
             if self.seen[k] >= min_lines:
                 hs6, unit = k.split(":", 1)
-                out.append(band(hs6, unit, self.kept[k]))
+                out.append(band(hs6, unit, self.kept[k], self.seen[k]))
         return out
 
 

@@ -106,8 +106,9 @@ def save(session: Session, bands: list[Band], window_from: date, window_to: date
         session.execute(text("LOCK TABLE ecommerce_value_refs IN EXCLUSIVE MODE"))
     session.execute(delete(ValueReference))
     now = utcnow()
-    session.add_all(ValueReference(hs6=b.hs6, unit=b.unit, lines=b.lines, median_log=b.median_log, spread=b.spread,
-                                   window_from=window_from, window_to=window_to, computed_at=now) for b in bands)
+    session.add_all(ValueReference(hs6=b.hs6, unit=b.unit, lines=b.lines, seen=b.lines_seen, median_log=b.median_log,
+                                   spread=b.spread, window_from=window_from, window_to=window_to, computed_at=now)
+                    for b in bands)
     session.flush()
     audit.append(session, actor=actor, action="ecommerce.value_refs_refreshed", entity_type="ecommerce_value_refs",
                  entity_id=window_to.isoformat(),
@@ -143,11 +144,11 @@ def bands_for(session: Session) -> dict[str, Band]:
 def load_bands(session: Session, hs6: str | None = None) -> dict[str, Band]:
     """The stored bands by key (of one HS subheading when given), read now."""
     t = ValueReference.__table__.c
-    stmt = select(t.hs6, t.unit, t.lines, t.median_log, t.spread)
+    stmt = select(t.hs6, t.unit, t.lines, t.median_log, t.spread, t.seen)
     if hs6 is not None:
         stmt = stmt.where(t.hs6 == hs6)
-    return {key(code, unit): Band(code, unit, lines, median_log, spread) for code, unit, lines, median_log, spread
-            in session.execute(stmt)}
+    return {key(code, unit): Band(code, unit, lines, median_log, spread, seen or 0)
+            for code, unit, lines, median_log, spread, seen in session.execute(stmt)}
 
 
 def stored_window(session: Session) -> tuple[date, date, datetime, int] | None:
