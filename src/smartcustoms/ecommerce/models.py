@@ -177,7 +177,7 @@ class ValueReference(Base):
     hs6: Mapped[str] = mapped_column(String(6), primary_key=True)
     unit: Mapped[str] = mapped_column(String(3), primary_key=True)
     lines: Mapped[int] = mapped_column(Integer)  # reference lines in the sample the band was computed from
-    seen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # lines in the window (0015; null before)
+    seen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # lines read (0015; null before)
     median_log: Mapped[float] = mapped_column(Float)  # median of the log unit values (yen)
     spread: Mapped[float] = mapped_column(Float)  # MAD × 1.4826 of the log unit values, at least the floor
     window_from: Mapped[date] = mapped_column(Date)  # Japanese dates of the consignments read, inclusive

@@ -44,7 +44,7 @@ class Band:
     lines: int  # reference lines the band was computed from (a sample of at most per_key of those seen)
     median_log: float
     spread: float
-    seen: int = 0  # lines of the window the sample was drawn from (0: not known, bands stored before 0015)
+    seen: int = 0  # lines read that the sample was drawn from (0: not known, bands stored before 0015)
 
     @property
     def lines_seen(self) -> int:

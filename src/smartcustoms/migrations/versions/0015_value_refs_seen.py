@@ -4,9 +4,10 @@ Revision ID: 0015_value_refs_seen
 Revises: 0014_ecommerce_action_keys
 Create Date: 2026-11-24 02:40:00
 
-`lines` is the sample a band was computed from (at most 5,000 by default); `seen` is every line of the window, so
-that the console can show and rank the busiest subheadings. Bands stored before have none (null): they show their
-sample size until the next refresh.
+`lines` is the sample a band was computed from (at most 5,000 by default); `seen` is every line the refresh read
+for it (every line of the window, or every k-th above a million consignments), so that the console can show and
+rank the busiest subheadings. Bands stored before have none (null): they show their sample size until the next
+refresh.
 """
 
 from __future__ import annotations
