@@ -22,6 +22,7 @@ from smartcustoms.cli import app
 from smartcustoms.db import make_engine, utcnow
 from smartcustoms.declarations.flows import declaration_date
 from smartcustoms.ecommerce import valueref, valueref_service
+from smartcustoms.ecommerce.bandchart import yen
 from smartcustoms.ecommerce.config import get_ecommerce_settings
 from smartcustoms.ecommerce.generate import QUOTE_RATES, jsonl_lines
 from smartcustoms.ecommerce.intake import ingest
@@ -186,7 +187,11 @@ def test_the_cli_refreshes_and_shows_the_bands(db: tuple[Engine, int, str], monk
         rows = list(s.scalars(select(ValueReference).order_by(ValueReference.hs6)))
     assert rows and f"{len(rows)} band(s) stored" in r.output
     for row in rows:
-        assert row.hs6 in r.output and f"{round(math.exp(row.median_log)):,}" in r.output
+        line = next(x for x in r.output.splitlines() if row.hs6 in x)  # the band's row of the table
+        cells = [c.strip() for c in line.strip("│┃ ").split("│")]
+        assert row.seen is not None and row.seen >= row.lines
+        assert cells[2:] == [f"{row.seen:,}", f"{row.lines:,}", yen(math.exp(row.median_log)),
+                             yen(math.exp(row.median_log - 3 * row.spread))], line
     r = CliRunner().invoke(app, ["ecommerce", "value-refs", "--days", "0"])
     assert r.exit_code == 2 and "--days" in r.output
     r = CliRunner().invoke(app, ["ecommerce", "value-refs", "--until", "2099-01-01"])
