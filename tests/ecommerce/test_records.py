@@ -43,12 +43,22 @@ def test_a_good_record_is_read_with_decimals_and_normalised_codes() -> None:
     ({"goods": [goods("10.5", "JPY")]}, "goods[0].value", "too_precise"),
     ({"goods": [goods("10", hs="999999")]}, "goods[0].hs_code", "unknown_hs_code"),
     ({"goods": [goods("10", quantity=0)]}, "goods[0].quantity", "not_positive"),
+    ({"goods": [goods("10", quantity="1e-310")]}, "goods[0].quantity", "too_small"),
+    ({"goods": [goods("10", quantity="0.0009")]}, "goods[0].quantity", "too_small"),
     ({"goods": [{**goods("10"), "value": True}]}, "goods[0].value", "wrong_type"),
     ({"personal_use": "perhaps"}, "personal_use", "wrong_type"),
     ({"platform": "Temu\x00"}, "platform", "control_characters"),
 ])
 def test_each_problem_names_field_and_reason(change: dict[str, Any], field: str, code: str) -> None:
     assert _codes(consignment("B1", **change)).get(field) == code
+
+
+def test_the_smallest_quantity_taken_is_a_thousandth() -> None:
+    rec, problems = check_record(consignment("Q1", goods=[goods("10", quantity="0.001", unit="KGM")]), 1, 100)
+    assert problems == [] and rec is not None and rec.goods[0].quantity == Decimal("0.001")
+    _, problems = check_record(consignment("Q2", goods=[goods("10", quantity=1e-310)]), 1, 100)
+    assert [(p["field"], p["code"]) for p in problems] == [("goods[0].quantity", "too_small")]
+    assert "0.001" in problems[0]["reason"]
 
 
 def test_japanese_and_no_break_spaces_are_accepted_in_text_fields() -> None:
@@ -75,7 +85,7 @@ def test_not_an_object() -> None:
 
 _ODD_VALUES: list[Any] = [None, "", " ", " x", "x ", "a\x00b", 0, 1, True, False, 1.5, float("nan"), "-1", "0", "1e3",
                           "1_000", "\uff15\uff10", "+2", ".5", "5.", "NaN", "-0", "1e9999999999999999999999999",
-                          "1e-9999999999999999999999999",
+                          "1e-9999999999999999999999999", "0.0009", "0.001", "1e-310",
                           "12.345", "zz", "cn", "usd", "jp", 12, "1.5 ", "JPY", "9999999999999", "3926.90", "PCE",
                           "kgm", "LONGUNIT", "x" * 65, "x" * 401, [], {}, "true", "no"]
 

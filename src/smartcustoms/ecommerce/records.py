@@ -21,6 +21,10 @@ MAX_TEXT = {"parcel_id": 64, "platform": 120, "seller.id": 64, "seller.name": 20
             "description": 300, "unit": 3}
 MAX_VALUE = Decimal(10) ** 12
 MAX_QUANTITY = Decimal(10) ** 9
+# Decision: a quantity is at least 0.001 (a gram in KGM, a millilitre in LTR, a thousandth of a piece). A smaller
+# one is a typo or a unit mix-up ("1e-310"), and its unit value (value ÷ quantity) would be beyond any reference band
+# (or not even finite as a float): refused with the field, as a negative one is.
+MIN_QUANTITY = Decimal("0.001")
 # A number given as text: ASCII digits with an optional sign, decimal point and exponent (what JSON and CSV
 # writers produce). Decimal alone would also read "1_000" and digits of other scripts ("١٢٣", "５０").
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -169,6 +173,9 @@ class _Checker:
             self.problems.append(problem(path, "must not be negative", "negative"))
         elif positive and number == 0:
             self.problems.append(problem(path, "must be greater than zero", "not_positive"))
+        elif positive and number < MIN_QUANTITY:
+            self.problems.append(problem(path, f"below the smallest quantity taken, {MIN_QUANTITY} (a typo or a "
+                                               "unit mix-up?)", "too_small"))
         elif number > limit:
             self.problems.append(problem(path, f"above the limit of {limit}", "absurd"))
         else:
@@ -237,7 +244,7 @@ def _num(value: Any, positive: bool, limit: Decimal) -> Decimal | None:
         number = Decimal(value)
     else:
         return None
-    if not number.is_finite() or number < 0 or (positive and number == 0) or number > limit:
+    if not number.is_finite() or number < 0 or (positive and number < MIN_QUANTITY) or number > limit:
         return None
     return number
 
