@@ -38,3 +38,39 @@ def test_a_console_path_with_control_characters_answers_a_page_in_both_languages
     r = client.get("/console/ecommerce/consignments/a%00b")
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
     assert "見つかりません" in r.text and "Not found" in r.text
+
+
+def test_the_server_runs_its_scheduled_jobs_while_it_serves_and_a_tests_engine_does_not(
+        new_database_url: Any, engine: Any) -> None:
+    """create_app(engine) (tests) starts no housekeeping; with it, the app's lifespan starts the thread, which runs
+    every due job (here on an empty database: no band, no manifest), and stops it at shutdown."""
+    import time
+
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from smartcustoms import migrate
+    from smartcustoms.app import create_app
+    from smartcustoms.db import make_engine
+    from smartcustoms.housekeeping.models import ScheduledRun
+
+    assert create_app(engine).state.housekeeper is None
+    own = make_engine(new_database_url())
+    migrate.upgrade(own)
+    try:
+        app = create_app(own, housekeeping=True)
+        keeper = app.state.housekeeper
+        with TestClient(app) as c:
+            assert keeper.running and c.get("/healthz").status_code == 200
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                with Session(own) as s:
+                    rows = {r.job: r for r in s.scalars(select(ScheduledRun)) if r.finished_at is not None}
+                if len(rows) == 2:
+                    break
+                time.sleep(0.05)
+        assert not keeper.running
+        assert rows["ecommerce.sweep"].outcome == "0 manifest(s) marked interrupted"
+        assert (rows["ecommerce.value_refs"].outcome or "").startswith("no band of 30 lines from 0 consignment(s)")
+    finally:
+        own.dispose()

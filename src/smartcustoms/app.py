@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -113,8 +116,12 @@ async def _empty_receive() -> Message:
     return {"type": "http.disconnect"}
 
 
-def create_app(engine: Engine | None = None) -> FastAPI:
-    """Build the app; tests pass their own engine."""
+def create_app(engine: Engine | None = None, housekeeping: bool | None = None) -> FastAPI:
+    """Build the app; tests pass their own engine.
+
+    `housekeeping`: whether the app runs the scheduled jobs (housekeeping/runner.py) while it serves; by default
+    when it opens its own engine (the server) and SMARTCUSTOMS_HOUSEKEEPING is on, never for a test's engine.
+    """
     from smartcustoms.console.routes import mount_console
     from smartcustoms.declarations.api import router as declarations_router
     from smartcustoms.declarations.officer_api import router as officer_router
@@ -127,13 +134,34 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     from smartcustoms.travellers.mount import mount_travellers
 
     settings = get_settings()
+    keeper: list[Any] = []
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        for k in keeper:
+            k.start()
+        try:
+            yield
+        finally:
+            for k in keeper:
+                await asyncio.to_thread(k.stop)
+
     app = FastAPI(
         title="smartcustoms",
         version=__version__,
         description="Customs clearance and risk management (Japan Customs SMART Customs action plan).",
+        lifespan=lifespan,
     )
     app.state.session_factory = session_factory(engine or get_engine())
     app.state.read_session_factory = session_factory(read_engine(engine or get_engine()))
+    if housekeeping if housekeeping is not None else (engine is None and settings.housekeeping):
+        from smartcustoms.ecommerce.config import get_ecommerce_settings
+        from smartcustoms.ecommerce.scheduled import jobs
+        from smartcustoms.housekeeping.runner import Housekeeper, Sessions
+
+        keeper.append(Housekeeper(jobs(get_ecommerce_settings()),
+                                  Sessions(app.state.session_factory, app.state.read_session_factory)))
+    app.state.housekeeper = keeper[0] if keeper else None
 
     @app.exception_handler(SmartCustomsError)
     async def _platform_error(_request: Request, exc: SmartCustomsError) -> JSONResponse:

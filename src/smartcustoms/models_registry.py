@@ -4,6 +4,7 @@ from smartcustoms.audit import models as audit_models
 from smartcustoms.declarations import models as declaration_models
 from smartcustoms.ecommerce import models as ecommerce_models
 from smartcustoms.exports import models as export_models
+from smartcustoms.housekeeping import models as housekeeping_models
 from smartcustoms.identity import models as identity_models
 from smartcustoms.meansofpayment import models as mop_models
 from smartcustoms.payments import models as payment_models
@@ -18,6 +19,7 @@ __all__ = [
     "declaration_models",
     "ecommerce_models",
     "export_models",
+    "housekeeping_models",
     "identity_models",
     "mop_models",
     "payment_models",

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     models_dir: str = "var/models"
     # A discrepancy whose recovered duty reaches this is labelled critical fraud (critical_fraud = 2).
     critical_recovered_duty_jpy: int = 100_000
+    # The server runs its scheduled jobs (housekeeping/runner.py: the daily value-references refresh, the sweep of
+    # interrupted manifests) in a background thread; false: none, run them from cron with the CLI instead.
+    housekeeping: bool = True
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

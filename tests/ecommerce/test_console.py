@@ -316,3 +316,41 @@ def test_the_busiest_bands_are_charted_by_the_lines_of_the_window_and_small_valu
     assert cells[:3] == ["30", "30", "¥0.40"] and cells[3] == f"¥{0.4 * math.exp(-0.75):.2f}"
     busy = re.search(r'<tr data-key="100005:PCE">(.*?)</tr>', page, re.S)
     assert busy is not None and re.findall(r'<td class="num">([^<]+)</td>', busy.group(1))[:2] == ["5,005", "5,000"]
+
+
+def test_the_value_references_page_says_when_the_server_refreshes_them_and_how_its_last_run_ended(
+        refs_client: tuple[TestClient, Engine], monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.orm import sessionmaker
+
+    from smartcustoms.ecommerce import scheduled
+    from smartcustoms.ecommerce.config import EcommerceSettings, get_ecommerce_settings
+    from smartcustoms.housekeeping.models import ScheduledRun
+    from smartcustoms.housekeeping.runner import Housekeeper, Sessions
+
+    client, engine = refs_client
+
+    def schedule(lang: str) -> str:
+        page = client.get(f"/console/ecommerce/value-refs?lang={lang}").text
+        found = re.search(r'<p data-testid="vr-schedule">(.*?)</p>', page, re.S)
+        assert found is not None
+        return found.group(1)
+
+    first = schedule("en")
+    assert "The server refreshes them every day at 03:30, Japan time." in first and "vr-last-run" not in first
+    factory = sessionmaker(engine, expire_on_commit=False)
+    done = Housekeeper(scheduled.jobs(EcommerceSettings(sweep_every_minutes=0)), Sessions(factory, factory)).run_due()
+    en, ja = schedule("en"), schedule("ja")
+    assert 'data-status="done"' in en and "Last scheduled run: started" in en and ", done." in en
+    assert done[scheduled.VALUE_REFS] in en  # the run's own line, escaped
+    assert "毎日 03:30（日本時間）" in ja and "前回の定時実行" in ja and "完了" in ja
+    with Session(engine) as s, s.begin():
+        s.execute(update(ScheduledRun).values(outcome="failed: OperationalError: <disk full>"))
+    failed = schedule("ja")
+    assert 'data-status="failed"' in failed and "失敗" in failed and "&lt;disk full&gt;" in failed
+    with Session(engine) as s, s.begin():
+        s.execute(update(ScheduledRun).values(finished_at=None))
+    assert 'data-status="running"' in schedule("en")
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_VALUE_REF_REFRESH_AT", "off")
+    get_ecommerce_settings.cache_clear()
+    assert "The server does not refresh them" in schedule("en") and "smartcustoms ecommerce value-refs" in schedule(
+        "en")

@@ -163,8 +163,8 @@ def value_refs(
     ] = None,
 ) -> None:
     """Recompute the reference unit values per HS subheading that the intake's undervaluation signal compares
-    goods lines with, from the consignments stored in the window (run it daily, from cron). Exit 1 when the window
-    gives no band: the stored bands then stay."""
+    goods lines with, from the consignments stored in the window (the server also runs it daily by itself).
+    Exit 1 when the window gives no band: the stored bands then stay."""
     from smartcustoms.db import utcnow
     from smartcustoms.declarations.flows import declaration_date
     from smartcustoms.ecommerce.config import get_ecommerce_settings

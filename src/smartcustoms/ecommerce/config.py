@@ -5,8 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from smartcustoms.housekeeping.slots import time_of_day
 
 
 class EcommerceSettings(BaseSettings):
@@ -44,6 +46,18 @@ class EcommerceSettings(BaseSettings):
     value_ref_min_lines: Annotated[int, Field(ge=2)] = 30
     value_ref_sample: Annotated[int, Field(ge=10, le=1_000_000)] = 5000
     value_ref_max_consignments: Annotated[int, Field(ge=1000)] = 1_000_000
+    # The server refreshes the value references itself every day at this time in Japan ("HH:MM", 24-hour; "off":
+    # only `smartcustoms ecommerce value-refs`, from cron, does), and marks interrupted manifests every
+    # sweep_every_minutes minutes (0: only when a manifest is opened and by `smartcustoms ecommerce sweep`).
+    # Both need SMARTCUSTOMS_HOUSEKEEPING (on by default); ecommerce/scheduled.py.
+    value_ref_refresh_at: str = "03:30"
+    sweep_every_minutes: Annotated[int, Field(ge=0, le=24 * 60)] = 5
+
+    @field_validator("value_ref_refresh_at")
+    @classmethod
+    def _time_of_day(cls, value: str) -> str:
+        time_of_day(value)  # "HH:MM" or "off", else a ValueError naming the value
+        return value.strip()
 
 
 @lru_cache(maxsize=1)

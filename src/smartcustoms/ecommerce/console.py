@@ -20,7 +20,7 @@ from smartcustoms.console.auth import FLASH_KEY, OfficerDep, ReadOfficerDep, che
 from smartcustoms.console.risk_routes import bar_chart
 from smartcustoms.console.views import JST
 from smartcustoms.deps import ReadSessionDep, SessionDep
-from smartcustoms.ecommerce import bandchart, i18n, lifecycle, officer, reasons, valueref_service
+from smartcustoms.ecommerce import bandchart, i18n, lifecycle, officer, reasons, scheduled, valueref_service
 from smartcustoms.ecommerce.config import get_ecommerce_settings
 from smartcustoms.errors import FieldError, NotFound, SmartCustomsError, ValidationFailed
 
@@ -190,7 +190,7 @@ def value_refs(request: Request, session: ReadSessionDep, who: ReadOfficerDep, h
         chart = Markup(svg) if svg else None  # noqa: S704 - the chart escapes its labels
     return _render(request, "ec_valuerefs.html", lang, {
         "officer": who, "window": window, "stale_days": stale, "rows": rows, "total": total, "chart": chart,
-        "hs6": prefix, "cut": cut})
+        "hs6": prefix, "cut": cut, "schedule": scheduled.refresh_schedule(session)})
 
 
 @router.post("/actions")

@@ -127,6 +127,13 @@ EN: dict[str, str] = {
     "ec.vr.none": "No value references yet: the undervaluation signal is off until `smartcustoms ecommerce "
                   "value-refs` has run.",
     "ec.vr.stale": "The references end on {last}, {days} days ago: the daily refresh has not run since.",
+    "ec.vr.sched.daily": "The server refreshes them every day at {at}, Japan time.",
+    "ec.vr.sched.off": "The server does not refresh them (SMARTCUSTOMS_ECOMMERCE_VALUE_REF_REFRESH_AT=off or "
+                       "SMARTCUSTOMS_HOUSEKEEPING=false): run `smartcustoms ecommerce value-refs` daily, from cron.",
+    "ec.vr.sched.last": "Last scheduled run: started {at}, {status}.",
+    "ec.vr.sched.done": "done",
+    "ec.vr.sched.failed": "failed",
+    "ec.vr.sched.running": "still running",
     "ec.vr.chart": "Unit values per HS subheading and unit (log scale), the bands with most lines read",
     "ec.vr.legend.cut": "flagged below",
     "ec.vr.legend.band": "band (cut to as far above)",
@@ -268,6 +275,14 @@ JA: dict[str, str] = {
     "ec.vr.none": "単価参照値はまだありません。`smartcustoms ecommerce value-refs` を実行するまで、過少申告の"
                   "シグナルは働きません。",
     "ec.vr.stale": "参照値は {last}（{days} 日前）までです。その後、毎日の更新が実行されていません。",
+    "ec.vr.sched.daily": "サーバーが毎日 {at}（日本時間）に更新します。",
+    "ec.vr.sched.off": "サーバーは更新しません（SMARTCUSTOMS_ECOMMERCE_VALUE_REF_REFRESH_AT=off または "
+                       "SMARTCUSTOMS_HOUSEKEEPING=false）。cron などで `smartcustoms ecommerce value-refs` "
+                       "を毎日実行してください。",
+    "ec.vr.sched.last": "前回の定時実行：{at} 開始、{status}。",
+    "ec.vr.sched.done": "完了",
+    "ec.vr.sched.failed": "失敗",
+    "ec.vr.sched.running": "実行中",
     "ec.vr.chart": "HS号・数量単位別の単価（対数目盛）：品目数の多い参照帯",
     "ec.vr.legend.cut": "これより下で検知",
     "ec.vr.legend.band": "参照帯（基準から上側の同じ幅まで）",

@@ -5,8 +5,8 @@
 of its manifest's date — the date the intake valued it on —, keeps a seeded uniform sample of at most `per_key`
 lines per HS subheading and unit, and gives the bands; `save` replaces the stored bands with them (one audit
 entry). A window holding more than `max_consignments` accepted consignments is read every k-th line of each
-manifest (k = the ratio rounded up), so a refresh takes about the same time at any volume. Meant to run daily
-(`smartcustoms ecommerce value-refs` from cron; nothing in the platform schedules it); the intake reads the bands
+manifest (k = the ratio rounded up), so a refresh takes about the same time at any volume. Runs daily in the
+server (ecommerce/scheduled.py) and on demand (`smartcustoms ecommerce value-refs`); the intake reads the bands
 when a manifest's first chunk is prepared, so a refresh reaches the next manifests.
 
 Decisions: the references are the platform's own parcels, all lanes included. A parcel an officer later found

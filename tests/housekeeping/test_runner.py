@@ -1,0 +1,145 @@
+"""The scheduled jobs' runner on a real database: each slot runs once across processes, failures are recorded,
+the thread starts and stops."""
+
+from __future__ import annotations
+
+import threading
+import time as clock_time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from smartcustoms import migrate
+from smartcustoms.db import make_engine
+from smartcustoms.housekeeping import service
+from smartcustoms.housekeeping.models import ScheduledRun
+from smartcustoms.housekeeping.runner import Housekeeper, Job, Sessions
+from smartcustoms.housekeeping.slots import every_slot
+
+T0 = datetime(2026, 11, 24, 4, 2, tzinfo=UTC)
+
+
+@pytest.fixture()
+def hk_engine(new_database_url: Callable[[], str]) -> Iterator[Engine]:
+    engine = make_engine(new_database_url())
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def _sessions(engine: Engine) -> Sessions:
+    factory = sessionmaker(engine, expire_on_commit=False)
+    return Sessions(factory, factory)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _row(engine: Engine, job: str) -> ScheduledRun:
+    with Session(engine) as s:
+        row = s.get(ScheduledRun, job)
+        assert row is not None
+        return row
+
+
+def _counting(name: str, calls: list[datetime], minutes: int = 5) -> Job:
+    def run(_sessions: Sessions, _now: datetime, slot: datetime) -> str:
+        calls.append(slot)
+        return f"ran {len(calls)}"
+
+    return Job(name, lambda now: every_slot(now, minutes), run)
+
+
+def test_each_slot_runs_once_even_with_two_processes(hk_engine: Engine) -> None:
+    calls: list[datetime] = []
+    clock = Clock(T0)
+    one = Housekeeper([_counting("test.count", calls)], _sessions(hk_engine), clock=clock)
+    other = Housekeeper([_counting("test.count", calls)], _sessions(hk_engine), clock=clock)
+    assert one.run_due() == {"test.count": "ran 1"}
+    assert other.run_due() == {} and one.run_due() == {}  # the same slot: claimed already
+    row = _row(hk_engine, "test.count")
+    assert row.slot_at == datetime(2026, 11, 24, 4, 0, tzinfo=UTC) and row.outcome == "ran 1"
+    assert row.finished_at is not None and row.runner and ":" in row.runner
+    clock.now = T0 + timedelta(minutes=4)  # 04:06: the 04:05 slot
+    assert other.run_due() == {"test.count": "ran 2"} and one.run_due() == {}
+    assert calls == [datetime(2026, 11, 24, 4, 0, tzinfo=UTC), datetime(2026, 11, 24, 4, 5, tzinfo=UTC)]
+    clock.now = T0 - timedelta(hours=1)  # a clock that went back: an older slot is never run again
+    assert one.run_due() == {}
+
+
+def test_concurrent_claims_of_one_slot_give_it_to_exactly_one(hk_engine: Engine) -> None:
+    factory = sessionmaker(hk_engine)
+    slot = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)
+    won: list[bool] = []
+    barrier = threading.Barrier(4)
+
+    def claim() -> None:
+        barrier.wait()
+        with factory() as s, s.begin():
+            won.append(service.claim(s, "test.race", slot, T0, "thread"))
+
+    threads = [threading.Thread(target=claim) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(won) == [False, False, False, True]
+
+
+def test_a_run_that_never_ended_is_taken_over_after_a_while_and_not_before(hk_engine: Engine) -> None:
+    slot = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)
+    factory = sessionmaker(hk_engine)
+    with factory() as s, s.begin():
+        assert service.claim(s, "test.stale", slot, T0, "killed")  # its process died: no finish
+    with factory() as s, s.begin():
+        assert not service.claim(s, "test.stale", slot, T0 + timedelta(minutes=30), "other")
+    with factory() as s, s.begin():
+        assert service.claim(s, "test.stale", slot, T0 + service.STALE_AFTER + timedelta(seconds=1), "other")
+        service.finish(s, "test.stale", slot, T0 + service.STALE_AFTER + timedelta(minutes=1), "done")
+    with factory() as s, s.begin():  # ended: never taken over, however late
+        assert not service.claim(s, "test.stale", slot, T0 + timedelta(days=3), "third")
+    assert _row(hk_engine, "test.stale").runner == "other"
+
+
+def test_a_failing_job_is_recorded_and_the_others_still_run(hk_engine: Engine) -> None:
+    calls: list[datetime] = []
+
+    def boom(_sessions: Sessions, _now: datetime, _slot: datetime) -> str:
+        raise RuntimeError("the database went away")
+
+    keeper = Housekeeper([Job("test.boom", lambda now: every_slot(now, 5), boom), _counting("test.after", calls)],
+                         _sessions(hk_engine), clock=Clock(T0))
+    done = keeper.run_due()
+    assert done == {"test.boom": "failed: RuntimeError: the database went away", "test.after": "ran 1"}
+    assert _row(hk_engine, "test.boom").outcome == "failed: RuntimeError: the database went away"
+    assert keeper.run_due() == {}  # not retried before its next slot
+
+
+def test_the_thread_runs_due_jobs_and_stops(hk_engine: Engine) -> None:
+    calls: list[datetime] = []
+    keeper = Housekeeper([_counting("test.thread", calls)], _sessions(hk_engine), tick_s=0.05)
+    keeper.start()
+    try:
+        deadline = clock_time.monotonic() + 20
+        while not calls and clock_time.monotonic() < deadline:
+            clock_time.sleep(0.02)
+        assert keeper.running and len(calls) == 1
+    finally:
+        keeper.stop()
+    assert not keeper.running
+    assert _row(hk_engine, "test.thread").outcome == "ran 1"
+
+
+def test_a_housekeeper_without_jobs_starts_no_thread(hk_engine: Engine) -> None:
+    keeper = Housekeeper([], _sessions(hk_engine))
+    keeper.start()
+    assert not keeper.running
+    keeper.stop()
