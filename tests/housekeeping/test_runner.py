@@ -100,6 +100,8 @@ def test_a_run_that_never_ended_is_taken_over_after_a_while_and_not_before(hk_en
     with factory() as s, s.begin():
         assert service.claim(s, "test.stale", slot, T0, "killed")  # its process died: no finish
     with factory() as s, s.begin():
+        assert not service.open_slot(s, "test.stale", slot, T0 + timedelta(minutes=30))
+        assert service.open_slot(s, "test.stale", slot, T0 + service.STALE_AFTER + timedelta(seconds=1))
         assert not service.claim(s, "test.stale", slot, T0 + timedelta(minutes=30), "other")
     with factory() as s, s.begin():
         assert service.claim(s, "test.stale", slot, T0 + service.STALE_AFTER + timedelta(seconds=1), "other")
@@ -143,3 +145,25 @@ def test_a_housekeeper_without_jobs_starts_no_thread(hk_engine: Engine) -> None:
     keeper.start()
     assert not keeper.running
     keeper.stop()
+
+
+def test_a_claimed_slot_is_seen_without_a_write(hk_engine: Engine) -> None:
+    """The runner looks every minute: a slot already claimed is passed over on the read session alone."""
+    calls: list[datetime] = []
+    factory = sessionmaker(hk_engine, expire_on_commit=False)
+    writes: list[int] = []
+
+    def write() -> Session:
+        writes.append(1)
+        return factory()
+
+    keeper = Housekeeper([_counting("test.quiet", calls)], Sessions(write, factory), clock=Clock(T0))
+    keeper.run_due()
+    assert calls and len(writes) == 2  # the claim and the outcome
+    for _ in range(3):
+        assert keeper.run_due() == {}
+    assert len(writes) == 2
+    with factory() as s:
+        assert not service.open_slot(s, "test.quiet", datetime(2026, 11, 24, 4, 0, tzinfo=UTC), T0)
+        assert service.open_slot(s, "test.quiet", datetime(2026, 11, 24, 4, 5, tzinfo=UTC), T0)
+        assert service.open_slot(s, "test.never", datetime(2026, 11, 24, 4, 0, tzinfo=UTC), T0)

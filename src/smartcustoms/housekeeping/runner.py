@@ -72,6 +72,9 @@ class Housekeeper:
             now = self.clock()
             slot = job.slot(now)
             try:
+                with self.sessions.read() as s:
+                    if not service.open_slot(s, job.name, slot, now):
+                        continue
                 with self.sessions.write() as s, s.begin():
                     claimed = service.claim(s, job.name, slot, now, runner_name())
             except Exception:

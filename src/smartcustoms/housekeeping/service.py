@@ -28,6 +28,16 @@ def ensure(session: Session, job: str) -> None:
         pass
 
 
+def open_slot(session: Session, job: str, slot: datetime, now: datetime) -> bool:
+    """Whether `claim` could take `slot` now, read without a write lock (the runner asks every minute; on SQLite a
+    write transaction each time would queue behind a bulk intake's chunks for nothing)."""
+    row = session.get(ScheduledRun, job)
+    if row is None or row.slot_at is None or row.slot_at < slot:
+        return True
+    return (row.slot_at == slot and row.finished_at is None and row.started_at is not None
+            and row.started_at < now - STALE_AFTER)
+
+
 def claim(session: Session, job: str, slot: datetime, now: datetime, runner: str) -> bool:
     """Move the job's slot forward to `slot` and mark it started by `runner`; False when another process already
     claimed this slot (or a later one) and its run is not stale. One conditional UPDATE: of two processes asking
