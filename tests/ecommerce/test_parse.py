@@ -176,6 +176,31 @@ def test_the_rows_of_a_csv_parcel_must_agree_on_the_consignment_or_leave_it_blan
     assert "line 3" in (got[0].problems or [])[0]["reason"]
 
 
+def test_a_row_without_parcel_id_after_a_consignment_rejects_it_too() -> None:
+    """The probe's case: every consignment column blank, a leather handbag in the goods columns, right after C1's
+    phone case. C1 was accepted without it (lane 1, exempt); it may be C1's, so C1 is not accepted."""
+    orphan = b",,,,,,,,leather handbag,CNY,3000.00\n"
+    got = list(parse.items([_HEADER + _row("C1") + orphan + _row("C2")], "csv", 10_000))
+    assert [(i.line_no, i.parcel_id, [p["code"] for p in i.problems or []]) for i in got] == [
+        (2, "C1", ["unreadable_row"]), (3, None, []), (4, "C2", [])]
+    assert "line 3" in (got[0].problems or [])[0]["reason"] and "parcel_id" in (got[0].problems or [])[0]["reason"]
+    assert got[1].obj is not None and got[1].obj["parcel_id"] == ""  # rejected by the record check: parcel_id
+    # First in the file: nothing before it to reject.
+    assert _outcome(_HEADER + orphan + _row("C1")) == [(2, None, "ok"), (3, "C1", "ok")]
+
+
+def test_a_parcel_over_many_rows_keeps_one_row_past_the_limit_and_is_rejected_for_it() -> None:
+    from smartcustoms.ecommerce.records import check_record
+
+    rows = _HEADER + _row("C1") * 5000 + _row("C2")
+    got = list(parse.items([rows], "csv", 10_000, max_goods=100))
+    assert len(got[0].obj["goods"]) == 101 and got[1].obj["parcel_id"] == "C2"
+    rec, problems = check_record(got[0].obj, got[0].line_no, 100)
+    assert rec is None and [(p["field"], p["code"]) for p in problems] == [("goods", "too_many_lines")]
+    exact = list(parse.items([_HEADER + _row("C1") * 100], "csv", 10_000, max_goods=100))
+    assert check_record(exact[0].obj, 2, 100)[0] is not None
+
+
 def test_a_csv_column_named_twice_is_a_per_file_error() -> None:
     with pytest.raises(parse.ManifestError) as exc:
         list(parse.items([_HEADER.rstrip(b"\n") + b",value\n" + _row("C1").rstrip(b"\n") + b",99999\n"], "csv",

@@ -29,6 +29,9 @@ def test_a_good_record_is_read_with_decimals_and_normalised_codes() -> None:
 @pytest.mark.parametrize(("change", "field", "code"), [
     ({"parcel_id": ""}, "parcel_id", "missing"),
     ({"parcel_id": "x" * 65}, "parcel_id", "too_long"),
+    # A 22-digit tracking number written as a JSON number: orjson reads it as a float (9.400111899223345e+21).
+    ({"parcel_id": orjson.loads(b"9400111899223344556677")}, "parcel_id", "wrong_type"),
+    ({"seller": {"id": 1.5, "name": "Yiwu", "country": "CN"}}, "seller.id", "wrong_type"),
     ({"seller": "Yiwu"}, "seller", "missing"),
     ({"consignee": {"name": "Sato"}}, "consignee.address", "missing"),
     ({"goods": []}, "goods", "missing"),
@@ -51,6 +54,12 @@ def test_a_good_record_is_read_with_decimals_and_normalised_codes() -> None:
 ])
 def test_each_problem_names_field_and_reason(change: dict[str, Any], field: str, code: str) -> None:
     assert _codes(consignment("B1", **change)).get(field) == code
+
+
+def test_a_whole_number_id_is_kept_as_its_digits() -> None:
+    big = orjson.loads(b"18446744073709551615")  # within orjson's integers: exact
+    rec, problems = check_record(consignment("x", goods=[goods("10")]) | {"parcel_id": big}, 1, 100)
+    assert problems == [] and rec is not None and rec.parcel_id == "18446744073709551615"
 
 
 def test_the_smallest_quantity_taken_is_a_thousandth() -> None:

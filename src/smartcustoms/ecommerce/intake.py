@@ -56,7 +56,7 @@ def ingest(engine: Engine, intake: Intake, chunks: Iterable[bytes], fmt: str,
     error = None
     try:
         for results in intake.run(counted(parse.items(limited, fmt, settings.max_line_bytes, deferred=True,
-                                                      cut=cut))):
+                                                      cut=cut, max_goods=settings.max_goods_lines))):
             on_results(results)
     except parse.ManifestError as exc:
         error = exc.to_dict()

@@ -197,7 +197,8 @@ def _never() -> bool:
     return False
 
 
-def csv_items(lines: Iterable[Line], max_line: int, cut: Callable[[], bool] = _never) -> Iterator[Item]:
+def csv_items(lines: Iterable[Line], max_line: int, cut: Callable[[], bool] = _never,
+              max_goods: int = 100) -> Iterator[Item]:
     """CSV with a header row; consecutive rows of one parcel_id are the goods lines of one consignment.
 
     A consignment is never accepted with goods lines missing or disagreeing:
@@ -209,6 +210,10 @@ def csv_items(lines: Iterable[Line], max_line: int, cut: Callable[[], bool] = _n
       the unreadable row was a consignment of its own: its rejection says so, and sending it again stores it.
     - the rows of one parcel must agree on the consignment's fields (platform, seller, consignee, flags); a later
       row may leave them blank.
+    - a readable row without a parcel_id right after a consignment's rows may be one of its goods lines: that
+      consignment is rejected too (its own rejection says so), as for an unreadable row of unknown parcel.
+    - a parcel's rows past `max_goods` are counted, not kept (one parcel id over millions of rows must not hold
+      them all in memory): the consignment is rejected for too many goods lines.
     - when the manifest was cut (`cut()` true at its end: the size limit, or the client's connection lost), its
       last line without a line end is a fragment (a row cut inside its last field would read as a shorter
       value) and the consignment open at the cut may continue past it: both are rejected as truncated.
@@ -251,9 +256,15 @@ def csv_items(lines: Iterable[Line], max_line: int, cut: Callable[[], bool] = _n
             goods = {k: values.get(k, "") for k in CSV_GOODS}
             if current is not None and pid and current["parcel_id"] == pid:
                 _agree(current, values, heads, line.no)
-                current["goods"].append(goods)
+                if len(current["goods"]) < max_goods + 1:  # one past the limit: check_record names the limit
+                    current["goods"].append(goods)
                 continue
             if current is not None:
+                if not pid:
+                    current["_problems"].append(problem(
+                        "line", f"line {line.no}, right after this consignment's rows, has no parcel_id and may be "
+                        "one of its goods lines: the consignment is not accepted (give that line its parcel_id, "
+                        "or remove it, and send the consignment again)", "unreadable_row"))
                 yield _finish(current)
             current = _consignment(values, goods, line.no)
             current["_head"] = {name: values[name] for name in heads}
@@ -367,12 +378,12 @@ def _finish(obj: dict[str, Any]) -> Item:
 
 
 def items(chunks: Iterable[bytes], fmt: str, max_line: int, deferred: bool = False,
-          cut: Callable[[], bool] = _never) -> Iterator[Item]:
+          cut: Callable[[], bool] = _never, max_goods: int = 100) -> Iterator[Item]:
     """The consignments of a manifest in format `fmt` ('jsonl' or 'csv'), read incrementally (deferred: JSON
     lines are left for `decoded`). `cut`: whether the bytes stopped short of the manifest's end (asked once they
     have stopped); a JSON line cut short is never valid JSON, a CSV row can be (csv_items)."""
     lines = _utf8_start(split_lines(chunks, max_line))
-    return jsonl_items(lines, max_line, deferred) if fmt == "jsonl" else csv_items(lines, max_line, cut)
+    return jsonl_items(lines, max_line, deferred) if fmt == "jsonl" else csv_items(lines, max_line, cut, max_goods)
 
 
 def _utf8_start(lines: Iterator[Line]) -> Iterator[Line]:

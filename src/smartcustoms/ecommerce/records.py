@@ -100,7 +100,13 @@ class _Checker:
             if required:
                 self.problems.append(problem(path, "required", "missing"))
             return None
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, float):
+            # JSON numbers beyond 64 bits arrive as floats (orjson): a 22-digit tracking number would be stored as
+            # "9.400111899223345e+21" and two parcels could share it. An id or text is never a fraction either.
+            self.problems.append(problem(path, "a number that cannot be kept exactly as text (a fraction, or more "
+                                               "than 19 digits): send it as a string", "wrong_type"))
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str):
             self.problems.append(problem(path, "must be a string", "wrong_type"))
