@@ -95,6 +95,15 @@ def test_a_results_path_that_cannot_be_written_is_refused_before_a_manifest_is_o
     r = runner.invoke(app, ["ecommerce", "ingest", str(manifest), "--submitter", "POST-JP",
                             "--results", str(tmp_path / "missing" / "r.jsonl")])
     assert r.exit_code == 2 and "--results" in r.output and "cannot write" in r.output
+    # The manifest itself, or a link to it, as the results file: refused, the manifest left whole.
+    before = manifest.read_bytes()
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(manifest)
+    for same in (manifest, link, tmp_path / "." / "m.jsonl"):
+        r = runner.invoke(app, ["ecommerce", "ingest", str(manifest), "--submitter", "POST-JP", "--results",
+                                str(same)])
+        assert r.exit_code == 2 and "--results" in r.output and "the manifest being ingested" in r.output, r.output
+        assert manifest.read_bytes() == before
     # A refused submitter leaves an earlier results file as it was; a run that opens its manifest replaces it.
     earlier = tmp_path / "earlier.jsonl"
     earlier.write_text('{"line": 1}\n', "utf-8")

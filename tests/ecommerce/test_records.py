@@ -56,6 +56,16 @@ def test_each_problem_names_field_and_reason(change: dict[str, Any], field: str,
     assert _codes(consignment("B1", **change)).get(field) == code
 
 
+def test_trailing_zeros_of_a_currency_without_decimals_are_taken() -> None:
+    for text in ("1500.00", "1500.0", "1.5e3"):
+        rec, problems = check_record(consignment("Z1", goods=[goods(text, "JPY")]), 1, 100)
+        assert problems == [] and rec is not None and rec.goods[0].value == Decimal(1500), text
+    assert _codes(consignment("Z2", goods=[goods("1500.50", "JPY")])) == {"goods[0].value": "too_precise"}
+    assert _codes(consignment("Z3", goods=[goods("12.345", "USD")])) == {"goods[0].value": "too_precise"}
+    rec, _ = check_record(consignment("Z4", goods=[goods("12.340", "USD")]), 1, 100)
+    assert rec is not None
+
+
 def test_a_whole_number_id_is_kept_as_its_digits() -> None:
     big = orjson.loads(b"18446744073709551615")  # within orjson's integers: exact
     rec, problems = check_record(consignment("x", goods=[goods("10")]) | {"parcel_id": big}, 1, 100)
@@ -94,7 +104,7 @@ def test_not_an_object() -> None:
 
 _ODD_VALUES: list[Any] = [None, "", " ", " x", "x ", "a\x00b", 0, 1, True, False, 1.5, float("nan"), "-1", "0", "1e3",
                           "1_000", "\uff15\uff10", "+2", ".5", "5.", "NaN", "-0", "1e9999999999999999999999999",
-                          "1e-9999999999999999999999999", "0.0009", "0.001", "1e-310",
+                          "1e-9999999999999999999999999", "0.0009", "0.001", "1e-310", "1500.00", "10.50",
                           "12.345", "zz", "cn", "usd", "jp", 12, "1.5 ", "JPY", "9999999999999", "3926.90", "PCE",
                           "kgm", "LONGUNIT", "x" * 65, "x" * 401, [], {}, "true", "no"]
 

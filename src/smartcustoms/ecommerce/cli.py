@@ -61,6 +61,14 @@ def _writable(path: Path, option: str, mode: str = "wb") -> IO[bytes]:
         raise typer.BadParameter(f"cannot write {path}: {exc.strerror or exc}", param_hint=option) from None
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether the two paths name one file (links and relative paths included); False when `a` does not exist."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def _submitter(session: Session, code: str | None) -> Trader:
     if code:
         return get_trader(session, code)
@@ -83,6 +91,10 @@ def ingest_command(
     kind = fmt or parse.format_of(None, file.name)
     if kind not in ("jsonl", "csv"):
         raise typer.BadParameter("jsonl or csv (or name the file .jsonl / .csv)", param_hint="--format")
+    if results is not None and _same_file(results, file):
+        # Emptying the results file would empty the manifest being read (a link to it too).
+        raise typer.BadParameter(f"{results} is the manifest being ingested: give another file for the results",
+                                 param_hint="--results")
     # The results file is opened before the manifest is, so that a path that cannot be written leaves no manifest
     # behind; for appending, so that an existing file is emptied only once the manifest is open.
     sink: IO[bytes] | None = _writable(results, "--results", "ab") if results else None

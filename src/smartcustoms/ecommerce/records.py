@@ -213,13 +213,19 @@ def _goods(c: _Checker, i: int, g: Any) -> Goods | None:
         c.problems.append(problem(f"{p}.currency", f"unknown currency {currency!r} (ISO 4217)", "unknown_currency"))
     else:
         minor = codes.currency_minor_unit(currency)
-        if minor is not None and value.as_tuple().exponent < -minor:  # type: ignore[operator]
+        if minor is not None and _too_precise(value, minor):
             c.problems.append(problem(f"{p}.value", f"{currency} has {minor} decimal places", "too_precise"))
     origin = c.text(g, "origin_country", f"{p}.origin_country", required=False)
     origin_code = c.country(origin, f"{p}.origin_country") if origin else ""
     if len(c.problems) > before:
         return None
     return Goods(description, hs, quantity, unit, mass, value, currency, origin_code)
+
+
+def _too_precise(value: Decimal, minor: int) -> bool:
+    """More decimal places than the currency has, trailing zeros aside: "1500.00" JPY is ¥1,500 (many systems
+    write every amount with two decimals), "10.5" JPY is refused."""
+    return value.as_tuple().exponent < -minor and value.normalize().as_tuple().exponent < -minor  # type: ignore[operator]
 
 
 def _ok(value: Any, limit: int) -> bool:
@@ -296,7 +302,7 @@ def _fast_goods(g: Any, countries: dict[str, str], currencies: dict[str, str]) -
     if currency not in currencies:
         return None
     minor = codes.currency_minor_unit(currency)
-    if minor is not None and value.as_tuple().exponent < -minor:  # type: ignore[operator]
+    if minor is not None and _too_precise(value, minor):
         return None
     done, origin = _opt(g.get("origin_country"), 400)
     if not done:
