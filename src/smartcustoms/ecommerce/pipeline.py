@@ -33,6 +33,7 @@ from smartcustoms.declarations.flows import declaration_date
 from smartcustoms.ecommerce import (
     lifecycle,
     parse,
+    resend,
     screening,
     stale,
     totals,
@@ -72,6 +73,14 @@ _RELEASE_STATUS = lifecycle.initial_status(rules.LANE_RELEASE)
 _OPEN = frozenset(lifecycle.OPEN)
 RESULT_COLUMNS = ("id", "line_no", "parcel_id", "lane", "status", "value_jpy", "dutiable_value_jpy", "duty_jpy",
                   "ct_national_jpy", "ct_local_jpy", "total_tax_jpy", "exempt", "split_group")
+# A stored parcel met again: its result and what it is compared with (resend.py).
+_EXISTING_COLUMNS = RESULT_COLUMNS + tuple(resend.CONTENT)
+_CONTENT_AT = tuple((c, COLUMNS.index(c)) for c in resend.CONTENT)
+
+
+def _content(row: list[Any]) -> dict[str, Any]:
+    """A prepared row's content as resend.differences compares it."""
+    return {c: row[i] for c, i in _CONTENT_AT}
 
 
 def new_manifest_id(now: datetime) -> str:
@@ -840,15 +849,23 @@ class ChunkStore:
             fresh: list[_Valued] = []
             repeats: list[tuple[int, Any]] = []
             seen: dict[str, _Valued] = {}
+            conflicts: list[tuple[int, str | None, list[Problem]]] = []
             for v in valued:
                 pid = v.row[_PARCEL]
-                if pid in existing:
-                    repeats.append((v.row[_LINE], existing[pid]))
-                elif pid in seen:
-                    repeats.append((v.row[_LINE], seen[pid]))
+                if pid in existing or pid in seen:
+                    ref: Any = existing[pid] if pid in existing else seen[pid]
+                    stored, cid = (ref, ref["id"]) if pid in existing else (_content(ref.row), ref.row[_ID])
+                    differ = resend.differences(_content(v.row), stored)
+                    if differ:  # the same parcel id with other content: not a re-send (resend.py)
+                        conflicts.append((v.row[_LINE], pid, [resend.conflict(pid, cid, differ)]))
+                    else:
+                        repeats.append((v.row[_LINE], ref))
                 else:
                     seen[pid] = v
                     fresh.append(v)
+            if conflicts:
+                results += [rejected_result(n, p, e) for n, p, e in conflicts]
+                rejected = rejected + conflicts
             received = _received_processor(conn.dialect)(self.received_at)
             # PostgreSQL always stores in two steps, rows first and the split window after (with no gate when the
             # chunk is stored alone): a store then holds the split window's locks only once its rows are in, so no
@@ -916,13 +933,13 @@ class ChunkStore:
         if not parcel_ids:
             return {}
         found: dict[str, Any] = {}
-        names = ", ".join(RESULT_COLUMNS)
+        names = ", ".join(_EXISTING_COLUMNS)
         for member, params, mark in _members(conn, "parcel_id", parcel_ids):
             # Fixed column names and placeholders only: the parcel ids are bound.
             sql = (f"SELECT {names} FROM ecommerce_consignments "  # noqa: S608
                    f"WHERE submitter_id = {mark} AND {member}")
             for row in conn.exec_driver_sql(sql, (self.submitter_id, *params)):
-                rec = dict(zip(RESULT_COLUMNS, row, strict=True))
+                rec = dict(zip(_EXISTING_COLUMNS, row, strict=True))
                 rec["exempt"] = bool(rec["exempt"])
                 found[rec["parcel_id"]] = rec
         return found
