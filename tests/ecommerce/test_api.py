@@ -204,3 +204,14 @@ def test_a_lost_connection_fails_the_manifest_and_accepts_no_row_cut_short(ec_cl
     stored = ec_client.get(f"/api/v1/manifests/{summary['manifest_id']}", headers=auth(submitter[2])).json()
     assert stored["status"] == "failed" and stored["error"]["code"] == "connection_lost"
     assert ec_client.get(f"/api/v1/parcels/{submitter[1]}-B", headers=auth(submitter[2])).status_code == 404
+
+
+def test_a_parcel_id_with_a_slash_is_found_encoded_or_as_it_is(ec_client: TestClient, submitter: Any) -> None:
+    pid = f"{submitter[1]}/2026/7"
+    r, out = post(ec_client, submitter[2], orjson.dumps(consignment(pid)) + b"\n")
+    assert r.status_code == 200 and out[1]["result"] == "accepted"
+    for path in (pid.replace("/", "%2F"), pid):
+        got = ec_client.get(f"/api/v1/parcels/{path}", headers=auth(submitter[2]))
+        assert got.status_code == 200 and got.json()["consignment_id"] == out[1]["consignment_id"], path
+    missing = ec_client.get(f"/api/v1/parcels/{submitter[1]}/2026/8", headers=auth(submitter[2]))
+    assert missing.status_code == 404

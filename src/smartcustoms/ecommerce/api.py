@@ -134,7 +134,7 @@ def get_results(
             "next_after": page[-1]["line"] if more else None}
 
 
-@parcels.get("/{parcel_id}")
+@parcels.get("/{parcel_id:path}")  # a carrier's id may hold "/" (sent as %2F or as it is)
 def get_parcel(parcel_id: str, session: ReadSessionDep, trader: ReadTraderDep) -> dict[str, Any]:
     """The stored result of one of the submitter's parcels (lane, release status, duty and tax)."""
     return service.result_for_parcel(session, trader.id, parcel_id)
