@@ -238,3 +238,26 @@ def test_an_unreadable_row_rejects_only_the_consignments_next_to_it() -> None:
     assert [(i.line_no, i.problems[0]["code"] if i.problems else "ok") for i in got] == [
         (2, "not_utf8"), (3, "wrong_field_count"), (4, "unreadable_row")]
     assert "line 3" in (got[2].problems or [])[0]["reason"]
+
+
+@pytest.mark.parametrize(("line", "field"), [
+    (b'{"parcel_id":"D1","goods":[{"value":"25000","currency":"JPY","value":"100"}]}', "goods[0].value"),
+    (b'{"parcel_id":"D1","goods":[{"value":"1"},{"currency":"USD","currency":"JPY"}]}', "goods[1].currency"),
+    (b'{"parcel_id":"D1","parcel_id":"D2"}', "parcel_id"),
+    (b'{"parcel_id":"D1","seller":{"id":"S-1","id":"S-2"}}', "seller.id"),
+    # A colon escaped in a text cannot hide the key given twice.
+    (b'{"parcel_id":"D1","note":"a\\u003ab","goods":[{"value":"9","value":"1"}]}', "goods[0].value"),
+    (b'{"parcel_id" : "D1", "goods" : [ {"value" : "9", "value" : "1"} ] }', "goods[0].value"),
+])
+def test_a_key_given_twice_in_one_object_is_rejected_naming_it(line: bytes, field: str) -> None:
+    for deferred in (False, True):
+        got = [parse.decoded(i) for i in parse.items([line + b"\n"], "jsonl", 10_000, deferred=deferred)]
+        assert got[0].obj is None and got[0].problems is not None
+        assert [(p["field"], p["code"]) for p in got[0].problems] == [(field, "duplicate_key")]
+        assert got[0].parcel_id in ("D1", "D2")
+
+
+def test_colons_in_text_are_not_keys_given_twice() -> None:
+    line = b'{"parcel_id":"D1","description":"USB-C: 2 m, 12:30","url":"https://x.example/a"}\n'
+    got = list(parse.items([line], "jsonl", 10_000))
+    assert got[0].problems is None and got[0].obj["description"] == "USB-C: 2 m, 12:30"
