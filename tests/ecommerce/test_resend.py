@@ -87,12 +87,3 @@ def test_csv_rows_of_a_parcel_apart_from_each_other_are_not_dropped_as_a_repeat(
     results, _ = run(ec_engine, submitter, [body], "csv")
     assert [(r["line"], r["result"]) for r in results] == [(2, "accepted"), (3, "accepted"), (4, "rejected")]
     assert results[2]["errors"][0]["field"] == "goods[0].description"
-
-
-def test_a_value_given_twice_is_rejected_and_the_good_lines_stay(ec_engine: Engine, submitter: Any) -> None:
-    line = orjson.dumps(consignment("DK-1", goods=[goods("25000", "JPY")])).replace(
-        b'"value":"25000"', b'"value":"25000","value":"100"')
-    results, _ = run(ec_engine, submitter, [line + b"\n", *jl(consignment("DK-2"))])
-    assert [r["result"] for r in results] == ["rejected", "accepted"]
-    assert (results[0]["parcel_id"], results[0]["errors"][0]["field"], results[0]["errors"][0]["code"]) == (
-        "DK-1", "goods[0].value", "duplicate_key")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -64,6 +65,7 @@ class Item:
     parcel_id: str | None = None
     raw: bytes | None = None
     last: bool = False  # raw: the file ended inside this line
+    rows: tuple[int, ...] | None = None  # CSV: the line of each goods row kept (csv_places)
 
 
 _HEAD = 200  # bytes kept of a line over the size limit (the rest is dropped as it arrives)
@@ -253,6 +255,33 @@ def _csv_row(text: str) -> list[str]:
     return next(csv.reader([text], strict=True))
 
 
+# A consignment's field path -> its CSV column (goods lines: goods[i].<column>).
+_CSV_COLUMN_OF = {"parcel_id": "parcel_id", "platform": "platform", "seller.id": "seller_id",
+                  "seller.name": "seller_name", "seller.country": "seller_country",
+                  "seller.registration_id": "seller_registration_id", "mail_order": "mail_order",
+                  "consignee.name": "consignee_name", "consignee.address": "consignee_address",
+                  "consignee.id": "consignee_id", "delivery_place": "delivery_place", "personal_use": "personal_use"}
+_GOODS_FIELD = re.compile(r"goods\[(\d+)\]\.(\w+)")
+
+
+def csv_places(problems: list[Problem], rows: tuple[int, ...]) -> list[Problem]:
+    """The problems of a CSV consignment with where they are in the file: `csv_line` (the physical line of the row)
+    and `column` (the CSV column) beside the field path, which stays the same for JSON Lines and CSV. A goods
+    line's problem is on its own row; the consignment's on its first row."""
+    out: list[Problem] = []
+    for p in problems:
+        field = p.get("field", "")
+        m = _GOODS_FIELD.fullmatch(field)
+        if m is not None and int(m.group(1)) < len(rows) and m.group(2) in CSV_GOODS:
+            p = {**p, "csv_line": rows[int(m.group(1))], "column": m.group(2)}
+        elif field in _CSV_COLUMN_OF:
+            p = {**p, "csv_line": rows[0], "column": _CSV_COLUMN_OF[field]}
+        elif rows:
+            p = {**p, "csv_line": rows[0]}
+        out.append(p)
+    return out
+
+
 def _never() -> bool:
     return False
 
@@ -318,6 +347,7 @@ def csv_items(lines: Iterable[Line], max_line: int, cut: Callable[[], bool] = _n
                 _agree(current, values, heads, line.no)
                 if len(current["goods"]) < max_goods + 1:  # one past the limit: check_record names the limit
                     current["goods"].append(goods)
+                    current["_rows"].append(line.no)
                 continue
             if current is not None:
                 if not pid:
@@ -424,17 +454,17 @@ def _consignment(v: dict[str, str], goods: dict[str, str], line_no: int) -> dict
                    "registration_id": v.get("seller_registration_id", "")},
         "mail_order": v.get("mail_order", ""), "personal_use": v.get("personal_use", ""),
         "consignee": {"name": v["consignee_name"], "address": v["consignee_address"], "id": v.get("consignee_id", "")},
-        "delivery_place": v["delivery_place"], "goods": [goods], "_problems": [],
+        "delivery_place": v["delivery_place"], "goods": [goods], "_problems": [], "_rows": [line_no],
     }
 
 
 def _finish(obj: dict[str, Any]) -> Item:
     """The consignment read (or rejected whole, with the problems of its rows)."""
-    line, problems = obj.pop("_line"), obj.pop("_problems")
+    line, problems, rows = obj.pop("_line"), obj.pop("_problems"), tuple(obj.pop("_rows"))
     obj.pop("_head", None)
     if problems:
-        return Item(line, None, problems, readable_parcel_id(obj))
-    return Item(line, obj, None, readable_parcel_id(obj))
+        return Item(line, None, problems, readable_parcel_id(obj), rows=rows)
+    return Item(line, obj, None, readable_parcel_id(obj), rows=rows)
 
 
 def items(chunks: Iterable[bytes], fmt: str, max_line: int, deferred: bool = False,

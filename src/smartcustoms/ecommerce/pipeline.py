@@ -298,6 +298,7 @@ class Preparer:
             self._values = valueref.ValueCheck(bands, spec.undervaluation_z, self._rate) if bands else False
         values = self._values
         checked: list[Record] = []
+        rows_of: dict[int, tuple[int, ...]] = {}  # CSV: each consignment's rows, to place its problems
         for it in chunk:
             if it.raw is not None:
                 it = parse.decoded(it)
@@ -306,15 +307,20 @@ class Preparer:
                 continue
             rec, problems = check_record(it.obj, it.line_no, spec.max_goods)
             if rec is None:
-                rejected.append((it.line_no, it.parcel_id, problems))
+                rejected.append((it.line_no, it.parcel_id,
+                                 problems if it.rows is None else parse.csv_places(problems, it.rows)))
                 continue
+            if it.rows is not None:
+                rows_of[rec.line_no] = it.rows
             checked.append(rec)
         # The chunk's tariff lines in one query (a manifest's first chunk met ~25 codes one query at a time).
         self._prefetch({g.hs_code for rec in checked for g in rec.goods if g.hs_code})
         for rec in checked:
             val, problems = self.assessor.assess(rec)
             if val is None:
-                rejected.append((rec.line_no, rec.parcel_id, problems))
+                rows = rows_of.get(rec.line_no)
+                rejected.append((rec.line_no, rec.parcel_id,
+                                 problems if rows is None else parse.csv_places(problems, rows)))
                 continue
             cid = f"{mid}-{rec.line_no}"
             # In COLUMNS order; lane, status, lane_reasons, split_group and the times are the transaction's.

@@ -70,7 +70,7 @@ class Record:
     goods: list[Goods]
 
 
-Problem = dict[str, str]
+Problem = dict[str, Any]  # field, reason, code (CSV: csv_line and column too, parse.csv_places)
 
 
 def problem(field: str, reason: str, code: str) -> Problem:
