@@ -72,6 +72,13 @@ def test_jsonl_rejections_name_line_and_reason() -> None:
     assert got[2].problems and got[2].problems[0]["code"] == "not_utf8"
     assert got[3].obj == [1, 2]
     assert got[4].problems and got[4].problems[0]["code"] == "truncated"
+    # The last line without a line end: cut short when its JSON stops before it is complete, else malformed.
+    for tail, code in ((b'{"a":1,}', "malformed_json"), (b'{"a":1}x', "malformed_json"), (b'{"a": tru', "truncated"),
+                       (b'{"a":1 ', "truncated")):
+        got = list(parse.items([b'{"parcel_id":"A"}\n' + tail], "jsonl", 1000))
+        assert got[1].problems and got[1].problems[0]["code"] == code, tail
+    old_mac = list(parse.items([b'{"parcel_id":"A"}\r{"parcel_id":"B"}\r{"parcel_id":"C"}\r'], "jsonl", 1000))
+    assert len(old_mac) == 1 and old_mac[0].problems and "CR alone" in old_mac[0].problems[0]["reason"]
 
 
 def test_csv_groups_consecutive_rows_of_a_parcel_and_matches_jsonl() -> None:

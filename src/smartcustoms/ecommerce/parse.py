@@ -172,7 +172,10 @@ def _jsonl_item(no: int, data: bytes, last: bool) -> Item:
     try:
         obj = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        return Item(no, None, [_json_problem(data, str(exc), last)])
+        # The file's last line, without a line end, is taken for cut short only where the JSON ends before it is
+        # complete (the error at the end of the text); a trailing comma there is a plain syntax error.
+        at_end = last and exc.pos >= len(data.rstrip())
+        return Item(no, None, [_json_problem(data, str(exc), at_end)])
     # A key given twice in one object: orjson keeps the last silently, other readers the first, so the same line
     # could be read as ¥25,000 upstream and ¥100 here. Every key is followed by a colon, so a line with no more
     # colons than keys has none twice (one count in C and a walk of the keys: ~1 µs); only a line with colons in
@@ -248,6 +251,8 @@ def _json_problem(data: bytes, message: str, last: bool) -> Problem:
     if last:
         return problem("line", f"malformed JSON: {message} (the file ends inside this line: truncated?)",
                        "truncated")
+    if b"\r" in data.rstrip(b"\r"):  # a file whose lines end with CR alone reads as one line
+        message += " (a carriage return inside the line: end each line with LF or CRLF, not CR alone)"
     return problem("line", f"malformed JSON: {message}", "malformed_json")
 
 
