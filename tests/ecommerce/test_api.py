@@ -215,3 +215,16 @@ def test_a_parcel_id_with_a_slash_is_found_encoded_or_as_it_is(ec_client: TestCl
         assert got.status_code == 200 and got.json()["consignment_id"] == out[1]["consignment_id"], path
     missing = ec_client.get(f"/api/v1/parcels/{submitter[1]}/2026/8", headers=auth(submitter[2]))
     assert missing.status_code == 404
+
+
+def test_a_charset_other_than_utf8_is_refused_before_a_manifest_is_recorded(ec_client: TestClient,
+                                                                             submitter: Any) -> None:
+    body = orjson.dumps(consignment(f"{submitter[1]}-CS")) + b"\n"
+    r, _ = post(ec_client, submitter[2], body, "application/x-ndjson; charset=Shift_JIS")
+    assert r.status_code == 415 and r.json()["errors"][0]["field"] == "Content-Type"
+    assert r.json()["errors"][0]["code"] == "unsupported_charset" and "shift_jis" in r.json()["errors"][0]["reason"]
+    listed = ec_client.get("/api/v1/manifests", headers=auth(submitter[2]))
+    assert listed.status_code == 200 and listed.json() == []
+    for ok in ("application/x-ndjson; charset=utf-8", 'application/x-ndjson; charset="UTF-8"'):
+        r, out = post(ec_client, submitter[2], body, ok)
+        assert r.status_code == 200 and out[1]["result"] in ("accepted", "repeat"), ok

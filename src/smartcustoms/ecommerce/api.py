@@ -39,6 +39,15 @@ def _authenticate(request: Request) -> tuple[int, str]:
         return trader.id, trader.code
 
 
+def _charset(content_type: str | None) -> str | None:
+    """The charset parameter of a Content-Type, lower case (None when there is none)."""
+    for part in (content_type or "").split(";")[1:]:
+        name, _, value = part.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower() or None
+    return None
+
+
 def _refuse(status: int, code: str, field: str, reason: str) -> SmartCustomsError:
     return SmartCustomsError(reason, [FieldError(field, reason, code)], status, code)
 
@@ -59,6 +68,12 @@ async def submit_manifest(request: Request) -> Any:
     if fmt is None:
         raise _refuse(415, "unsupported_media_type", "Content-Type",
                       "application/x-ndjson (JSON Lines) or text/csv (one row per goods line)")
+    charset = _charset(request.headers.get("content-type"))
+    if charset not in (None, "utf-8", "utf8", "us-ascii", "ascii"):
+        # Refused before a manifest is recorded: every line with a non-ASCII character would be rejected one by one.
+        raise _refuse(415, "unsupported_charset", "Content-Type",
+                      f"charset {charset}: manifests are UTF-8 (JSON Lines and CSV); convert the file and send it "
+                      "again")
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > settings.max_manifest_bytes:
         raise _refuse(413, "body_too_large", "body", f"at most {settings.max_manifest_bytes} bytes per manifest")
