@@ -229,7 +229,8 @@ def main() -> None:
     server = subprocess.Popen([sys.executable, "-m", "uvicorn", "smartcustoms.app:create_app", "--factory",
                                "--port", str(port), "--workers", str(args.workers), "--timeout-keep-alive", "30",
                                "--log-level", "warning"],
-                              env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              env={**os.environ, "SMARTCUSTOMS_HOUSEKEEPING": "false"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):

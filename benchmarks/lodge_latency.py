@@ -76,7 +76,8 @@ def main() -> None:
     url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
     if url.startswith("postgresql"):
         url = fresh_pg_database(url)
-    env = {**os.environ, "SMARTCUSTOMS_DATABASE_URL": url, "SMARTCUSTOMS_ENV": "development"}
+    env = {**os.environ, "SMARTCUSTOMS_DATABASE_URL": url, "SMARTCUSTOMS_ENV": "development",
+           "SMARTCUSTOMS_HOUSEKEEPING": "false"}  # no scheduled jobs in the measured server
     cli(env, "db", "upgrade")
     key = cli(env, "traders", "create", "Bench Importer").strip().splitlines()[-1]
     cli(env, "rules", "add", "--name", "arms", "--lane", "3", "--reason", "weapons", "--hs-prefix", "93")

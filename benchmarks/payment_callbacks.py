@@ -57,7 +57,8 @@ def main() -> None:
 
     tmp = tempfile.mkdtemp()
     url = fresh_pg_database(args.database_url) if args.database_url else f"sqlite:///{tmp}/bench.db"
-    env = {**os.environ, "SMARTCUSTOMS_DATABASE_URL": url, "SMARTCUSTOMS_PAYMENT_AGENT_SECRET": SECRET,
+    env = {**os.environ, "SMARTCUSTOMS_HOUSEKEEPING": "false",
+           "SMARTCUSTOMS_DATABASE_URL": url, "SMARTCUSTOMS_PAYMENT_AGENT_SECRET": SECRET,
            "SMARTCUSTOMS_ENV": "test"}
     os.environ.update({"SMARTCUSTOMS_PAYMENT_AGENT_SECRET": SECRET, "SMARTCUSTOMS_ENV": "test"})
     engine = make_engine(url)

@@ -74,3 +74,16 @@ def test_the_server_runs_its_scheduled_jobs_while_it_serves_and_a_tests_engine_d
         assert (rows["ecommerce.value_refs"].outcome or "").startswith("no band of 30 lines from 0 consignment(s)")
     finally:
         own.dispose()
+
+
+def test_the_server_runs_housekeeping_unless_it_is_switched_off(new_database_url: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from smartcustoms.app import create_app
+    from smartcustoms.settings import get_settings
+
+    monkeypatch.setenv("SMARTCUSTOMS_DATABASE_URL", new_database_url())
+    assert create_app().state.housekeeper is not None  # the server's own engine: on by default
+    monkeypatch.setenv("SMARTCUSTOMS_HOUSEKEEPING", "false")
+    get_settings.cache_clear()
+    assert create_app().state.housekeeper is None
+    assert create_app(housekeeping=True).state.housekeeper is not None  # asked for explicitly

@@ -23,6 +23,7 @@ from smartcustoms.ecommerce import valueref_service
 from smartcustoms.ecommerce.models import Consignment, Manifest
 from smartcustoms.ecommerce.valueref import Band
 from smartcustoms.risk import service as risk
+from smartcustoms.settings import get_settings
 from tests.console.helpers import csrf_of
 from tests.ecommerce.conftest import consignment, goods, login_officer, prepare
 from tests.ecommerce.test_pipeline import jl, run
@@ -354,3 +355,9 @@ def test_the_value_references_page_says_when_the_server_refreshes_them_and_how_i
     get_ecommerce_settings.cache_clear()
     assert "The server does not refresh them" in schedule("en") and "smartcustoms ecommerce value-refs" in schedule(
         "en")
+    # Housekeeping switched off as a whole: the same, whatever the time of day set.
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_VALUE_REF_REFRESH_AT", "03:30")
+    monkeypatch.setenv("SMARTCUSTOMS_HOUSEKEEPING", "false")
+    get_ecommerce_settings.cache_clear()
+    get_settings.cache_clear()
+    assert "The server does not refresh them" in schedule("en")

@@ -167,3 +167,81 @@ def test_a_claimed_slot_is_seen_without_a_write(hk_engine: Engine) -> None:
         assert not service.open_slot(s, "test.quiet", datetime(2026, 11, 24, 4, 0, tzinfo=UTC), T0)
         assert service.open_slot(s, "test.quiet", datetime(2026, 11, 24, 4, 5, tzinfo=UTC), T0)
         assert service.open_slot(s, "test.never", datetime(2026, 11, 24, 4, 0, tzinfo=UTC), T0)
+
+
+def test_a_job_that_gives_up_because_the_server_stops_gives_its_slot_back(hk_engine: Engine) -> None:
+    from smartcustoms.housekeeping.runner import INTERRUPTED, Stopped
+
+    started = threading.Event()
+
+    def patient(sessions: Sessions, _now: datetime, _slot: datetime) -> str:
+        started.set()
+        while not sessions.stopping():
+            clock_time.sleep(0.01)
+        raise Stopped
+
+    keeper = Housekeeper([Job("test.patient", lambda now: every_slot(now, 5), patient)], _sessions(hk_engine),
+                         tick_s=0.05)
+    keeper.start()
+    assert started.wait(20)
+    keeper.stop(timeout=10)
+    assert not keeper.running
+    row = _row(hk_engine, "test.patient")
+    assert row.slot_at is None and row.finished_at is not None and row.outcome == INTERRUPTED
+    calls: list[datetime] = []
+    again = Housekeeper([_counting("test.patient", calls)], _sessions(hk_engine))
+    assert again.run_due() == {"test.patient": "ran 1"}  # the next start runs the slot
+
+
+def test_a_job_still_running_after_the_stop_timeout_is_recorded_interrupted(hk_engine: Engine) -> None:
+    from smartcustoms.housekeeping.runner import INTERRUPTED
+
+    started, go_on = threading.Event(), threading.Event()
+
+    def deaf(_sessions: Sessions, _now: datetime, _slot: datetime) -> str:
+        started.set()
+        go_on.wait(20)
+        return "done late"
+
+    keeper = Housekeeper([Job("test.deaf", lambda now: every_slot(now, 5), deaf)], _sessions(hk_engine),
+                         tick_s=0.05)
+    keeper.start()
+    assert started.wait(20)
+    keeper.stop(timeout=0.2)
+    assert keeper.running  # the thread is still in the job: not reported stopped
+    row = _row(hk_engine, "test.deaf")
+    assert row.slot_at is None and row.outcome == INTERRUPTED
+    go_on.set()
+    keeper.stop(timeout=20)
+    assert not keeper.running
+    assert _row(hk_engine, "test.deaf").outcome == INTERRUPTED  # the late end does not claim the slot back
+
+
+def test_the_thread_survives_an_error_between_jobs(hk_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[datetime] = []
+    keeper = Housekeeper([_counting("test.survive", calls)], _sessions(hk_engine), tick_s=0.05)
+    real, tries = keeper.run_due, []
+
+    def flaky() -> dict[str, str]:
+        tries.append(1)
+        if len(tries) == 1:
+            raise RuntimeError("the database is restarting")
+        return real()
+
+    monkeypatch.setattr(keeper, "run_due", flaky)
+    keeper.start()
+    try:
+        deadline = clock_time.monotonic() + 20
+        while not calls and clock_time.monotonic() < deadline:
+            clock_time.sleep(0.02)
+    finally:
+        keeper.stop()
+    assert len(tries) >= 2 and len(calls) == 1
+
+
+def test_a_failure_is_told_in_its_first_line() -> None:
+    from smartcustoms.housekeeping.runner import failure
+
+    exc = RuntimeError("(sqlite3.OperationalError) disk I/O error\n[SQL: SELECT goods FROM ecommerce_consignments]")
+    assert failure(exc) == "failed: RuntimeError: (sqlite3.OperationalError) disk I/O error"
+    assert failure(KeyError()) == "failed: KeyError"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -42,3 +42,11 @@ def test_times_of_day(text: str, expected: time | None) -> None:
 def test_anything_else_is_refused_with_the_value(text: str) -> None:
     with pytest.raises(ValueError, match="HH:MM"):
         time_of_day(text)
+
+
+def test_every_minutes_slots_keep_their_period_across_midnight() -> None:
+    """Counted from the epoch: 7 minutes apart on both sides of midnight (from midnight, the gap there was 5)."""
+    before = every_slot(datetime(2026, 11, 24, 23, 58, tzinfo=UTC), 7)
+    after = every_slot(before + timedelta(minutes=7), 7)
+    assert after - before == timedelta(minutes=7) and after.date() != before.date()
+    assert every_slot(datetime(2026, 11, 25, 0, 1, tzinfo=UTC), 7) in (before, after)

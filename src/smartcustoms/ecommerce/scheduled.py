@@ -21,7 +21,7 @@ from smartcustoms.declarations.flows import declaration_date
 from smartcustoms.ecommerce.config import EcommerceSettings, get_ecommerce_settings
 from smartcustoms.ecommerce.stale import mark_interrupted
 from smartcustoms.ecommerce.valueref_service import compute, save, stored_window
-from smartcustoms.housekeeping.runner import FAILED, Job, Sessions
+from smartcustoms.housekeeping.runner import FAILED, Job, Sessions, Stopped
 from smartcustoms.housekeeping.service import last_run
 from smartcustoms.housekeeping.slots import daily_slot, every_slot, time_of_day
 from smartcustoms.settings import get_settings
@@ -58,8 +58,12 @@ def refresh_value_refs(sessions: Sessions, now: datetime, slot: datetime, settin
         kept = stored_window(s)
         if kept is not None and kept[2] >= slot:
             return f"skipped: the references were computed at {kept[2].isoformat()}, after this slot"
+        def progress(_what: str, _share: float) -> None:  # asked after each manifest read
+            if sessions.stopping():
+                raise Stopped
+
         done = compute(s, declaration_date(now), settings.value_ref_days, settings.value_ref_min_lines,
-                       settings.value_ref_sample, settings.value_ref_max_consignments)
+                       settings.value_ref_sample, settings.value_ref_max_consignments, progress)
     with sessions.write() as s, s.begin():
         stored = save(s, done.bands, done.window_from, done.window_to, actor=ACTOR)
     read = (f"{done.consignments:,} consignment(s) of {done.manifests:,} manifest(s) received {done.window_from} to "

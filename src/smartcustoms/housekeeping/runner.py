@@ -32,14 +32,25 @@ log = logging.getLogger(__name__)
 
 SessionMaker = Callable[[], Session]
 FAILED = "failed: "  # the start of a failed run's outcome
+INTERRUPTED = "interrupted: the server stopped during the run; the slot is run again at the next start"
+
+
+def _never() -> bool:
+    return False
 
 
 @dataclass(frozen=True)
 class Sessions:
-    """Where a job reads (a read-only connection where the database has one) and writes."""
+    """Where a job reads (a read-only connection where the database has one) and writes, and whether the server
+    is stopping (a long job asks between steps and raises `Stopped`)."""
 
     write: SessionMaker
     read: SessionMaker
+    stopping: Callable[[], bool] = _never
+
+
+class Stopped(Exception):
+    """Raised by a job that gave up because the server is stopping."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,8 @@ class Housekeeper:
         self.jobs, self.sessions, self.tick_s, self.clock = jobs, sessions, tick_s, clock
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._running: tuple[str, datetime] | None = None  # the job and slot being run now
+        self._sessions = Sessions(sessions.write, sessions.read, self._stop.is_set)
 
     def run_due(self) -> dict[str, str]:
         """Claim and run every job whose current slot no process has claimed yet; their outcomes by job."""
@@ -82,12 +95,19 @@ class Housekeeper:
                 continue
             if not claimed:
                 continue
+            self._running = (job.name, slot)
             try:
-                outcome = job.run(self.sessions, now, slot)
+                outcome = job.run(self._sessions, now, slot)
                 log.info("scheduled job %s (slot %s): %s", job.name, slot.isoformat(), outcome)
+            except Stopped:
+                self._release(job.name, slot)
+                done[job.name] = INTERRUPTED
+                break
             except Exception as exc:
                 log.exception("scheduled job %s (slot %s) failed", job.name, slot.isoformat())
-                outcome = f"{FAILED}{type(exc).__name__}: {exc}"
+                outcome = failure(exc)
+            finally:
+                self._running = None
             try:
                 with self.sessions.write() as s, s.begin():
                     service.finish(s, job.name, slot, self.clock(), outcome)
@@ -96,19 +116,36 @@ class Housekeeper:
             done[job.name] = outcome
         return done
 
+    def _release(self, job: str, slot: datetime) -> None:
+        """Record that the run of `slot` was cut short by the server stopping, and give the slot back (the next
+        start runs it) rather than leave it "running" until the stale takeover."""
+        try:
+            with self.sessions.write() as s, s.begin():
+                service.release(s, job, slot, self.clock(), INTERRUPTED)
+        except Exception:
+            log.exception("scheduled job %s: its interrupted run could not be recorded", job)
+
     def start(self) -> None:
         """Run the due jobs now and then every `tick_s` seconds, in a daemon thread."""
-        if self._thread is not None or not self.jobs:
+        if (self._thread is not None and self._thread.is_alive()) or not self.jobs:
             return
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="housekeeping", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop after the job running now (if any) ends, waiting at most `timeout` seconds."""
+        """Stop: a job running now is asked to give up (`Sessions.stopping`); wait at most `timeout` seconds. A run
+        still going after that (a step that does not ask) is recorded as interrupted and its slot given back; the
+        thread, a daemon, ends with the process."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        if self._thread is None:
+            return
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            running = self._running
+            if running is not None:
+                self._release(*running)
+        else:
             self._thread = None
 
     @property
@@ -122,3 +159,10 @@ class Housekeeper:
             except Exception:  # never let the thread die: the next tick tries again
                 log.exception("scheduled jobs")
             self._stop.wait(self.tick_s)
+
+
+def failure(exc: BaseException) -> str:
+    """A failed run's outcome line: the error's kind and the first line of its message (a database error's
+    message goes on with its SQL, which officers reading the page need not see; the log has all of it)."""
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    return f"{FAILED}{type(exc).__name__}: {first}" if first else f"{FAILED}{type(exc).__name__}"

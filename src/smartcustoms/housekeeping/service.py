@@ -62,6 +62,15 @@ def finish(session: Session, job: str, slot: datetime, now: datetime, outcome: s
                     .execution_options(synchronize_session=False))
 
 
+def release(session: Session, job: str, slot: datetime, now: datetime, outcome: str) -> None:
+    """The run of `slot` ended without doing its work (the server stopped): record why, and give the slot back
+    (`slot_at` empty), so that the next claim takes it again at once."""
+    t = ScheduledRun
+    session.execute(update(t).where(t.job == job, t.slot_at == slot)
+                    .values(slot_at=None, finished_at=now, outcome=outcome[:MAX_OUTCOME])
+                    .execution_options(synchronize_session=False))
+
+
 def last_run(session: Session, job: str) -> ScheduledRun | None:
     """The job's row (None before its first claim)."""
     row = session.scalar(select(ScheduledRun).where(ScheduledRun.job == job))

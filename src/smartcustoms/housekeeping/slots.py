@@ -2,7 +2,7 @@
 
 A job has slots: moments at which it should run. A daily job's slot is the latest moment at its time of day in
 Japan at or before now, so a server that was down at 03:30 runs the missed slot when it starts (catch-up); an
-every-N-minutes job's slot is now rounded down to a multiple of N minutes since midnight UTC.
+every-N-minutes job's slot is now rounded down to a multiple of N minutes since the Unix epoch.
 """
 
 from __future__ import annotations
@@ -39,11 +39,14 @@ def daily_slot(now: datetime, at: time, tz: ZoneInfo = JST) -> datetime:
 
 
 def every_slot(now: datetime, minutes: int) -> datetime:
-    """`now` rounded down to a multiple of `minutes` since midnight UTC (minutes ≥ 1)."""
+    """`now` rounded down to a multiple of `minutes` since the Unix epoch (minutes ≥ 1): slots `minutes` apart
+    however the period divides a day."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     if minutes < 1:
         raise ValueError("minutes must be at least 1")
-    utc = now.astimezone(UTC)
-    midnight = datetime.combine(utc.date(), time(0), UTC)
-    return midnight + timedelta(minutes=(utc - midnight) // timedelta(minutes=minutes) * minutes)
+    period = timedelta(minutes=minutes)
+    return _EPOCH + (now.astimezone(UTC) - _EPOCH) // period * period
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
