@@ -86,4 +86,6 @@ def test_csv_rows_of_a_parcel_apart_from_each_other_are_not_dropped_as_a_repeat(
     assert [i.line_no for i in parse.items([body], "csv", 10_000)] == [2, 3, 4]
     results, _ = run(ec_engine, submitter, [body], "csv")
     assert [(r["line"], r["result"]) for r in results] == [(2, "accepted"), (3, "accepted"), (4, "rejected")]
-    assert results[2]["errors"][0]["field"] == "goods[0].description"
+    err = results[2]["errors"][0]
+    assert (err["field"], err["code"], err["csv_line"], err["column"]) == (
+        "goods[0].description", "conflicting_resend", 4, "description")

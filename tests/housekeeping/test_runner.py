@@ -245,3 +245,35 @@ def test_a_failure_is_told_in_its_first_line() -> None:
     exc = RuntimeError("(sqlite3.OperationalError) disk I/O error\n[SQL: SELECT goods FROM ecommerce_consignments]")
     assert failure(exc) == "failed: RuntimeError: (sqlite3.OperationalError) disk I/O error"
     assert failure(KeyError()) == "failed: KeyError"
+
+
+def test_outcomes_reach_stderr_when_nothing_configures_logging(new_database_url: Callable[[], str]) -> None:
+    """As under `smartcustoms serve`: no handler anywhere, and the run's outcome line is still written."""
+    import subprocess
+    import sys
+
+    url = new_database_url()
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    script = f"""
+import time
+from sqlalchemy.orm import sessionmaker
+from smartcustoms.db import make_engine
+from smartcustoms.housekeeping.runner import Housekeeper, Job, Sessions
+from smartcustoms.housekeeping.slots import every_slot
+factory = sessionmaker(make_engine({url!r}))
+done = []
+def run(_s, _now, _slot):
+    done.append(1)
+    return "swept 0 manifests"
+keeper = Housekeeper([Job("test.log", lambda now: every_slot(now, 5), run)], Sessions(factory, factory), tick_s=0.05)
+keeper.start()
+deadline = time.monotonic() + 20
+while not done and time.monotonic() < deadline:
+    time.sleep(0.02)
+keeper.stop()
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert "INFO smartcustoms.housekeeping.runner: scheduled job test.log" in out.stderr
+    assert "swept 0 manifests" in out.stderr

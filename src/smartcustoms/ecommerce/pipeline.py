@@ -134,6 +134,7 @@ class _Valued:
     hits: list[dict[str, Any]]  # the selectivity profiles' hits, as stored (RuleHit.to_dict)
     signal: rules.ScoreSignal | None
     no_rate: dict[str, Any] | None  # the lane-2 hit of goods taxed without a rate, as stored
+    rows: tuple[int, ...] | None = None  # CSV: the line of each goods row (a conflict found at store is placed)
 
 
 def no_rate_hit(codes: Sequence[str]) -> dict[str, Any] | None:
@@ -340,7 +341,7 @@ class Preparer:
                 stored.append(vague.vague_hit(rec.goods, vague_at))
             if values and (low := values.check(rec.goods)):
                 stored.append(valueref.value_hit(low))
-            valued.append(_Valued(row, stored, None, no_rate_hit(val.no_rate_hs)))
+            valued.append(_Valued(row, stored, None, no_rate_hit(val.no_rate_hs), rows_of.get(rec.line_no)))
             if self.model is not None:
                 for_model.append(screening.model_record(cid, on, spec.submitter_code, rec, val))
         if self.model is not None and valued:
@@ -863,7 +864,10 @@ class ChunkStore:
                     stored, cid = (ref, ref["id"]) if pid in existing else (_content(ref.row), ref.row[_ID])
                     differ = resend.differences(_content(v.row), stored)
                     if differ:  # the same parcel id with other content: not a re-send (resend.py)
-                        conflicts.append((v.row[_LINE], pid, [resend.conflict(pid, cid, differ)]))
+                        problems = [resend.conflict(pid, cid, differ)]
+                        if v.rows is not None:
+                            problems = parse.csv_places(problems, v.rows)
+                        conflicts.append((v.row[_LINE], pid, problems))
                     else:
                         repeats.append((v.row[_LINE], ref))
                 else:

@@ -129,6 +129,7 @@ class Housekeeper:
         """Run the due jobs now and then every `tick_s` seconds, in a daemon thread."""
         if (self._thread is not None and self._thread.is_alive()) or not self.jobs:
             return
+        _show_outcomes()
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="housekeeping", daemon=True)
         self._thread.start()
@@ -166,3 +167,15 @@ def failure(exc: BaseException) -> str:
     message goes on with its SQL, which officers reading the page need not see; the log has all of it)."""
     first = (str(exc).strip().splitlines() or [""])[0][:300]
     return f"{FAILED}{type(exc).__name__}: {first}" if first else f"{FAILED}{type(exc).__name__}"
+
+
+def _show_outcomes() -> None:
+    """Under `smartcustoms serve` nothing configures the platform's loggers, and each run's outcome line (INFO)
+    was dropped: when neither the root logger nor this one has a handler, this logger writes to stderr."""
+    root = logging.getLogger()
+    if root.handlers or log.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
