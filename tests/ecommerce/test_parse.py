@@ -268,3 +268,31 @@ def test_colons_in_text_are_not_keys_given_twice() -> None:
     line = b'{"parcel_id":"D1","description":"USB-C: 2 m, 12:30","url":"https://x.example/a"}\n'
     got = list(parse.items([line], "jsonl", 10_000))
     assert got[0].problems is None and got[0].obj["description"] == "USB-C: 2 m, 12:30"
+
+
+def test_nesting_beyond_the_limit_is_refused_without_a_crash_and_cannot_hide_a_key_given_twice() -> None:
+    def line(depth: int, twice: bool = False) -> bytes:
+        value = b'"value":"25000","value":"100"' if twice else b'"value":"25000"'
+        return (b'{"parcel_id":"N1","goods":[{' + value + b'}],"x":' + b"[" * depth + b"]" * depth + b"}\n")
+
+    for depth in (40, 900, 1000):  # orjson reads up to 1,024; Python's recursion stopped near 950
+        for twice in (False, True):
+            got = [parse.decoded(i) for i in parse.items([line(depth, twice)], "jsonl", 100_000, deferred=True)]
+            assert [(p["field"], p["code"]) for p in got[0].problems or []] == [("line", "too_deep")], depth
+    got = list(parse.items([line(parse.MAX_DEPTH - 3, True)], "jsonl", 100_000))
+    assert [(p["field"], p["code"]) for p in got[0].problems or []] == [("goods[0].value", "duplicate_key")]
+    assert next(parse.items([line(parse.MAX_DEPTH - 3)], "jsonl", 100_000)).problems is None
+
+
+def test_a_cut_line_of_japanese_text_is_truncated() -> None:
+    """orjson counts the error's position in characters: measured in bytes, a cut Japanese address read as
+    malformed rather than cut short."""
+    cut = '{"parcel_id":"J1","consignee":{"address":"東京都世田谷区1-2'.encode()
+    got = list(parse.items([b'{"parcel_id":"A"}\n' + cut], "jsonl", 1000))
+    assert got[1].problems and got[1].problems[0]["code"] == "truncated"
+
+
+def test_csv_rows_of_empty_fields_are_blank_lines() -> None:
+    """A spreadsheet's trailing ",,,," rows: skipped, not taken for a goods line without a parcel_id."""
+    got = list(parse.items([_HEADER + _row("C1") + b",,,,,,,,,,\n" + b" , ,,,,,,,,,\n"], "csv", 10_000))
+    assert [(i.line_no, i.problems) for i in got] == [(2, None)]

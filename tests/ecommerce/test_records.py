@@ -62,6 +62,11 @@ def test_trailing_zeros_of_a_currency_without_decimals_are_taken() -> None:
         assert problems == [] and rec is not None and rec.goods[0].value == Decimal(1500), text
     assert _codes(consignment("Z2", goods=[goods("1500.50", "JPY")])) == {"goods[0].value": "too_precise"}
     assert _codes(consignment("Z3", goods=[goods("12.345", "USD")])) == {"goods[0].value": "too_precise"}
+    # Past Decimal's 28 digits: normalize() rounded the last decimal away.
+    assert _codes(consignment("Z5", goods=[goods("100.00000000000000000000000001", "JPY")])) == {
+        "goods[0].value": "too_precise"}
+    assert _codes(consignment("Z6", goods=[goods("10.000000000000000000000000001", "USD")])) == {
+        "goods[0].value": "too_precise"}
     rec, _ = check_record(consignment("Z4", goods=[goods("12.340", "USD")]), 1, 100)
     assert rec is not None
 

@@ -75,17 +75,22 @@ def test_the_same_parcel_twice_in_one_manifest(ec_engine: Engine, submitter: Any
 def test_csv_rows_of_a_parcel_apart_from_each_other_are_not_dropped_as_a_repeat(
         ec_engine: Engine, submitter: Any) -> None:
     """The probe's case: rows of PID-1, PID-2, PID-1 ("cup"). The cup came back as a repeat of line 2 and was
-    lost; the later rows are now rejected, naming the goods."""
+    lost; so was a second, identical row (the review's case). The later rows are rejected whatever they hold; the
+    same parcel in a new manifest (a re-send) is still a repeat."""
     head = (b"parcel_id,platform,seller_id,seller_name,seller_country,consignee_name,consignee_address,"
             b"delivery_place,description,currency,value\n")
 
     def row(pid: str, what: str) -> bytes:
         return f"{pid},Temu,S-1,Shop,CN,Sato Yui,1-2-3 Chiyoda Tokyo,Tokyo,{what},CNY,30.00\n".encode()
 
-    body = head + row("CS-1", "phone case") + row("CS-2", "scarf") + row("CS-1", "cup")
-    assert [i.line_no for i in parse.items([body], "csv", 10_000)] == [2, 3, 4]
-    results, _ = run(ec_engine, submitter, [body], "csv")
-    assert [(r["line"], r["result"]) for r in results] == [(2, "accepted"), (3, "accepted"), (4, "rejected")]
-    err = results[2]["errors"][0]
-    assert (err["field"], err["code"], err["csv_line"], err["column"]) == (
-        "goods[0].description", "conflicting_resend", 4, "description")
+    for tag, later in (("CS", "cup"), ("CI", "phone case")):
+        body = head + row(f"{tag}-1", "phone case") + row(f"{tag}-2", "scarf") + row(f"{tag}-1", later)
+        assert [i.line_no for i in parse.items([body], "csv", 10_000)] == [2, 3, 4]
+        results, summary = run(ec_engine, submitter, [body], "csv")
+        assert [(r["line"], r["result"]) for r in results] == [(2, "accepted"), (3, "accepted"), (4, "rejected")]
+        err = results[2]["errors"][0]
+        assert (err["field"], err["code"], err["csv_line"], err["column"]) == ("parcel_id", "rows_apart", 4,
+                                                                              "parcel_id")
+        assert "line 2" in err["reason"] and summary["repeats"] == 0
+        again, _ = run(ec_engine, submitter, [head + row(f"{tag}-1", "phone case")], "csv")
+        assert again[0]["result"] == "repeat"

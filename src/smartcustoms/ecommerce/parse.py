@@ -174,35 +174,51 @@ def _jsonl_item(no: int, data: bytes, last: bool) -> Item:
     except orjson.JSONDecodeError as exc:
         # The file's last line, without a line end, is taken for cut short only where the JSON ends before it is
         # complete (the error at the end of the text); a trailing comma there is a plain syntax error.
-        at_end = last and exc.pos >= len(data.rstrip())
+        at_end = last and exc.pos >= len(exc.doc.rstrip())  # both in characters (the text may be Japanese)
         return Item(no, None, [_json_problem(data, str(exc), at_end)])
     # A key given twice in one object: orjson keeps the last silently, other readers the first, so the same line
     # could be read as ¥25,000 upstream and ¥100 here. Every key is followed by a colon, so a line with no more
     # colons than keys has none twice (one count in C and a walk of the keys: ~3 µs here); only a line with colons in
     # its text as well is read again to look.
-    if type(obj) is dict and data.count(b":") > _keys(obj):
-        twice = _duplicate_key(data)
-        if twice is not None:
-            return Item(no, None, [problem(twice, "given twice in one object: which one holds the value? (send each "
-                                                  "key once)", "duplicate_key")], readable_parcel_id(obj))
+    if type(obj) is dict:
+        keys = _keys(obj)
+        if keys < 0:
+            return Item(no, None, [problem("line", f"nested more than {MAX_DEPTH} levels deep: a consignment needs "
+                                                   "three", "too_deep")], readable_parcel_id(obj))
+        if data.count(b":") > keys:
+            twice = _duplicate_key(data)
+            if twice is not None:
+                return Item(no, None, [problem(twice, "given twice in one object: which one holds the value? (send "
+                                                      "each key once)", "duplicate_key")], readable_parcel_id(obj))
     return Item(no, obj, None, readable_parcel_id(obj))
+
+
+MAX_DEPTH = 32  # objects and arrays within each other in one line (a consignment needs three: goods[i].value)
 
 
 def _keys(obj: dict[str, Any]) -> int:
     """The keys of every object in a decoded JSON object (exact, so that a line passing the colon count has no key
-    given twice, however its text is escaped)."""
+    given twice, however its text is escaped); -1 when it nests deeper than MAX_DEPTH (orjson reads 1,024 levels,
+    deeper than Python's own recursion goes: such a line can be neither walked nor read again)."""
     n = len(obj)
+    todo: list[tuple[Any, int]] = []
     for v in obj.values():
         t = type(v)
-        if t is dict:
-            n += _keys(v)
-        elif t is list:
-            for x in v:
-                tx = type(x)
-                if tx is dict:
-                    n += _keys(x)
-                elif tx is list:
-                    n += _keys({"": x}) - 1
+        if t is dict or t is list:
+            todo.append((v, 2))
+    while todo:
+        node, depth = todo.pop()
+        if depth > MAX_DEPTH:
+            return -1
+        if type(node) is dict:
+            n += len(node)
+            values: Any = node.values()
+        else:
+            values = node
+        for v in values:
+            t = type(v)
+            if t is dict or t is list:
+                todo.append((v, depth + 1))
     return n
 
 
@@ -214,7 +230,7 @@ def _duplicate_key(data: bytes) -> str | None:
     """The path of the first key given twice in one object of the line (None: none)."""
     try:
         tree = json.loads(data, object_pairs_hook=_Pairs)
-    except (ValueError, RecursionError):
+    except ValueError:  # orjson read it; nesting is bounded by MAX_DEPTH before this is asked
         return None
     return _first_twice(tree, "")
 
@@ -345,6 +361,8 @@ def csv_items(lines: Iterable[Line], max_line: int, cut: Callable[[], bool] = _n
         fragment = line.last_without_end and cut()
         bad, row = _csv_read(line, width, max_line, fragment)
         if bad is None:
+            if not any(field.strip() for field in row):
+                continue  # a row of empty fields (",,,,", a spreadsheet's trailing rows): a blank line
             values = {name: row[i] for name, i in index.items()}
             pid = values["parcel_id"].strip()
             goods = {k: values.get(k, "") for k in CSV_GOODS}

@@ -862,12 +862,18 @@ class ChunkStore:
                 if pid in existing or pid in seen:
                     ref: Any = existing[pid] if pid in existing else seen[pid]
                     stored, cid = (ref, ref["id"]) if pid in existing else (_content(ref.row), ref.row[_ID])
-                    differ = resend.differences(_content(v.row), stored)
-                    if differ:  # the same parcel id with other content: not a re-send (resend.py)
-                        problems = [resend.conflict(pid, cid, differ)]
-                        if v.rows is not None:
-                            problems = parse.csv_places(problems, v.rows)
-                        conflicts.append((v.row[_LINE], pid, problems))
+                    if v.rows is not None and cid.startswith(f"{self.manifest_id}-"):
+                        # CSV rows of one parcel apart from each other in one manifest: never a re-send, whatever
+                        # they hold (identical rows were a repeat, and the parcel stored with part of its goods).
+                        first = stored["line_no"] if pid in existing else ref.row[_LINE]
+                        problems = [resend.rows_apart(pid, first, v.row[_LINE])]
+                    else:
+                        differ = resend.differences(_content(v.row), stored)
+                        # The same parcel id with other content: not a re-send (resend.py).
+                        problems = [resend.conflict(pid, cid, differ)] if differ else []
+                    if problems:
+                        conflicts.append((v.row[_LINE], pid, problems if v.rows is None
+                                          else parse.csv_places(problems, v.rows)))
                     else:
                         repeats.append((v.row[_LINE], ref))
                 else:

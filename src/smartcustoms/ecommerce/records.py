@@ -224,8 +224,13 @@ def _goods(c: _Checker, i: int, g: Any) -> Goods | None:
 
 def _too_precise(value: Decimal, minor: int) -> bool:
     """More decimal places than the currency has, trailing zeros aside: "1500.00" JPY is ¥1,500 (many systems
-    write every amount with two decimals), "10.5" JPY is refused."""
-    return value.as_tuple().exponent < -minor and value.normalize().as_tuple().exponent < -minor  # type: ignore[operator]
+    write every amount with two decimals), "10.5" JPY is refused. Counted on the digits as written (normalize()
+    would round a long value to 28 digits first and hide its last decimals)."""
+    sign, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int) or exponent >= -minor:
+        return False
+    zeros = len(digits) - len(bytes(digits).rstrip(b"\x00"))
+    return zeros < len(digits) and exponent + zeros < -minor
 
 
 def _ok(value: Any, limit: int) -> bool:

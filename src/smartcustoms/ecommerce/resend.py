@@ -57,6 +57,14 @@ def conflict(parcel_id: str, consignment_id: str, fields: list[str]) -> Problem:
                               "correction goes to customs, not in a manifest", "conflicting_resend")
 
 
+def rows_apart(parcel_id: str, first_line: int, line: int) -> Problem:
+    """The rejection of a CSV parcel whose rows come back after another parcel's rows in the same manifest."""
+    return problem("parcel_id", f"the rows of parcel {parcel_id} are not next to each other (line {first_line}, "
+                                f"then line {line} after another parcel's rows): a consignment's rows must follow "
+                                "each other. The consignment read from line {first_line} stands as it was read; "
+                                "keep a parcel's rows together", "rows_apart")
+
+
 def _goods(value: Any) -> list[dict[str, Any]]:
     if isinstance(value, str | bytes):
         value = orjson.loads(value)
