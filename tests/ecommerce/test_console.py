@@ -351,6 +351,12 @@ def test_the_value_references_page_says_when_the_server_refreshes_them_and_how_i
     with Session(engine) as s, s.begin():
         s.execute(update(ScheduledRun).values(finished_at=None))
     assert 'data-status="running"' in schedule("en")
+    # Given back at a shutdown (housekeeping/runner.py): still shown, as interrupted.
+    from smartcustoms.housekeeping.runner import INTERRUPTED
+
+    with Session(engine) as s, s.begin():
+        s.execute(update(ScheduledRun).values(slot_at=None, finished_at=datetime.now(JST), outcome=INTERRUPTED))
+    assert 'data-status="interrupted"' in schedule("en") and "サーバー停止で中断" in schedule("ja")
     monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_VALUE_REF_REFRESH_AT", "off")
     get_ecommerce_settings.cache_clear()
     assert "The server does not refresh them" in schedule("en") and "smartcustoms ecommerce value-refs" in schedule(

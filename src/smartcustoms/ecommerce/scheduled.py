@@ -21,7 +21,7 @@ from smartcustoms.declarations.flows import declaration_date
 from smartcustoms.ecommerce.config import EcommerceSettings, get_ecommerce_settings
 from smartcustoms.ecommerce.stale import mark_interrupted
 from smartcustoms.ecommerce.valueref_service import compute, save, stored_window
-from smartcustoms.housekeeping.runner import FAILED, Job, Sessions, Stopped
+from smartcustoms.housekeeping.runner import FAILED, INTERRUPTED, Job, Sessions, Stopped
 from smartcustoms.housekeeping.service import last_run
 from smartcustoms.housekeeping.slots import daily_slot, every_slot, time_of_day
 from smartcustoms.settings import get_settings
@@ -58,6 +58,7 @@ def refresh_value_refs(sessions: Sessions, now: datetime, slot: datetime, settin
         kept = stored_window(s)
         if kept is not None and kept[2] >= slot:
             return f"skipped: the references were computed at {kept[2].isoformat()}, after this slot"
+
         def progress(_what: str, _share: float) -> None:  # asked after each manifest read
             if sessions.stopping():
                 raise Stopped
@@ -76,12 +77,14 @@ def refresh_value_refs(sessions: Sessions, now: datetime, slot: datetime, settin
 
 def refresh_schedule(session: Session) -> dict[str, Any]:
     """For the console: the time of day the server refreshes the references (None: it does not) and its last
-    scheduled run (None before the first): when it started, `done`, `failed` or `running`, and its outcome line."""
+    scheduled run (None before the first): when it started, `done`, `failed`, `running` or `interrupted` (the server
+    stopped during it; the next start runs it again), and its outcome line."""
     at = time_of_day(get_ecommerce_settings().value_ref_refresh_at) if get_settings().housekeeping else None
     row = last_run(session, VALUE_REFS)
     last = None
     if row is not None:
-        status = ("running" if row.finished_at is None else
-                  "failed" if (row.outcome or "").startswith(FAILED) else "done")
+        outcome = row.outcome or ""
+        status = ("running" if row.finished_at is None else "failed" if outcome.startswith(FAILED) else
+                  "interrupted" if outcome == INTERRUPTED else "done")
         last = {"at": row.started_at, "status": status, "outcome": row.outcome or ""}
     return {"at": None if at is None else at.strftime("%H:%M"), "last": last}

@@ -72,6 +72,6 @@ def release(session: Session, job: str, slot: datetime, now: datetime, outcome: 
 
 
 def last_run(session: Session, job: str) -> ScheduledRun | None:
-    """The job's row (None before its first claim)."""
+    """The job's row (None before its first claim; a run given back at shutdown is still its last run)."""
     row = session.scalar(select(ScheduledRun).where(ScheduledRun.job == job))
-    return row if row is not None and row.slot_at is not None else None
+    return row if row is not None and row.started_at is not None else None
