@@ -51,6 +51,7 @@ STEPS = [
     ("0014_ecommerce_action_keys", "0013_ecommerce_value_refs", ("ecommerce_action_keys",)),
     ("0015_value_refs_seen", "0014_ecommerce_action_keys", ()),  # a column: see the test below
     ("0016_scheduled_runs", "0015_value_refs_seen", ("scheduled_runs",)),
+    ("0017_ecommerce_manifest_keys", "0016_scheduled_runs", ("ecommerce_manifest_keys",)),
 ]
 
 

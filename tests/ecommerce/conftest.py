@@ -40,14 +40,19 @@ def ec_engine(new_database_url: Callable[[], str], tmp_path_factory: pytest.Temp
     eng.dispose()
 
 
-@pytest.fixture()
-def submitter(ec_engine: Engine) -> tuple[int, str, str]:
+def new_submitter(engine: Engine) -> tuple[int, str, str]:
     """A new carrier (trader) with an API key: (id, code, key)."""
     code = f"CAR-{uuid.uuid4().hex[:8].upper()}"
-    with Session(ec_engine) as s, s.begin():
+    with Session(engine) as s, s.begin():
         t = identity.create_trader(s, f"Carrier {code}", code, "broker")
         key = identity.issue_api_key(s, t)
         return t.id, t.code, key
+
+
+@pytest.fixture()
+def submitter(ec_engine: Engine) -> tuple[int, str, str]:
+    """A new carrier (trader) with an API key: (id, code, key)."""
+    return new_submitter(ec_engine)
 
 
 @pytest.fixture()

@@ -8,18 +8,22 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from smartcustoms.deps import ReadSessionDep, ReadTraderDep, current_trader
-from smartcustoms.ecommerce import parse, service
+from smartcustoms.ecommerce import manifest_keys, parse, service
 from smartcustoms.ecommerce.config import get_ecommerce_settings
 from smartcustoms.ecommerce.intake import ingest
+from smartcustoms.ecommerce.models import Manifest
 from smartcustoms.ecommerce.pipeline import Intake, summary
 from smartcustoms.ecommerce.records import problem
 from smartcustoms.ecommerce.streaming import NDJSONResponse, ResultQueue, Spool
-from smartcustoms.errors import FieldError, SmartCustomsError
+from smartcustoms.errors import Conflict, FieldError, SmartCustomsError, ValidationFailed
 
 PREFIX = "/api/v1/manifests"
 router = APIRouter(prefix=PREFIX, tags=["e-commerce manifests"])
@@ -52,18 +56,82 @@ def _refuse(status: int, code: str, field: str, reason: str) -> SmartCustomsErro
     return SmartCustomsError(reason, [FieldError(field, reason, code)], status, code)
 
 
-@router.post("", status_code=200, response_class=NDJSONResponse, responses={200: {
-    "content": {"application/x-ndjson": {}},
-    "description": "One JSON object per line: the manifest id first, then one result per consignment in input "
-                   "order within each committed chunk, then the summary."}})
-async def submit_manifest(request: Request) -> Any:
+def _busy(manifest_id: str | None) -> JSONResponse:
+    which = f"manifest {manifest_id}" if manifest_id else "the manifest"
+    reason = (f"{which} sent with this Idempotency-Key is still being received: wait for its summary (or read "
+              "GET /api/v1/manifests/{id}) and retry")
+    err = SmartCustomsError(reason, [FieldError("Idempotency-Key", reason, "manifest_in_progress")], 409,
+                            "manifest_in_progress")
+    return JSONResponse(err.to_dict(), status_code=409, headers={"Retry-After": "5"})
+
+
+def _stored_page(request: Request, manifest_id: str, after: int) -> list[dict[str, Any]]:
+    with request.app.state.read_session_factory() as session:
+        return service.results_page(session, manifest_id, after, REPLAY_PAGE)
+
+
+def _stored_summary(request: Request, manifest_id: str) -> dict[str, Any]:
+    with request.app.state.read_session_factory() as session:
+        return summary(session.get_one(Manifest, manifest_id))
+
+
+REPLAY_PAGE = 1000
+
+
+async def _replay(request: Request, hit: manifest_keys.KeyReplay, fmt: str, limit: int) -> Any:
+    """Answer a retry whose key names a manifest that ended with its body received whole: the same body replays
+    its stored results (as GET …/results gives them); another body is 409 naming the header."""
+    digest = manifest_keys.BodyDigest()
+    async for data in request.stream():
+        digest.update(data)
+        if digest.size > limit:  # the stored body was within the limit: this one cannot be it
+            break
+    if fmt != hit.format or digest.size > limit or digest.hexdigest() != hit.body_sha256:
+        raise Conflict(f"Idempotency-Key was already used for manifest {hit.manifest_id} with a different body",
+                       "Idempotency-Key", "idempotency_key_reused")
+    mid = hit.manifest_id
+
+    async def body() -> AsyncIterator[bytes]:
+        yield orjson.dumps({"result": "manifest", "manifest_id": mid, "format": hit.format, "replayed": True}) + b"\n"
+        after = 0
+        while True:
+            page = await run_in_threadpool(_stored_page, request, mid, after)
+            if page:
+                yield b"".join(orjson.dumps(r) + b"\n" for r in page)
+                after = page[-1]["line"]
+            if len(page) < REPLAY_PAGE:
+                break
+        yield orjson.dumps(await run_in_threadpool(_stored_summary, request, mid)) + b"\n"
+
+    return NDJSONResponse(body(), headers={"X-Manifest-Id": mid, "Location": f"{PREFIX}/{mid}",
+                                           "Idempotent-Replayed": "true"})
+
+
+def _settle(engine: Engine, manifest_id: str, body_sha256: str) -> None:
+    with Session(engine) as s, s.begin():
+        manifest_keys.settle(s, manifest_id, body_sha256)
+
+
+@router.post("", status_code=200, response_class=NDJSONResponse, responses={
+    200: {"content": {"application/x-ndjson": {}},
+          "description": "One JSON object per line: the manifest id first, then one result per consignment in "
+                         "input order within each committed chunk, then the summary."},
+    409: {"description": "Idempotency-Key used with another body, or its manifest is still being received"}})
+async def submit_manifest(request: Request, idempotency_key: Annotated[str | None, Header(
+        alias="Idempotency-Key", description="retrying with the same key and body replays the stored results and "
+                                             "records nothing")] = None) -> Any:
     """Submit a manifest as JSON Lines (application/x-ndjson) or CSV (text/csv), streamed.
 
     Each result line is sent only after its chunk is committed. Re-sending a manifest (or part of it) is safe:
     a parcel already accepted comes back as `"result": "repeat"` with its stored result, and is not stored twice.
+    With an `Idempotency-Key`, a retry of a manifest received whole records nothing: the same body replays its
+    stored results (`Idempotent-Replayed: true`), another body is 409 (ecommerce/manifest_keys.py).
     """
     settings = get_ecommerce_settings()
     trader_id, trader_code = await run_in_threadpool(_authenticate, request)
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= manifest_keys.MAX_KEY:
+        raise ValidationFailed([FieldError("Idempotency-Key", f"1 to {manifest_keys.MAX_KEY} characters",
+                                           "invalid_length")])
     fmt = parse.format_of(request.headers.get("content-type"), request.headers.get("x-filename"))
     if fmt is None:
         raise _refuse(415, "unsupported_media_type", "Content-Type",
@@ -80,16 +148,31 @@ async def submit_manifest(request: Request) -> Any:
     if declared == "0":  # refused before a manifest is recorded (a streamed empty body fails as `empty`)
         raise _refuse(400, "empty_body", "body", "the manifest is empty: send its consignments")
     engine = _engine(request)
-    intake = await run_in_threadpool(Intake.open, engine, trader_id, trader_code, fmt, "api",
-                                     request.headers.get("x-filename"))
-    spool = Spool()
+    try:
+        intake = await run_in_threadpool(Intake.open, engine, trader_id, trader_code, fmt, "api",
+                                         request.headers.get("x-filename"), None, idempotency_key)
+    except manifest_keys.KeyReplay as hit:
+        return await _replay(request, hit, fmt, settings.max_manifest_bytes)
+    except manifest_keys.KeyBusy as busy:
+        return _busy(busy.manifest_id)
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        return _busy(None)  # a first request with the same key committed its manifest just before this one
+    spool = Spool(None if idempotency_key is None else manifest_keys.BodyDigest())
     queue = ResultQueue(asyncio.get_running_loop())
     filler = asyncio.create_task(spool.fill(request))
     end = object()
 
     def work() -> None:
         try:
-            queue.put(ingest(engine, intake, spool.chunks(), fmt, queue.put, lost=lambda: spool.aborted))
+            outcome = ingest(engine, intake, spool.chunks(), fmt, queue.put, lost=lambda: spool.aborted)
+            if idempotency_key is not None and manifest_keys.replayable(outcome):
+                # Before the summary goes out: a client that has it and retries finds the manifest to replay.
+                digest = spool.whole_digest()
+                if digest is not None:
+                    _settle(engine, intake.manifest_id, digest)
+            queue.put(outcome)
         except BaseException as exc:  # the stream must end with a line saying why, not hang
             queue.put({"result": "error", "manifest_id": intake.manifest_id,
                        "error": problem("server", f"intake stopped: {type(exc).__name__}", "internal_error")})
@@ -102,7 +185,10 @@ async def submit_manifest(request: Request) -> Any:
 
     async def body() -> AsyncIterator[bytes]:
         try:
-            yield orjson.dumps({"result": "manifest", "manifest_id": intake.manifest_id, "format": fmt}) + b"\n"
+            opened: dict[str, Any] = {"result": "manifest", "manifest_id": intake.manifest_id, "format": fmt}
+            if intake.retry_of is not None:
+                opened["retry_of"] = intake.retry_of
+            yield orjson.dumps(opened) + b"\n"
             while True:
                 item = await queue.get()
                 if item is end:

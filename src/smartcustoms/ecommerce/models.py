@@ -200,3 +200,22 @@ class ActionKey(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(JSONText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ManifestKey(Base):
+    """A submitter's `Idempotency-Key` on `POST /api/v1/manifests` and the manifest it names (migration 0017).
+
+    `body_sha256` is set when that manifest's intake ended with its body received whole (complete, or failed for a
+    reason the same body would meet again): a retry with the same key and the same body replays its stored results.
+    A manifest whose body was cut (connection lost, over the size limit, interrupted) has none, and a retry with the
+    key opens a new manifest that the key then names (ecommerce/manifest_keys.py)."""
+
+    __tablename__ = "ecommerce_manifest_keys"
+    __table_args__ = (UniqueConstraint("submitter_id", "key", name="uq_ecommerce_manifest_keys_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submitter_id: Mapped[int] = mapped_column(ForeignKey("traders.id"))
+    key: Mapped[str] = mapped_column(String(255))
+    manifest_id: Mapped[str] = mapped_column(ForeignKey("ecommerce_manifests.id"))
+    body_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -32,6 +32,7 @@ from smartcustoms.db import READ_ONLY, bulk_checkpoints, checkpointing, pg_text_
 from smartcustoms.declarations.flows import declaration_date
 from smartcustoms.ecommerce import (
     lifecycle,
+    manifest_keys,
     parse,
     resend,
     screening,
@@ -445,11 +446,16 @@ class Intake:
         self.actor = self.store_spec.actor
         self._bulk_until_finish = False  # see run: SQLite's bulk checkpoint threshold kept for `finish`
         self.chunks = 0  # chunks numbered so far (the audit entry of each committed chunk carries its number)
+        self.retry_of: str | None = None  # the manifest this one retries under the same Idempotency-Key (open)
 
     @classmethod
     def open(cls, engine: Engine, submitter_id: int, submitter_code: str, fmt: str, source: str,
-             filename: str | None = None, scope: Scope | None = None) -> Intake:
-        """Record a new manifest (committed at once, status receiving) and prepare its lookups."""
+             filename: str | None = None, scope: Scope | None = None, key: str | None = None) -> Intake:
+        """Record a new manifest (committed at once, status receiving) and prepare its lookups.
+
+        `key`: the submitter's Idempotency-Key, bound to the manifest in the same transaction (manifest_keys): a key
+        that names a manifest to replay or one still being received raises KeyReplay or KeyBusy and records
+        nothing."""
         now = utcnow()
         mid = new_manifest_id(now)
         # SQLite with the worker: this small commit keeps the bulk threshold, as `finish` does (see run), so it
@@ -460,25 +466,36 @@ class Intake:
             with sessions(True) as s:
                 if bulk:
                     bulk_checkpoints(s.connection(), True)
-                cls._record(s, now, mid, submitter_id, submitter_code, fmt, source, filename)
-            return cls(engine, mid, submitter_id, submitter_code, now, scope)
+                retry_of = cls._record(s, now, mid, submitter_id, submitter_code, fmt, source, filename, key)
+            intake = cls(engine, mid, submitter_id, submitter_code, now, scope)
+            intake.retry_of = retry_of
+            return intake
         finally:
             if bulk:
                 _app_checkpoints(sessions, mid)
 
     @staticmethod
     def _record(s: Session, now: datetime, mid: str, submitter_id: int, submitter_code: str, fmt: str,
-                source: str, filename: str | None) -> None:
+                source: str, filename: str | None, key: str | None = None) -> str | None:
+        """Record the manifest (and bind its key); the manifest the key named before when this is a retry."""
         # Manifests whose intake stopped without an end (a killed server) are closed as interrupted here,
         # as manifests keep arriving (and by `smartcustoms ecommerce sweep`).
         stale.mark_interrupted(s, now, timedelta(minutes=get_ecommerce_settings().interrupted_after_minutes))
+        binding = None if key is None else manifest_keys.check(s, submitter_id, key)
         s.add(Manifest(id=mid, submitter_id=submitter_id, source=source, format=fmt,
                        filename=(filename or "")[:300] or None, status=lifecycle.RECEIVING, received_at=now,
                        lines=0, accepted=0, rejected=0, repeats=0, lane1=0, lane2=0, lane3=0, value_jpy=0,
                        duty_jpy=0, tax_jpy=0))
+        data: dict[str, Any] = {"format": fmt, "source": source, "filename": filename}
+        if binding is not None:
+            s.flush()
+            manifest_keys.bind(s, submitter_id, binding, mid)
+            data["idempotency_key"] = key
+            if binding.previous is not None:
+                data["retry_of"] = binding.previous
         audit.append(s, actor=f"trader:{submitter_code}", action="ecommerce.manifest_opened",
-                     entity_type="ecommerce_manifest", entity_id=mid,
-                     data={"format": fmt, "source": source, "filename": filename})
+                     entity_type="ecommerce_manifest", entity_id=mid, data=data)
+        return None if binding is None else binding.previous
 
     # --- the chunks ----------------------------------------------------------------------------------------
 

@@ -18,22 +18,27 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from smartcustoms.ecommerce.manifest_keys import BodyDigest
+
 
 class Spool:
     """A growing temporary file: one async writer, one blocking reader."""
 
-    def __init__(self) -> None:
+    def __init__(self, digest: BodyDigest | None = None) -> None:
         self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
         self.size = 0
         self.done = False
         self.aborted = False
         self.cond = threading.Condition()
+        self.digest = digest  # fed with the body as it arrives (a manifest sent with an Idempotency-Key)
 
     async def fill(self, request: Request) -> None:
         """Copy the request body into the spool until it ends or the client goes away."""
         try:
             async for data in request.stream():
                 if data:
+                    if self.digest is not None:
+                        self.digest.update(data)
                     with self.cond:
                         self.file.seek(0, 2)
                         self.file.write(data)
@@ -59,6 +64,14 @@ class Spool:
                 data = self.file.read(min(size, self.size - offset))
             offset += len(data)
             yield data
+
+    def whole_digest(self) -> str | None:
+        """The digest of the whole body once it has ended (waits for that); None when the client went away first
+        or no digest was asked for."""
+        with self.cond:
+            while not self.done:
+                self.cond.wait(timeout=1.0)
+        return None if self.digest is None or self.aborted else self.digest.hexdigest()
 
     def close(self) -> None:
         self.file.close()

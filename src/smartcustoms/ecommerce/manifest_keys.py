@@ -1,0 +1,121 @@
+"""`Idempotency-Key` on `POST /api/v1/manifests`: a retried manifest records nothing new.
+
+Decisions (docs/ecommerce.md, "Idempotency and resume"):
+- The key is the submitter's own (unique per submitter, table `ecommerce_manifest_keys`). It is bound to the
+  manifest in the transaction that records it; a request refused before that (415, 413, an empty body) keeps none.
+- A retry whose key names a manifest that ended with its body received whole is answered from what is stored:
+  the same body (SHA-256 over its bytes, and the same format) replays that manifest's stored results
+  (`Idempotent-Replayed: true`), records nothing and audits nothing; another body is 409 `idempotency_key_reused`.
+  This holds for a manifest that failed for a reason the same body meets again (`empty`, a bad CSV header): the
+  retry gets the same failure.
+- A retry while the manifest the key names is still being received is 409 `manifest_in_progress` (with
+  `Retry-After`): two intakes of one request at once would race each other's parcels into repeats.
+- A manifest whose body was cut (connection lost, over the size limit, or interrupted by a stopped server) never
+  received the request whole, so there is nothing to replay: the retry opens a new manifest, the key moves to it,
+  and its audit entry names the manifest it retries (`retry_of`). Its parcels already stored come back as repeats,
+  as without a key, so nothing is stored twice.
+- Without a key nothing changes: a re-sent manifest is a new manifest whose stored parcels are repeats.
+
+No transactions of its own: the callers (pipeline.Intake.open and the API) own them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from smartcustoms.ecommerce import lifecycle
+from smartcustoms.ecommerce.models import Manifest, ManifestKey
+
+MAX_KEY = 255
+CUT = ("too_large", "connection_lost", "interrupted")  # error codes of a manifest whose body was not read whole
+
+
+class KeyBusy(Exception):
+    """The key names a manifest still being received."""
+
+    def __init__(self, manifest_id: str) -> None:
+        super().__init__(manifest_id)
+        self.manifest_id = manifest_id
+
+
+class KeyReplay(Exception):
+    """The key names a manifest that ended with its body received whole: answer from what is stored."""
+
+    def __init__(self, manifest_id: str, body_sha256: str, fmt: str) -> None:
+        super().__init__(manifest_id)
+        self.manifest_id, self.body_sha256, self.format = manifest_id, body_sha256, fmt
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A key to bind to the manifest being recorded, and the manifest it named before (None for a new key)."""
+
+    key: str
+    previous: str | None
+
+
+def check(s: Session, submitter_id: int, key: str) -> Binding:
+    """What the key means for a new request, before its manifest is recorded: a Binding, or KeyReplay/KeyBusy."""
+    row = s.execute(
+        select(ManifestKey.manifest_id, ManifestKey.body_sha256, Manifest.status, Manifest.format)
+        .join(Manifest, Manifest.id == ManifestKey.manifest_id)
+        .where(ManifestKey.submitter_id == submitter_id, ManifestKey.key == key)).first()
+    if row is None:
+        return Binding(key, None)
+    mid, digest, status, fmt = row
+    if digest is not None:
+        raise KeyReplay(mid, digest, fmt)
+    if status == lifecycle.RECEIVING:
+        raise KeyBusy(mid)
+    return Binding(key, mid)
+
+
+def bind(s: Session, submitter_id: int, binding: Binding, manifest_id: str) -> None:
+    """Bind the key to the manifest just recorded (flushed) in this transaction.
+
+    A new key is inserted: a concurrent first request with the same key fails the insert (IntegrityError, the
+    caller's 409). A retried key moves only if it still names the manifest `check` saw without a digest, so of two
+    retries at once one moves it and the other is KeyBusy."""
+    if binding.previous is None:
+        s.add(ManifestKey(submitter_id=submitter_id, key=binding.key, manifest_id=manifest_id))
+        s.flush()
+        return
+    moved = s.execute(update(ManifestKey).where(
+        ManifestKey.submitter_id == submitter_id, ManifestKey.key == binding.key,
+        ManifestKey.manifest_id == binding.previous, ManifestKey.body_sha256.is_(None),
+    ).values(manifest_id=manifest_id)).rowcount
+    if moved != 1:
+        raise KeyBusy(binding.previous)
+
+
+def settle(s: Session, manifest_id: str, body_sha256: str) -> None:
+    """Record the digest of a manifest's whole body once its intake ended (a retry then replays it). A key that a
+    retry already moved to another manifest is left as it is."""
+    s.execute(update(ManifestKey).where(ManifestKey.manifest_id == manifest_id).values(body_sha256=body_sha256))
+
+
+def replayable(summary: dict[str, object]) -> bool:
+    """Whether an ended intake received its body whole, so that the same body would meet the same answer."""
+    if summary.get("status") not in (lifecycle.COMPLETE, lifecycle.FAILED):
+        return False
+    error = summary.get("error")
+    return not (isinstance(error, dict) and error.get("code") in CUT)
+
+
+class BodyDigest:
+    """SHA-256 over a body's bytes as they arrive."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self.size = 0
+
+    def update(self, data: bytes) -> None:
+        self._hash.update(data)
+        self.size += len(data)
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
