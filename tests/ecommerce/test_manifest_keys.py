@@ -146,23 +146,36 @@ def test_a_manifest_cut_by_the_size_limit_is_retried_as_a_new_manifest_that_the_
     assert r.headers["Idempotent-Replayed"] == "true" and third[0]["manifest_id"] == retry[0]["manifest_id"]
 
 
-def test_a_manifest_whose_server_was_killed_is_retried_once_it_is_found_interrupted(
-        ec_client: TestClient, ec_engine: Engine, submitter: Any) -> None:
+def _killed(engine: Engine, sub: Any, body: bytes, key: str, ago: timedelta) -> Intake:
+    """A manifest sent with `key` that committed its first five lines `ago`, then its server was killed."""
     from smartcustoms.audit import service as audit
 
-    body = _body(submitter[1])
     real = pipeline.utcnow
-    with pytest.MonkeyPatch.context() as mp:  # committed five lines 45 minutes ago, then the process died
-        mp.setattr(pipeline, "utcnow", lambda: real() - timedelta(minutes=45))
-        mp.setattr(audit, "utcnow", lambda: real() - timedelta(minutes=45))
-        killed = Intake.open(ec_engine, submitter[0], submitter[1], "jsonl", "api", key="k-killed")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pipeline, "utcnow", lambda: real() - ago)
+        mp.setattr(audit, "utcnow", lambda: real() - ago)
+        killed = Intake.open(engine, sub[0], sub[1], "jsonl", "api", key=key)
         for _ in killed.run(iter(list(parse.items([b"".join(body.splitlines(True)[:5])], "jsonl", 1 << 16)))):
             pass
-    r, out = _post(ec_client, submitter, body, "k-killed")
+    return killed
+
+
+def test_a_killed_servers_manifest_holds_its_key_only_for_the_takeover_minutes(
+        ec_client: TestClient, ec_engine: Engine, submitter: Any) -> None:
+    body = _body(submitter[1])
+    recent = _killed(ec_engine, submitter, body, "k-killed", timedelta(minutes=1))
+    r, _ = _post(ec_client, submitter, body, "k-killed")
+    assert r.status_code == 409 and r.json()["error"] == "manifest_in_progress"  # silent for 1 minute only
+    recent.finish()
+    killed = _killed(ec_engine, submitter, body, "k-killed-3", timedelta(minutes=3))
+    r, out = _post(ec_client, submitter, body, "k-killed-3")  # 3 > 2 minutes: taken over (the sweep waits 30)
     assert r.status_code == 200 and out[0]["retry_of"] == killed.manifest_id
     assert out[-1]["repeats"] == 4 and out[-1]["accepted"] == 8 and out[-1]["status"] == "complete"
     with Session(ec_engine) as s:
         assert s.get_one(Manifest, killed.manifest_id).status == "interrupted"
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.entity_id == killed.manifest_id,
+                                                   AuditEntry.action == "ecommerce.manifest_interrupted")).one()
+        assert entry.actor == f"trader:{submitter[1]}"
 
 
 def test_two_first_requests_with_one_key_at_once_record_one_manifest(ec_engine: Engine, submitter: Any) -> None:

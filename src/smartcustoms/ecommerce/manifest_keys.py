@@ -9,7 +9,10 @@ Decisions (docs/ecommerce.md, "Idempotency and resume"):
   This holds for a manifest that failed for a reason the same body meets again (`empty`, a bad CSV header): the
   retry gets the same failure.
 - A retry while the manifest the key names is still being received is 409 `manifest_in_progress` (with
-  `Retry-After`): two intakes of one request at once would race each other's parcels into repeats.
+  `Retry-After`): two intakes of one request at once would race each other's parcels into repeats. Once nothing
+  has been committed for it for SMARTCUSTOMS_ECOMMERCE_KEY_TAKEOVER_MINUTES (2), the retry marks it interrupted and
+  goes on as below: the sender has given up on that request, so a live server would have ended it (connection
+  lost) by then, and a killed server's manifest would otherwise hold the key until the sweep's 30 minutes.
 - A manifest whose body was cut (connection lost, over the size limit, or interrupted by a stopped server) never
   received the request whole, so there is nothing to replay: the retry opens a new manifest, the key moves to it,
   and its audit entry names the manifest it retries (`retry_of`). Its parcels already stored come back as repeats,
@@ -23,11 +26,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from smartcustoms.ecommerce import lifecycle
+from smartcustoms.ecommerce import lifecycle, stale
 from smartcustoms.ecommerce.models import Manifest, ManifestKey
 
 MAX_KEY = 255
@@ -58,8 +62,12 @@ class Binding:
     previous: str | None
 
 
-def check(s: Session, submitter_id: int, key: str) -> Binding:
-    """What the key means for a new request, before its manifest is recorded: a Binding, or KeyReplay/KeyBusy."""
+def check(s: Session, submitter_id: int, key: str, now: datetime, takeover_after: timedelta,
+          actor: str) -> Binding:
+    """What the key means for a new request, before its manifest is recorded: a Binding, or KeyReplay/KeyBusy.
+
+    A manifest still receiving but silent for `takeover_after` is marked interrupted here (a killed server's
+    manifest would otherwise hold the key until the sweep's 30 minutes)."""
     row = s.execute(
         select(ManifestKey.manifest_id, ManifestKey.body_sha256, Manifest.status, Manifest.format)
         .join(Manifest, Manifest.id == ManifestKey.manifest_id)
@@ -69,7 +77,7 @@ def check(s: Session, submitter_id: int, key: str) -> Binding:
     mid, digest, status, fmt = row
     if digest is not None:
         raise KeyReplay(mid, digest, fmt)
-    if status == lifecycle.RECEIVING:
+    if status == lifecycle.RECEIVING and not stale.interrupt(s, mid, now, takeover_after, actor):
         raise KeyBusy(mid)
     return Binding(key, mid)
 

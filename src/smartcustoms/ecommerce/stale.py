@@ -43,19 +43,27 @@ def mark_interrupted(session: Session, now: datetime, after: timedelta, actor: s
         seen = datetime.fromisoformat(at) if at else received_at
         if not lifecycle.manifest_interrupted(lifecycle.RECEIVING, seen, now, after):
             continue
-        m = session.scalars(select(Manifest).where(Manifest.id == mid, Manifest.status == lifecycle.RECEIVING)
-                            .with_for_update(skip_locked=True).execution_options(populate_existing=True)).first()
-        if m is None:
-            continue  # finished meanwhile, or its intake is committing a chunk right now
-        last = last_activity(session, mid, received_at)
-        if not lifecycle.manifest_interrupted(m.status, last, now, after):
-            continue
-        error = problem("body", f"intake stopped with {m.lines} line(s) answered: nothing was committed for it "
-                                f"since {last.isoformat()} (the server stopped or the connection was lost). Lines "
-                                "with a result are stored; send the manifest again to finish it: stored parcels "
-                                "come back as repeats", "interrupted")
-        m.status, m.completed_at, m.error = lifecycle.INTERRUPTED, now, orjson.dumps(error).decode()
-        audit.append(session, actor=actor, action="ecommerce.manifest_interrupted", entity_type="ecommerce_manifest",
-                     entity_id=m.id, data={"lines": m.lines, "last_activity": last.isoformat(), "error": error})
-        done.append(m.id)
+        if interrupt(session, mid, now, after, actor):
+            done.append(mid)
     return done
+
+
+def interrupt(session: Session, manifest_id: str, now: datetime, after: timedelta, actor: str = "system") -> bool:
+    """Mark one manifest interrupted if it is still receiving with nothing committed for `after` (in the caller's
+    transaction); whether it was. A manifest whose intake holds it (committing a chunk) is skipped, and the silence
+    is checked again once the lock is held."""
+    m = session.scalars(select(Manifest).where(Manifest.id == manifest_id, Manifest.status == lifecycle.RECEIVING)
+                        .with_for_update(skip_locked=True).execution_options(populate_existing=True)).first()
+    if m is None:
+        return False  # finished meanwhile, or its intake is committing a chunk right now
+    last = last_activity(session, manifest_id, m.received_at)
+    if not lifecycle.manifest_interrupted(m.status, last, now, after):
+        return False
+    error = problem("body", f"intake stopped with {m.lines} line(s) answered: nothing was committed for it "
+                            f"since {last.isoformat()} (the server stopped or the connection was lost). Lines "
+                            "with a result are stored; send the manifest again to finish it: stored parcels "
+                            "come back as repeats", "interrupted")
+    m.status, m.completed_at, m.error = lifecycle.INTERRUPTED, now, orjson.dumps(error).decode()
+    audit.append(session, actor=actor, action="ecommerce.manifest_interrupted", entity_type="ecommerce_manifest",
+                 entity_id=m.id, data={"lines": m.lines, "last_activity": last.isoformat(), "error": error})
+    return True
