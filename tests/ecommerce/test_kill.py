@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,27 +18,11 @@ from sqlalchemy.orm import Session
 from smartcustoms.db import make_engine
 from smartcustoms.ecommerce.generate import jsonl_lines
 from smartcustoms.ecommerce.models import Consignment, Manifest
-from smartcustoms.identity import service as identity
-from tests.ecommerce.conftest import prepare
+from tests.ecommerce.killable import CHUNK, fresh_database, start_server
 from tests.live import free_port
 
-COUNT, CHUNK = 6000, 300
-
-
-def _start(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "SMARTCUSTOMS_DATABASE_URL": url, "SMARTCUSTOMS_ENV": "test",
-           "SMARTCUSTOMS_ECOMMERCE_CHUNK_ROWS": str(CHUNK)}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "smartcustoms.app:create_app", "--factory",
-                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("server did not start")
+COUNT = 6000
+_start = start_server
 
 
 def _body() -> Iterator[bytes]:
@@ -56,16 +37,8 @@ def _body() -> Iterator[bytes]:
 
 
 @pytest.fixture()
-def fresh_db(new_database_url: Callable[[], str], tmp_path: Path) -> Iterator[tuple[str, int, str]]:
-    url = new_database_url()
-    engine = make_engine(url)
-    prepare(engine, tmp_path)
-    with Session(engine) as s, s.begin():
-        t = identity.create_trader(s, "Kill Test Express", "KILL-EXPRESS", "broker")
-        key = identity.issue_api_key(s, t)
-        tid = t.id
-    engine.dispose()
-    yield url, tid, key
+def fresh_db(new_database_url: Callable[[], str], tmp_path: Path) -> tuple[str, int, str]:
+    return fresh_database(new_database_url(), tmp_path)
 
 
 def test_sigkill_mid_manifest_then_resend(fresh_db: tuple[str, int, str]) -> None:

@@ -1,4 +1,4 @@
-"""`smartcustoms ecommerce generate`, `ingest`, `sweep` and `value-refs`."""
+"""`smartcustoms ecommerce generate`, `ingest`, `submit`, `sweep` and `value-refs`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Annotated, Any
 
+import httpx
 import orjson
 import typer
 from rich.console import Console
@@ -19,6 +20,7 @@ from smartcustoms.cli_errors import platform_errors
 from smartcustoms.db import get_engine
 from smartcustoms.ecommerce import generate as gen
 from smartcustoms.ecommerce import parse
+from smartcustoms.ecommerce import submit as client
 from smartcustoms.ecommerce.bandchart import yen
 from smartcustoms.ecommerce.intake import file_chunks, ingest
 from smartcustoms.ecommerce.pipeline import Intake
@@ -142,6 +144,85 @@ def ingest_command(
             sink.close()
     _print_summary(summary)
     if summary.get("error"):
+        raise typer.Exit(2)
+
+
+@app.command("submit")
+def submit_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="JSON Lines or CSV")],
+    url: Annotated[str, typer.Option("--url", envvar="SMARTCUSTOMS_URL",
+                                     help="The platform's base URL")] = "http://127.0.0.1:8000",
+    api_key_env: Annotated[str, typer.Option(
+        "--api-key-env", help="Environment variable holding the submitter's API key (never given on the command "
+                              "line, where the process list shows it)")] = "SMARTCUSTOMS_API_KEY",
+    key: Annotated[str | None, typer.Option("--idempotency-key", help="Default: derived from the file's bytes, so "
+                                            "running the command again replays the stored results")] = None,
+    results: Annotated[Path | None, typer.Option("--results", dir_okay=False,
+                                                 help="Write one result line per consignment (JSON Lines)")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="jsonl or csv (default: by extension)")] = None,
+    retries: Annotated[int, typer.Option("--retries", min=0, help="Attempts after a failed one")] = 8,
+    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds to wait for the server to "
+                                                                    "answer or read")] = 300.0,
+) -> None:
+    """Send a manifest to a smartcustoms server as its submitter (a carrier, postal operator or platform): stream
+    it, print the summary, and retry a lost connection or a stopped server with the same Idempotency-Key."""
+    kind = fmt or parse.format_of(None, file.name)
+    if kind not in ("jsonl", "csv"):
+        raise typer.BadParameter("jsonl or csv (or name the file .jsonl / .csv)", param_hint="--format")
+    api_key = os.environ.get(api_key_env, "").strip()
+    if not api_key:
+        raise typer.BadParameter(f"set {api_key_env} to the submitter's API key", param_hint="--api-key-env")
+    if results is not None and _same_file(results, file):
+        raise typer.BadParameter(f"{results} is the manifest being sent: give another file for the results",
+                                 param_hint="--results")
+    if key is not None and not 1 <= len(key) <= 255:
+        raise typer.BadParameter("1 to 255 characters", param_hint="--idempotency-key")
+    sink: IO[bytes] | None = _writable(results, "--results", "ab") if results else None
+    idem = key or client.file_key(file, kind)
+    size = os.path.getsize(file)
+    counts = {"lines": 0, "rejected": 0}
+    err = Console(stderr=True)
+    try:
+        with _progress(bytes_=True) as progress, httpx.Client(
+                base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {api_key}"},
+                timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0))) as http:
+            task = progress.add_task("sending", total=size)
+
+            def on_start(attempt: int, why: str | None) -> None:
+                if why is not None:
+                    err.print(f"attempt {attempt - 1} failed: {why}; sending again with the same key")
+                counts.update(lines=0, rejected=0)
+                progress.reset(task, total=size, description=f"attempt {attempt}")
+                if sink is not None:  # each attempt answers every line from the first
+                    sink.seek(0)
+                    sink.truncate(0)
+
+            def on_results(chunk: list[dict[str, Any]]) -> None:
+                counts["lines"] += len(chunk)
+                counts["rejected"] += sum(1 for r in chunk if r["result"] == "rejected")
+                if sink is not None:
+                    sink.write(b"".join(orjson.dumps(r) + b"\n" for r in chunk))
+                progress.update(task, description=f"{counts['lines']:,} results ({counts['rejected']:,} rejected)")
+
+            with platform_errors():
+                try:
+                    done = client.submit(http, file, kind, idem, on_start=on_start, on_results=on_results,
+                                         on_sent=lambda n: progress.update(task, advance=n), retries=retries)
+                except client.SubmitError as exc:
+                    typer.echo(f"error: {exc}", err=True)
+                    raise typer.Exit(1) from None
+        if sink is not None:
+            sink.write(orjson.dumps(done.summary) + b"\n")
+    finally:
+        if sink is not None:
+            sink.close()
+    if done.replayed:
+        typer.echo(f"replayed: manifest {done.manifest_id} was taken in before with this key; these are its stored "
+                   "results (nothing was recorded again)", err=True)
+    elif done.retry_of:
+        typer.echo(f"manifest {done.manifest_id} takes over from {done.retry_of}, which was cut short", err=True)
+    _print_summary(done.summary)
+    if done.summary.get("error"):
         raise typer.Exit(2)
 
 

@@ -38,7 +38,7 @@ class EcommerceSettings(BaseSettings):
     # A manifest retried with its Idempotency-Key while still receiving, with nothing committed for this long, is
     # marked interrupted by the retry and the key moves to the retry's manifest (ecommerce/manifest_keys.py): its
     # sender has given up on it, so a live server would have ended it (connection lost) by then.
-    key_takeover_minutes: Annotated[int, Field(ge=1)] = 2
+    key_takeover_seconds: Annotated[int, Field(ge=1)] = 120
     # The undervaluation signal (ecommerce/valueref.py): a goods line whose unit value's robust z-score against the
     # band of its HS subheading and unit is below this cut sends the parcel to lane 2. The bands come from the lines
     # stored in the last value_ref_days days (`smartcustoms ecommerce value-refs`), at least value_ref_min_lines

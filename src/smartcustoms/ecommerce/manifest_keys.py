@@ -10,7 +10,7 @@ Decisions (docs/ecommerce.md, "Idempotency and resume"):
   retry gets the same failure.
 - A retry while the manifest the key names is still being received is 409 `manifest_in_progress` (with
   `Retry-After`): two intakes of one request at once would race each other's parcels into repeats. Once nothing
-  has been committed for it for SMARTCUSTOMS_ECOMMERCE_KEY_TAKEOVER_MINUTES (2), the retry marks it interrupted and
+  has been committed for it for SMARTCUSTOMS_ECOMMERCE_KEY_TAKEOVER_SECONDS (120), the retry marks it interrupted and
   goes on as below: the sender has given up on that request, so a live server would have ended it (connection
   lost) by then, and a killed server's manifest would otherwise hold the key until the sweep's 30 minutes.
 - A manifest whose body was cut (connection lost, over the size limit, or interrupted by a stopped server) never

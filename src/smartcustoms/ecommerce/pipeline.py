@@ -483,7 +483,7 @@ class Intake:
         settings = get_ecommerce_settings()
         stale.mark_interrupted(s, now, timedelta(minutes=settings.interrupted_after_minutes))
         binding = None if key is None else manifest_keys.check(
-            s, submitter_id, key, now, timedelta(minutes=settings.key_takeover_minutes), f"trader:{submitter_code}")
+            s, submitter_id, key, now, timedelta(seconds=settings.key_takeover_seconds), f"trader:{submitter_code}")
         s.add(Manifest(id=mid, submitter_id=submitter_id, source=source, format=fmt,
                        filename=(filename or "")[:300] or None, status=lifecycle.RECEIVING, received_at=now,
                        lines=0, accepted=0, rejected=0, repeats=0, lane1=0, lane2=0, lane3=0, value_jpy=0,
