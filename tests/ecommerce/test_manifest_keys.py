@@ -208,3 +208,17 @@ def test_only_an_intake_that_read_its_body_whole_can_be_replayed() -> None:
     for code in ("too_large", "connection_lost", "interrupted"):
         assert not manifest_keys.replayable({"status": "failed", "error": {"code": code}})
     assert not manifest_keys.replayable({"status": "receiving"})
+
+
+def test_a_digest_that_cannot_be_recorded_still_ends_the_answer_with_its_summary(
+        ec_client: TestClient, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_: Any) -> None:
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(api, "_settle", broken)
+    body = _body(submitter[1], 3)
+    _, out = _post(ec_client, submitter, body, "k-unsettled")
+    assert out[-1]["result"] == "summary" and out[-1]["status"] == "complete"
+    monkeypatch.undo()
+    r, again = _post(ec_client, submitter, body, "k-unsettled")  # nothing to replay: a new manifest of repeats
+    assert again[0]["retry_of"] == out[0]["manifest_id"] and again[-1]["repeats"] == 3

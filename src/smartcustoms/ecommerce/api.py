@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -25,6 +26,7 @@ from smartcustoms.ecommerce.records import problem
 from smartcustoms.ecommerce.streaming import NDJSONResponse, ResultQueue, Spool
 from smartcustoms.errors import Conflict, FieldError, SmartCustomsError, ValidationFailed
 
+log = logging.getLogger(__name__)
 PREFIX = "/api/v1/manifests"
 router = APIRouter(prefix=PREFIX, tags=["e-commerce manifests"])
 parcels = APIRouter(prefix="/api/v1/parcels", tags=["e-commerce manifests"])
@@ -171,7 +173,10 @@ async def submit_manifest(request: Request, idempotency_key: Annotated[str | Non
                 # Before the summary goes out: a client that has it and retries finds the manifest to replay.
                 digest = spool.whole_digest()
                 if digest is not None:
-                    _settle(engine, intake.manifest_id, digest)
+                    try:
+                        _settle(engine, intake.manifest_id, digest)
+                    except Exception:  # the manifest is complete: a retry then opens a new one of repeats
+                        log.exception("manifest %s: its Idempotency-Key digest was not recorded", intake.manifest_id)
             queue.put(outcome)
         except BaseException as exc:  # the stream must end with a line saying why, not hang
             queue.put({"result": "error", "manifest_id": intake.manifest_id,
