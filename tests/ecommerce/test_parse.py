@@ -79,6 +79,21 @@ def test_jsonl_rejections_name_line_and_reason() -> None:
         assert got[1].problems and got[1].problems[0]["code"] == code, tail
     old_mac = list(parse.items([b'{"parcel_id":"A"}\r{"parcel_id":"B"}\r{"parcel_id":"C"}\r'], "jsonl", 1000))
     assert len(old_mac) == 1 and old_mac[0].problems and "CR alone" in old_mac[0].problems[0]["reason"]
+    # Over the line limit too, and in CSV (where the header row holds the whole file).
+    big = b"".join(b'{"parcel_id":"P%d","platform":"Temu"}\r' % i for i in range(100))
+    got = list(parse.items([big], "jsonl", 1000))
+    assert got[0].problems and got[0].problems[0]["code"] == "line_too_long"
+    assert "CR alone" in got[0].problems[0]["reason"]
+    header = b"parcel_id,platform,seller_id,seller_name,seller_country,consignee_name,consignee_address,delivery_place,"
+    for limit in (1000, 65536):
+        with pytest.raises(parse.ManifestError, match="CR alone"):
+            rows = b"P1,Temu,S,Shop,CN,Sato,A,T,cup,CNY,1\r" * 40
+            list(parse.items([header + b"description,currency,value\r" + rows], "csv", limit))
+    assert "CR alone" not in _too_long_reason(b'{"a":"x"}\r')  # a CR at the end only is a CRLF cut by the limit
+
+
+def _too_long_reason(head: bytes) -> str:
+    return str(parse._too_long(10, head)["reason"])
 
 
 def test_csv_groups_consecutive_rows_of_a_parcel_and_matches_jsonl() -> None:

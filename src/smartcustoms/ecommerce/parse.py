@@ -149,15 +149,25 @@ def split_lines(chunks: Iterable[bytes], max_line: int) -> Iterator[Line]:
     yield from splitter.close()
 
 
-def _too_long(max_line: int) -> Problem:
-    return problem("line", f"longer than {max_line} bytes", "line_too_long")
+_CR_ALONE = "end each line with LF or CRLF, not CR alone"
+
+
+def _cr_alone(data: bytes) -> bool:
+    """A carriage return inside a line (not at its end): the file's lines end with CR alone (old Mac, some
+    exports), so the whole file reads as one line."""
+    return b"\r" in data.rstrip(b"\r")
+
+
+def _too_long(max_line: int, head: bytes = b"") -> Problem:
+    hint = f" (a carriage return inside the line: {_CR_ALONE})" if _cr_alone(head) else ""
+    return problem("line", f"longer than {max_line} bytes{hint}", "line_too_long")
 
 
 def jsonl_items(lines: Iterable[Line], max_line: int, deferred: bool = False) -> Iterator[Item]:
     """JSON Lines: one consignment object per line; blank lines are skipped (deferred: not read yet)."""
     for line in lines:
         if line.oversize:
-            yield Item(line.no, None, [_too_long(max_line)])
+            yield Item(line.no, None, [_too_long(max_line, line.data)])
             continue
         data = line.data
         if not data or data.isspace():
@@ -267,8 +277,8 @@ def _json_problem(data: bytes, message: str, last: bool) -> Problem:
     if last:
         return problem("line", f"malformed JSON: {message} (the file ends inside this line: truncated?)",
                        "truncated")
-    if b"\r" in data.rstrip(b"\r"):  # a file whose lines end with CR alone reads as one line
-        message += " (a carriage return inside the line: end each line with LF or CRLF, not CR alone)"
+    if _cr_alone(data):
+        message += f" (a carriage return inside the line: {_CR_ALONE})"
     return problem("line", f"malformed JSON: {message}", "malformed_json")
 
 
@@ -331,6 +341,8 @@ def csv_items(lines: Iterable[Line], max_line: int, cut: Callable[[], bool] = _n
     it = iter(lines)
     header: list[str] | None = None
     for line in it:
+        if _cr_alone(line.data):
+            raise ManifestError("header", f"a carriage return inside the header row: {_CR_ALONE}", "bad_header")
         if line.oversize:
             raise ManifestError("header", f"the header row is longer than {max_line} bytes", "bad_header")
         if line.data.strip():
@@ -417,7 +429,7 @@ def csv_items(lines: Iterable[Line], max_line: int, cut: Callable[[], bool] = _n
 def _csv_read(line: Line, width: int, max_line: int, fragment: bool) -> tuple[Problem | None, list[str]]:
     """A data row's fields, or the problem that keeps it from being read."""
     if line.oversize:
-        return _too_long(max_line), []
+        return _too_long(max_line, line.data), []
     if fragment:
         return problem("line", "the manifest was cut off inside this line (size limit or connection lost): "
                        "it is incomplete", "truncated"), []
