@@ -39,6 +39,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def test_serve_refuses_a_database_that_is_not_migrated_to_this_version(env: dict[str, str]) -> None:
+    empty = run(env, "serve", "--port", str(free_port()), ok=False)
+    assert empty.returncode == 1 and "none (empty)" in empty.stderr and "smartcustoms db upgrade" in empty.stderr
+    run(env, "db", "upgrade", "--revision", "0016_scheduled_runs")
+    behind = run(env, "serve", "--port", str(free_port()), ok=False)
+    assert behind.returncode == 1 and "at migration 0016_scheduled_runs" in behind.stderr
+    from smartcustoms import migrate
+
+    assert migrate.head() in behind.stderr and migrate.head() != "0016_scheduled_runs"
+
+
 def test_admin_cli_end_to_end(env: dict[str, str], tmp_path: Path) -> None:
     run(env, "db", "upgrade")
     key = run(env, "traders", "create", "Example Importer K.K.", "--code", "EXIMP").stdout.strip().splitlines()[-1]

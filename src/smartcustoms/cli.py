@@ -65,9 +65,27 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
 ) -> None:
-    """Serve the API and the officer console."""
+    """Serve the API and the officer console (the database must be migrated: `smartcustoms db upgrade`)."""
     import uvicorn
+    from sqlalchemy.exc import SQLAlchemyError
 
+    from smartcustoms import migrate
+    from smartcustoms.settings import get_settings
+
+    # Decision: refuse to serve a database the code does not match (after an upgrade of the package without
+    # `db upgrade`), rather than answer 500 wherever a new table or column is met. Migrating stays the operator's
+    # step: `serve` may run in several processes, and a migration wants one.
+    where = _safe_url(get_settings().database_url)
+    try:
+        gap = migrate.behind()
+    except SQLAlchemyError as exc:
+        typer.echo(f"error: cannot read the database {where}: {str(exc).splitlines()[0]}", err=True)
+        raise typer.Exit(1) from None
+    if gap is not None:
+        at, newest = gap
+        typer.echo(f"error: the database {where} is at migration {at or 'none (empty)'}; this version of "
+                   f"smartcustoms needs {newest}: run `smartcustoms db upgrade` first", err=True)
+        raise typer.Exit(1)
     uvicorn.run("smartcustoms.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="info")
 

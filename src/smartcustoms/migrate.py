@@ -34,6 +34,19 @@ def current(engine: Engine | None = None) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def head() -> str | None:
+    """The newest revision this version of the package ships."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def behind(engine: Engine | None = None) -> tuple[str | None, str | None] | None:
+    """(the database's revision, the package's) when the database is not at the package's head; None when it is."""
+    at, newest = current(engine), head()
+    return None if at == newest else (at, newest)
+
+
 def revision(message: str, engine: Engine) -> None:
     """Autogenerate a new revision (developers)."""
     cfg = alembic_config()
