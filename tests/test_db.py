@@ -72,9 +72,20 @@ def test_postgresql_readers_share_the_pool_in_read_only_transactions(engine: Eng
         assert r.execute(text("SHOW transaction_read_only")).scalar() == "on"
         with pytest.raises(DBAPIError, match="read-only transaction"):
             r.execute(text("CREATE TEMPORARY TABLE read_engine_probe (x integer)"))
-    # The connection goes back to the pool writable: the application's next transaction may write.
+    # One snapshot for every statement of a request: a commit between two reads is not seen by the second.
+    with engine.begin() as w:
+        w.execute(text("CREATE TABLE IF NOT EXISTS read_snapshot_probe (x integer)"))
+    with readers.connect() as r, r.begin():
+        assert r.execute(text("SHOW transaction_isolation")).scalar() == "repeatable read"
+        before = r.execute(text("SELECT count(*) FROM read_snapshot_probe")).scalar()
+        with engine.begin() as w:
+            w.execute(text("INSERT INTO read_snapshot_probe VALUES (1)"))
+        assert r.execute(text("SELECT count(*) FROM read_snapshot_probe")).scalar() == before
+    # The connection goes back to the pool writable, at the default level: the application's next transaction
+    # may write, and sees what others committed statement by statement.
     with engine.connect() as c, c.begin():
         assert c.execute(text("SHOW transaction_read_only")).scalar() == "off"
+        assert c.execute(text("SHOW transaction_isolation")).scalar() == "read committed"
 
 
 def _wal_after_writes(url: str, path: Path, hold: bool, pause: float = 0.12, count: int = 10) -> int:

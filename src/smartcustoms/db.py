@@ -150,10 +150,13 @@ def read_engine(engine: Engine) -> Engine:
     chunk being committed (p99 384 ms measured, see docs/ecommerce.md); a reader reads the last committed
     snapshot at once. A request given a reader that writes fails ("attempt to write a readonly database")
     rather than writing. PostgreSQL: the same pool in READ ONLY transactions (its readers never waited for
-    writers). An in-memory SQLite database exists on one connection only: the engine itself, reading.
+    writers) at REPEATABLE READ, so that every statement of a request reads one snapshot, as on SQLite: at READ
+    COMMITTED a manifest committed between a page's two statements showed its open parcels as released in the
+    officers' totals (a probe). Read-only transactions are never refused at that level. An in-memory SQLite
+    database exists on one connection only: the engine itself, reading.
     """
     if engine.dialect.name != "sqlite":
-        return engine.execution_options(postgresql_readonly=True)
+        return engine.execution_options(postgresql_readonly=True, isolation_level="REPEATABLE READ")
     database = engine.url.database
     if not database or database == ":memory:" or engine.url.query.get("mode") == "memory":
         return engine.execution_options(**{READ_ONLY: True})

@@ -100,6 +100,25 @@ def test_selected_actions_skip_what_does_not_apply(officer_client: TestClient, e
         assert c is not None and c.status == "inspection_ordered"
 
 
+def test_a_release_from_a_page_shown_before_another_officer_held_the_parcel_is_not_made(
+        officer_client: TestClient, ec_engine: Engine, manifest: dict[str, Any]) -> None:
+    lane3 = [r["consignment_id"] for r in manifest["results"] if r["lane"] == 3]
+    url = f"/console/ecommerce/consignments?seller={manifest['seller']}&status=open&lang=en"
+    page = officer_client.get(url).text
+    seen = re.findall(r'name="seen" value="([^"]+)"', page)
+    assert sorted(x.rpartition(":")[0] for x in seen) == sorted(lane3)  # every row says the status it shows
+    with Session(ec_engine) as s, s.begin():  # another officer holds the first one meanwhile
+        s.execute(update(Consignment).where(Consignment.id == lane3[0]).values(status="held"))
+    r = officer_client.post("/console/ecommerce/actions", data={
+        "csrf_token": csrf_of(page), "action": "release", "reason": "fine", "ids": lane3[:2], "seen": seen,
+        "back": url}, follow_redirects=True)
+    assert "1 consignment(s) changed; 1 skipped" in r.text and "another officer changed them" in r.text
+    with Session(ec_engine) as s:
+        assert [s.get_one(Consignment, i).status for i in lane3[:2]] == ["held", "released"]
+    detail = officer_client.get(f"/console/ecommerce/consignments/{lane3[0]}").text
+    assert f'name="seen" value="{lane3[0]}:held"' in detail
+
+
 def test_actions_need_the_csrf_token(officer_client: TestClient, manifest: dict[str, Any]) -> None:
     r = officer_client.post("/console/ecommerce/actions", data={"action": "release", "reason": "x",
                                                                 "ids": [manifest["results"][0]["consignment_id"]]})

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import orjson
 import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
@@ -122,3 +124,59 @@ def test_a_selection_over_the_limit_or_naming_unknown_consignments_changes_nothi
                           ids=[review[0], review[0], f" {review[1]} ", review[1], review[2]])
         assert (out.done, out.skipped, out.more) == (3, 0, False)
     get_ecommerce_settings.cache_clear()
+
+
+def test_a_consignment_changed_since_the_officer_saw_it_is_not_decided(stored: Engine) -> None:
+    """Officer A's page shows a parcel awaiting review; B holds it; A releases it from the old page: skipped,
+    counted as outdated, still held (it was released, on what A never saw)."""
+    with Session(stored) as s:
+        cid, shown = s.execute(select(Consignment.id, Consignment.status)
+                               .where(Consignment.status == lifecycle.REVIEW).limit(1)).one()
+        officer.act(s, action="hold", reason="suspected counterfeit", officer="b", ids=[cid])
+        s.commit()
+        out = officer.act(s, action="release", reason="looks fine", officer="a", ids=[cid], seen={cid: shown})
+        s.commit()
+        assert (out.done, out.skipped, out.outdated) == (0, 1, 1)
+        assert _statuses(s, [cid]) == [lifecycle.HELD]
+        # Seen as it is now, the release applies (release is allowed from held).
+        out = officer.act(s, action="release", reason="looked again", officer="a", ids=[cid],
+                          seen={cid: lifecycle.HELD})
+        assert (out.done, out.outdated) == (1, 0)
+        from smartcustoms.errors import ValidationFailed
+
+        with pytest.raises(ValidationFailed) as exc:
+            officer.act(s, action="hold", reason="x", officer="a", ids=[cid], seen={cid: "gone"})
+        assert exc.value.errors[0].field == f"seen.{cid}"
+
+
+def test_a_decision_writes_no_lane_it_did_not_read_and_the_audit_keeps_the_lane_before(stored: Engine) -> None:
+    from smartcustoms.audit.models import AuditEntry
+
+    with Session(stored) as s:
+        cid, lane = s.execute(select(Consignment.id, Consignment.lane)
+                              .where(Consignment.status == lifecycle.REVIEW, Consignment.lane == 2).limit(1)).one()
+        officer.act(s, action="hold", reason="documents", officer="c", ids=[cid])
+        s.commit()
+        # Between A's read (held, lane 2) and A's update, B ordered inspection (lane 3) and C held it again.
+        real = s.execute
+
+        def interleaved(stmt: Any, *args: Any, **kw: Any) -> Any:
+            if getattr(stmt, "is_update", False) and not interleaved.done:  # type: ignore[attr-defined]
+                interleaved.done = True  # type: ignore[attr-defined]
+                real(text("UPDATE ecommerce_consignments SET lane = 3, status = 'held' WHERE id = :i"), {"i": cid})
+            return real(stmt, *args, **kw)
+
+        interleaved.done = False  # type: ignore[attr-defined]
+        s.execute = interleaved  # type: ignore[method-assign]
+        out = officer.act(s, action="release", reason="x", officer="a", ids=[cid])
+        s.execute = real  # type: ignore[method-assign]
+        assert (out.done, out.outdated) == (0, 1)
+        assert s.execute(select(Consignment.lane).where(Consignment.id == cid)).scalar_one() == 3
+        s.rollback()
+        s.execute(text("UPDATE ecommerce_consignments SET status = 'review' WHERE id = :i"), {"i": cid})
+        out = officer.act(s, action="inspect", reason="x-ray", officer="a", ids=[cid])
+        s.commit()
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.entity_id == cid,
+                                                   AuditEntry.action == "ecommerce.inspect")).one()
+        data = orjson.loads(entry.payload)
+        assert (data["from_lane"], data["lane"]) == (lane, 3)

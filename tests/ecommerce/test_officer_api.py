@@ -180,7 +180,7 @@ def test_a_decision_by_ids_is_audited_and_a_retry_with_its_key_decides_nothing_a
     headers = {**basic, "Idempotency-Key": "hold-1"}
     first = client.post(f"{API}/actions", json=body, headers=headers)
     assert first.status_code == 200, first.text
-    assert first.json() == {"action": "hold", "done": 3, "skipped": 1, "more": False, "changed": ids}
+    assert first.json() == {"action": "hold", "done": 3, "skipped": 1, "more": False, "outdated": 0, "changed": ids}
     assert _statuses(engine, ids) == [lifecycle.HELD] * 3 and _audits(engine, ids) == 3
 
     again = client.post(f"{API}/actions", json=body, headers=headers)
@@ -232,6 +232,7 @@ def test_all_matching_takes_the_filters_in_the_body_and_says_when_more_remain(
     ({"action": "release", "reason": "ok", "ids": ["a", "b\u0000"]}, "ids"),
     ({"action": "burn", "reason": "ok", "ids": ["a"]}, "action"),
     ({"action": "release", "reason": "ok", "ids": ["a"], "extra": 1}, "extra"),
+    ({"action": "release", "reason": "ok", "filters": {"seller": "S"}, "seen": {"x": "held"}}, "seen"),
 ])
 def test_a_refused_action_names_the_field_and_decides_nothing(
         client: TestClient, engine: Engine, basic: dict[str, str], manifest: dict[str, Any], body: dict[str, Any],
@@ -409,3 +410,18 @@ def test_a_reason_is_judged_as_it_will_be_stored(client: TestClient, engine: Eng
     assert r.status_code == 200 and r.json()["done"] == 1
     r = client.post(f"{API}/actions", json={"action": "hold", "reason": "a\u200bb", "ids": one}, headers=basic)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
+
+
+def test_a_consignment_whose_status_changed_since_it_was_seen_is_not_decided(
+        client: TestClient, engine: Engine, basic: dict[str, str], manifest: dict[str, Any]) -> None:
+    first, second = manifest["inspected"][:2]
+    client.post(f"{API}/actions", json={"action": "hold", "reason": "counterfeit?", "ids": [first]}, headers=basic)
+    seen = {first: lifecycle.INSPECTION, second: lifecycle.INSPECTION}  # as a script listed them before the hold
+    r = client.post(f"{API}/actions", json={"action": "release", "reason": "ok", "ids": [first, second],
+                                             "seen": seen}, headers=basic)
+    assert r.status_code == 200, r.text
+    assert (r.json()["done"], r.json()["skipped"], r.json()["outdated"], r.json()["changed"]) == (1, 1, 1, [second])
+    assert _statuses(engine, [first, second]) == [lifecycle.HELD, lifecycle.RELEASED]
+    bad = client.post(f"{API}/actions", json={"action": "release", "reason": "ok", "ids": [first],
+                                               "seen": {first: "lost"}}, headers=basic)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == f"seen.{first}"

@@ -42,10 +42,19 @@ def _render(request: Request, name: str, lang: str, context: dict[str, Any], sta
     flash = request.session.pop(FLASH_KEY, None)
     ctx: dict[str, Any] = {
         "lang": lang, "t": t, "csrf_token": csrf_token(request), "lang_links": views.lang_links(request),
-        "flash": t(flash["key"], **flash.get("values", {})) if isinstance(flash, dict) and "key" in flash else None,
+        "flash": _flash(t, flash),
         "statuses": lifecycle.STATUSES, "actions": list(lifecycle.ACTIONS), **context,
     }
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+def _flash(t: Any, flash: Any) -> str | None:
+    if not isinstance(flash, dict) or "key" not in flash:
+        return None
+    text = str(t(flash["key"], **flash.get("values", {})))
+    if flash.get("outdated"):
+        text += t("ec.outdated", outdated=flash["outdated"])
+    return text
 
 
 def _filters(request: Request) -> dict[str, str]:
@@ -198,20 +207,27 @@ def bulk_action(
     request: Request, session: SessionDep, who: OfficerDep, action: FormStr = "", reason: FormStr = "",
     scope: FormStr = "selected", back: FormStr = "", csrf_token: FormStr = "",
     ids: Annotated[list[str] | None, Form()] = None,
+    seen: Annotated[list[str] | None, Form(description="`<id>:<status>` of each row as the page showed it")] = None,
 ) -> Response:
-    """Release, order inspection of, or hold the selected consignments (or all matching the filter); audited."""
+    """Release, order inspection of, or hold the selected consignments (or all matching the filter); audited.
+
+    Each row of the page sends the status it was shown in: a selected consignment whose status has changed since
+    (another officer held it, say) is not decided, and the officer is told."""
     check_csrf(request, csrf_token)
     lang = lang_of(request)
     form = {k: v for k, v in request.query_params.items() if k in officer.FILTERS and v}
+    shown = dict(x.rpartition(":")[::2] for x in seen or [] if ":" in x)
     try:
         outcome = officer.act(session, action=action, reason=reason, officer=who.username,
-                              ids=ids if scope != "all" else None, filters=form if scope == "all" else None)
+                              ids=ids if scope != "all" else None, filters=form if scope == "all" else None,
+                              seen=shown if scope != "all" else None)
         session.commit()
     except SmartCustomsError as exc:
         session.rollback()
         return _error(request, lang, who, exc)
     # On all matching, only the consignments the action applies to are taken: none is skipped for its status.
     key = "ec.done" if scope != "all" else "ec.done_all_more" if outcome.more else "ec.done_all"
-    request.session[FLASH_KEY] = {"key": key, "values": {"done": outcome.done, "skipped": outcome.skipped}}
+    request.session[FLASH_KEY] = {"key": key, "values": {"done": outcome.done, "skipped": outcome.skipped},
+                                  "outdated": outcome.outdated}
     target = back if back.startswith(f"{PREFIX}") and "//" not in back else PREFIX
     return RedirectResponse(target, status_code=303)

@@ -229,14 +229,17 @@ class ActionOutcome:
     skipped: int  # not in a status the action applies to (or decided by another officer meanwhile)
     more: bool = False  # all matching: more consignments the action applies to remain beyond the cap
     changed: tuple[str, ...] = ()  # the ids of the consignments decided, in the order taken
+    outdated: int = 0  # of the skipped: in another status than the one the officer saw (decided meanwhile)
 
 
 def act(session: Session, *, action: str, reason: str, officer: str, ids: list[str] | None = None,
-        filters: dict[str, str] | None = None) -> ActionOutcome:
+        filters: dict[str, str] | None = None, seen: dict[str, str] | None = None) -> ActionOutcome:
     """Release, order inspection of, or hold the selected consignments (or all matching the filters, capped).
 
     Each consignment that changes gets its own audit entry; ones in a status the action does not apply to are
-    skipped and counted. The caller commits.
+    skipped and counted. `seen`: the status each selected consignment had on the officer's page; one whose status
+    has changed since (another officer held it, say) is skipped and counted as outdated, not decided on what the
+    officer did not see. The caller commits.
     """
     errors: list[FieldError] = []
     if action not in lifecycle.ACTIONS:
@@ -256,8 +259,12 @@ def act(session: Session, *, action: str, reason: str, officer: str, ids: list[s
         errors.append(FieldError("ids", "select consignments, or apply to all matching the filter", "missing"))
     elif ids and len(ids) > cap:
         errors.append(FieldError("ids", f"at most {cap} consignments at a time ({len(ids)} selected)", "too_many"))
+    bad_seen = sorted(k for k, v in (seen or {}).items() if v not in lifecycle.STATUSES)
+    if bad_seen:
+        errors.append(FieldError(f"seen.{bad_seen[0]}", f"one of {', '.join(lifecycle.STATUSES)}", "invalid"))
     if errors:
         raise ValidationFailed(errors)
+    seen = seen or {}
     allowed, target = lifecycle.ACTIONS[action]
     c = Consignment
     stmt = select(c.id, c.status, c.lane, c.manifest_id, c.platform, c.seller_id)
@@ -277,25 +284,35 @@ def act(session: Session, *, action: str, reason: str, officer: str, ids: list[s
         more = len(rows) > cap
         rows = rows[:cap]
     now = utcnow()
-    changed: list[tuple[str, str, int]] = []
+    changed: list[tuple[str, str, int, int]] = []
+    outdated = 0
     tally = group_totals.Tally()
     for cid, status, lane, manifest_id, platform, seller_id in rows:
+        if cid in seen and seen[cid] != status:
+            outdated += 1
+            continue
         if status not in allowed:
             continue
         new_lane = max(lane, 3) if action == "inspect" else lane
-        updated = session.execute(update(Consignment).where(and_(c.id == cid, c.status == status)).values(
-            status=target, lane=new_lane, decided_by=officer, decision_reason=reason.strip(),
-            released_at=now if target == lifecycle.RELEASED else None))
+        # The lane read is checked as well as the status: between this read and the update another officer may
+        # have ordered inspection (lane 3) and a third held it again; writing the lane read would undo the order.
+        updated = session.execute(update(Consignment).where(and_(c.id == cid, c.status == status, c.lane == lane))
+                                  .values(status=target, lane=new_lane, decided_by=officer,
+                                          decision_reason=reason.strip(),
+                                          released_at=now if target == lifecycle.RELEASED else None))
         if updated.rowcount != 1:
-            continue  # another officer decided it meanwhile (PostgreSQL): skipped, as its new status may not apply
+            outdated += 1  # another officer decided it meanwhile (PostgreSQL): skipped, its new state may not apply
+            continue
         tally.decide(manifest_id, platform, seller_id, (lane, new_lane),
                      (status in lifecycle.OPEN, target in lifecycle.OPEN))
-        changed.append((cid, status, new_lane))
+        changed.append((cid, status, lane, new_lane))
     # The running totals before the audit chain's head, as the intake's chunks take them: on PostgreSQL a decision
     # and a chunk committed at the same time then wait for each other in one order and cannot deadlock.
     group_totals.apply(session.connection(), tally)
-    for cid, status, new_lane in changed:
+    for cid, status, lane, new_lane in changed:
         audit.append(session, actor=f"officer:{officer}", action=f"ecommerce.{action}",
                      entity_type="ecommerce_consignment", entity_id=cid,
-                     data={"from_status": status, "to_status": target, "lane": new_lane, "reason": reason.strip()})
-    return ActionOutcome(len(changed), len(rows) - len(changed), more, tuple(cid for cid, _, _ in changed))
+                     data={"from_status": status, "to_status": target, "from_lane": lane, "lane": new_lane,
+                           "reason": reason.strip()})
+    return ActionOutcome(len(changed), len(rows) - len(changed), more, tuple(cid for cid, _, _, _ in changed),
+                         outdated)

@@ -188,6 +188,9 @@ class ActionIn(BaseModel):
     reason: str = Field(max_length=1000, description="kept in the audit log")
     ids: list[Annotated[str, Field(min_length=1, max_length=52)]] | None = Field(None, min_length=1)
     filters: dict[str, Annotated[str, Field(min_length=1, max_length=200)]] | None = None
+    seen: dict[str, str] | None = Field(None, description="the status each named consignment had when it was looked "
+                                                          "at: one whose status has changed since is not decided "
+                                                          "(counted in `outdated`)")
 
     def scope(self) -> dict[str, str] | None:
         """The filters to act on, their values stripped as the lists' are (None: the ids); 422 naming the field when
@@ -197,6 +200,9 @@ class ActionIn(BaseModel):
                 "ids", "give either ids (the consignments to decide) or filters (all matching)", "scope")])
         if self.filters is None:
             return None
+        if self.seen is not None:
+            raise ValidationFailed([FieldError("seen", "goes with ids: the statuses the named consignments were "
+                                                       "seen in", "scope")])
         if not self.filters:
             raise ValidationFailed([FieldError("filters", f"at least one of {', '.join(officer.FILTERS)}",
                                                "missing")])
@@ -222,9 +228,9 @@ def act(body: ActionIn, session: SessionDep, who: OfficerDep, idempotency_key: I
 
     def run() -> tuple[dict[str, Any], dict[str, str]]:
         outcome = officer.act(session, action=body.action, reason=body.reason, officer=who.username,
-                              ids=body.ids, filters=filters)
+                              ids=body.ids, filters=filters, seen=body.seen if filters is None else None)
         return {"action": body.action, "done": outcome.done, "skipped": outcome.skipped, "more": outcome.more,
-                "changed": list(outcome.changed)}, {}
+                "outdated": outcome.outdated, "changed": list(outcome.changed)}, {}
 
     def find() -> StoredAnswer | None:
         r = session.scalar(select(ActionKey).where(ActionKey.officer_id == who.id, ActionKey.key == key))
