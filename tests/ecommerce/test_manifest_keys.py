@@ -90,7 +90,7 @@ def test_keys_are_the_submitters_own(ec_client: TestClient, submitter: Any, ec_e
     assert a[0]["manifest_id"] != b[0]["manifest_id"] and b[-1]["accepted"] == 2
 
 
-@pytest.mark.parametrize("key", ["", "x" * 256])
+@pytest.mark.parametrize("key", ["", "x" * 256, "k\x00"])
 def test_an_empty_or_overlong_key_is_refused_before_anything_is_recorded(
         ec_client: TestClient, ec_engine: Engine, submitter: Any, key: str) -> None:
     before = _counts(ec_engine, submitter[0])

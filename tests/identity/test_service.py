@@ -18,6 +18,8 @@ def test_officer_password_is_argon2_and_checked(session: Session) -> None:
     assert service.authenticate_officer(session, "tanaka", "correct horse") is not None
     assert service.authenticate_officer(session, "tanaka", "wrong password") is None
     assert service.authenticate_officer(session, "nobody", "correct horse") is None
+    # A NUL names no officer: no query is made (PostgreSQL refuses NUL in text: an HTTP Basic login was a 500).
+    assert service.authenticate_officer(session, "tanaka\x00", "correct horse") is None
     service.set_officer_active(session, "tanaka", False)
     assert service.authenticate_officer(session, "tanaka", "correct horse") is None
 

@@ -25,6 +25,7 @@ from smartcustoms.ecommerce.pipeline import Intake, summary
 from smartcustoms.ecommerce.records import problem
 from smartcustoms.ecommerce.streaming import NDJSONResponse, ResultQueue, Spool
 from smartcustoms.errors import Conflict, FieldError, SmartCustomsError, ValidationFailed
+from smartcustoms.textcheck import printable
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/v1/manifests"
@@ -134,6 +135,8 @@ async def submit_manifest(request: Request, idempotency_key: Annotated[str | Non
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= manifest_keys.MAX_KEY:
         raise ValidationFailed([FieldError("Idempotency-Key", f"1 to {manifest_keys.MAX_KEY} characters",
                                            "invalid_length")])
+    if idempotency_key is not None and not printable(idempotency_key):
+        raise ValidationFailed([FieldError("Idempotency-Key", "no control or invisible characters", "invalid")])
     fmt = parse.format_of(request.headers.get("content-type"), request.headers.get("x-filename"))
     if fmt is None:
         raise _refuse(415, "unsupported_media_type", "Content-Type",

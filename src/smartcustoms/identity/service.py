@@ -82,7 +82,8 @@ def authenticate_officer(session: Session, username: str, password: str, rehash:
     """The active officer with this username and password, else None (same cost either way). With `rehash` a hash
     made with older parameters is replaced in the session (committed by the caller); a read-only session passes
     False (its flush would fail), and the hash is upgraded at the officer's next login or write."""
-    officer = session.scalar(select(Officer).where(Officer.username == username))
+    # A NUL names no officer (PostgreSQL refuses it in text: the query itself would fail, a 500 for a 401).
+    officer = None if "\x00" in username else session.scalar(select(Officer).where(Officer.username == username))
     if officer is None:
         # Hash anyway so an unknown username takes as long as a wrong password.
         _hasher.hash(password)
