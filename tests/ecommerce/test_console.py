@@ -119,6 +119,50 @@ def test_a_release_from_a_page_shown_before_another_officer_held_the_parcel_is_n
     assert f'name="seen" value="{lane3[0]}:held"' in detail
 
 
+def test_a_page_past_the_end_after_its_rows_were_decided_goes_to_the_last_page(
+        officer_client: TestClient, manifest: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    from smartcustoms.ecommerce import console
+
+    monkeypatch.setattr(console, "PAGE", 2)
+    url = f"/console/ecommerce/consignments?seller={manifest['seller']}&status=open"
+    page2 = officer_client.get(f"{url}&page=2")
+    ids = re.findall(r'name="ids" value="([^"]+)"', page2.text)
+    assert len(ids) == 1  # three open: two on page 1, one on page 2
+    officer_client.post("/console/ecommerce/actions", data={
+        "csrf_token": csrf_of(page2.text), "action": "release", "reason": "checked", "ids": ids})
+    r = officer_client.get(f"{url}&page=2", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("page=1")
+    assert officer_client.get(f"{url}&page=2").text.count('name="ids"') == 2
+
+
+def test_a_filtered_overview_says_so_and_its_links_keep_the_filter(officer_client: TestClient,
+                                                                  manifest: dict[str, Any]) -> None:
+    page = officer_client.get("/console/ecommerce?group=seller&lane=1&lang=en").text
+    assert 'data-testid="ec-filtered"' in page and "Lane 1 (released)" in page
+    links = re.findall(r'href="(/console/ecommerce/consignments\?[^"]+)"', page)
+    assert links and all("lane=1" in x for x in links if "seller=" in x)
+    unfiltered = officer_client.get("/console/ecommerce?group=seller&lang=en").text
+    assert 'data-testid="ec-filtered"' not in unfiltered
+    row = re.search(rf'<tr data-key="{manifest["seller"]}">(.*?)</tr>', unfiltered, re.S)
+    assert row is not None and f"seller={manifest['seller']}&amp;status=open" in row.group(1)
+
+
+def test_refusals_and_history_speak_japanese(officer_client: TestClient, manifest: dict[str, Any]) -> None:
+    lane3 = [r["consignment_id"] for r in manifest["results"] if r["lane"] == 3]
+    token = csrf_of(officer_client.get("/console/ecommerce/consignments").text)
+    r = officer_client.post("/console/ecommerce/actions?lang=ja", data={
+        "csrf_token": token, "action": "hold", "reason": "x"})
+    assert r.status_code == 422 and "貨物を選択するか" in r.text and "select consignments" not in r.text
+    bad = officer_client.get("/console/ecommerce/consignments?seller=a%01b&lang=ja")
+    assert bad.status_code == 422 and "制御文字や不可視文字は使えません" in bad.text and "販売者" in bad.text
+    officer_client.post("/console/ecommerce/actions", data={
+        "csrf_token": token, "action": "hold", "reason": "偽造品の疑い", "ids": [lane3[0]]})
+    detail = officer_client.get(f"/console/ecommerce/consignments/{lane3[0]}?lang=ja").text
+    history = re.search(r'data-testid="ec-history">(.*?)</ul>', detail, re.S)
+    assert history is not None and "保留" in history.group(1) and "偽造品の疑い" in history.group(1)
+    assert "ecommerce.hold" not in history.group(1)
+
+
 def test_actions_need_the_csrf_token(officer_client: TestClient, manifest: dict[str, Any]) -> None:
     r = officer_client.post("/console/ecommerce/actions", data={"action": "release", "reason": "x",
                                                                 "ids": [manifest["results"][0]["consignment_id"]]})

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import orjson
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -67,7 +68,14 @@ def _error(request: Request, lang: str, who: Any, exc: SmartCustomsError, readin
     t = partial(i18n.translate, lang)
 
     def own(e: FieldError) -> tuple[str, str] | None:  # the filters' own labels and messages, in both languages
-        return (t(f"ec.col.{e.field}"), t(f"ec.bad.{e.field}")) if e.field in _OWN_FIELDS else None
+        if e.field in _OWN_FIELDS:
+            return t(f"ec.col.{e.field}"), t(f"ec.bad.{e.field}")
+        field = e.field.partition(".")[0]  # seen.<id>
+        key = "ec.bad.text.invalid" if (field in _TEXT_FIELDS and e.code == "invalid") else f"ec.bad.{field}.{e.code}"
+        if key not in i18n.EN:
+            return None
+        return t(f"ec.col.{field}"), t(key, cap=f"{get_ecommerce_settings().max_bulk_action:,}",
+                                       detail=e.reason.partition(": ")[2])
 
     view = views.error_view(lang, exc, own)
     if isinstance(exc, NotFound):
@@ -79,6 +87,20 @@ def _error(request: Request, lang: str, who: Any, exc: SmartCustomsError, readin
 
 # Fields of the e-commerce pages whose errors the shared (declaration) wording would misname.
 _OWN_FIELDS = ("lane", "status", "group", "page", "hs6")
+# Text filters and the selection: their errors in the pages' own words, by code (`ec.bad.<field>.<code>`).
+_TEXT_FIELDS = ("manifest", "platform", "seller", "consignee", "split_group", "ids")
+
+
+def _event(lang: str, entry: Any) -> dict[str, Any]:
+    """An audited event of a consignment as its page shows it: the decision in the officer's words, the status it
+    led to and the reason given."""
+    data = orjson.loads(entry.payload) if entry.payload else {}
+    kind = entry.action.removeprefix("ecommerce.")
+    to = data.get("to_status") if isinstance(data, dict) else None
+    return {"at": entry.at, "actor": entry.actor,
+            "action": i18n.translate(lang, f"ec.action.{kind}") if kind in lifecycle.ACTIONS else entry.action,
+            "to": i18n.translate(lang, f"ec.status.{to}") if to in lifecycle.STATUSES else None,
+            "reason": data.get("reason") if isinstance(data, dict) else None}
 
 
 def _page(value: str) -> int:
@@ -106,10 +128,17 @@ def overview(request: Request, session: ReadSessionDep, who: ReadOfficerDep, gro
         return _error(request, lang, who, exc, reading=True)
     items = [(r.label if group != "manifest" else r.key, float(r.open), f"{r.open:,}") for r in rows[:10] if r.open]
     chart = Markup(bar_chart(items, t("ec.chart"), "ec-chart")) if items else None  # noqa: S704 - escapes labels
+    param = {"manifest": "manifest", "platform": "platform", "seller": "seller"}[group]
+    # A row's links open the list its counts were made from: the overview's filters and the row's key (the "open"
+    # column: its open consignments, or those of the status filtered on).
+    rest = {k: v for k, v in filters.items() if k != param}
+    links = {r.key: (f"{PREFIX}/consignments?{urlencode({**rest, param: r.key})}",
+                     f"{PREFIX}/consignments?{urlencode({**rest, param: r.key, 'status': rest.get('status', 'open')})}")
+             for r in rows}
     return _render(request, "ec_overview.html", lang, {
         "officer": who, "group": group, "rows": rows, "chart": chart, "totals": officer.totals(session),
-        "manifests": officer.recent_manifests(session), "filters": filters,
-        "group_param": {"manifest": "manifest", "platform": "platform", "seller": "seller"}[group],
+        "manifests": officer.recent_manifests(session), "filters": filters, "links": links,
+        "clear_url": f"{PREFIX}?{urlencode({'group': group})}",
     })
 
 
@@ -126,6 +155,10 @@ def consignment_list(request: Request, session: ReadSessionDep, who: ReadOfficer
 
     def page_url(n: int) -> str:
         return f"{PREFIX}/consignments?{urlencode({**filters, 'page': n})}"
+
+    last = max(1, -(-total // PAGE))
+    if not rows and number > last:  # past the end (the last page's rows were just decided): its last page
+        return RedirectResponse(page_url(last), status_code=303)
 
     return _render(request, "ec_list.html", lang, {
         "officer": who, "rows": rows, "total": total, "filters": filters,
@@ -151,7 +184,7 @@ def consignment_page(request: Request, consignment_id: str, session: ReadSession
     return _render(request, "ec_consignment.html", lang, {
         "officer": who, "c": c, **view,
         "members": members, "more_members": more_members,
-        "history": audit.history(session, "ecommerce_consignment", c.id),
+        "history": [_event(lang, e) for e in audit.history(session, "ecommerce_consignment", c.id)],
         "back": f"{PREFIX}/consignments/{c.id}",
     })
 
