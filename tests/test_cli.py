@@ -48,6 +48,12 @@ def test_serve_refuses_a_database_that_is_not_migrated_to_this_version(env: dict
     from smartcustoms import migrate
 
     assert migrate.head() in behind.stderr and migrate.head() != "0016_scheduled_runs"
+    engine = make_engine(env["SMARTCUSTOMS_DATABASE_URL"])
+    with engine.begin() as c:  # as a newer version would leave it
+        c.execute(text("UPDATE alembic_version SET version_num = '0099_from_the_future'"))
+    engine.dispose()
+    newer = run(env, "serve", "--port", str(free_port()), ok=False)
+    assert newer.returncode == 1 and "does not know" in newer.stderr and "db upgrade" not in newer.stderr
 
 
 def test_admin_cli_end_to_end(env: dict[str, str], tmp_path: Path) -> None:

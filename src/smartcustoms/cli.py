@@ -83,8 +83,13 @@ def serve(
         raise typer.Exit(1) from None
     if gap is not None:
         at, newest = gap
-        typer.echo(f"error: the database {where} is at migration {at or 'none (empty)'}; this version of "
-                   f"smartcustoms needs {newest}: run `smartcustoms db upgrade` first", err=True)
+        if at is not None and not migrate.known(at):
+            typer.echo(f"error: the database {where} is at migration {at}, which this version of smartcustoms "
+                       f"(migrations up to {newest}) does not know: a newer version migrated it; serve it with that "
+                       "version", err=True)
+        else:
+            typer.echo(f"error: the database {where} is at migration {at or 'none (empty)'}; this version of "
+                       f"smartcustoms needs {newest}: run `smartcustoms db upgrade` first", err=True)
         raise typer.Exit(1)
     uvicorn.run("smartcustoms.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="info")

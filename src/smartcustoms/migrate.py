@@ -41,6 +41,17 @@ def head() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+def known(revision_id: str) -> bool:
+    """Whether this version of the package ships the revision (a newer version's is unknown to it)."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision_id) is not None
+    except CommandError:
+        return False
+
+
 def behind(engine: Engine | None = None) -> tuple[str | None, str | None] | None:
     """(the database's revision, the package's) when the database is not at the package's head; None when it is."""
     at, newest = current(engine), head()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -203,22 +204,110 @@ def test_two_first_requests_with_one_key_at_once_record_one_manifest(ec_engine: 
 
 
 def test_only_an_intake_that_read_its_body_whole_can_be_replayed() -> None:
-    assert manifest_keys.replayable({"status": "complete"})
-    assert manifest_keys.replayable({"status": "failed", "error": {"code": "empty"}})
+    assert manifest_keys.replayable(None)
+    assert manifest_keys.replayable({"code": "empty"}) and manifest_keys.replayable({"code": "bad_header"})
     for code in ("too_large", "connection_lost", "interrupted"):
-        assert not manifest_keys.replayable({"status": "failed", "error": {"code": code}})
-    assert not manifest_keys.replayable({"status": "receiving"})
+        assert not manifest_keys.replayable({"code": code})
 
 
-def test_a_digest_that_cannot_be_recorded_still_ends_the_answer_with_its_summary(
+def test_a_retry_while_the_first_waits_for_the_rest_of_its_body_is_told_to_wait(
+        ec_engine: Engine, submitter: Any) -> None:
+    """The first request fails on its CSV header at once but its body is still coming: it stays receiving (a retry
+    is 409) until the body has ended and its digest is recorded with its close; then a retry is replayed. Before,
+    the manifest was closed first and the retry took it for a cut one and opened a second manifest."""
+    import httpx
+
+    from tests.live import serve
+
+    body = b"nope,columns\n" + b"x,y\n" * 500
+    go_on = threading.Event()
+    answers: list[Any] = []
+
+    def slow() -> Iterator[bytes]:
+        yield body[:13]
+        go_on.wait(30)
+        yield body[13:]
+
+    headers = {"Authorization": f"Bearer {submitter[2]}", "Content-Type": "text/csv", "Idempotency-Key": "k-slow"}
+    with serve(ec_engine) as base, httpx.Client(base_url=base, timeout=60) as http:
+        first = threading.Thread(target=lambda: answers.append(
+            http.post("/api/v1/manifests", content=slow(), headers=headers)))
+        first.start()
+        for _ in range(200):  # until the first has failed on its header (it is still receiving its body)
+            with Session(ec_engine) as s:
+                if s.scalar(select(func.count()).select_from(AuditEntry).where(
+                        AuditEntry.actor == f"trader:{submitter[1]}")):
+                    break
+            threading.Event().wait(0.05)
+        threading.Event().wait(0.3)
+        during = http.post("/api/v1/manifests", content=body, headers=headers)
+        go_on.set()
+        first.join()
+        after = http.post("/api/v1/manifests", content=body, headers=headers)
+    assert during.status_code == 409 and during.json()["error"] == "manifest_in_progress"
+    out = [orjson.loads(x) for x in answers[0].content.splitlines()]
+    assert out[-1]["status"] == "failed" and out[-1]["error"]["code"] == "bad_header"
+    assert after.headers.get("Idempotent-Replayed") == "true"
+    assert orjson.loads(after.content.splitlines()[-1]) == out[-1]
+    with Session(ec_engine) as s:
+        assert s.scalar(select(func.count()).where(Manifest.submitter_id == submitter[0])) == 1
+
+
+def test_a_body_over_the_size_limit_is_not_replayed_even_when_it_failed_before_the_limit(
+        ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import httpx
+
+    from smartcustoms.ecommerce.config import get_ecommerce_settings
+    from tests.live import serve
+
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_MAX_MANIFEST_BYTES", "4000")
+    get_ecommerce_settings.cache_clear()
+    body = b"nope,columns\n" + b"x,y\n" * 2000
+
+    def slow() -> Iterator[bytes]:  # the header fails before the limit is reached
+        yield body[:13]
+        threading.Event().wait(0.5)
+        yield body[13:]
+
+    headers = {"Authorization": f"Bearer {submitter[2]}", "Content-Type": "text/csv", "Idempotency-Key": "k-big"}
+    with serve(ec_engine) as base, httpx.Client(base_url=base, timeout=60) as http:
+        first = [orjson.loads(x) for x in http.post("/api/v1/manifests", content=slow(),
+                                                     headers=headers).content.splitlines()]
+        r = http.post("/api/v1/manifests", content=slow(), headers=headers)
+    assert first[-1]["error"]["code"] == "bad_header"
+    # Not "another body" (409): a body over the limit is never replayed (a replay reads no further than it).
+    assert r.status_code == 200 and orjson.loads(r.content.splitlines()[0])["retry_of"] == first[0]["manifest_id"]
+
+
+def test_a_first_request_beaten_to_its_key_by_another_is_told_to_wait(
         ec_client: TestClient, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(*_: Any) -> None:
-        raise RuntimeError("database gone")
+    def beaten(*_: Any, **__: Any) -> Intake:  # PostgreSQL: the other's insert of the key committed first
+        raise IntegrityError("INSERT INTO ecommerce_manifest_keys", {}, Exception("duplicate key"))
 
-    monkeypatch.setattr(api, "_settle", broken)
-    body = _body(submitter[1], 3)
-    _, out = _post(ec_client, submitter, body, "k-unsettled")
-    assert out[-1]["result"] == "summary" and out[-1]["status"] == "complete"
-    monkeypatch.undo()
-    r, again = _post(ec_client, submitter, body, "k-unsettled")  # nothing to replay: a new manifest of repeats
-    assert again[0]["retry_of"] == out[0]["manifest_id"] and again[-1]["repeats"] == 3
+    monkeypatch.setattr(api.Intake, "open", beaten)
+    r, _ = _post(ec_client, submitter, _body(submitter[1], 1), "k-beaten")
+    assert r.status_code == 409 and r.json()["error"] == "manifest_in_progress"
+
+
+def test_two_retries_of_a_cut_manifest_at_once_open_one(ec_engine: Engine, submitter: Any) -> None:
+    cut = Intake.open(ec_engine, submitter[0], submitter[1], "jsonl", "api", key="k-cut-race")
+    cut.finish({"field": "body", "reason": "lost", "code": "connection_lost"})
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def retry() -> None:
+        barrier.wait()
+        try:
+            opened = Intake.open(ec_engine, submitter[0], submitter[1], "jsonl", "api", key="k-cut-race")
+            outcomes.append(f"opened after {opened.retry_of}")
+        except (manifest_keys.KeyBusy, IntegrityError):
+            outcomes.append("busy")
+
+    threads = [threading.Thread(target=retry) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["busy", "busy", "busy", f"opened after {cut.manifest_id}"]
+    with Session(ec_engine) as s:
+        assert s.scalar(select(func.count()).where(Manifest.submitter_id == submitter[0])) == 2

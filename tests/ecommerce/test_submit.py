@@ -202,3 +202,48 @@ def test_submit_finishes_a_manifest_whose_server_was_killed(
             assert s.get_one(Manifest, done.retry_of).status == "interrupted"
     finally:
         engine.dispose()
+
+
+def test_what_a_retry_cannot_mend_is_not_retried(tmp_path: Path, ec_engine: Engine, submitter: Any,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _manifest(tmp_path, "P", 1)
+    waits: list[float] = []
+    with httpx.Client(base_url="ftp://example.invalid") as http, pytest.raises(client.SubmitError,
+                                                                              match="UnsupportedProtocol"):
+        client.submit(http, path, "jsonl", "k", on_start=lambda *_: None, on_results=lambda _: None,
+                      sleep=waits.append)
+    assert waits == []
+    runner = CliRunner()
+    monkeypatch.setenv("SMARTCUSTOMS_API_KEY", submitter[2])
+    for args, hint in ((["--idempotency-key", "clé-1"], "--idempotency-key"), (["--url", "localhost:8000"], "--url")):
+        r = runner.invoke(app, ["ecommerce", "submit", str(path), *args])
+        assert r.exit_code == 2 and hint in r.output, r.output
+
+
+def test_results_sent_to_a_pipe_say_where_a_retry_starts_again(
+        ec_engine: Engine, submitter: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _manifest(tmp_path, submitter[1], 3)
+    fifo = tmp_path / "results.fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    real, calls = client._once, []
+
+    def cut_once(*args: Any, **kw: Any) -> client.Submitted:
+        calls.append(1)
+        if len(calls) == 1:
+            args[4]([{"line": 1, "result": "accepted"}])  # one result line out before the answer was cut
+            raise client._Again("ReadError: connection reset")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(client, "_once", cut_once)
+    monkeypatch.setattr(client.time, "sleep", lambda _: None)
+    monkeypatch.setenv("SMARTCUSTOMS_API_KEY", submitter[2])
+    with serve(ec_engine) as base:
+        r = CliRunner().invoke(app, ["ecommerce", "submit", str(path), "--url", base, "--results", str(fifo)])
+    reader.join(10)
+    assert r.exit_code == 0, r.output
+    lines = [orjson.loads(x) for x in got[0].splitlines()]
+    assert lines[1] == {"result": "retry", "attempt": 2, "reason": "ReadError: connection reset"}
+    assert [x["line"] for x in lines[2:-1]] == [1, 2, 3, 4] and lines[-1]["result"] == "summary"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -14,7 +13,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from smartcustoms.deps import ReadSessionDep, ReadTraderDep, current_trader
 from smartcustoms.ecommerce import manifest_keys, parse, service
@@ -27,7 +25,6 @@ from smartcustoms.ecommerce.streaming import NDJSONResponse, ResultQueue, Spool
 from smartcustoms.errors import Conflict, FieldError, SmartCustomsError, ValidationFailed
 from smartcustoms.textcheck import printable
 
-log = logging.getLogger(__name__)
 PREFIX = "/api/v1/manifests"
 router = APIRouter(prefix=PREFIX, tags=["e-commerce manifests"])
 parcels = APIRouter(prefix="/api/v1/parcels", tags=["e-commerce manifests"])
@@ -110,11 +107,6 @@ async def _replay(request: Request, hit: manifest_keys.KeyReplay, fmt: str, limi
                                            "Idempotent-Replayed": "true"})
 
 
-def _settle(engine: Engine, manifest_id: str, body_sha256: str) -> None:
-    with Session(engine) as s, s.begin():
-        manifest_keys.settle(s, manifest_id, body_sha256)
-
-
 @router.post("", status_code=200, response_class=NDJSONResponse, responses={
     200: {"content": {"application/x-ndjson": {}},
           "description": "One JSON object per line: the manifest id first, then one result per consignment in "
@@ -169,18 +161,17 @@ async def submit_manifest(request: Request, idempotency_key: Annotated[str | Non
     filler = asyncio.create_task(spool.fill(request))
     end = object()
 
+    def whole_body() -> str | None:
+        # Waits for the body's end (an early failure stops reading it); one over the size limit is not replayed
+        # (a retry's replay reads no further than the limit).
+        digest = spool.whole_digest()
+        return None if spool.size > settings.max_manifest_bytes else digest
+
+    intake.body_digest = whole_body
+
     def work() -> None:
         try:
-            outcome = ingest(engine, intake, spool.chunks(), fmt, queue.put, lost=lambda: spool.aborted)
-            if idempotency_key is not None and manifest_keys.replayable(outcome):
-                # Before the summary goes out: a client that has it and retries finds the manifest to replay.
-                digest = spool.whole_digest()
-                if digest is not None:
-                    try:
-                        _settle(engine, intake.manifest_id, digest)
-                    except Exception:  # the manifest is complete: a retry then opens a new one of repeats
-                        log.exception("manifest %s: its Idempotency-Key digest was not recorded", intake.manifest_id)
-            queue.put(outcome)
+            queue.put(ingest(engine, intake, spool.chunks(), fmt, queue.put, lost=lambda: spool.aborted))
         except BaseException as exc:  # the stream must end with a line saying why, not hang
             queue.put({"result": "error", "manifest_id": intake.manifest_id,
                        "error": problem("server", f"intake stopped: {type(exc).__name__}", "internal_error")})

@@ -111,7 +111,7 @@ def ingest_command(
         if sink is not None:
             sink.close()
         raise
-    if sink is not None:
+    if sink is not None and sink.seekable():
         sink.truncate(0)
     size = os.path.getsize(file)
     done = {"lines": 0, "rejected": 0}
@@ -175,8 +175,11 @@ def submit_command(
     if results is not None and _same_file(results, file):
         raise typer.BadParameter(f"{results} is the manifest being sent: give another file for the results",
                                  param_hint="--results")
-    if key is not None and not 1 <= len(key) <= 255:
-        raise typer.BadParameter("1 to 255 characters", param_hint="--idempotency-key")
+    if key is not None and not (1 <= len(key) <= 255 and key.isascii() and key.isprintable()):
+        raise typer.BadParameter("1 to 255 printable ASCII characters (an HTTP header)",
+                                 param_hint="--idempotency-key")
+    if not url.lower().startswith(("http://", "https://")):
+        raise typer.BadParameter(f"{url}: an http:// or https:// URL", param_hint="--url")
     sink: IO[bytes] | None = _writable(results, "--results", "ab") if results else None
     idem = key or client.file_key(file, kind)
     size = os.path.getsize(file)
@@ -193,9 +196,11 @@ def submit_command(
                     err.print(f"attempt {attempt - 1} failed: {why}; sending again with the same key")
                 counts.update(lines=0, rejected=0)
                 progress.reset(task, total=size, description=f"attempt {attempt}")
-                if sink is not None:  # each attempt answers every line from the first
+                if sink is not None and sink.seekable():  # each attempt answers every line from the first
                     sink.seek(0)
                     sink.truncate(0)
+                elif sink is not None and attempt > 1:  # a pipe: a line says the ones after it replace those before
+                    sink.write(orjson.dumps({"result": "retry", "attempt": attempt, "reason": why}) + b"\n")
 
             def on_results(chunk: list[dict[str, Any]]) -> None:
                 counts["lines"] += len(chunk)

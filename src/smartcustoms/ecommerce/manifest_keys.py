@@ -17,6 +17,9 @@ Decisions (docs/ecommerce.md, "Idempotency and resume"):
   received the request whole, so there is nothing to replay: the retry opens a new manifest, the key moves to it,
   and its audit entry names the manifest it retries (`retry_of`). Its parcels already stored come back as repeats,
   as without a key, so nothing is stored twice.
+- The digest is recorded in the transaction that closes the manifest, once the whole body has arrived
+  (pipeline.Intake.finish): until then the manifest is receiving, so a retry waits; after, it is replayed. A body
+  over the size limit is never replayed (a replay reads no further than the limit).
 - Without a key nothing changes: a re-sent manifest is a new manifest whose stored parcels are repeats.
 
 No transactions of its own: the callers (pipeline.Intake.open and the API) own them.
@@ -100,18 +103,17 @@ def bind(s: Session, submitter_id: int, binding: Binding, manifest_id: str) -> N
         raise KeyBusy(binding.previous)
 
 
-def settle(s: Session, manifest_id: str, body_sha256: str) -> None:
-    """Record the digest of a manifest's whole body once its intake ended (a retry then replays it). A key that a
-    retry already moved to another manifest is left as it is."""
-    s.execute(update(ManifestKey).where(ManifestKey.manifest_id == manifest_id).values(body_sha256=body_sha256))
+def settle(s: Session, submitter_id: int, key: str, manifest_id: str, body_sha256: str) -> None:
+    """Record the digest of a manifest's whole body in the transaction that closes it (a retry then replays it).
+    A key that a retry already moved to another manifest is left as it is."""
+    s.execute(update(ManifestKey).where(ManifestKey.submitter_id == submitter_id, ManifestKey.key == key,
+                                        ManifestKey.manifest_id == manifest_id).values(body_sha256=body_sha256))
 
 
-def replayable(summary: dict[str, object]) -> bool:
-    """Whether an ended intake received its body whole, so that the same body would meet the same answer."""
-    if summary.get("status") not in (lifecycle.COMPLETE, lifecycle.FAILED):
-        return False
-    error = summary.get("error")
-    return not (isinstance(error, dict) and error.get("code") in CUT)
+def replayable(error: dict[str, object] | None) -> bool:
+    """Whether an intake ending with `error` (None: complete) read its body whole, so that the same body would
+    meet the same answer."""
+    return error is None or error.get("code") not in CUT
 
 
 class BodyDigest:

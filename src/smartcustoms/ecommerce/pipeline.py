@@ -447,6 +447,9 @@ class Intake:
         self._bulk_until_finish = False  # see run: SQLite's bulk checkpoint threshold kept for `finish`
         self.chunks = 0  # chunks numbered so far (the audit entry of each committed chunk carries its number)
         self.retry_of: str | None = None  # the manifest this one retries under the same Idempotency-Key (open)
+        self.key: str | None = None  # its Idempotency-Key (open)
+        # The digest of the whole body once it has all arrived, None when it was not received whole (see finish).
+        self.body_digest: Callable[[], str | None] | None = None
 
     @classmethod
     def open(cls, engine: Engine, submitter_id: int, submitter_code: str, fmt: str, source: str,
@@ -468,7 +471,7 @@ class Intake:
                     bulk_checkpoints(s.connection(), True)
                 retry_of = cls._record(s, now, mid, submitter_id, submitter_code, fmt, source, filename, key)
             intake = cls(engine, mid, submitter_id, submitter_code, now, scope)
-            intake.retry_of = retry_of
+            intake.retry_of, intake.key = retry_of, key
             return intake
         finally:
             if bulk:
@@ -756,12 +759,22 @@ class Intake:
         return self.store.commit(prepared, self.chunks)
 
     def finish(self, error: Problem | None = None) -> dict[str, Any]:
-        """Close the manifest (complete, or failed with a per-file error) and return its summary line."""
+        """Close the manifest (complete, or failed with a per-file error) and return its summary line.
+
+        A manifest sent with an Idempotency-Key (`body_digest`, set by the API) first waits, outside any
+        transaction, for the rest of its body (an early failure stops reading it), and records the body's digest in
+        the transaction that closes it: until then it is receiving, so a retry with the key is told to wait, and
+        from then on it is replayed (manifest_keys)."""
+        digest, key = None, self.key
+        if key is not None and self.body_digest is not None and manifest_keys.replayable(error):
+            digest = self.body_digest()
         bulk, self._bulk_until_finish = self._bulk_until_finish, False
         try:
             with self.scope(True) as s:
                 if bulk:
                     bulk_checkpoints(s.connection(), True)
+                if key is not None and digest is not None:
+                    manifest_keys.settle(s, self.submitter_id, key, self.manifest_id, digest)
                 return self._close(s, error)
         finally:
             if bulk:

@@ -144,6 +144,8 @@ def submit(client: httpx.Client, path: Path, fmt: str, key: str, *,
         on_start(attempt, reason)
         try:
             return _once(client, path, fmt, key, on_results, on_sent, attempt)
+        except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:  # the same request fails the same way
+            raise SubmitError(f"{type(exc).__name__}: {exc}") from None
         except httpx.TransportError as exc:
             again = _Again(f"{type(exc).__name__}: {exc}")
         except _Again as exc:
