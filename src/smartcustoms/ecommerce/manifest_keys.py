@@ -99,8 +99,10 @@ def bind(s: Session, submitter_id: int, binding: Binding, manifest_id: str) -> N
         ManifestKey.submitter_id == submitter_id, ManifestKey.key == binding.key,
         ManifestKey.manifest_id == binding.previous, ManifestKey.body_sha256.is_(None),
     ).values(manifest_id=manifest_id)).rowcount
-    if moved != 1:
-        raise KeyBusy(binding.previous)
+    if moved != 1:  # another retry moved it first: the manifest now being received is that one's
+        now_named = s.scalar(select(ManifestKey.manifest_id).where(ManifestKey.submitter_id == submitter_id,
+                                                                   ManifestKey.key == binding.key))
+        raise KeyBusy(now_named or binding.previous)
 
 
 def settle(s: Session, submitter_id: int, key: str, manifest_id: str, body_sha256: str) -> None:
