@@ -43,6 +43,15 @@ class Settings(BaseSettings):
     # The server runs its scheduled jobs (housekeeping/runner.py: the daily value-references refresh, the sweep of
     # interrupted manifests) in a background thread; false: none, run them from cron with the CLI instead.
     housekeeping: bool = True
+    # The console's session cookie is sent over HTTPS only (its Secure flag). Default: outside development and
+    # test, where a stolen cookie on a plain-HTTP hop would be an officer's session; false for a deployment that
+    # serves the console over plain HTTP on a closed network (a decision to write down).
+    secure_cookies: bool | None = None
+
+    @property
+    def cookies_https_only(self) -> bool:
+        """Whether the console's cookie carries Secure (see secure_cookies)."""
+        return self.secure_cookies if self.secure_cookies is not None else self.env not in ("development", "test")
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -75,6 +75,30 @@ def test_login_and_logout(client: TestClient, seeded: Seed) -> None:
     assert client.get("/console/", follow_redirects=False).status_code == 303
 
 
+def test_the_session_cookie_is_secure_outside_development(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastapi import FastAPI
+    from starlette.middleware.sessions import SessionMiddleware
+
+    from smartcustoms.settings import get_settings
+
+    def https_only(**env: str) -> bool:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        try:
+            app = FastAPI()
+            routes.mount_console(app)
+            return bool(next(m for m in app.user_middleware if m.cls is SessionMiddleware).kwargs["https_only"])
+        finally:
+            get_settings.cache_clear()
+
+    assert not https_only()  # the tests' environment, as development: plain HTTP on localhost
+    production = {"SMARTCUSTOMS_ENV": "production", "SMARTCUSTOMS_SECRET_KEY": "x" * 40,
+                  "SMARTCUSTOMS_SAMPLING_SECRET": "y" * 40}
+    assert https_only(**production)
+    assert not https_only(**production, SMARTCUSTOMS_SECURE_COOKIES="false")
+
+
 def test_login_returns_to_the_page_asked_for(client: TestClient, seeded: Seed) -> None:
     target = f"/console/declarations/{seeded.lane3.id}"
     r = client.get(target, follow_redirects=False)

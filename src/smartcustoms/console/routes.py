@@ -84,7 +84,7 @@ def mount_console(app: FastAPI) -> None:
     settings = get_settings()
     app.add_middleware(
         SessionMiddleware, secret_key=settings.secret_key, session_cookie="smartcustoms_console",
-        max_age=settings.session_max_age_s, path=PREFIX, same_site="lax", https_only=False,
+        max_age=settings.session_max_age_s, path=PREFIX, same_site="lax", https_only=settings.cookies_https_only,
     )
     app.add_middleware(ConsoleHeaders)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="console-static")
