@@ -62,6 +62,11 @@ def test_drill_down_and_consignment_page(officer_client: TestClient, manifest: d
     taxed = next(r for r in manifest["results"] if r["parcel_id"].endswith("-tax"))
     page = officer_client.get(f"/console/ecommerce/consignments/{taxed['consignment_id']}?lang=en")
     assert page.status_code == 200 and f"¥{taxed['total_tax_jpy']:,}" in page.text and "392690" in page.text
+    total = re.search(r'data-testid="ec-assessment-total">(.*?)</tr>', page.text, re.S)
+    assert total is not None and f"¥{taxed['duty_jpy']:,}" in total.group(1)
+    assert f"¥{taxed['consumption_tax_jpy']:,}" in total.group(1) and "before rounding" in page.text
+    ja = officer_client.get(f"/console/ecommerce/consignments/{taxed['consignment_id']}?lang=ja").text
+    assert "端数処理前" in ja and re.search(r"<td>(簡易税率|実行関税率|税率なし（無税で計算）)</td>", ja)
     assert officer_client.get("/console/ecommerce/consignments/nope").status_code == 404
 
 
