@@ -58,8 +58,9 @@ def _refuse(status: int, code: str, field: str, reason: str) -> SmartCustomsErro
 
 def _busy(manifest_id: str | None) -> JSONResponse:
     which = f"manifest {manifest_id}" if manifest_id else "the manifest"
-    reason = (f"{which} sent with this Idempotency-Key is still being received: wait for its summary (or read "
-              "GET /api/v1/manifests/{id}) and retry")
+    where = f"GET {PREFIX}/{manifest_id}" if manifest_id else f"GET {PREFIX}"
+    reason = (f"{which} sent with this Idempotency-Key is still being received: wait for it to end ({where} "
+              "says when) and send the same request again")
     err = SmartCustomsError(reason, [FieldError("Idempotency-Key", reason, "manifest_in_progress")], 409,
                             "manifest_in_progress")
     return JSONResponse(err.to_dict(), status_code=409, headers={"Retry-After": "5"})
