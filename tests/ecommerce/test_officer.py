@@ -99,6 +99,8 @@ def test_acting_on_all_matching_takes_its_window_among_what_the_action_applies_t
         monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_MAX_BULK_ACTION", str(len(openers)))
         get_ecommerce_settings.cache_clear()
         out = officer.act(s, action="release", reason="audit", officer="test", filters={"status": "open"})
+        assert (out.done, out.more) == (0, False)  # all matching lifts no hold unless it names the held ones
+        out = officer.act(s, action="release", reason="audit", officer="test", filters={"status": "held"})
         assert (out.done, out.skipped, out.more) == (len(openers), 0, False)
     get_ecommerce_settings.cache_clear()
 

@@ -63,7 +63,8 @@ EN: dict[str, str] = {
     "ec.bulk": "Decision for the selected consignments",
     "ec.bulk.scope": "Apply to",
     "ec.bulk.selected": "the selected consignments",
-    "ec.bulk.all": "all consignments matching this filter (at most {cap})",
+    "ec.bulk.all": "all consignments matching this filter (at most {cap}; held ones only when the status filter is "
+                   "Held)",
     "ec.bulk.apply": "Apply",
     "ec.select_all": "Select all on this page",
     "ec.select": "Select",
@@ -230,7 +231,7 @@ JA: dict[str, str] = {
     "ec.bulk": "選択した貨物の処理",
     "ec.bulk.scope": "対象",
     "ec.bulk.selected": "選択した貨物",
-    "ec.bulk.all": "この条件に該当するすべての貨物（最大{cap}件）",
+    "ec.bulk.all": "この条件に該当するすべての貨物（最大{cap}件。保留中の貨物は、状態で「保留」を選んだ場合のみ）",
     "ec.bulk.apply": "実行",
     "ec.select_all": "このページをすべて選択",
     "ec.select": "選択",

@@ -266,6 +266,10 @@ def act(session: Session, *, action: str, reason: str, officer: str, ids: list[s
         raise ValidationFailed(errors)
     seen = seen or {}
     allowed, target = lifecycle.ACTIONS[action]
+    if filters is not None and (filters or {}).get("status") != lifecycle.HELD:
+        # Decision: a hold is another officer's decision on that parcel; "all matching" does not lift it unless
+        # the filter names the held ones (status=held). Selected by id, a held parcel is released as shown.
+        allowed = tuple(s for s in allowed if s != lifecycle.HELD)
     c = Consignment
     stmt = select(c.id, c.status, c.lane, c.manifest_id, c.platform, c.seller_id)
     more = False
