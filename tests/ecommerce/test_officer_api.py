@@ -425,3 +425,10 @@ def test_a_consignment_whose_status_changed_since_it_was_seen_is_not_decided(
     bad = client.post(f"{API}/actions", json={"action": "release", "reason": "ok", "ids": [first],
                                                "seen": {first: "lost"}}, headers=basic)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == f"seen.{first}"
+    # Keys are read as the ids are (stripped); a lane given must match too.
+    r = client.post(f"{API}/actions", json={"action": "release", "reason": "ok", "ids": [f" {first}"],
+                                             "seen": {f" {first} ": "held:2"}}, headers=basic)
+    assert (r.json()["done"], r.json()["outdated"]) == (0, 1)  # held, but in lane 3
+    r = client.post(f"{API}/actions", json={"action": "release", "reason": "ok", "ids": [first],
+                                             "seen": {first: "held:3"}}, headers=basic)
+    assert (r.json()["done"], r.json()["outdated"]) == (1, 0)

@@ -71,13 +71,16 @@ def _error(request: Request, lang: str, who: Any, exc: SmartCustomsError, readin
         if e.field in _OWN_FIELDS:
             return t(f"ec.col.{e.field}"), t(f"ec.bad.{e.field}")
         field = e.field.partition(".")[0]  # seen.<id>
-        key = "ec.bad.text.invalid" if (field in _TEXT_FIELDS and e.code == "invalid") else f"ec.bad.{field}.{e.code}"
+        text = field in _TEXT_FIELDS or field == "reason"
+        key = "ec.bad.text.invalid" if (text and e.code == "invalid") else f"ec.bad.{field}.{e.code}"
         if key not in i18n.EN:
             return None
         return t(f"ec.col.{field}"), t(key, cap=f"{get_ecommerce_settings().max_bulk_action:,}",
                                        detail=e.reason.partition(": ")[2])
 
     view = views.error_view(lang, exc, own)
+    # The service's own (English) text stays on the page unless every field line says it in the page's words.
+    view["said"] = bool(exc.errors) and all(own(e) is not None for e in exc.errors)
     if isinstance(exc, NotFound):
         view["headline"] = t("ec.not_found")
     elif reading:
@@ -132,8 +135,11 @@ def overview(request: Request, session: ReadSessionDep, who: ReadOfficerDep, gro
     # A row's links open the list its counts were made from: the overview's filters and the row's key (the "open"
     # column: its open consignments, or those of the status filtered on).
     rest = {k: v for k, v in filters.items() if k != param}
+    status = rest.get("status", "open")
     links = {r.key: (f"{PREFIX}/consignments?{urlencode({**rest, param: r.key})}",
-                     f"{PREFIX}/consignments?{urlencode({**rest, param: r.key, 'status': rest.get('status', 'open')})}")
+                     # Released ones are never open: the column's 0 opens no list of them.
+                     f"{PREFIX}/consignments?{urlencode({**rest, param: r.key, 'status': status})}"
+                     if status != lifecycle.RELEASED else None)
              for r in rows}
     return _render(request, "ec_overview.html", lang, {
         "officer": who, "group": group, "rows": rows, "chart": chart, "totals": officer.totals(session),
@@ -240,7 +246,8 @@ def bulk_action(
     request: Request, session: SessionDep, who: OfficerDep, action: FormStr = "", reason: FormStr = "",
     scope: FormStr = "selected", back: FormStr = "", csrf_token: FormStr = "",
     ids: Annotated[list[str] | None, Form()] = None,
-    seen: Annotated[list[str] | None, Form(description="`<id>:<status>` of each row as the page showed it")] = None,
+    seen: Annotated[list[str] | None, Form(description="`<id>:<status>:<lane>` of each row as the page showed "
+                                                       "it")] = None,
 ) -> Response:
     """Release, order inspection of, or hold the selected consignments (or all matching the filter); audited.
 
@@ -249,7 +256,12 @@ def bulk_action(
     check_csrf(request, csrf_token)
     lang = lang_of(request)
     form = {k: v for k, v in request.query_params.items() if k in officer.FILTERS and v}
-    shown = dict(x.rpartition(":")[::2] for x in seen or [] if ":" in x)
+    shown = {}  # id → "status:lane" (the id may hold ":" itself: the state is its last two parts)
+    for x in seen or []:
+        head, _, lane = x.rpartition(":")
+        cid, _, status = head.rpartition(":")
+        if cid:
+            shown[cid] = f"{status}:{lane}"
     try:
         outcome = officer.act(session, action=action, reason=reason, officer=who.username,
                               ids=ids if scope != "all" else None, filters=form if scope == "all" else None,
@@ -260,7 +272,8 @@ def bulk_action(
         return _error(request, lang, who, exc)
     # On all matching, only the consignments the action applies to are taken: none is skipped for its status.
     key = "ec.done" if scope != "all" else "ec.done_all_more" if outcome.more else "ec.done_all"
-    request.session[FLASH_KEY] = {"key": key, "values": {"done": outcome.done, "skipped": outcome.skipped},
+    request.session[FLASH_KEY] = {"key": key, "values": {"done": outcome.done,
+                                                         "skipped": outcome.skipped - outcome.outdated},
                                   "outdated": outcome.outdated}
     target = back if back.startswith(f"{PREFIX}") and "//" not in back else PREFIX
     return RedirectResponse(target, status_code=303)

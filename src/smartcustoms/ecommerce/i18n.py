@@ -77,8 +77,8 @@ EN: dict[str, str] = {
     "ec.done_all": "{done} consignment(s) changed: every one matching that this action applies to.",
     "ec.done_all_more": "{done} consignment(s) changed, the oldest matching that this action applies to. More "
                         "remain beyond the limit of one action: apply it again.",
-    "ec.outdated": " {outdated} were not decided: another officer changed them after this page was shown. Look at "
-                   "them again.",
+    "ec.outdated": " {outdated} more were not decided: they changed after this page was shown (another officer's "
+                   "decision, or one from another window). Look at them again.",
     "ec.bad.lane": "Lane 1, 2 or 3.",
     "ec.bad.status": "Open, or one of the statuses in the list.",
     "ec.bad.group": "Per manifest, platform or seller.",
@@ -244,8 +244,8 @@ JA: dict[str, str] = {
     "ec.done_all": "{done}件を処理しました（条件に該当し、この処理の対象となる貨物のすべて）。",
     "ec.done_all_more": "{done}件を処理しました（条件に該当し、この処理の対象となる貨物のうち古い順）。"
                         "一度に処理できる件数を超える貨物が残っています。もう一度実行してください。",
-    "ec.outdated": "うち{outdated}件は、この画面の表示後に他の職員が処理したため処理していません。"
-                   "もう一度確認してください。",
+    "ec.outdated": "また、{outdated}件は、この画面の表示後に状態が変わった（他の職員または別の画面での処理）ため"
+                   "処理していません。もう一度確認してください。",
     "ec.bad.lane": "審査区分は1・2・3のいずれかです。",
     "ec.bad.status": "「未処理（未許可）」または一覧にある状態のいずれかです。",
     "ec.bad.group": "マニフェスト別・プラットフォーム別・販売者別のいずれかです。",

@@ -223,6 +223,18 @@ def split_members(session: Session, group: str) -> tuple[list[Consignment], bool
     return found[:limit], len(found) > limit
 
 
+def shown_state(value: str) -> tuple[str, int | None] | None:
+    """A consignment's state as a page showed it: `status` or `status:lane` (None when it is neither).
+
+    Decision: the status alone can leave and come back while the lane changed (held in lane 2, inspection ordered,
+    held again in lane 3), so the console sends both; a state identical to the one shown is taken as shown, whatever
+    happened in between (the history shows it)."""
+    status, _, lane = value.strip().partition(":")
+    if status not in lifecycle.STATUSES or lane not in ("", "1", "2", "3"):
+        return None
+    return status, int(lane) if lane else None
+
+
 @dataclass(frozen=True)
 class ActionOutcome:
     done: int
@@ -237,7 +249,8 @@ def act(session: Session, *, action: str, reason: str, officer: str, ids: list[s
     """Release, order inspection of, or hold the selected consignments (or all matching the filters, capped).
 
     Each consignment that changes gets its own audit entry; ones in a status the action does not apply to are
-    skipped and counted. `seen`: the status each selected consignment had on the officer's page; one whose status
+    skipped and counted. `seen`: the state each selected consignment had on the officer's page, `status` or
+    `status:lane` (see shown_state); one whose state
     has changed since (another officer held it, say) is skipped and counted as outdated, not decided on what the
     officer did not see. The caller commits.
     """
@@ -259,12 +272,13 @@ def act(session: Session, *, action: str, reason: str, officer: str, ids: list[s
         errors.append(FieldError("ids", "select consignments, or apply to all matching the filter", "missing"))
     elif ids and len(ids) > cap:
         errors.append(FieldError("ids", f"at most {cap} consignments at a time ({len(ids)} selected)", "too_many"))
-    bad_seen = sorted(k for k, v in (seen or {}).items() if v not in lifecycle.STATUSES)
+    shown = {k.strip(): shown_state(v) for k, v in (seen or {}).items()}  # keys as the ids are: stripped
+    bad_seen = sorted(k for k, v in shown.items() if v is None)
     if bad_seen:
-        errors.append(FieldError(f"seen.{bad_seen[0]}", f"one of {', '.join(lifecycle.STATUSES)}", "invalid"))
+        errors.append(FieldError(f"seen.{bad_seen[0]}", f"a status ({', '.join(lifecycle.STATUSES)}), or a status "
+                                                         "and its lane as status:lane", "invalid"))
     if errors:
         raise ValidationFailed(errors)
-    seen = seen or {}
     allowed, target = lifecycle.ACTIONS[action]
     if filters is not None and (filters or {}).get("status") != lifecycle.HELD:
         # Decision: a hold is another officer's decision on that parcel; "all matching" does not lift it unless
@@ -292,7 +306,8 @@ def act(session: Session, *, action: str, reason: str, officer: str, ids: list[s
     outdated = 0
     tally = group_totals.Tally()
     for cid, status, lane, manifest_id, platform, seller_id in rows:
-        if cid in seen and seen[cid] != status:
+        was = shown.get(cid)
+        if was is not None and (was[0] != status or (was[1] is not None and was[1] != lane)):
             outdated += 1
             continue
         if status not in allowed:

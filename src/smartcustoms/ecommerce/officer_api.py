@@ -188,9 +188,9 @@ class ActionIn(BaseModel):
     reason: str = Field(max_length=1000, description="kept in the audit log")
     ids: list[Annotated[str, Field(min_length=1, max_length=52)]] | None = Field(None, min_length=1)
     filters: dict[str, Annotated[str, Field(min_length=1, max_length=200)]] | None = None
-    seen: dict[str, str] | None = Field(None, description="the status each named consignment had when it was looked "
-                                                          "at: one whose status has changed since is not decided "
-                                                          "(counted in `outdated`)")
+    seen: dict[str, str] | None = Field(None, description="the state each named consignment had when it was looked "
+                                                          "at, `status` or `status:lane`: one whose state has "
+                                                          "changed since is not decided (counted in `outdated`)")
 
     def scope(self) -> dict[str, str] | None:
         """The filters to act on, their values stripped as the lists' are (None: the ids); 422 naming the field when
