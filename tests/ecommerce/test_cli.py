@@ -59,6 +59,19 @@ def test_the_progress_line_ends_with_every_consignment_answered(cli_db: str, tmp
     assert shown.group(1) == "90" and shown.group(2) == table.group(1)  # the last results, not the first chunk's
 
 
+def test_ingest_lists_the_first_rejected_lines_on_screen(cli_db: str, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from smartcustoms.ecommerce import cli
+
+    monkeypatch.setattr(cli, "REJECTIONS_SHOWN", 2)
+    f = tmp_path / "m.jsonl"
+    f.write_bytes(b"{oops\n" + b'{"parcel_id": "P-2"}\n' + b"[1]\n")
+    r = CliRunner().invoke(app, ["ecommerce", "ingest", str(f), "--submitter", "POST-JP"])
+    assert "rejected: line 1: line: malformed JSON" in r.output
+    assert "rejected: line 2 parcel P-2: platform: " in r.output
+    assert "... and 1 more rejected line(s): --results FILE writes every one" in r.output
+
+
 def test_unknown_submitter_and_extension_are_refused(cli_db: str, tmp_path: Path) -> None:
     runner = CliRunner()
     f = tmp_path / "m.jsonl"

@@ -68,6 +68,8 @@ def test_drill_down_and_consignment_page(officer_client: TestClient, manifest: d
     ja = officer_client.get(f"/console/ecommerce/consignments/{taxed['consignment_id']}?lang=ja").text
     assert "端数処理前" in ja and re.search(r"<td>(簡易税率|実行関税率|税率なし（無税で計算）)</td>", ja)
     assert officer_client.get("/console/ecommerce/consignments/nope").status_code == 404
+    missing = officer_client.get("/console/ecommerce/consignments/nope?lang=ja").text
+    assert "not found" not in missing and "nope" not in missing.split("<main", 1)[-1].split("</h1>", 1)[-1]
 
 
 def test_bulk_release_of_a_group_is_audited_per_consignment(officer_client: TestClient, ec_engine: Engine,
@@ -427,6 +429,12 @@ def test_the_value_references_page_says_when_the_server_refreshes_them_and_how_i
     assert 'data-status="done"' in en and "Last scheduled run: started" in en and ", done." in en
     assert done[scheduled.VALUE_REFS] in en  # the run's own line, escaped
     assert "毎日 03:30（日本時間）" in ja and "前回の定時実行" in ja and "完了" in ja
+    assert done[scheduled.VALUE_REFS] not in ja  # the English log line stays off the Japanese page
+    with Session(engine) as s, s.begin():
+        s.execute(update(ScheduledRun).values(outcome="skipped: the references were computed at 2026-11-24T07:38"
+                                                     ":23+00:00, after this slot"))
+    assert 'data-status="skipped"' in schedule("en") and "省略" in schedule("ja")
+    assert "skipped: the references" not in schedule("ja")
     with Session(engine) as s, s.begin():
         s.execute(update(ScheduledRun).values(outcome="failed: OperationalError: <disk full>"))
     failed = schedule("ja")

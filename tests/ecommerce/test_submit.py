@@ -50,6 +50,7 @@ def test_submit_sends_a_file_and_running_it_again_replays_the_stored_results(
         args = ["ecommerce", "submit", str(path), "--url", base, "--api-key-env", "CARRIER_KEY", "--results", str(out)]
         first = runner.invoke(app, args)
         assert first.exit_code == 0, first.output
+        assert f"rejected: line 5 parcel {submitter[1]}-bad: " in first.output  # said on screen too
         lines = [orjson.loads(x) for x in out.read_bytes().splitlines()]
         assert [x["line"] for x in lines[:-1]] == list(range(1, 32)) and lines[-1]["status"] == "complete"
         assert lines[-1]["accepted"] == 30 and lines[-1]["rejected"] == 1

@@ -115,11 +115,13 @@ def ingest_command(
         sink.truncate(0)
     size = os.path.getsize(file)
     done = {"lines": 0, "rejected": 0}
+    rejections: list[dict[str, Any]] = []
     shown: list[Any] = []  # (progress, task) while the bar is up
 
     def on_results(chunk: list[dict[str, Any]]) -> None:
         done["lines"] += len(chunk)
         done["rejected"] += sum(1 for r in chunk if r["result"] == "rejected")
+        _keep_rejections(rejections, chunk)
         if sink is not None:
             sink.write(b"".join(orjson.dumps(r) + b"\n" for r in chunk))
         if shown:  # the count follows the results (the bar itself follows the bytes read, which run ahead)
@@ -143,8 +145,31 @@ def ingest_command(
                 sink.write(orjson.dumps(summary) + b"\n")
             sink.close()
     _print_summary(summary)
+    _print_rejections(rejections, done["rejected"], results)
     if summary.get("error"):
         raise typer.Exit(2)
+
+
+REJECTIONS_SHOWN = 10
+
+
+def _keep_rejections(kept: list[dict[str, Any]], chunk: list[dict[str, Any]]) -> None:
+    for r in chunk:
+        if len(kept) >= REJECTIONS_SHOWN:
+            return
+        if r["result"] == "rejected":
+            kept.append(r)
+
+
+def _print_rejections(kept: list[dict[str, Any]], total: int, results: Path | None) -> None:
+    """The first rejected lines with their first error, so that a run without --results still says which."""
+    for r in kept:
+        first = (r.get("errors") or [{}])[0]
+        parcel = f" parcel {r['parcel_id']}" if r.get("parcel_id") else ""
+        typer.echo(f"rejected: line {r['line']}{parcel}: {first.get('field')}: {first.get('reason')}", err=True)
+    if total > len(kept):
+        where = f"every one is in {results}" if results else "--results FILE writes every one"
+        typer.echo(f"... and {total - len(kept):,} more rejected line(s): {where}", err=True)
 
 
 @app.command("submit")
@@ -184,6 +209,7 @@ def submit_command(
     idem = key or client.file_key(file, kind)
     size = os.path.getsize(file)
     counts = {"lines": 0, "rejected": 0}
+    shown_rejections: list[dict[str, Any]] = []
     err = Console(stderr=True)
     try:
         with _progress(bytes_=True) as progress, httpx.Client(
@@ -195,6 +221,7 @@ def submit_command(
                 if why is not None:
                     err.print(f"attempt {attempt - 1} failed: {why}; sending again with the same key")
                 counts.update(lines=0, rejected=0)
+                shown_rejections.clear()
                 progress.reset(task, total=size, description=f"attempt {attempt}")
                 if sink is not None and sink.seekable():  # each attempt answers every line from the first
                     sink.seek(0)
@@ -205,6 +232,7 @@ def submit_command(
             def on_results(chunk: list[dict[str, Any]]) -> None:
                 counts["lines"] += len(chunk)
                 counts["rejected"] += sum(1 for r in chunk if r["result"] == "rejected")
+                _keep_rejections(shown_rejections, chunk)
                 if sink is not None:
                     sink.write(b"".join(orjson.dumps(r) + b"\n" for r in chunk))
                 progress.update(task, description=f"{counts['lines']:,} results ({counts['rejected']:,} rejected)")
@@ -227,6 +255,7 @@ def submit_command(
     elif done.retry_of:
         typer.echo(f"manifest {done.manifest_id} takes over from {done.retry_of}, which was cut short", err=True)
     _print_summary(done.summary)
+    _print_rejections(shown_rejections, counts["rejected"], results)
     if done.summary.get("error"):
         raise typer.Exit(2)
 
@@ -311,7 +340,7 @@ def _progress(bytes_: bool = False) -> Progress:
 
 
 def _print_summary(s: dict[str, Any]) -> None:
-    table = Table(title=f"manifest {s['manifest_id']} — {s['status']}")
+    table = Table(title=f"manifest {s['manifest_id']}: {s['status']}", show_header=False)
     table.add_column("")
     table.add_column("", justify="right")
     for label, value in (("lines with a result", s["lines"]), ("accepted", s["accepted"]),

@@ -83,6 +83,7 @@ def _error(request: Request, lang: str, who: Any, exc: SmartCustomsError, readin
     view["said"] = bool(exc.errors) and all(own(e) is not None for e in exc.errors)
     if isinstance(exc, NotFound):
         view["headline"] = t("ec.not_found")
+        view["said"] = True  # the headline says it in the page's words
     elif reading:
         view["headline"] = t("ec.bad_filter")
     return _render(request, "ec_error.html", lang, {"officer": who, "error": view}, status_code=exc.status_code)

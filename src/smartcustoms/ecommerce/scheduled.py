@@ -29,6 +29,7 @@ from smartcustoms.settings import get_settings
 VALUE_REFS = "ecommerce.value_refs"
 SWEEP = "ecommerce.sweep"
 ACTOR = "scheduler"
+SKIPPED = "skipped:"  # the outcome of a slot whose references were already computed after it
 
 
 def jobs(settings: EcommerceSettings) -> list[Job]:
@@ -57,7 +58,7 @@ def refresh_value_refs(sessions: Sessions, now: datetime, slot: datetime, settin
     with sessions.read() as s:
         kept = stored_window(s)
         if kept is not None and kept[2] >= slot:
-            return f"skipped: the references were computed at {kept[2].isoformat()}, after this slot"
+            return f"{SKIPPED} the references were computed at {kept[2].isoformat()}, after this slot"
 
         def progress(_what: str, _share: float) -> None:  # asked after each manifest read
             if sessions.stopping():
@@ -77,14 +78,15 @@ def refresh_value_refs(sessions: Sessions, now: datetime, slot: datetime, settin
 
 def refresh_schedule(session: Session) -> dict[str, Any]:
     """For the console: the time of day the server refreshes the references (None: it does not) and its last
-    scheduled run (None before the first): when it started, `done`, `failed`, `running` or `interrupted` (the server
-    stopped during it; the next start runs it again), and its outcome line."""
+    scheduled run (None before the first): when it started, `done`, `skipped` (computed already), `failed`, `running`
+    or `interrupted` (the server stopped during it; the next start runs it again), and its outcome line."""
     at = time_of_day(get_ecommerce_settings().value_ref_refresh_at) if get_settings().housekeeping else None
     row = last_run(session, VALUE_REFS)
     last = None
     if row is not None:
         outcome = row.outcome or ""
         status = ("running" if row.finished_at is None else "failed" if outcome.startswith(FAILED) else
-                  "interrupted" if outcome == INTERRUPTED else "done")
+                  "interrupted" if outcome == INTERRUPTED else "skipped" if outcome.startswith(SKIPPED) else
+                  "done")
         last = {"at": row.started_at, "status": status, "outcome": row.outcome or ""}
     return {"at": None if at is None else at.strftime("%H:%M"), "last": last}
