@@ -193,11 +193,7 @@ def test_two_first_requests_with_one_key_at_once_record_one_manifest(ec_engine: 
         except IntegrityError:  # PostgreSQL: the other's insert committed while this one's waited (the API: 409)
             outcomes.append("busy")
 
-    threads = [threading.Thread(target=open_one) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _at_once(open_one, 4)
     assert sorted(outcomes) == ["busy", "busy", "busy", "opened"]
     with Session(ec_engine) as s:
         assert s.scalar(select(func.count()).where(Manifest.submitter_id == submitter[0])) == 1
@@ -305,11 +301,16 @@ def test_two_retries_of_a_cut_manifest_at_once_open_one(ec_engine: Engine, submi
         except IntegrityError:
             outcomes.append("busy")
 
-    threads = [threading.Thread(target=retry) for _ in range(4)]
+    _at_once(retry, 4)
+    assert sorted(outcomes) == ["busy", "busy", "busy", f"opened after {cut.manifest_id}"]
+    with Session(ec_engine) as s:
+        assert s.scalar(select(func.count()).where(Manifest.submitter_id == submitter[0])) == 2
+
+
+def _at_once(target: Any, n: int) -> None:
+    """Run `target` in n threads (it waits on a barrier of n to start together) and wait for them."""
+    threads = [threading.Thread(target=target) for _ in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert sorted(outcomes) == ["busy", "busy", "busy", f"opened after {cut.manifest_id}"]
-    with Session(ec_engine) as s:
-        assert s.scalar(select(func.count()).where(Manifest.submitter_id == submitter[0])) == 2

@@ -114,18 +114,13 @@ def ingest_command(
     if sink is not None and sink.seekable():
         sink.truncate(0)
     size = os.path.getsize(file)
-    done = {"lines": 0, "rejected": 0}
-    rejections: list[dict[str, Any]] = []
+    done = _Tally(sink)
     shown: list[Any] = []  # (progress, task) while the bar is up
 
     def on_results(chunk: list[dict[str, Any]]) -> None:
-        done["lines"] += len(chunk)
-        done["rejected"] += sum(1 for r in chunk if r["result"] == "rejected")
-        _keep_rejections(rejections, chunk)
-        if sink is not None:
-            sink.write(b"".join(orjson.dumps(r) + b"\n" for r in chunk))
+        done.take(chunk)
         if shown:  # the count follows the results (the bar itself follows the bytes read, which run ahead)
-            shown[0].update(shown[1], description=f"{done['lines']:,} consignments ({done['rejected']:,} rejected)")
+            shown[0].update(shown[1], description=f"{done.lines:,} consignments ({done.rejected:,} rejected)")
 
     try:
         with _progress(bytes_=True) as progress:
@@ -145,7 +140,7 @@ def ingest_command(
                 sink.write(orjson.dumps(summary) + b"\n")
             sink.close()
     _print_summary(summary)
-    _print_rejections(rejections, done["rejected"], results)
+    done.print_rejections(results)
     if summary.get("error"):
         raise typer.Exit(2)
 
@@ -153,23 +148,33 @@ def ingest_command(
 REJECTIONS_SHOWN = 10
 
 
-def _keep_rejections(kept: list[dict[str, Any]], chunk: list[dict[str, Any]]) -> None:
-    for r in chunk:
-        if len(kept) >= REJECTIONS_SHOWN:
-            return
-        if r["result"] == "rejected":
-            kept.append(r)
+class _Tally:
+    """The results of one intake (or one attempt of a submission) as they come: counted, the first rejected lines
+    kept to be shown, each written to the results file when there is one."""
 
+    def __init__(self, sink: IO[bytes] | None) -> None:
+        self.sink, self.lines, self.rejected = sink, 0, 0
+        self.kept: list[dict[str, Any]] = []
 
-def _print_rejections(kept: list[dict[str, Any]], total: int, results: Path | None) -> None:
-    """The first rejected lines with their first error, so that a run without --results still says which."""
-    for r in kept:
-        first = (r.get("errors") or [{}])[0]
-        parcel = f" parcel {r['parcel_id']}" if r.get("parcel_id") else ""
-        typer.echo(f"rejected: line {r['line']}{parcel}: {first.get('field')}: {first.get('reason')}", err=True)
-    if total > len(kept):
-        where = f"every one is in {results}" if results else "--results FILE writes every one"
-        typer.echo(f"... and {total - len(kept):,} more rejected line(s): {where}", err=True)
+    def take(self, chunk: list[dict[str, Any]]) -> None:
+        self.lines += len(chunk)
+        for r in chunk:
+            if r["result"] == "rejected":
+                self.rejected += 1
+                if len(self.kept) < REJECTIONS_SHOWN:
+                    self.kept.append(r)
+        if self.sink is not None:
+            self.sink.write(b"".join(orjson.dumps(r) + b"\n" for r in chunk))
+
+    def print_rejections(self, results: Path | None) -> None:
+        """The first rejected lines with their first error, so that a run without --results still says which."""
+        for r in self.kept:
+            first = (r.get("errors") or [{}])[0]
+            parcel = f" parcel {r['parcel_id']}" if r.get("parcel_id") else ""
+            typer.echo(f"rejected: line {r['line']}{parcel}: {first.get('field')}: {first.get('reason')}", err=True)
+        if self.rejected > len(self.kept):
+            where = f"every one is in {results}" if results else "--results FILE writes every one"
+            typer.echo(f"... and {self.rejected - len(self.kept):,} more rejected line(s): {where}", err=True)
 
 
 @app.command("submit")
@@ -208,8 +213,7 @@ def submit_command(
     sink: IO[bytes] | None = _writable(results, "--results", "ab") if results else None
     idem = key or client.file_key(file, kind)
     size = os.path.getsize(file)
-    counts = {"lines": 0, "rejected": 0}
-    shown_rejections: list[dict[str, Any]] = []
+    tally = _Tally(sink)
     err = Console(stderr=True)
     try:
         with _progress(bytes_=True) as progress, httpx.Client(
@@ -220,22 +224,18 @@ def submit_command(
             def on_start(attempt: int, why: str | None) -> None:
                 if why is not None:
                     err.print(f"attempt {attempt - 1} failed: {why}; sending again with the same key")
-                counts.update(lines=0, rejected=0)
-                shown_rejections.clear()
+                nonlocal tally
+                tally = _Tally(sink)  # each attempt answers every line from the first
                 progress.reset(task, total=size, description=f"attempt {attempt}")
-                if sink is not None and sink.seekable():  # each attempt answers every line from the first
+                if sink is not None and sink.seekable():
                     sink.seek(0)
                     sink.truncate(0)
                 elif sink is not None and attempt > 1:  # a pipe: a line says the ones after it replace those before
                     sink.write(orjson.dumps({"result": "retry", "attempt": attempt, "reason": why}) + b"\n")
 
             def on_results(chunk: list[dict[str, Any]]) -> None:
-                counts["lines"] += len(chunk)
-                counts["rejected"] += sum(1 for r in chunk if r["result"] == "rejected")
-                _keep_rejections(shown_rejections, chunk)
-                if sink is not None:
-                    sink.write(b"".join(orjson.dumps(r) + b"\n" for r in chunk))
-                progress.update(task, description=f"{counts['lines']:,} results ({counts['rejected']:,} rejected)")
+                tally.take(chunk)
+                progress.update(task, description=f"{tally.lines:,} results ({tally.rejected:,} rejected)")
 
             with platform_errors():
                 try:
@@ -255,7 +255,7 @@ def submit_command(
     elif done.retry_of:
         typer.echo(f"manifest {done.manifest_id} takes over from {done.retry_of}, which was cut short", err=True)
     _print_summary(done.summary)
-    _print_rejections(shown_rejections, counts["rejected"], results)
+    tally.print_rejections(results)
     if done.summary.get("error"):
         raise typer.Exit(2)
 
