@@ -252,8 +252,8 @@ def bulk_action(
 ) -> Response:
     """Release, order inspection of, or hold the selected consignments (or all matching the filter); audited.
 
-    Each row of the page sends the status it was shown in: a selected consignment whose status has changed since
-    (another officer held it, say) is not decided, and the officer is told."""
+    Each row of the page sends the status and lane it was shown in: a selected consignment whose state has changed
+    since (another officer held it, say) is not decided, and the officer is told."""
     check_csrf(request, csrf_token)
     lang = lang_of(request)
     form = {k: v for k, v in request.query_params.items() if k in officer.FILTERS and v}

@@ -241,7 +241,7 @@ class ActionOutcome:
     skipped: int  # not in a status the action applies to (or decided by another officer meanwhile)
     more: bool = False  # all matching: more consignments the action applies to remain beyond the cap
     changed: tuple[str, ...] = ()  # the ids of the consignments decided, in the order taken
-    outdated: int = 0  # of the skipped: in another status than the one the officer saw (decided meanwhile)
+    outdated: int = 0  # of the skipped: in another state than the one the officer saw (decided meanwhile)
 
 
 def act(session: Session, *, action: str, reason: str, officer: str, ids: list[str] | None = None,
@@ -250,9 +250,8 @@ def act(session: Session, *, action: str, reason: str, officer: str, ids: list[s
 
     Each consignment that changes gets its own audit entry; ones in a status the action does not apply to are
     skipped and counted. `seen`: the state each selected consignment had on the officer's page, `status` or
-    `status:lane` (see shown_state); one whose state
-    has changed since (another officer held it, say) is skipped and counted as outdated, not decided on what the
-    officer did not see. The caller commits.
+    `status:lane` (see shown_state); one whose state has changed since (another officer held it, say) is skipped
+    and counted as outdated, not decided on what the officer did not see. The caller commits.
     """
     errors: list[FieldError] = []
     if action not in lifecycle.ACTIONS:
@@ -280,7 +279,7 @@ def act(session: Session, *, action: str, reason: str, officer: str, ids: list[s
     if errors:
         raise ValidationFailed(errors)
     allowed, target = lifecycle.ACTIONS[action]
-    if filters is not None and (filters or {}).get("status") != lifecycle.HELD:
+    if filters is not None and filters.get("status") != lifecycle.HELD:
         # Decision: a hold is another officer's decision on that parcel; "all matching" does not lift it unless
         # the filter names the held ones (status=held). Selected by id, a held parcel is released as shown.
         allowed = tuple(s for s in allowed if s != lifecycle.HELD)
