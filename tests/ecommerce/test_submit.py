@@ -128,6 +128,15 @@ def _run(ec_client: TestClient, submitter: Any, path: Path, faults: list[Any], *
     return done, starts, waits, transport
 
 
+def test_a_file_with_a_japanese_name_is_sent(ec_client: TestClient, ec_engine: Engine, submitter: Any,
+                                             tmp_path: Path) -> None:
+    path = _manifest(tmp_path, submitter[1], 2).rename(tmp_path / "マニフェスト_11月.jsonl")
+    done, _, _, _ = _run(ec_client, submitter, path, [])
+    assert done.summary["accepted"] == 2
+    with Session(ec_engine) as s:
+        assert s.get_one(Manifest, done.manifest_id).filename == "マニフェスト_11月.jsonl"
+
+
 def test_a_refused_connection_and_a_cut_answer_are_sent_again_and_the_cut_one_is_replayed(
         ec_client: TestClient, ec_engine: Engine, submitter: Any, tmp_path: Path) -> None:
     path = _manifest(tmp_path, submitter[1])

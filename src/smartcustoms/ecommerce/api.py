@@ -6,6 +6,7 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 import orjson
 from fastapi import APIRouter, Header, Query, Request
@@ -130,7 +131,10 @@ async def submit_manifest(request: Request, idempotency_key: Annotated[str | Non
                                            "invalid_length")])
     if idempotency_key is not None and not printable(idempotency_key):
         raise ValidationFailed([FieldError("Idempotency-Key", "no control or invisible characters", "invalid")])
-    fmt = parse.format_of(request.headers.get("content-type"), request.headers.get("x-filename"))
+    # X-Filename is percent-decoded: HTTP headers carry ASCII, so a Japanese file name comes encoded (the client
+    # `smartcustoms ecommerce submit` sends it so).
+    filename = unquote(request.headers["x-filename"]) if "x-filename" in request.headers else None
+    fmt = parse.format_of(request.headers.get("content-type"), filename)
     if fmt is None:
         raise _refuse(415, "unsupported_media_type", "Content-Type",
                       "application/x-ndjson (JSON Lines) or text/csv (one row per goods line)")
@@ -148,7 +152,7 @@ async def submit_manifest(request: Request, idempotency_key: Annotated[str | Non
     engine = _engine(request)
     try:
         intake = await run_in_threadpool(Intake.open, engine, trader_id, trader_code, fmt, "api",
-                                         request.headers.get("x-filename"), None, idempotency_key)
+                                         filename, None, idempotency_key)
     except manifest_keys.KeyReplay as hit:
         return await _replay(request, hit, fmt, settings.max_manifest_bytes)
     except manifest_keys.KeyBusy as busy:

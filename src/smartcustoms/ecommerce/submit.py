@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import orjson
@@ -98,7 +99,8 @@ def _error(response: httpx.Response) -> tuple[str, Any]:
 
 def _once(client: httpx.Client, path: Path, fmt: str, key: str, on_results: Callable[[list[dict[str, Any]]], None],
           on_sent: Callable[[int], None] | None, attempt: int) -> Submitted:
-    headers = {"Content-Type": CONTENT_TYPES[fmt], "Idempotency-Key": key, "X-Filename": path.name}
+    # HTTP headers carry ASCII: a Japanese file name goes percent-encoded (its extension stays readable).
+    headers = {"Content-Type": CONTENT_TYPES[fmt], "Idempotency-Key": key, "X-Filename": quote(path.name)}
     with client.stream("POST", "/api/v1/manifests", content=_chunks(path, on_sent), headers=headers) as r:
         if r.status_code != 200:
             message, body = _error(r)
