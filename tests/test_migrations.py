@@ -52,6 +52,7 @@ STEPS = [
     ("0015_value_refs_seen", "0014_ecommerce_action_keys", ()),  # a column: see the test below
     ("0016_scheduled_runs", "0015_value_refs_seen", ("scheduled_runs",)),
     ("0017_ecommerce_manifest_keys", "0016_scheduled_runs", ("ecommerce_manifest_keys",)),
+    ("0018_ecommerce_inspection", "0017_ecommerce_manifest_keys", ()),  # a column and an index: see below
 ]
 
 
@@ -288,5 +289,27 @@ def test_0015_adds_the_lines_seen_and_bands_stored_before_keep_their_sample_size
             cfg.attributes["connection"] = conn
             command.downgrade(cfg, "0014_ecommerce_action_keys")
         assert "seen" not in {c["name"] for c in inspect(engine).get_columns("ecommerce_value_refs")}
+    finally:
+        engine.dispose()
+
+
+def test_0018_adds_the_inspection_result_and_its_index_and_takes_them_back(
+        new_database_url: Callable[[], str]) -> None:
+    engine = make_engine(new_database_url())
+    try:
+        _index_goes_down_and_up(engine, "ecommerce_consignments", "ix_ecommerce_consignments_inspected",
+                                "0017_ecommerce_manifest_keys", "ix_ecommerce_consignments_open")
+        columns = {c["name"]: c for c in inspect(engine).get_columns("ecommerce_consignments")}
+        assert columns["inspection_result"]["nullable"]
+        cfg = migrate.alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0017_ecommerce_manifest_keys")
+        assert "inspection_result" not in {c["name"] for c in inspect(engine).get_columns("ecommerce_consignments")}
+        if engine.dialect.name == "sqlite":  # the column is dropped in place: the other indexes stay as they were
+            with engine.connect() as conn:
+                sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = "
+                                           "'ix_ecommerce_consignments_open'").scalar()
+            assert "lane DESC" in str(sql) and "WHERE status IN" in str(sql)
     finally:
         engine.dispose()

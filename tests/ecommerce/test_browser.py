@@ -118,3 +118,26 @@ def test_the_value_references_chart_and_its_filter(live: Live,
     page.goto(f"{live.base}/console/ecommerce/value-refs?lang=ja")
     assert page.get_by_role("heading", name=i18n.JA["ec.vr.title"]).is_visible()
 
+
+
+def test_an_officer_records_an_inspection_result_and_sees_the_hit_rates(
+        live: Live, browser_context: Callable[..., Any]) -> None:  # noqa: F811 - the imported fixture
+    page = browser_context().new_page()
+    _log_in(page, live.base)
+    cid = live.inspected[2]
+    page.goto(f"{live.base}/console/ecommerce/consignments/{cid}?lang=en")
+    assert page.get_by_test_id("ec-pending").is_visible()
+    page.get_by_label(EN["ec.action"]).select_option("release")
+    page.get_by_label(EN["ec.result"], exact=True).select_option("no_discrepancy")
+    page.get_by_label(EN["ec.reason"]).fill("x-ray clear")
+    page.get_by_role("button", name=EN["ec.bulk.apply"]).click()
+    page.wait_for_load_state()
+    assert page.get_by_test_id("ec-result").inner_text() == EN["ec.result.recorded"].format(
+        result=EN["ec.result.no_discrepancy"])
+    assert live.statuses()[2] == lifecycle.RELEASED
+    page.get_by_role("link", name=EN["ec.insp.nav"]).click()
+    page.wait_for_url("**/console/ecommerce/inspections")
+    chart = page.get_by_role("img", name=EN["ec.insp.chart"])
+    assert chart.is_visible() and chart.locator("g.bar").count() >= 1
+    row = page.locator("[data-testid=insp-rows] tbody tr", has_text="Browser: inspect seller")
+    assert row.locator("td").nth(1).inner_text() == "1" and row.locator("td").nth(3).inner_text() == "0.0%"

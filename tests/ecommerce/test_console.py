@@ -79,6 +79,16 @@ def test_bulk_release_of_a_group_is_audited_per_consignment(officer_client: Test
     missing = officer_client.post(f"/console/ecommerce/actions?seller={manifest['seller']}",
                                   data={"csrf_token": token, "action": "release", "reason": " ", "scope": "all"})
     assert missing.status_code == 422
+    # The seller's parcels are in lane 3: all matching releases none of them before its inspection has a result.
+    r = officer_client.post(f"/console/ecommerce/actions?seller={manifest['seller']}&status=open",
+                            data={"csrf_token": token, "action": "release", "reason": "documents checked",
+                                  "scope": "all", "back": url}, follow_redirects=False)
+    assert r.status_code == 303 and "0 consignment(s) changed" in officer_client.get(url + "&lang=en").text
+    with Session(ec_engine) as s, s.begin():
+        assert {c.status for c in s.scalars(select(Consignment).where(
+            Consignment.seller_id == manifest["seller"]))} == {"inspection"}
+        s.execute(update(Consignment).where(Consignment.seller_id == manifest["seller"])
+                  .values(inspection_result="no_discrepancy"))
     r = officer_client.post(f"/console/ecommerce/actions?seller={manifest['seller']}&status=open",
                             data={"csrf_token": token, "action": "release", "reason": "documents checked",
                                   "scope": "all", "back": url}, follow_redirects=False)
@@ -118,6 +128,7 @@ def test_a_release_from_a_page_shown_before_another_officer_held_the_parcel_is_n
         s.execute(update(Consignment).where(Consignment.id == lane3[0]).values(status="held"))
     r = officer_client.post("/console/ecommerce/actions", data={
         "csrf_token": csrf_of(page), "action": "release", "reason": "fine", "ids": lane3[:2], "seen": seen,
+        "inspection_result": "no_discrepancy",
         "back": url}, follow_redirects=True)
     assert "1 consignment(s) changed; 0 skipped" in r.text and "1 more were not decided" in r.text
     with Session(ec_engine) as s:
@@ -132,6 +143,7 @@ def test_a_release_from_a_page_shown_before_another_officer_held_the_parcel_is_n
         s.execute(update(Consignment).where(Consignment.id == lane3[2]).values(status="held", lane=3))
     r = officer_client.post("/console/ecommerce/actions", data={
         "csrf_token": csrf_of(page), "action": "release", "reason": "fine", "ids": [lane3[2]],
+        "inspection_result": "no_discrepancy",
         "seen": re.findall(r'name="seen" value="([^"]+)"', page)}, follow_redirects=True)
     assert "0 consignment(s) changed" in r.text and "1 more were not decided" in r.text
 
@@ -146,7 +158,8 @@ def test_a_page_past_the_end_after_its_rows_were_decided_goes_to_the_last_page(
     ids = re.findall(r'name="ids" value="([^"]+)"', page2.text)
     assert len(ids) == 1  # three open: two on page 1, one on page 2
     officer_client.post("/console/ecommerce/actions", data={
-        "csrf_token": csrf_of(page2.text), "action": "release", "reason": "checked", "ids": ids})
+        "csrf_token": csrf_of(page2.text), "action": "release", "reason": "checked", "ids": ids,
+        "inspection_result": "no_discrepancy"})
     r = officer_client.get(f"{url}&page=2", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].endswith("page=1")
     assert officer_client.get(f"{url}&page=2").text.count('name="ids"') == 2
@@ -458,3 +471,39 @@ def test_the_value_references_page_says_when_the_server_refreshes_them_and_how_i
     get_ecommerce_settings.cache_clear()
     get_settings.cache_clear()
     assert "The server does not refresh them" in schedule("en")
+
+
+def test_an_inspection_result_is_recorded_from_the_consignment_page_and_counted_in_the_hit_rates(
+        officer_client: TestClient, manifest: dict[str, Any]) -> None:
+    lane3 = sorted(r["consignment_id"] for r in manifest["results"] if r["lane"] == 3)
+    url = f"/console/ecommerce/consignments/{lane3[0]}"
+    page = officer_client.get(url + "?lang=en").text
+    assert 'data-testid="ec-pending"' in page and 'name="inspection_result"' in page
+    before = officer_client.get("/console/ecommerce/inspections?lang=en&days=30").text
+
+    def counts(html: str) -> tuple[int, int]:
+        m = re.search(r"last 30 days: ([\d,]+) inspected, ([\d,]+) with a discrepancy", html)
+        assert m is not None, html
+        return int(m.group(1).replace(",", "")), int(m.group(2).replace(",", ""))
+
+    # A release without the result is refused, in the page's language, and changes nothing.
+    refused = officer_client.post("/console/ecommerce/actions?lang=ja", data={
+        "csrf_token": csrf_of(page), "action": "release", "reason": "異常なし", "ids": [lane3[0]], "back": url})
+    assert refused.status_code == 422 and "検査結果" in refused.text and "required to release" not in refused.text
+    r = officer_client.post("/console/ecommerce/actions", data={
+        "csrf_token": csrf_of(page), "action": "hold", "reason": "counterfeit logo", "ids": [lane3[0]],
+        "inspection_result": "discrepancy", "back": url}, follow_redirects=False)
+    assert r.status_code == 303
+    shown = officer_client.get(url + "?lang=ja").text
+    assert 'data-result="discrepancy"' in shown and "検査結果：異常あり" in shown
+    assert 'name="inspection_result"' not in shown  # nothing pending any more
+    assert re.search(r'data-testid="ec-history">.*保留.*検査結果: 異常あり', shown, re.S)
+
+    after = officer_client.get("/console/ecommerce/inspections?lang=en&days=30").text
+    assert (counts(after)[0] - counts(before)[0], counts(after)[1] - counts(before)[1]) == (1, 1)
+    row = re.search(r"<tr><td>EC test: inspect seller</td>(.*?)</tr>", after, re.S)
+    assert row is not None and 'data-testid="insp-chart"' in after and "<svg" in after
+    ja = officer_client.get("/console/ecommerce/inspections?lang=ja").text
+    assert "的中率" in ja and "過去90日" in ja
+    bad = officer_client.get("/console/ecommerce/inspections?lang=ja&days=abc")
+    assert bad.status_code == 422 and "日数は1〜3660の整数です" in bad.text

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from smartcustoms.db import make_engine
@@ -182,3 +182,137 @@ def test_a_decision_writes_no_lane_it_did_not_read_and_the_audit_keeps_the_lane_
                                                    AuditEntry.action == "ecommerce.inspect")).one()
         data = orjson.loads(entry.payload)
         assert (data["from_lane"], data["lane"]) == (lane, 3)
+
+
+@pytest.fixture()
+def under_inspection(new_database_url: Callable[[], str], tmp_path: Path) -> Iterator[Engine]:
+    """A database of its own whose profiles send parcels to inspection: handbags (HS 4202) and a 30 % random
+    sample, with one generated manifest."""
+    from smartcustoms.risk import service as risk
+
+    engine = make_engine(new_database_url())
+    prepare(engine, tmp_path)
+    with Session(engine) as s, s.begin():
+        risk.create_profile(s, risk.ProfileSpec("Handbags", 3, "IP risk", hs_prefix="4202"), "test")
+        risk.create_profile(s, risk.ProfileSpec("Random sample", 3, "compliance", random_rate="0.3"), "test")
+        t = identity.create_trader(s, "Inspect Express", "INSPECT-EXPRESS", "broker")
+        sub = (t.id, t.code, "")
+    run(engine, sub, _prefixed(63, 300, "I"))
+    yield engine
+    engine.dispose()
+
+
+def _lane3(s: Session) -> list[Consignment]:
+    return list(s.scalars(select(Consignment).where(Consignment.lane == 3, Consignment.status == lifecycle.INSPECTION)
+                          .order_by(Consignment.id)))
+
+
+def _profiles(c: Consignment) -> set[str]:
+    return {r["profile"] + (" (random)" if r["random"] else "") for r in orjson.loads(c.lane_reasons)
+            if r["lane"] == 3}
+
+
+def test_a_parcel_under_inspection_is_released_only_with_its_result_and_the_result_stays(
+        under_inspection: Engine) -> None:
+    from smartcustoms.audit import service as audit
+    from smartcustoms.errors import ValidationFailed
+
+    with Session(under_inspection) as s, s.begin():
+        lane3 = _lane3(s)
+        review = s.scalars(select(Consignment.id).where(Consignment.status == lifecycle.REVIEW)).first()
+        assert len(lane3) >= 6 and review is not None
+        ids = [c.id for c in lane3]
+        with pytest.raises(ValidationFailed) as refused:
+            officer.act(s, action="release", reason="x-ray clear", officer="a", ids=[ids[0], review])
+        assert refused.value.errors[0].field == "inspection_result" and "(1 selected)" in refused.value.errors[0].reason
+        assert _statuses(s, [ids[0], review]) == [lifecycle.INSPECTION, lifecycle.REVIEW]  # nothing decided
+        for action, result in (("release", "discrepancy"), ("inspect", "no_discrepancy"), ("hold", "maybe")):
+            with pytest.raises(ValidationFailed) as bad:
+                officer.act(s, action=action, reason="r", officer="a", ids=ids[:1], inspection_result=result)
+            assert bad.value.errors[0].field == "inspection_result"
+        with pytest.raises(ValidationFailed) as scope:
+            officer.act(s, action="hold", reason="r", officer="a", filters={"status": "open"},
+                        inspection_result="discrepancy")
+        assert scope.value.errors[0].code == "scope"
+
+        # A release with the result records it on the parcel under inspection, not on the one in review.
+        out = officer.act(s, action="release", reason="x-ray clear", officer="a", ids=[ids[0], review],
+                          inspection_result="no_discrepancy")
+        assert out.done == 2
+        assert [s.get_one(Consignment, i).inspection_result for i in (ids[0], review)] == ["no_discrepancy", None]
+        entry = audit.history(s, "ecommerce_consignment", ids[0])[-1]
+        assert orjson.loads(entry.payload)["inspection_result"] == "no_discrepancy"
+
+        # A hold records a discrepancy; the parcel then leaves by a release without another result, and a later
+        # order to inspect again does not clear the finding.
+        officer.act(s, action="hold", reason="counterfeit logo", officer="a", ids=[ids[1]],
+                    inspection_result="discrepancy")
+        officer.act(s, action="inspect", reason="second look", officer="b", ids=[ids[1]])
+        officer.act(s, action="hold", reason="still wrong", officer="b", ids=[ids[1]],
+                    inspection_result="no_discrepancy")
+        assert s.get_one(Consignment, ids[1]).inspection_result == "discrepancy"
+        assert officer.act(s, action="release", reason="duty paid", officer="b", ids=[ids[1]]).done == 1
+
+        # A hold without a result leaves it pending: the parcel cannot leave by way of the hold.
+        officer.act(s, action="hold", reason="call the consignee", officer="a", ids=[ids[2]])
+        with pytest.raises(ValidationFailed):
+            officer.act(s, action="release", reason="called", officer="a", ids=[ids[2]])
+
+        # All matching releases none pending inspection, and those with a result.
+        s.execute(text("UPDATE ecommerce_consignments SET inspection_result = 'no_discrepancy' WHERE id = :i"),
+                  {"i": ids[3]})
+        out = officer.act(s, action="release", reason="batch", officer="a", filters={"lane": "3"})
+        assert ids[3] in out.changed and not set(out.changed) & {ids[2], *ids[4:]}
+        assert {c.status for c in _lane3(s)} == {lifecycle.INSPECTION} and len(_lane3(s)) == len(ids) - 4
+
+
+def test_the_hit_rates_count_each_selection_against_the_random_sample(under_inspection: Engine) -> None:
+    with Session(under_inspection) as s, s.begin():
+        chosen = {c.id: _profiles(c) for c in _lane3(s)}
+        assert {"Handbags", "Random sample (random)"} <= set().union(*chosen.values())
+        # Discrepancies on every other handbag parcel; none on the parcels drawn at random alone.
+        found = {cid for i, (cid, by) in enumerate(sorted(chosen.items())) if "Handbags" in by and i % 2 == 0}
+        for cid in chosen:
+            officer.act(s, action="hold" if cid in found else "release", reason="inspected", officer="a",
+                        ids=[cid], inspection_result="discrepancy" if cid in found else "no_discrepancy")
+        # An officer's own order on a lane-2 parcel, found wrong.
+        ordered = s.scalars(select(Consignment.id).where(Consignment.status == lifecycle.REVIEW)).first()
+        assert ordered is not None
+        officer.act(s, action="inspect", reason="tip-off", officer="a", ids=[ordered])
+        officer.act(s, action="hold", reason="tip-off right", officer="a", ids=[ordered],
+                    inspection_result="discrepancy")
+        rates = officer.inspection_results(s, 90)
+    rows = {(r.key[0], r.key[2]): r for r in rates.rows}
+    handbags = [cid for cid, by in chosen.items() if "Handbags" in by]
+    drawn = [cid for cid, by in chosen.items() if "Random sample (random)" in by]
+    bags = rows[("rule", "Handbags")]
+    assert (bags.inspected, bags.discrepancies) == (len(handbags), len(found))
+    base = rates.baseline
+    assert base is not None and (base.inspected, base.discrepancies) == (len(drawn), len(found & set(drawn)))
+    assert bags.rate > base.rate  # the targeted profile beats the random sample here
+    order = rows[("order", None)]
+    assert (order.inspected, order.discrepancies) == (1, 1)
+    assert (rates.inspected, rates.discrepancies) == (len(chosen) + 1, len(found) + 1)  # each parcel once
+    # The window is on the time of receipt.
+    from datetime import timedelta
+
+    from smartcustoms.db import utcnow
+    with Session(under_inspection) as s, s.begin():
+        s.execute(text("UPDATE ecommerce_consignments SET received_at = :t WHERE id = :i"),
+                  {"t": utcnow() - timedelta(days=100), "i": ordered})
+        assert officer.inspection_results(s, 90).inspected == rates.inspected - 1
+        assert officer.inspection_results(s, 120).inspected == rates.inspected
+
+
+def test_the_hit_rates_read_the_inspected_parcels_through_their_own_index(stored: Engine) -> None:
+    """The intake stores no inspected parcel, so the partial index costs it nothing; the hit rates read only it."""
+    c = Consignment
+    sql = str(officer.inspected_query(90).compile(stored, compile_kwargs={"literal_binds": True}))
+    with Session(stored) as s, s.begin():
+        if stored.dialect.name == "sqlite":
+            plan = " ".join(str(r[-1]) for r in s.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+        else:
+            s.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = " ".join(str(r[0]) for r in s.execute(text(f"EXPLAIN {sql}")))
+        assert "ix_ecommerce_consignments_inspected" in plan
+        assert s.scalar(select(func.count()).select_from(c).where(c.inspection_result.is_not(None))) == 0

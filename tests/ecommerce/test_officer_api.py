@@ -101,7 +101,8 @@ def test_every_route_needs_an_officers_credentials(client: TestClient, engine: E
     wrong = _officer(engine)["Authorization"][:-4] + "AAAA"
     for method, path in (("get", "/totals"), ("get", "/groups"), ("get", "/consignments"), ("get", "/manifests"),
                          ("get", "/manifests/x"),
-                         ("get", "/consignments/x"), ("get", "/value-refs"), ("post", "/actions")):
+                         ("get", "/consignments/x"), ("get", "/value-refs"), ("get", "/inspections"),
+                         ("post", "/actions")):
         for headers in ({}, {"Authorization": wrong}, {"Authorization": "Bearer abc"}):
             r = client.request(method.upper(), API + path, headers=headers,
                                json={"action": "release", "reason": "x", "ids": ["x"]} if method == "post" else None)
@@ -193,7 +194,8 @@ def test_a_decision_by_ids_is_audited_and_a_retry_with_its_key_decides_nothing_a
 
     # Keys are each officer's own: the same key from another officer is another decision.
     someone = {**_officer(engine), "Idempotency-Key": "hold-1"}
-    r = client.post(f"{API}/actions", json={**body, "action": "release"}, headers=someone)
+    r = client.post(f"{API}/actions", json={**body, "action": "release", "inspection_result": "no_discrepancy"},
+                    headers=someone)
     assert r.json()["done"] == 3 and _statuses(engine, ids) == [lifecycle.RELEASED] * 3 and _audits(engine, ids) == 6
 
     detail = client.get(f"{API}/consignments/{ids[0]}", headers=basic).json()
@@ -402,8 +404,8 @@ def test_the_bodys_filter_values_are_stripped_as_the_lists_are(
 def test_a_reason_is_judged_as_it_will_be_stored(client: TestClient, engine: Engine, basic: dict[str, str],
                                                  manifest: dict[str, Any]) -> None:
     one = manifest["inspected"][:1]
-    r = client.post(f"{API}/actions", json={"action": "hold", "reason": "invoice checked\n", "ids": one},
-                    headers=basic)
+    r = client.post(f"{API}/actions", json={"action": "hold", "reason": "invoice checked\n", "ids": one,
+                                             "inspection_result": "discrepancy"}, headers=basic)
     assert r.status_code == 200 and r.json()["done"] == 1
     r = client.post(f"{API}/actions", json={"action": "release", "reason": "line 1\r\nline 2\tok", "ids": one},
                     headers=basic)
@@ -418,7 +420,7 @@ def test_a_consignment_whose_status_changed_since_it_was_seen_is_not_decided(
     client.post(f"{API}/actions", json={"action": "hold", "reason": "counterfeit?", "ids": [first]}, headers=basic)
     seen = {first: lifecycle.INSPECTION, second: lifecycle.INSPECTION}  # as a script listed them before the hold
     r = client.post(f"{API}/actions", json={"action": "release", "reason": "ok", "ids": [first, second],
-                                             "seen": seen}, headers=basic)
+                                             "seen": seen, "inspection_result": "no_discrepancy"}, headers=basic)
     assert r.status_code == 200, r.text
     assert (r.json()["done"], r.json()["skipped"], r.json()["outdated"], r.json()["changed"]) == (1, 1, 1, [second])
     assert _statuses(engine, [first, second]) == [lifecycle.HELD, lifecycle.RELEASED]
@@ -427,8 +429,47 @@ def test_a_consignment_whose_status_changed_since_it_was_seen_is_not_decided(
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == f"seen.{first}"
     # Keys are read as the ids are (stripped); a lane given must match too.
     r = client.post(f"{API}/actions", json={"action": "release", "reason": "ok", "ids": [f" {first}"],
-                                             "seen": {f" {first} ": "held:2"}}, headers=basic)
+                                             "seen": {f" {first} ": "held:2"}, "inspection_result": "no_discrepancy"},
+                    headers=basic)
     assert (r.json()["done"], r.json()["outdated"]) == (0, 1)  # held, but in lane 3
     r = client.post(f"{API}/actions", json={"action": "release", "reason": "ok", "ids": [first],
-                                             "seen": {first: "held:3"}}, headers=basic)
+                                             "seen": {first: "held:3"}, "inspection_result": "no_discrepancy"},
+                    headers=basic)
     assert (r.json()["done"], r.json()["outdated"]) == (1, 0)
+
+
+def test_inspection_results_are_recorded_by_decisions_and_counted_in_the_hit_rates(
+        client: TestClient, engine: Engine, basic: dict[str, str], manifest: dict[str, Any]) -> None:
+    def rates() -> tuple[int, int, dict[str, tuple[int, int]]]:
+        r = client.get(f"{API}/inspections", params={"days": 30}, headers=basic)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["days"] == 30
+        return body["inspected"], body["discrepancies"], {
+            s["profile"] or s["kind"]: (s["inspected"], s["discrepancies"]) for s in body["selections"]}
+
+    before = rates()
+    first, second, third = manifest["inspected"]
+    refused = client.post(f"{API}/actions", json={"action": "release", "reason": "ok", "ids": [first]}, headers=basic)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "inspection_result"
+    wrong = client.post(f"{API}/actions", json={"action": "release", "reason": "ok", "ids": [first],
+                                                 "inspection_result": "fine"}, headers=basic)
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "inspection_result"
+    assert _statuses(engine, [first]) == [lifecycle.INSPECTION]
+    ok = client.post(f"{API}/actions", json={"action": "release", "reason": "x-ray clear", "ids": [first, second],
+                                              "inspection_result": "no_discrepancy"}, headers=basic)
+    assert ok.status_code == 200 and ok.json()["done"] == 2
+    held = client.post(f"{API}/actions", json={"action": "hold", "reason": "counterfeit", "ids": [third],
+                                                "inspection_result": "discrepancy"}, headers=basic)
+    assert held.status_code == 200 and held.json()["done"] == 1
+    detail = client.get(f"{API}/consignments/{third}", headers=basic).json()
+    assert detail["inspection_result"] == "discrepancy" and detail["history"][-1]["data"]["inspection_result"] == \
+        "discrepancy"
+    after = rates()
+    assert (after[0] - before[0], after[1] - before[1]) == (3, 1)
+    name = "API test: inspect seller"
+    was = before[2].get(name, (0, 0))
+    assert (after[2][name][0] - was[0], after[2][name][1] - was[1]) == (3, 1)
+    for days in (0, 3661, "x"):
+        bad = client.get(f"{API}/inspections", params={"days": days}, headers=basic)
+        assert bad.status_code == 422 and "days" in bad.text

@@ -80,7 +80,8 @@ def test_kept_totals_equal_the_consignments_counted(fresh: Engine, monkeypatch: 
         assert review, "the generated manifests give lane-2 consignments"
         officer.act(s, action="inspect", reason="documents missing", officer="t", ids=review[:4])
         officer.act(s, action="hold", reason="awaiting payment", officer="t", ids=review[4:])
-        officer.act(s, action="release", reason="checked", officer="t", ids=review[:2])
+        officer.act(s, action="release", reason="checked", officer="t", ids=review[:2],
+                    inspection_result="no_discrepancy")
     assert_kept_equal_counted(fresh)
     with Session(fresh) as s:
         split_manifest = s.get(GroupTotal, ("manifest", first["manifest_id"]))

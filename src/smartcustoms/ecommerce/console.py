@@ -21,7 +21,7 @@ from smartcustoms.console.auth import FLASH_KEY, OfficerDep, ReadOfficerDep, che
 from smartcustoms.console.risk_routes import bar_chart
 from smartcustoms.console.views import JST
 from smartcustoms.deps import ReadSessionDep, SessionDep
-from smartcustoms.ecommerce import bandchart, i18n, lifecycle, officer, reasons, scheduled, valueref_service
+from smartcustoms.ecommerce import bandchart, hitrate, i18n, lifecycle, officer, reasons, scheduled, valueref_service
 from smartcustoms.ecommerce.config import get_ecommerce_settings
 from smartcustoms.errors import FieldError, NotFound, SmartCustomsError, ValidationFailed
 
@@ -90,7 +90,7 @@ def _error(request: Request, lang: str, who: Any, exc: SmartCustomsError, readin
 
 
 # Fields of the e-commerce pages whose errors the shared (declaration) wording would misname.
-_OWN_FIELDS = ("lane", "status", "group", "page", "hs6")
+_OWN_FIELDS = ("lane", "status", "group", "page", "hs6", "days")
 # Text filters and the selection: their errors in the pages' own words, by code (`ec.bad.<field>.<code>`).
 _TEXT_FIELDS = ("manifest", "platform", "seller", "consignee", "split_group", "ids")
 
@@ -101,9 +101,11 @@ def _event(lang: str, entry: Any) -> dict[str, Any]:
     data = orjson.loads(entry.payload) if entry.payload else {}
     kind = entry.action.removeprefix("ecommerce.")
     to = data.get("to_status") if isinstance(data, dict) else None
+    found = data.get("inspection_result") if isinstance(data, dict) else None
     return {"at": entry.at, "actor": entry.actor,
             "action": i18n.translate(lang, f"ec.action.{kind}") if kind in lifecycle.ACTIONS else entry.action,
             "to": i18n.translate(lang, f"ec.status.{to}") if to in lifecycle.STATUSES else None,
+            "result": i18n.translate(lang, f"ec.result.{found}") if found in lifecycle.INSPECTION_RESULTS else None,
             "reason": data.get("reason") if isinstance(data, dict) else None}
 
 
@@ -189,11 +191,42 @@ def consignment_page(request: Request, consignment_id: str, session: ReadSession
     view = officer.view(c)
     view["lane_reasons"] = [reasons.shown(r, lang) for r in view["lane_reasons"]]
     return _render(request, "ec_consignment.html", lang, {
-        "officer": who, "c": c, **view,
+        "officer": who, "c": c, **view, "pending": lifecycle.pending_inspection(c.lane, c.inspection_result),
         "members": members, "more_members": more_members,
         "history": [_event(lang, e) for e in audit.history(session, "ecommerce_consignment", c.id)],
         "back": f"{PREFIX}/consignments/{c.id}",
     })
+
+
+@router.get("/inspections")
+def inspections(request: Request, session: ReadSessionDep, who: ReadOfficerDep, days: str = "") -> Response:
+    """The hit rates of the inspections: per selection, the share of the parcels it sent to inspection found with a
+    discrepancy, against the random sample's (the baseline), as a chart and a table."""
+    lang = lang_of(request)
+    t = partial(i18n.translate, lang)
+    try:
+        window = officer.inspection_days(days)
+    except SmartCustomsError as exc:
+        return _error(request, lang, who, exc, reading=True)
+    rates = officer.inspection_results(session, window)
+
+    def name(r: hitrate.HitRow) -> str:
+        if r.key == hitrate.ORDER:
+            return str(t("ec.insp.order"))
+        label = str(reasons.shown(r.reason, lang).get("profile") if r.reason else r.key[2])
+        return f"{label} ({t('ec.insp.random')})" if r.baseline else label
+
+    rows = [{"name": name(r), "inspected": r.inspected, "discrepancies": r.discrepancies,
+             "rate": f"{r.rate:.1%}", "baseline": r.baseline,
+             "beats": None if rates.baseline is None or r.baseline else r.rate > rates.baseline.rate}
+            for r in rates.rows]
+    items = [(str(row["name"]), r.rate * 100, f"{row['rate']} ({r.discrepancies:,}/{r.inspected:,})")
+             for row, r in zip(rows, rates.rows, strict=True)][:15]
+    chart = Markup(bar_chart(items, t("ec.insp.chart"), "ec-insp", peak=100.0)) if items else None  # noqa: S704
+    return _render(request, "ec_inspections.html", lang, {
+        "officer": who, "days": window, "rows": rows, "chart": chart, "inspected": rates.inspected,
+        "discrepancies": rates.discrepancies, "rate": f"{rates.rate:.1%}",
+        "baseline": f"{rates.baseline.rate:.1%}" if rates.baseline else None})
 
 
 # The value references a daily refresh keeps: older than this, the page says the refresh has stopped (the intake
@@ -249,6 +282,7 @@ def bulk_action(
     ids: Annotated[list[str] | None, Form()] = None,
     seen: Annotated[list[str] | None, Form(description="`<id>:<status>:<lane>` of each row as the page showed "
                                                        "it")] = None,
+    inspection_result: FormStr = "",
 ) -> Response:
     """Release, order inspection of, or hold the selected consignments (or all matching the filter); audited.
 
@@ -266,7 +300,8 @@ def bulk_action(
     try:
         outcome = officer.act(session, action=action, reason=reason, officer=who.username,
                               ids=ids if scope != "all" else None, filters=form if scope == "all" else None,
-                              seen=shown if scope != "all" else None)
+                              seen=shown if scope != "all" else None,
+                              inspection_result=inspection_result.strip() or None)
         session.commit()
     except SmartCustomsError as exc:
         session.rollback()

@@ -64,7 +64,7 @@ EN: dict[str, str] = {
     "ec.bulk.scope": "Apply to",
     "ec.bulk.selected": "the selected consignments",
     "ec.bulk.all": "all consignments matching this filter (at most {cap}; held ones only when the status filter is "
-                   "Held)",
+                   "Held; none released before its inspection result is recorded)",
     "ec.bulk.apply": "Apply",
     "ec.select_all": "Select all on this page",
     "ec.select": "Select",
@@ -171,6 +171,45 @@ EN: dict[str, str] = {
     "ec.vr.empty": "No band matches.",
     "ec.col.hs6": "HS code",
     "ec.bad.hs6": "2 to 6 digits of an HS code.",
+    "ec.result": "Inspection result",
+    "ec.result.none": "— (no inspection done)",
+    "ec.result.no_discrepancy": "No discrepancy",
+    "ec.result.discrepancy": "Discrepancy found",
+    "ec.result.pending": "Under inspection: a release records the result (no discrepancy); a discrepancy is "
+                         "recorded with a hold.",
+    "ec.result.recorded": "Inspection result: {result}",
+    "ec.col.inspection_result": "Inspection result",
+    "ec.bad.inspection_result.missing": "Record the inspection result to release consignments under inspection "
+                                        "(no discrepancy), or hold them with the result.",
+    "ec.bad.inspection_result.invalid": "A release records “no discrepancy” only (a discrepancy is recorded with a "
+                                        "hold); an order to inspect records no result.",
+    "ec.bad.inspection_result.scope": "An inspection result is recorded on selected consignments only, not on all "
+                                      "matching.",
+    "ec.insp.nav": "Inspection results",
+    "ec.insp.title": "Inspection results: hit rates",
+    "ec.insp.intro": "Of the parcels each selection sent to inspection (lane 3) and whose inspection has a result, "
+                     "the share found with a discrepancy. The random sample finds what inspecting at random finds: "
+                     "a selection that does not beat it is not targeting. A parcel selected twice counts for both.",
+    "ec.insp.window": "Parcels received in the last {days} days: {inspected} inspected, {discrepancies} with a "
+                      "discrepancy ({rate}).",
+    "ec.insp.baseline": "Random sample: {rate}.",
+    "ec.insp.no_baseline": "No parcel drawn by the random sample has a result in this window: there is no "
+                           "baseline to compare with.",
+    "ec.insp.days": "Days",
+    "ec.insp.show": "Show",
+    "ec.insp.chart": "Share of inspected parcels with a discrepancy, per selection",
+    "ec.insp.selection": "Selection",
+    "ec.insp.inspected": "Inspected",
+    "ec.insp.found": "Discrepancies",
+    "ec.insp.rate": "Hit rate",
+    "ec.insp.vs": "Against the random sample",
+    "ec.insp.beats": "higher",
+    "ec.insp.below": "not higher",
+    "ec.insp.order": "Ordered by an officer",
+    "ec.insp.random": "random sample",
+    "ec.insp.empty": "No inspected parcel has a result in this window.",
+    "ec.col.days": "Days",
+    "ec.bad.days": "A whole number of days from 1 to 3660.",
 }
 
 JA: dict[str, str] = {
@@ -232,7 +271,8 @@ JA: dict[str, str] = {
     "ec.bulk": "選択した貨物の処理",
     "ec.bulk.scope": "対象",
     "ec.bulk.selected": "選択した貨物",
-    "ec.bulk.all": "この条件に該当するすべての貨物（最大{cap}件。保留中の貨物は、状態で「保留」を選んだ場合のみ）",
+    "ec.bulk.all": "この条件に該当するすべての貨物（最大{cap}件。保留中の貨物は、状態で「保留」を選んだ場合のみ。"
+                   "検査結果の記録がない検査中の貨物は許可しません）",
     "ec.bulk.apply": "実行",
     "ec.select_all": "このページをすべて選択",
     "ec.select": "選択",
@@ -340,6 +380,42 @@ JA: dict[str, str] = {
     "ec.vr.empty": "該当する参照帯はありません。",
     "ec.col.hs6": "HSコード",
     "ec.bad.hs6": "HSコードの先頭2〜6桁です。",
+    "ec.result": "検査結果",
+    "ec.result.none": "―（検査なし）",
+    "ec.result.no_discrepancy": "異常なし",
+    "ec.result.discrepancy": "異常あり",
+    "ec.result.pending": "検査中：許可の際に検査結果（異常なし）を記録します。異常ありは保留とともに記録します。",
+    "ec.result.recorded": "検査結果：{result}",
+    "ec.col.inspection_result": "検査結果",
+    "ec.bad.inspection_result.missing": "検査中の貨物を許可するには検査結果（異常なし）を記録してください。"
+                                        "異常があれば検査結果とともに保留してください。",
+    "ec.bad.inspection_result.invalid": "許可で記録できるのは「異常なし」のみです（異常ありは保留で記録します）。"
+                                        "検査指示では検査結果を記録しません。",
+    "ec.bad.inspection_result.scope": "検査結果は選択した貨物にのみ記録できます"
+                                      "（条件に該当するすべてには記録できません）。",
+    "ec.insp.nav": "検査結果",
+    "ec.insp.title": "検査結果：的中率",
+    "ec.insp.intro": "各選定（選別条件・シグナル・無作為抽出・職員の指示）により検査（区分3）となり、"
+                     "検査結果が記録された貨物のうち、異常が見つかった割合です。無作為抽出の割合が基準です。これを上回らない選定は"
+                     "的を絞れていません。二つの選定に該当した貨物は両方に数えます。",
+    "ec.insp.window": "過去{days}日に受理した貨物：検査{inspected}件、うち異常あり{discrepancies}件（{rate}）。",
+    "ec.insp.baseline": "無作為抽出：{rate}。",
+    "ec.insp.no_baseline": "この期間に無作為抽出で検査結果のある貨物がないため、比較の基準がありません。",
+    "ec.insp.days": "日数",
+    "ec.insp.show": "表示",
+    "ec.insp.chart": "選定別の検査貨物に占める異常ありの割合",
+    "ec.insp.selection": "選定",
+    "ec.insp.inspected": "検査件数",
+    "ec.insp.found": "異常あり",
+    "ec.insp.rate": "的中率",
+    "ec.insp.vs": "無作為抽出との比較",
+    "ec.insp.beats": "上回る",
+    "ec.insp.below": "上回らない",
+    "ec.insp.order": "職員の検査指示",
+    "ec.insp.random": "無作為抽出",
+    "ec.insp.empty": "この期間に検査結果のある貨物はありません。",
+    "ec.col.days": "日数",
+    "ec.bad.days": "日数は1〜3660の整数です。",
 }
 
 MESSAGES: dict[str, dict[str, str]] = {"en": EN, "ja": JA}

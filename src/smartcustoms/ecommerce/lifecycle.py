@@ -17,6 +17,39 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
+# The result of a parcel's inspection (as for declarations), recorded by the decision that ends it.
+NO_DISCREPANCY, DISCREPANCY = "no_discrepancy", "discrepancy"
+INSPECTION_RESULTS = (NO_DISCREPANCY, DISCREPANCY)
+
+
+def pending_inspection(lane: int, result: str | None) -> bool:
+    """Whether a consignment waits for its inspection's result: lane 3 (at intake, or an officer's order) and none
+    recorded yet. Decision: it stays pending while held, so a lane-3 parcel cannot leave by way of a hold without
+    a result; once recorded the result stays (a later order to inspect again does not clear it: the first finding
+    is what the hit rates count, and the audit log keeps every decision)."""
+    return lane == 3 and result is None
+
+
+def result_problem(action: str, result: str | None) -> str | None:
+    """Why `result` cannot go with `action` (None: it can). A release records no discrepancy only (a discrepancy is
+    recorded with a hold and decided after, as declarations do); an order to inspect records none."""
+    if result is None:
+        return None
+    if result not in INSPECTION_RESULTS:
+        return f"one of {', '.join(INSPECTION_RESULTS)}"
+    if action == "inspect":
+        return "an order to inspect records no result: record it when the inspection is done (release or hold)"
+    if action == "release" and result != NO_DISCREPANCY:
+        return "a release records no_discrepancy: record a discrepancy with a hold, then decide"
+    return None
+
+
+def needs_result(action: str, lane: int, recorded: str | None, given: str | None) -> bool:
+    """Whether `action` on a consignment needs an inspection result it was not given: a release of one pending
+    inspection (lane 3 goods leave only inspected, as a declaration awaiting inspection does)."""
+    return action == "release" and given is None and pending_inspection(lane, recorded)
+
+
 def initial_status(lane: int) -> str:
     """Lane 1 is released at intake; lane 2 waits for a document review, lane 3 for an inspection."""
     return {1: RELEASED, 2: REVIEW}.get(lane, INSPECTION)

@@ -103,6 +103,8 @@ class Consignment(Base):
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     decided_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # no_discrepancy | discrepancy: recorded by the decision that ends a lane-3 parcel's inspection (migration 0018)
+    inspection_result: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
 
 # The officers' list order (lane 3 first, then the oldest): its first page without sorting every match.
@@ -112,6 +114,9 @@ Index("ix_ecommerce_consignments_list", Consignment.lane.desc(), Consignment.rec
 OPEN_SQL = "status IN (" + ", ".join(f"'{s}'" for s in lifecycle.OPEN) + ")"
 Index("ix_ecommerce_consignments_open", Consignment.lane.desc(), Consignment.received_at, Consignment.id,
       sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL))
+# The inspected parcels only (the inspection results page): the intake stores none, so it costs the intake nothing.
+Index("ix_ecommerce_consignments_inspected", Consignment.received_at,
+      sqlite_where=text("inspection_result IS NOT NULL"), postgresql_where=text("inspection_result IS NOT NULL"))
 
 
 class Rejection(Base):

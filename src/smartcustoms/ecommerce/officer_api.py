@@ -30,7 +30,7 @@ from smartcustoms.audit import service as audit
 from smartcustoms.declarations.idempotency import IdemKey, StoredAnswer, answer_once, stored_key
 from smartcustoms.declarations.officer_api import OfficerDep, ReadOfficerDep
 from smartcustoms.deps import ReadSessionDep, SessionDep
-from smartcustoms.ecommerce import lifecycle, officer, valueref_service
+from smartcustoms.ecommerce import hitrate, lifecycle, officer, valueref_service
 from smartcustoms.ecommerce.config import get_ecommerce_settings
 from smartcustoms.ecommerce.models import ActionKey, Consignment, Manifest
 from smartcustoms.ecommerce.pipeline import summary
@@ -66,7 +66,7 @@ def consignment_out(c: Consignment, full: bool = False) -> dict[str, Any]:
         "consumption_tax_jpy": c.ct_national_jpy + c.ct_local_jpy, "total_tax_jpy": c.total_tax_jpy,
         "exempt": c.exempt, "risk_score": c.risk_score, "split_group": c.split_group,
         "received_at": _iso(c.received_at), "released_at": _iso(c.released_at),
-        "decided_by": c.decided_by, "decision_reason": c.decision_reason,
+        "decided_by": c.decided_by, "decision_reason": c.decision_reason, "inspection_result": c.inspection_result,
     }
     if full:
         out.update(officer.view(c))
@@ -157,6 +157,25 @@ def consignment(consignment_id: str, session: ReadSessionDep, who: ReadOfficerDe
     return out
 
 
+def _hit_out(r: hitrate.HitRow) -> dict[str, Any]:
+    return {"kind": r.key[0], "profile_id": r.key[1], "profile": r.key[2], "inspected": r.inspected,
+            "discrepancies": r.discrepancies, "rate": round(r.rate, 4)}
+
+
+@router.get("/inspections")
+def inspections(session: ReadSessionDep, who: ReadOfficerDep,
+                days: Annotated[int, Query(ge=1, le=officer.INSPECTION_DAYS_MAX)] = officer.INSPECTION_DAYS,
+                ) -> dict[str, Any]:
+    """The hit rates of the inspections of parcels received in the last `days` days: per selection (profile,
+    signal, random draw, an officer's order), the parcels it sent to inspection that have a result and the share
+    found with a discrepancy; `baseline` is the random sample's (kind `random`, all draws together)."""
+    rates = officer.inspection_results(session, days)
+    base = rates.baseline
+    return {"days": days, "inspected": rates.inspected, "discrepancies": rates.discrepancies,
+            "rate": round(rates.rate, 4), "baseline": _hit_out(base) if base else None,
+            "selections": [_hit_out(r) for r in rates.rows]}
+
+
 @router.get("/value-refs")
 def value_refs(
     session: ReadSessionDep, who: ReadOfficerDep,
@@ -191,6 +210,10 @@ class ActionIn(BaseModel):
     seen: dict[str, str] | None = Field(None, description="the state each named consignment had when it was looked "
                                                           "at, `status` or `status:lane`: one whose state has "
                                                           "changed since is not decided (counted in `outdated`)")
+    inspection_result: Literal["no_discrepancy", "discrepancy"] | None = Field(
+        None, description="the finding of the inspection this decision ends, recorded on each named consignment "
+                          "pending inspection (lane 3, none recorded): needed to release one (no_discrepancy "
+                          "only); a hold may record either")
 
     def scope(self) -> dict[str, str] | None:
         """The filters to act on, their values stripped as the lists' are (None: the ids); 422 naming the field when
@@ -228,7 +251,8 @@ def act(body: ActionIn, session: SessionDep, who: OfficerDep, idempotency_key: I
 
     def run() -> tuple[dict[str, Any], dict[str, str]]:
         outcome = officer.act(session, action=body.action, reason=body.reason, officer=who.username,
-                              ids=body.ids, filters=filters, seen=body.seen if filters is None else None)
+                              ids=body.ids, filters=filters, seen=body.seen if filters is None else None,
+                              inspection_result=body.inspection_result)
         return {"action": body.action, "done": outcome.done, "skipped": outcome.skipped, "more": outcome.more,
                 "outdated": outcome.outdated, "changed": list(outcome.changed)}, {}
 
