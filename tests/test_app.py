@@ -87,3 +87,43 @@ def test_the_server_runs_housekeeping_unless_it_is_switched_off(new_database_url
     get_settings.cache_clear()
     assert create_app().state.housekeeper is None
     assert create_app(housekeeping=True).state.housekeeper is not None  # asked for explicitly
+
+
+def test_a_deadlock_is_a_503_to_retry_and_other_database_errors_stay_500s(new_database_url: Any) -> None:
+    """A transaction the database stopped (deadlock 40P01, serialization 40001) wrote nothing: said as a 503 with
+    Retry-After, not an unexplained 500; any other database error is still a 500 (and logged)."""
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from smartcustoms.app import create_app
+    from smartcustoms.db import make_engine
+
+    class Orig(Exception):
+        def __init__(self, sqlstate: str | None, sqlite_errorname: str = "") -> None:
+            super().__init__("stopped")
+            self.sqlstate, self.sqlite_errorname = sqlstate, sqlite_errorname
+
+    engine = make_engine(new_database_url())
+    app = create_app(engine)
+    raised: dict[str, Exception] = {
+        "deadlock": OperationalError("UPDATE x", {}, Orig("40P01")),
+        "serialization": OperationalError("UPDATE x", {}, Orig("40001")),
+        "other": IntegrityError("INSERT x", {}, Orig("23505")),
+        "busy": OperationalError("UPDATE x", {}, Orig(None, "SQLITE_BUSY")),
+        "sqlite": OperationalError("UPDATE x", {}, Orig(None, "SQLITE_CORRUPT")),
+    }
+
+    @app.get("/probe/{kind}")
+    def probe(kind: str) -> None:
+        raise raised[kind]
+
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            for kind in ("deadlock", "serialization", "busy"):
+                r = client.get(f"/probe/{kind}")
+                assert r.status_code == 503 and r.headers["Retry-After"] == "1", r.text
+                assert r.json()["error"] == "database_conflict" and "send it again" in r.json()["message"]
+            for kind in ("other", "sqlite"):
+                r = client.get(f"/probe/{kind}")
+                assert r.status_code == 500 and r.json()["error"] == "internal_error"
+    finally:
+        engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,6 +13,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -166,6 +168,24 @@ def create_app(engine: Engine | None = None, housekeeping: bool | None = None) -
     @app.exception_handler(SmartCustomsError)
     async def _platform_error(_request: Request, exc: SmartCustomsError) -> JSONResponse:
         return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        # A deadlock or a serialization failure (PostgreSQL SQLSTATE 40P01, 40001), or SQLite still busy after its
+        # wait for the writer (SQLITE_BUSY), rolled the request's transaction back, and the same request sent again
+        # can succeed: said so, as a 503 to retry, rather than an unexplained 500. Any other database error stays a
+        # 500 (logged with its trace).
+        state = getattr(exc.orig, "sqlstate", None)
+        busy = str(getattr(exc.orig, "sqlite_errorname", "")).startswith("SQLITE_BUSY")  # SQLite: busy past its wait
+        if state in ("40P01", "40001") or busy:
+            logging.getLogger("smartcustoms.app").warning("%s %s: %s, rolled back", request.method,
+                                                          request.url.path, type(exc.orig).__name__)
+            body = SmartCustomsError("the database rolled this request's transaction back to let a concurrent one "
+                                     "finish: send it again", [], 503, "database_conflict")
+            return JSONResponse(body.to_dict(), status_code=503, headers={"Retry-After": "1"})
+        logging.getLogger("smartcustoms.app").error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        body = SmartCustomsError("internal error", [], 500, "internal_error")
+        return JSONResponse(body.to_dict(), status_code=500)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

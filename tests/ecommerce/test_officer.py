@@ -316,3 +316,80 @@ def test_the_hit_rates_read_the_inspected_parcels_through_their_own_index(stored
             plan = " ".join(str(r[0]) for r in s.execute(text(f"EXPLAIN {sql}")))
         assert "ix_ecommerce_consignments_inspected" in plan
         assert s.scalar(select(func.count()).select_from(c).where(c.inspection_result.is_not(None))) == 0
+
+
+def _split_record(parcel: str, seller: str, consignee: str, description: str = "plastic phone case") -> dict[str, Any]:
+    return {"parcel_id": parcel, "platform": "Temu", "mail_order": True, "personal_use": False,
+            "seller": {"id": seller, "name": f"Seller {seller}", "country": "CN"},
+            "consignee": {"name": "Sato Yui", "address": "1-2-3 Setagaya-ku, Tokyo", "id": consignee},
+            "delivery_place": "Tokyo Setagaya-ku",
+            "goods": [{"description": description, "hs_code": "392690", "quantity": 1, "value": "6000",
+                       "currency": "JPY", "origin_country": "CN"}]}
+
+
+@pytest.mark.parametrize("scope", ["ids", "filter"])
+def test_a_decision_and_an_intake_linking_the_same_parcels_wait_for_each_other(
+        new_database_url: Callable[[], str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scope: str) -> None:
+    """PostgreSQL: an officer decides lines 9 and 10 of a manifest while an intake links the same two parcels into
+    split groups. Both lock them in the order of their ids; in the order the rows were stored (9 before 10, where
+    the ids sort "-10" first) they deadlocked, and the officer or the intake's manifest failed (found by a probe)."""
+    import threading
+    import time
+
+    from sqlalchemy import event
+
+    from smartcustoms.ecommerce.config import get_ecommerce_settings
+    from tests.ecommerce.test_pipeline import jl
+
+    engine = make_engine(new_database_url())
+    if engine.dialect.name != "postgresql":
+        engine.dispose()
+        pytest.skip("SQLite runs one writer at a time")
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_WORKERS", "0")
+    get_ecommerce_settings.cache_clear()
+    prepare(engine, tmp_path)
+    with Session(engine) as s, s.begin():
+        t = identity.create_trader(s, "Lock Express", "LOCK-EXPRESS", "broker")
+        sub = (t.id, t.code, "")
+    first = [_split_record(f"F{i}", "FILL", f"FC{i}") for i in range(8)]
+    first += [_split_record("K1-a", "SPL", "K1", "gift"), _split_record("K2-a", "SPL", "K2", "gift")]  # lane 2
+    _, summary = run(engine, sub, jl(*first))
+    mid = summary["manifest_id"]
+    nine, ten = f"{mid}-9", f"{mid}-10"
+    deciding = make_engine(engine.url.render_as_string(hide_password=False))  # the officer's own connections
+    paused, done = threading.Event(), {}
+
+    @event.listens_for(deciding, "after_cursor_execute")
+    def _pause(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE ECOMMERCE_CONSIGNMENTS") and not paused.is_set():
+            paused.set()
+            time.sleep(1.5)  # the intake meets the parcels now, between the officer's two updates
+
+    def decide() -> None:
+        try:
+            with Session(deciding) as s:
+                done["officer"] = officer.act(
+                    s, action="hold", reason="probe", officer="o",
+                    **({"ids": [nine, ten]} if scope == "ids" else {"filters": {"manifest": mid, "status": "review"}}))
+                s.commit()
+        except Exception as exc:  # reported below
+            done["officer"] = exc
+
+    thread = threading.Thread(target=decide)
+    thread.start()
+    assert paused.wait(30)
+    results, second = run(engine, sub, jl(_split_record("K1-b", "SPL", "K1"), _split_record("K2-b", "SPL", "K2")))
+    thread.join(60)
+    deciding.dispose()
+    get_ecommerce_settings.cache_clear()
+    try:
+        assert isinstance(done["officer"], officer.ActionOutcome), done["officer"]
+        assert set(done["officer"].changed) == {nine, ten}
+        assert second["status"] == "complete" and [r["lane"] for r in results] == [2, 2]
+        with Session(engine) as s:
+            linked = {c.id: (c.status, c.split_group) for c in s.scalars(select(Consignment).where(
+                Consignment.id.in_([nine, ten])))}
+            assert all(status == lifecycle.HELD and group for status, group in linked.values())
+            assert officer.totals(s) == officer.totals_counted(s)
+    finally:
+        engine.dispose()

@@ -271,7 +271,8 @@ def test_two_retries_at_once_with_one_key_decide_once(client: TestClient, engine
                                                       manifest: dict[str, Any]) -> None:
     if engine.dialect.name == "sqlite":  # its write sessions begin with the lock: the two run one after the other
         pytest.skip("a race needs two writers at once (PostgreSQL); test_a_key_stored_meanwhile_... covers SQLite")
-    body = {"action": "release", "reason": "cleared after x-ray", "ids": manifest["inspected"]}
+    body = {"action": "release", "reason": "cleared after x-ray", "ids": manifest["inspected"],
+            "inspection_result": "no_discrepancy"}
     headers = {**basic, "Idempotency-Key": f"race-{uuid.uuid4()}"}
     answers: list[Any] = []
     start = threading.Barrier(2)

@@ -333,8 +333,11 @@ def act(session: Session, *, action: str, reason: str, officer: str, ids: list[s
     c = Consignment
     stmt = select(c.id, c.status, c.lane, c.manifest_id, c.platform, c.seller_id, c.inspection_result)
     more = False
+    # PostgreSQL: the consignments to decide are locked in the order of their ids, as the intake locks the parcels
+    # it links into a split group (pipeline.ChunkStore): two decisions, or a decision and an intake, on the same
+    # parcels then wait for each other instead of deadlocking (SQLite has one writer; FOR UPDATE is left out there).
     if ids:
-        rows = session.execute(stmt.where(c.id.in_(ids))).all()
+        rows = session.execute(stmt.where(c.id.in_(ids)).order_by(c.id).with_for_update()).all()
         unknown = sorted(set(ids) - {r[0] for r in rows})
         if unknown:  # nothing is decided on a selection that names consignments that do not exist
             raise ValidationFailed([FieldError("ids", f"no such consignment: {', '.join(unknown[:5])}"
@@ -349,6 +352,8 @@ def act(session: Session, *, action: str, reason: str, officer: str, ids: list[s
         rows = session.execute(stmt.where(*where).order_by(c.received_at, c.id).limit(cap + 1)).all()
         more = len(rows) > cap
         rows = rows[:cap]
+        if rows and session.get_bind().dialect.name == "postgresql":  # read again, locked in the order of the ids
+            rows = session.execute(stmt.where(c.id.in_([r[0] for r in rows])).order_by(c.id).with_for_update()).all()
     def unchanged(cid: str, status: str, lane: int) -> bool:
         was = shown.get(cid)
         return was is None or (was[0] == status and (was[1] is None or was[1] == lane))
