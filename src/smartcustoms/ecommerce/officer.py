@@ -394,8 +394,9 @@ def act(session: Session, *, action: str, reason: str, officer: str, ids: list[s
         tally.decide(manifest_id, platform, seller_id, (lane, new_lane),
                      (status in lifecycle.OPEN, target in lifecycle.OPEN))
         changed.append((cid, status, lane, new_lane, finding))
-    # The running totals before the audit chain's head, as the intake's chunks take them: on PostgreSQL a decision
-    # and a chunk committed at the same time then wait for each other in one order and cannot deadlock.
+    # The running totals before the audit chain's head, as the intake's chunks take them, and both after the
+    # consignments (locked in id order above): on PostgreSQL a decision and a chunk committed at the same time then
+    # take what they share in one order and wait for each other rather than deadlock.
     group_totals.apply(session.connection(), tally)
     for cid, status, lane, new_lane, finding in changed:
         audit.append(session, actor=f"officer:{officer}", action=f"ecommerce.{action}",
