@@ -98,3 +98,9 @@ def test_simulate_compares_strategies(env: dict[str, str], tmp_path: Path) -> No
     with (tmp_path / "sim.csv").open(encoding="utf-8-sig") as f:
         sim = list(csv.DictReader(f))
     assert {r["strategy"] for r in sim} == {"exploit", "uncertainty-0.2"}
+
+
+def test_models_says_when_none_is_registered(env: dict[str, str]) -> None:
+    run(env, "db", "upgrade")
+    listed = run(env, "risk", "models")
+    assert listed.stdout == "" and "No model registered" in listed.stderr

@@ -165,7 +165,11 @@ def deactivate() -> None:
 def models() -> None:
     """List registered versions."""
     with unit_of_work() as session:
-        for row in registry.list_versions(session):
+        rows = registry.list_versions(session)
+        if not rows:
+            typer.echo("No model registered: `smartcustoms risk train` trains one, `risk register` adds a trained one.",
+                       err=True)
+        for row in rows:
             period = row.model_metadata.get("training_period", {})
             typer.echo(f"{row.version}\t{'ACTIVE' if row.active else '-'}\tlane3={row.lane3_share}\t"
                        f"lane2={row.lane2_share}\t{period}\t{row.path}")
