@@ -90,11 +90,13 @@ def test_the_server_runs_housekeeping_unless_it_is_switched_off(new_database_url
 
 
 def test_a_deadlock_is_a_503_to_retry_and_other_database_errors_stay_500s(new_database_url: Any) -> None:
-    """A transaction the database stopped (deadlock 40P01, serialization 40001) wrote nothing: said as a 503 with
-    Retry-After, not an unexplained 500; any other database error is still a 500 (and logged)."""
+    """A transaction the database stopped (deadlock 40P01, serialization 40001, SQLite busy) wrote nothing: said as
+    a 503 with Retry-After, not an unexplained 500, and on a console page in the officer's language; any other
+    database error is raised on as before (the server's 500)."""
     from sqlalchemy.exc import IntegrityError, OperationalError
 
     from smartcustoms.app import create_app
+    from smartcustoms.console.i18n import translate
     from smartcustoms.db import make_engine
 
     class Orig(Exception):
@@ -113,6 +115,7 @@ def test_a_deadlock_is_a_503_to_retry_and_other_database_errors_stay_500s(new_da
     }
 
     @app.get("/probe/{kind}")
+    @app.get("/console/probe/{kind}")
     def probe(kind: str) -> None:
         raise raised[kind]
 
@@ -122,8 +125,14 @@ def test_a_deadlock_is_a_503_to_retry_and_other_database_errors_stay_500s(new_da
                 r = client.get(f"/probe/{kind}")
                 assert r.status_code == 503 and r.headers["Retry-After"] == "1", r.text
                 assert r.json()["error"] == "database_conflict" and "send it again" in r.json()["message"]
+                for lang in ("en", "ja"):
+                    page = client.get(f"/console/probe/{kind}?lang={lang}")
+                    assert page.status_code == 503 and page.headers["Retry-After"] == "1"
+                    assert page.headers["content-type"].startswith("text/html")
+                    assert translate(lang, "error.database_conflict") in page.text
             for kind in ("other", "sqlite"):
-                r = client.get(f"/probe/{kind}")
-                assert r.status_code == 500 and r.json()["error"] == "internal_error"
+                assert client.get(f"/probe/{kind}").status_code == 500
+        with TestClient(app) as client, pytest.raises(IntegrityError):
+            client.get("/probe/other")  # raised on, not turned into an answer
     finally:
         engine.dispose()

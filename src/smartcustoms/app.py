@@ -170,22 +170,28 @@ def create_app(engine: Engine | None = None, housekeeping: bool | None = None) -
         return JSONResponse(exc.to_dict(), status_code=exc.status_code)
 
     @app.exception_handler(DBAPIError)
-    async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+    async def _database_error(request: Request, exc: DBAPIError) -> Response:
         # A deadlock or a serialization failure (PostgreSQL SQLSTATE 40P01, 40001), or SQLite still busy after its
         # wait for the writer (SQLITE_BUSY), rolled the request's transaction back, and the same request sent again
-        # can succeed: said so, as a 503 to retry, rather than an unexplained 500. Any other database error stays a
-        # 500 (logged with its trace).
+        # can succeed: said so, as a 503 to retry, rather than an unexplained 500 (a console page says it in the
+        # officer's language). Any other database error is raised on, as before: the server's 500, logged with its
+        # trace.
         state = getattr(exc.orig, "sqlstate", None)
         busy = str(getattr(exc.orig, "sqlite_errorname", "")).startswith("SQLITE_BUSY")  # SQLite: busy past its wait
-        if state in ("40P01", "40001") or busy:
-            logging.getLogger("smartcustoms.app").warning("%s %s: %s, rolled back", request.method,
-                                                          request.url.path, type(exc.orig).__name__)
-            body = SmartCustomsError("the database rolled this request's transaction back to let a concurrent one "
-                                     "finish: send it again", [], 503, "database_conflict")
-            return JSONResponse(body.to_dict(), status_code=503, headers={"Retry-After": "1"})
-        logging.getLogger("smartcustoms.app").error("%s %s failed", request.method, request.url.path, exc_info=exc)
-        body = SmartCustomsError("internal error", [], 500, "internal_error")
-        return JSONResponse(body.to_dict(), status_code=500)
+        if state not in ("40P01", "40001") and not busy:
+            raise exc
+        logging.getLogger("smartcustoms.app").warning("%s %s: %s, rolled back", request.method,
+                                                      request.url.path, type(exc.orig).__name__)
+        if request.url.path.startswith("/console"):
+            from smartcustoms.console.auth import lang_of
+            from smartcustoms.console.views import render
+
+            page = render(request, "error.html", lang_of(request), {"message_key": "error.database_conflict"}, 503)
+            page.headers["Retry-After"] = "1"
+            return page
+        body = SmartCustomsError("the database rolled this request's transaction back to let a concurrent one "
+                                 "finish: send it again", [], 503, "database_conflict")
+        return JSONResponse(body.to_dict(), status_code=503, headers={"Retry-After": "1"})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -56,3 +56,18 @@ def test_reasons_stored_in_another_shape_count_as_an_officers_order_rather_than_
     rates = hitrate.hit_rates([("not json", "discrepancy"), ('{"a": 1}', "no_discrepancy"), (None, "discrepancy"),
                                ('[1, "x", {"lane": "3"}]', "no_discrepancy")])
     assert [(r.key, r.inspected, r.discrepancies) for r in rates.rows] == [(hitrate.ORDER, 4, 2)]
+
+
+def test_a_parcel_drawn_by_two_samples_counts_once_and_a_sampled_targeted_profile_is_no_baseline() -> None:
+    def drawn(profile: str, pid: int, **criteria: Any) -> dict[str, Any]:
+        return {**_reason(profile, 3, pid=pid, random=True),
+                "matched": {"random_rate": "0.1", "draw": "0.05", **criteria}}
+
+    a, b = drawn("Sample A", 1), drawn("Sample B", 2)
+    bags = drawn("Handbags 10% sample", 3, hs_prefix="4202")  # samples the parcels its criteria match
+    rates = hitrate.hit_rates([_parcel("discrepancy", a, b), _parcel("no_discrepancy", a),
+                               _parcel("discrepancy", bags), _parcel("discrepancy", bags)])
+    assert rates.baseline is not None and (rates.baseline.inspected, rates.baseline.discrepancies) == (2, 1)
+    rows = {r.key: r for r in rates.rows}
+    assert not rows[("rule", 3, "Handbags 10% sample")].baseline and rows[("rule", 3, "Handbags 10% sample")].rate == 1
+    assert (rows[("random", 1, "Sample A")].inspected, rows[("random", 2, "Sample B")].inspected) == (2, 1)

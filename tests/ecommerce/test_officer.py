@@ -258,6 +258,11 @@ def test_a_parcel_under_inspection_is_released_only_with_its_result_and_the_resu
         with pytest.raises(ValidationFailed):
             officer.act(s, action="release", reason="called", officer="a", ids=[ids[2]])
 
+        # One the officer saw in another state is left as outdated, not refused for want of its result.
+        out = officer.act(s, action="release", reason="x-ray clear", officer="a", ids=[ids[4]],
+                          seen={ids[4]: "review:2"})
+        assert (out.done, out.outdated) == (0, 1) and _statuses(s, [ids[4]]) == [lifecycle.INSPECTION]
+
         # All matching releases none pending inspection, and those with a result.
         s.execute(text("UPDATE ecommerce_consignments SET inspection_result = 'no_discrepancy' WHERE id = :i"),
                   {"i": ids[3]})
@@ -392,4 +397,127 @@ def test_a_decision_and_an_intake_linking_the_same_parcels_wait_for_each_other(
             assert all(status == lifecycle.HELD and group for status, group in linked.values())
             assert officer.totals(s) == officer.totals_counted(s)
     finally:
+        engine.dispose()
+
+
+def test_a_decision_and_a_resent_manifest_adding_a_parcel_of_the_same_seller_both_finish(
+        new_database_url: Callable[[], str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL: an officer releases parcel A while its manifest is sent again with one more parcel of the same
+    seller. The intake's chunk updates the seller's running totals, then stores A's repeat (its foreign key takes a
+    key-share lock on A); the decision holds A and updates the same totals next. With A locked FOR UPDATE the two
+    deadlocked (found by a review); FOR NO KEY UPDATE, the lock the UPDATE takes anyway, lets the repeat through."""
+    import threading
+    import time
+
+    from sqlalchemy import event
+
+    from smartcustoms.ecommerce.config import get_ecommerce_settings
+    from tests.ecommerce.test_pipeline import jl
+
+    engine = make_engine(new_database_url())
+    if engine.dialect.name != "postgresql":
+        engine.dispose()
+        pytest.skip("SQLite runs one writer at a time")
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_WORKERS", "0")
+    get_ecommerce_settings.cache_clear()
+    prepare(engine, tmp_path)
+    with Session(engine) as s, s.begin():
+        t = identity.create_trader(s, "Resend Express", "RESEND-EXPRESS", "broker")
+        sub = (t.id, t.code, "")
+    parcel = _split_record("A-1", "SELLR", "CA", "gift")  # a vague description: lane 2, in review
+    _, first = run(engine, sub, jl(parcel))
+    with Session(engine) as s:
+        a = s.scalars(select(Consignment).where(Consignment.manifest_id == first["manifest_id"])).one()
+        assert a.status == lifecycle.REVIEW
+        aid = a.id
+    deciding = make_engine(engine.url.render_as_string(hide_password=False))
+    paused, done = threading.Event(), {}
+
+    @event.listens_for(deciding, "after_cursor_execute")
+    def _pause(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE ECOMMERCE_CONSIGNMENTS") and not paused.is_set():
+            paused.set()
+            time.sleep(2.0)  # the re-sent manifest's chunk runs now: the totals, then the repeat's row
+
+    def decide() -> None:
+        try:
+            with Session(deciding) as s:
+                done["officer"] = officer.act(s, action="release", reason="documents fine", officer="o", ids=[aid])
+                s.commit()
+        except Exception as exc:  # reported below
+            done["officer"] = exc
+
+    thread = threading.Thread(target=decide)
+    thread.start()
+    assert paused.wait(30)
+    results, second = run(engine, sub, jl(parcel, _split_record("A-2", "SELLR", "CB", "plastic phone case")))
+    thread.join(60)
+    deciding.dispose()
+    get_ecommerce_settings.cache_clear()
+    try:
+        assert isinstance(done["officer"], officer.ActionOutcome), done["officer"]
+        assert done["officer"].changed == (aid,)
+        assert second["status"] == "complete" and [r["result"] for r in results] == ["repeat", "accepted"]
+        with Session(engine) as s:
+            assert s.get_one(Consignment, aid).status == lifecycle.RELEASED
+            assert officer.totals(s) == officer.totals_counted(s)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("action", ["release", "hold"])
+def test_all_matching_leaves_out_a_parcel_another_officer_changed_between_its_reads(
+        new_database_url: Callable[[], str], tmp_path: Path, action: str) -> None:
+    """PostgreSQL reads the window of all matching, then reads it again locked: a parcel another officer ordered
+    inspected in between no longer matches the filter (in review) and is left out, counted as outdated, while the
+    rest of the window is decided. Before, the locked read dropped the filter and the release refused the whole
+    window for the parcel's missing inspection result (found by a review)."""
+    from sqlalchemy import event
+
+    from smartcustoms.errors import ValidationFailed
+
+    engine = make_engine(new_database_url())
+    if engine.dialect.name != "postgresql":
+        engine.dispose()
+        pytest.skip("SQLite reads the window once, as the one writer")
+    prepare(engine, tmp_path)
+    with Session(engine) as s, s.begin():
+        t = identity.create_trader(s, "Race Express", "RACE-EXPRESS", "broker")
+        sub = (t.id, t.code, "")
+    _, summary = run(engine, sub, _prefixed(71, 200, "R"))
+    mid = summary["manifest_id"]
+    with Session(engine) as s:
+        review = list(s.scalars(select(Consignment.id).where(
+            Consignment.manifest_id == mid, Consignment.status == lifecycle.REVIEW)
+            .order_by(Consignment.received_at, Consignment.id)))
+    assert len(review) >= 2
+    victim = review[0]
+    other = make_engine(engine.url.render_as_string(hide_password=False))
+    meanwhile: list[Any] = []
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _meanwhile(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if ("LIMIT" in statement and "FOR NO KEY UPDATE" not in statement
+                and "ecommerce_consignments" in statement and not meanwhile):
+            with Session(other) as s2:  # officer B orders the first one inspected and commits
+                meanwhile.append(officer.act(s2, action="inspect", reason="tip-off", officer="b", ids=[victim]))
+                s2.commit()
+
+    try:
+        with Session(engine) as s:
+            try:
+                result = officer.act(s, action=action, reason="batch", officer="a",
+                                     filters={"manifest": mid, "status": lifecycle.REVIEW})
+                s.commit()
+            except ValidationFailed as exc:
+                pytest.fail(f"the window was refused: {[(e.field, e.reason) for e in exc.errors]}")
+        event.remove(engine, "after_cursor_execute", _meanwhile)
+        assert len(meanwhile) == 1 and meanwhile[0].changed == (victim,)
+        assert victim not in result.changed and result.outdated == 1
+        assert set(result.changed) == set(review[1:]) and result.done == len(review) - 1
+        with Session(engine) as s:
+            assert s.get_one(Consignment, victim).status == lifecycle.INSPECTION_ORDERED
+            assert officer.totals(s) == officer.totals_counted(s)
+    finally:
+        other.dispose()
         engine.dispose()

@@ -166,3 +166,18 @@ def test_a_decision_and_a_chunk_committed_together_do_not_deadlock(fresh: Engine
     assert len(outcome) == 1 and not isinstance(outcome[0], Exception), outcome
     assert outcome[0].done == 1
     assert_kept_equal_counted(fresh)
+
+
+def test_a_parcel_linked_again_counts_once_in_its_split_totals(fresh: Engine) -> None:
+    """A, then B (A and B flagged together), then C (the group grows): A and B are linked again by the third
+    manifest and must not be counted a second time as split parcels."""
+    from tests.ecommerce.test_officer import _split_record
+
+    sub = carrier(fresh, "CAR-TOT-SPLIT")
+    for parcel in ("S-A", "S-B", "S-C"):
+        results, summary = run(fresh, sub, jl(_split_record(parcel, "TWICE", "SAME-CONSIGNEE")))
+        assert summary["status"] == "complete" and results[0]["result"] == "accepted"
+    with Session(fresh) as s:
+        grouped = s.scalars(select(Consignment.split_group).where(Consignment.seller_id == "TWICE")).all()
+        assert len(grouped) == 3 and all(grouped)
+    assert_kept_equal_counted(fresh)

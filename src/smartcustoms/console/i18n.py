@@ -266,6 +266,8 @@ EN: dict[str, str] = {
     ),
     "error.conflict": "The declaration's state does not allow this.",
     "error.not_found": "Declaration not found.",
+    "error.database_conflict": "The database stopped this request to let another one finish; nothing was changed. "
+                               "Send it again.",
     "error.page_not_found": "Page not found.",
     "error.bad_request": "The request could not be processed.",
     "error.bad_filter": "Unknown lane or status in the filter.",
@@ -522,6 +524,8 @@ JA: dict[str, str] = {
     "error.discrepancy_found": "異常があった貨物は同時に許可できません。先に検査結果を記録してから判断してください。",
     "error.conflict": "現在の申告の状態ではこの処理はできません。",
     "error.not_found": "申告が見つかりません。",
+    "error.database_conflict": "他の処理を先に終えるため、この要求はデータベースで取り消されました。"
+                               "何も変更されていません。もう一度送信してください。",
     "error.page_not_found": "ページが見つかりません。",
     "error.bad_request": "要求を処理できませんでした。",
     "error.bad_filter": "絞り込みの審査区分またはステータスが不正です。",

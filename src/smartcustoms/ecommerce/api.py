@@ -161,10 +161,9 @@ async def submit_manifest(request: Request, idempotency_key: Annotated[str | Non
         if idempotency_key is None:
             raise
         return _busy(None)  # a first request with the same key committed its manifest just before this one
-    spool = Spool(None if idempotency_key is None else manifest_keys.BodyDigest())
+    spool = Spool(None if idempotency_key is None else manifest_keys.BodyDigest(), settings.max_manifest_bytes)
     queue = ResultQueue(asyncio.get_running_loop())
     filler = asyncio.create_task(spool.fill(request))
-    end = object()
 
     def whole_body() -> str | None:
         # Waits for the body's end (an early failure stops reading it); one over the size limit is not replayed
@@ -174,15 +173,20 @@ async def submit_manifest(request: Request, idempotency_key: Annotated[str | Non
 
     intake.body_digest = whole_body
 
+    def lines(results: list[dict[str, Any]]) -> None:  # serialised in the worker: the queue holds bytes
+        queue.put(b"".join(orjson.dumps(r) + b"\n" for r in results))
+
     def work() -> None:
         try:
-            queue.put(ingest(engine, intake, spool.chunks(), fmt, queue.put, lost=lambda: spool.aborted))
+            queue.put(orjson.dumps(ingest(engine, intake, spool.chunks(), fmt, lines, lost=lambda: spool.aborted))
+                      + b"\n")
         except BaseException as exc:  # the stream must end with a line saying why, not hang
-            queue.put({"result": "error", "manifest_id": intake.manifest_id,
-                       "error": problem("server", f"intake stopped: {type(exc).__name__}", "internal_error")})
+            queue.put(orjson.dumps({"result": "error", "manifest_id": intake.manifest_id,
+                                    "error": problem("server", f"intake stopped: {type(exc).__name__}",
+                                                     "internal_error")}) + b"\n")
             raise
         finally:
-            queue.put(end)
+            queue.end()
 
     worker = threading.Thread(target=work, name=f"manifest-{intake.manifest_id}", daemon=True)
     worker.start()
@@ -193,23 +197,33 @@ async def submit_manifest(request: Request, idempotency_key: Annotated[str | Non
             if intake.retry_of is not None:
                 opened["retry_of"] = intake.retry_of
             yield orjson.dumps(opened) + b"\n"
-            while True:
-                item = await queue.get()
-                if item is end:
-                    break
-                if isinstance(item, list):
-                    yield b"".join(orjson.dumps(r) + b"\n" for r in item)
-                else:
-                    yield orjson.dumps(item) + b"\n"
+            while (data := await queue.get()) is not None:
+                yield data
         finally:
             queue.gone = True
             if not filler.done():
-                await filler
+                if not queue.ended:  # the intake still reads the body (the client stopped reading the answer)
+                    await filler
+                else:  # the intake has ended (a per-file error, too large): the rest of the body is not wanted
+                    try:
+                        await asyncio.wait_for(asyncio.shield(filler), DRAIN_SECONDS)
+                    except TimeoutError:
+                        filler.cancel()
             await asyncio.get_running_loop().run_in_executor(None, worker.join)
+            queue.close()
             spool.close()
 
+    # Connection: close — the server closes the connection when the answer ends, also when the client is still
+    # sending a body the intake no longer wants (over the limit, a per-file error): kept alive, such a connection
+    # stayed open as long as the client went on sending. A manifest is large: one connection each costs nothing.
     return NDJSONResponse(body(), headers={"X-Manifest-Id": intake.manifest_id,
-                                           "Location": f"{PREFIX}/{intake.manifest_id}"})
+                                           "Location": f"{PREFIX}/{intake.manifest_id}", "Connection": "close"})
+
+
+# Once a manifest's intake has ended, how long its answer waits for the rest of a body still being sent (read and
+# dropped) before the connection is closed: a client that sends everything before reading gets its answer when its
+# body ends, unless that takes longer than this.
+DRAIN_SECONDS = 30.0
 
 
 @router.get("")

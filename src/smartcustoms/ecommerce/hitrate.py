@@ -5,7 +5,10 @@ reasons and results.
 
 Decision: an inspected parcel counts for every stored reason that put it in lane 3 (a parcel selected by two
 profiles counts for both), and for "ordered by an officer" when none did (its lane was raised by an officer's
-order to inspect). Reasons for lane 2 are not counted: they asked for a document review, not an inspection.
+order to inspect). Reasons for lane 2 are not counted: they asked for a document review, not an inspection. The
+baseline counts each parcel once, however many random samples drew it, and only draws of a profile without
+criteria: a profile that samples a share of the parcels its criteria match (HS 4202, 10 % of them) draws from
+targeted parcels, so it is a selection of its own, not what inspecting at random finds.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ class HitRow:
 
     @property
     def baseline(self) -> bool:
-        return self.key[0] == "random"
+        return self.key[0] == RANDOM
 
 
 @dataclass
@@ -47,6 +50,7 @@ class HitRates:
     rows: list[HitRow] = field(default_factory=list)
     inspected: int = 0
     discrepancies: int = 0
+    drawn: HitRow = field(default_factory=lambda: HitRow((RANDOM, None, None), None))  # every random draw, pooled
 
     @property
     def rate(self) -> float:
@@ -54,19 +58,19 @@ class HitRates:
 
     @property
     def baseline(self) -> HitRow | None:
-        """The random sample's row (all random draws together), when any inspected parcel was drawn."""
-        drawn = [r for r in self.rows if r.baseline]
-        if not drawn:
-            return None
-        pooled = HitRow(("random", None, None), drawn[0].reason)
-        pooled.inspected = sum(r.inspected for r in drawn)
-        pooled.discrepancies = sum(r.discrepancies for r in drawn)
-        return pooled
+        """The random samples' row (every parcel drawn at random counted once), when any inspected parcel was."""
+        return self.drawn if self.drawn.inspected else None
+
+
+RANDOM = "random"
+_DRAW_ONLY = frozenset({"random_rate", "draw", "aeo_capped"})  # what a draw of a profile without criteria matched
 
 
 def _key(reason: dict[str, Any]) -> tuple[str, int | None, str | None]:
     profile_id = reason.get("profile_id")
-    return ("random" if reason.get("random") else str(reason.get("kind") or "rule"),
+    matched = reason.get("matched")
+    drawn = reason.get("random") is True and isinstance(matched, dict) and set(matched) <= _DRAW_ONLY
+    return (RANDOM if drawn else str(reason.get("kind") or "rule"),
             profile_id if isinstance(profile_id, int) else None, str(reason.get("profile") or ""))
 
 
@@ -85,6 +89,10 @@ def hit_rates(parcels: Iterable[tuple[str | None, str]]) -> HitRates:
         found = result == DISCREPANCY
         out.inspected += 1
         out.discrepancies += found
+        if any(key[0] == RANDOM for key in chosen):
+            out.drawn.inspected += 1
+            out.drawn.discrepancies += found
+            out.drawn.reason = out.drawn.reason or next(r for k, r in chosen.items() if k[0] == RANDOM)
         for key, reason in (chosen or {ORDER: None}).items():
             row = rows.get(key)
             if row is None:

@@ -335,9 +335,12 @@ def act(session: Session, *, action: str, reason: str, officer: str, ids: list[s
     more = False
     # PostgreSQL: the consignments to decide are locked in the order of their ids, as the intake locks the parcels
     # it links into a split group (pipeline.ChunkStore): two decisions, or a decision and an intake, on the same
-    # parcels then wait for each other instead of deadlocking (SQLite has one writer; FOR UPDATE is left out there).
+    # parcels then wait for each other instead of deadlocking (SQLite has one writer; the lock is left out there).
+    # FOR NO KEY UPDATE, the lock the UPDATE itself takes: FOR UPDATE would also block the key-share lock of an
+    # intake's repeat row naming the parcel, which holds the running totals the decision waits for next.
+    dropped = 0
     if ids:
-        rows = session.execute(stmt.where(c.id.in_(ids)).order_by(c.id).with_for_update()).all()
+        rows = session.execute(stmt.where(c.id.in_(ids)).order_by(c.id).with_for_update(key_share=True)).all()
         unknown = sorted(set(ids) - {r[0] for r in rows})
         if unknown:  # nothing is decided on a selection that names consignments that do not exist
             raise ValidationFailed([FieldError("ids", f"no such consignment: {', '.join(unknown[:5])}"
@@ -352,8 +355,14 @@ def act(session: Session, *, action: str, reason: str, officer: str, ids: list[s
         rows = session.execute(stmt.where(*where).order_by(c.received_at, c.id).limit(cap + 1)).all()
         more = len(rows) > cap
         rows = rows[:cap]
-        if rows and session.get_bind().dialect.name == "postgresql":  # read again, locked in the order of the ids
-            rows = session.execute(stmt.where(c.id.in_([r[0] for r in rows])).order_by(c.id).with_for_update()).all()
+        if rows and session.get_bind().dialect.name == "postgresql":
+            # Read again, locked in the order of the ids, with the same conditions: one another officer changed
+            # between the two reads (no longer matching, or now pending inspection) is left out, counted as outdated.
+            window = len(rows)
+            rows = session.execute(stmt.where(c.id.in_([r[0] for r in rows]), *where).order_by(c.id)
+                                   .with_for_update(key_share=True)).all()
+            dropped = window - len(rows)
+
     def unchanged(cid: str, status: str, lane: int) -> bool:
         was = shown.get(cid)
         return was is None or (was[0] == status and (was[1] is None or was[1] == lane))
@@ -403,4 +412,5 @@ def act(session: Session, *, action: str, reason: str, officer: str, ids: list[s
                      entity_type="ecommerce_consignment", entity_id=cid,
                      data={"from_status": status, "to_status": target, "from_lane": lane, "lane": new_lane,
                            "reason": reason.strip(), **({"inspection_result": finding} if finding else {})})
-    return ActionOutcome(len(changed), len(rows) - len(changed), more, tuple(x[0] for x in changed), outdated)
+    return ActionOutcome(len(changed), len(rows) + dropped - len(changed), more, tuple(x[0] for x in changed),
+                         outdated + dropped)

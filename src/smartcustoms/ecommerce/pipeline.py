@@ -944,11 +944,12 @@ class ChunkStore:
                 linked = [cid for ids in links.values() for cid in ids]
                 for member, params, _ in _members(conn, "id", linked):
                     # Stored parcels flagged for the first time count once in their groups' split totals. PostgreSQL:
-                    # every parcel linked is locked, in the order of its id (as an officer's decision locks them:
-                    # officer.act), so that a concurrent intake linking the same parcel waits and then finds it
-                    # flagged, and a decision on the same parcels waits rather than deadlocks (in the order the
-                    # rows were stored, line 10 came before line 9 on one side and after it on the other).
-                    lock = " ORDER BY id FOR UPDATE" if conn.dialect.name == "postgresql" else ""
+                    # every parcel linked is locked (FOR NO KEY UPDATE, the lock its UPDATE takes anyway) in the
+                    # order of its id, as an officer's decision locks them (officer.act), so that a concurrent intake
+                    # linking the same parcel waits and then finds it flagged, and a decision on the same parcels
+                    # waits rather than deadlocks (in the order the rows were stored, line 10 came before line 9 on
+                    # one side and after it on the other).
+                    lock = " ORDER BY id FOR NO KEY UPDATE" if conn.dialect.name == "postgresql" else ""
                     sql = ("SELECT split_group, manifest_id, platform, seller_id "  # noqa: S608
                            f"FROM ecommerce_consignments WHERE {member}{lock}")
                     for was, manifest_id, platform, seller_id in conn.exec_driver_sql(sql, tuple(params)):
