@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from sqlalchemy.orm import Session
 
 from smartcustoms.console import auth, charts, i18n, routes
@@ -18,6 +19,7 @@ from smartcustoms.declarations.models import ImportDeclaration
 from smartcustoms.demo import demo_rates_csv
 from smartcustoms.identity import service as identity
 from smartcustoms.reference import service as reference
+from smartcustoms.tariff.notes import say
 from tests.console.helpers import PASSWORD, Seed, body, csrf_of, decide, line, lodge, login, seed
 
 
@@ -290,6 +292,11 @@ def test_declaration_page_shows_the_stored_assessment(officer_client: TestClient
         assert i18n.EN[f"rate_source.{al['rate_source']}"] in _cell(row, "rate_source")
         for note in al["notes"]:
             assert note in html
+    ja_html = officer_client.get(f"/console/declarations/{d.id}?lang=ja").text
+    notes = [n for al in stored["lines"] for n in al["notes"]]
+    assert any(say(n, "ja") != n for n in notes)
+    for note in notes:  # the calculation's notes in the page's language
+        assert str(escape(say(note, "ja"))) in ja_html
     for total in ("duty_jpy", "consumption_tax_national_jpy", "consumption_tax_local_jpy", "total_jpy"):
         m = re.search(rf'data-total="{total}">(?:<strong>)?(.*?)(?:</strong>)?</td>', html)
         assert m and m.group(1) == fmt_yen(stored[total]), total

@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from smartcustoms.ecommerce.models import Consignment, Manifest
 from smartcustoms.ecommerce.valueref import Band
 from smartcustoms.risk import service as risk
 from smartcustoms.settings import get_settings
+from smartcustoms.tariff.notes import say
 from tests.console.helpers import csrf_of
 from tests.ecommerce.conftest import consignment, goods, login_officer, prepare
 from tests.ecommerce.test_pipeline import jl, run
@@ -67,6 +69,13 @@ def test_drill_down_and_consignment_page(officer_client: TestClient, manifest: d
     assert f"¥{taxed['consumption_tax_jpy']:,}" in total.group(1) and "before rounding" in page.text
     ja = officer_client.get(f"/console/ecommerce/consignments/{taxed['consignment_id']}?lang=ja").text
     assert "端数処理前" in ja and re.search(r"<td>(簡易税率|実行関税率|税率なし（無税で計算）)</td>", ja)
+
+    def notes(html: str) -> list[str]:
+        return [unescape(n) for cell in re.findall(r"<td><ul>(.*?)</ul></td>", html, re.S)
+                for n in re.findall(r"<li>(.*?)</li>", cell, re.S)]
+
+    shown = notes(page.text)
+    assert shown and notes(ja) == [say(n, "ja") for n in shown] != shown  # the notes in the page's language
     assert officer_client.get("/console/ecommerce/consignments/nope").status_code == 404
     missing = officer_client.get("/console/ecommerce/consignments/nope?lang=ja").text
     assert "not found" not in missing and "nope" not in missing.split("<main", 1)[-1].split("</h1>", 1)[-1]

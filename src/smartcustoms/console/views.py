@@ -19,6 +19,7 @@ from smartcustoms.console import i18n
 from smartcustoms.console.auth import FLASH_KEY, csrf_token
 from smartcustoms.console.charts import contribution_bars
 from smartcustoms.errors import FieldError, SmartCustomsError
+from smartcustoms.tariff import notes as tariff_notes
 
 JST = ZoneInfo("Asia/Tokyo")
 NONE = "—"
@@ -85,7 +86,8 @@ def fmt_dt(value: object) -> str:
 
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-templates.env.filters.update(yen=fmt_yen, number=fmt_number, pct=fmt_pct, rate=fmt_rate, dt=fmt_dt)
+templates.env.filters.update(yen=fmt_yen, number=fmt_number, pct=fmt_pct, rate=fmt_rate, dt=fmt_dt,
+                             note=tariff_notes.say)  # an assessment's note in the page's language
 templates.env.globals.update(NONE=NONE, contribution_chart=contribution_bars)
 
 
