@@ -80,8 +80,19 @@ def test_a_row_that_is_not_one_customs_week_is_refused_naming_the_column(tmp_pat
             "CNY,2026-11-15,2026-11-28,21,two weeks\n"
             "KRW,2026-11-15,2026-11-14,0.1,ends before it starts\n")))
     errors = [(e.field, e.reason.split(":")[0]) for e in exc.value.errors]
-    assert errors == [("row 3", "valid_from"), ("row 4", "valid_from"), ("row 5", "valid_to"), ("row 6", "valid_to")]
-    assert "Sunday" in exc.value.errors[0].reason and "2026-11-21" in exc.value.errors[2].reason
+    assert errors == [("row 3", "valid_from"), ("row 3", "valid_to"), ("row 4", "valid_from"), ("row 5", "valid_to"),
+                      ("row 6", "valid_to")]  # every problem of a row, each its own error
+    assert "Sunday" in exc.value.errors[0].reason and "2026-11-21" in exc.value.errors[3].reason
+
+
+def test_every_problem_of_a_row_is_named_at_once(tmp_path: Path) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        service.parse_rates_csv(write(tmp_path, (
+            "currency,valid_from,valid_to,rate_jpy,source\n"
+            "ABC,15/11/2026,,abc,\n")))
+    assert [(e.field, e.reason.split(":")[0]) for e in exc.value.errors] == [
+        ("row 2", "currency"), ("row 2", "valid_from"), ("row 2", "rate_jpy"), ("row 2", "source")]
+    assert "'15/11/2026'" in exc.value.errors[1].reason and "'abc'" in exc.value.errors[2].reason
 
 
 def test_file_not_utf8_refused_clearly(tmp_path: Path) -> None:

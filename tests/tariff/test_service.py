@@ -47,6 +47,14 @@ def test_bad_rows_refuse_the_file(tmp_path: Path) -> None:
     with pytest.raises(ValidationFailed) as exc:
         service.parse_tariff_csv(p)
     assert [e.field for e in exc.value.errors] == ["row 2", "row 3", "row 4", "row 5"]
+    p.write_text("hs_code,duty_rate,valid_from,valid_to,source,specific_jpy,specific_unit\n"
+                 "85183,12.5,2020-13-01,2019-01-01,,-3,GAL\n")
+    with pytest.raises(ValidationFailed) as exc:
+        service.parse_tariff_csv(p)
+    named = [(e.field, e.reason.split(":")[0]) for e in exc.value.errors]
+    assert named == [("row 2", c) for c in ("hs_code", "duty_rate", "specific_jpy/specific_unit", "valid_from",
+                                              "source")]  # every problem of the row at once, not the first only
+    assert "'2020-13-01'" in exc.value.errors[3].reason
 
 
 NINE_ONLY = """hs_code,duty_rate,valid_from,valid_to,source

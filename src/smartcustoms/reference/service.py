@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcustoms.audit import service as audit
-from smartcustoms.csvfile import parse_rows
+from smartcustoms.csvfile import Cells, parse_rows
 from smartcustoms.reference.codes import is_currency
 from smartcustoms.reference.models import ExchangeRate
 
@@ -38,23 +38,30 @@ def parse_rates_csv(path: Path) -> list[RateRow]:
     a rate in force for months once the weekly rows stop coming.
     """
     def parse(raw: dict[str, str]) -> RateRow:
-        cur = raw["currency"].strip().upper()
+        cells = Cells(raw)  # every problem of the row is reported, not the first only
+        cur = cells.text("currency").upper()
         if not is_currency(cur) or cur == "JPY":
-            raise ValueError(f"currency: unknown or JPY: {cur!r}")
-        vf = date.fromisoformat(raw["valid_from"].strip())
-        vt = date.fromisoformat(raw["valid_to"].strip()) if raw["valid_to"].strip() else vf + timedelta(6)
-        if vf.weekday() != 6:
-            raise ValueError(f"valid_from: a customs week starts on a Sunday; {vf.isoformat()} is a {vf:%A}")
-        if vt != vf + timedelta(6):
-            raise ValueError(f"valid_to: a customs week ends on the Saturday six days after valid_from "
-                             f"({(vf + timedelta(6)).isoformat()}), not {vt.isoformat()}; leave it empty for that")
-        rate = Decimal(raw["rate_jpy"].strip())
-        if not rate.is_finite() or rate <= 0:
-            raise ValueError("rate_jpy: must be a positive number")
-        source = raw["source"].strip()
+            cells.problem("currency", f"unknown or JPY: {cur!r}")
+        vf = cells.date("valid_from")
+        vt = cells.date("valid_to", required=False)
+        if vf is not None:
+            if vf.weekday() != 6:
+                cells.problem("valid_from", f"a customs week starts on a Sunday; {vf.isoformat()} is a {vf:%A}")
+            if vt is not None and vt != vf + timedelta(6):
+                cells.problem("valid_to", f"a customs week ends on the Saturday six days after valid_from "
+                                          f"({(vf + timedelta(6)).isoformat()}), not {vt.isoformat()}; leave it "
+                                          "empty for that")
+        rate = cells.decimal("rate_jpy")
+        if rate is None and not cells.text("rate_jpy"):
+            cells.problem("rate_jpy", "required: yen per unit of the currency")
+        elif rate is not None and rate <= 0:
+            cells.problem("rate_jpy", "must be a positive number")
+        source = cells.text("source")
         if not source:
-            raise ValueError("source: required (name the publication)")
-        return RateRow(cur, vf, vt, rate, source)
+            cells.problem("source", "required (name the publication)")
+        cells.check()
+        assert vf is not None and rate is not None  # noted above otherwise
+        return RateRow(cur, vf, vt or vf + timedelta(6), rate, source)
 
     return parse_rows(path, RATE_COLUMNS, parse)
 

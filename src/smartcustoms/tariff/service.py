@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from smartcustoms.audit import service as audit
-from smartcustoms.csvfile import parse_rows
+from smartcustoms.csvfile import Cells, parse_rows
 from smartcustoms.reference.codes import hs_problem, normalise_hs
 from smartcustoms.tariff.calc import DutyRate
 from smartcustoms.tariff.models import TariffRate
@@ -31,11 +31,6 @@ class TariffRow:
     source: str
 
 
-def _opt_decimal(text: str | None) -> Decimal | None:
-    text = (text or "").strip()
-    return Decimal(text) if text else None
-
-
 def parse_tariff_csv(path: Path) -> list[TariffRow]:
     """Parse a tariff file; any bad row refuses the whole file.
 
@@ -44,26 +39,28 @@ def parse_tariff_csv(path: Path) -> list[TariffRow]:
     specific_unit (LTR or KGM) for yen-per-unit duties.
     """
     def parse(raw: dict[str, str]) -> TariffRow:
+        cells = Cells(raw)  # every problem of the row is reported, not the first only
         code = normalise_hs(raw["hs_code"])
-        problem = hs_problem(code)
-        if problem:
-            raise ValueError(f"hs_code: {problem}")
-        adv = _opt_decimal(raw["duty_rate"])
-        spec = _opt_decimal(raw.get("specific_jpy"))
-        unit = (raw.get("specific_unit") or "").strip().upper() or None
-        if adv is None and spec is None:
-            raise ValueError("duty_rate: give an ad valorem rate or specific_jpy")
+        if problem := hs_problem(code):
+            cells.problem("hs_code", problem)
+        adv = cells.decimal("duty_rate")
+        spec = cells.decimal("specific_jpy")
+        unit = cells.text("specific_unit").upper() or None
+        if adv is None and spec is None and not (cells.text("duty_rate") or cells.text("specific_jpy")):
+            cells.problem("duty_rate", "give an ad valorem rate or specific_jpy")
         if adv is not None and not (Decimal(0) <= adv <= Decimal(10)):
-            raise ValueError("duty_rate: a fraction between 0 and 10 (e.g. 0.14 for 14%)")
+            cells.problem("duty_rate", "a fraction between 0 and 10 (e.g. 0.14 for 14%)")
         if spec is not None and (spec < 0 or unit not in SPECIFIC_UNITS):
-            raise ValueError(f"specific_jpy/specific_unit: non-negative yen per {'/'.join(SPECIFIC_UNITS)}")
-        vf = date.fromisoformat(raw["valid_from"].strip())
-        vt = date.fromisoformat(raw["valid_to"].strip()) if raw["valid_to"].strip() else None
-        if vt and vt < vf:
-            raise ValueError("valid_to: before valid_from")
-        source = raw["source"].strip()
+            cells.problem("specific_jpy/specific_unit", f"non-negative yen per {'/'.join(SPECIFIC_UNITS)}")
+        vf = cells.date("valid_from")
+        vt = cells.date("valid_to", required=False)
+        if vf and vt and vt < vf:
+            cells.problem("valid_to", "before valid_from")
+        source = cells.text("source")
         if not source:
-            raise ValueError("source: required")
+            cells.problem("source", "required")
+        cells.check()
+        assert vf is not None  # noted above otherwise
         return TariffRow(code, adv, spec, unit if spec is not None else None, vf, vt, source)
 
     return parse_rows(path, TARIFF_COLUMNS, parse)
