@@ -117,6 +117,8 @@ def test_a_deadlock_is_a_503_to_retry_and_other_database_errors_stay_500s(new_da
     @app.get("/probe/{kind}")
     @app.get("/console/probe/{kind}")
     def probe(kind: str) -> None:
+        if kind == "bug":
+            raise KeyError("a bug")
         raise raised[kind]
 
     try:
@@ -130,9 +132,12 @@ def test_a_deadlock_is_a_503_to_retry_and_other_database_errors_stay_500s(new_da
                     assert page.status_code == 503 and page.headers["Retry-After"] == "1"
                     assert page.headers["content-type"].startswith("text/html")
                     assert translate(lang, "error.database_conflict") in page.text
-            for kind in ("other", "sqlite"):
-                assert client.get(f"/probe/{kind}").status_code == 500
+            for kind in ("other", "sqlite", "bug"):  # the server's 500: JSON for the API, a page under /console
+                r = client.get(f"/probe/{kind}")
+                assert r.status_code == 500 and r.json()["error"] == "internal_error"
+                page = client.get(f"/console/probe/{kind}")
+                assert page.status_code == 500 and "サーバーエラー" in page.text and "Server error" in page.text
         with TestClient(app) as client, pytest.raises(IntegrityError):
-            client.get("/probe/other")  # raised on, not turned into an answer
+            client.get("/probe/other")  # raised on to the server (and the tests) after the answer
     finally:
         engine.dispose()

@@ -105,6 +105,13 @@ _NOT_FOUND_PAGE = ('<!doctype html><html lang="ja"><head><meta charset="utf-8"><
                    '<p><a href="/console/">コンソールへ / To the console</a></p></main></body></html>')
 
 
+_SERVER_ERROR_PAGE = ('<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>サーバーエラー / Server error'
+                      '</title><link rel="stylesheet" href="/console/static/console.css"></head><body><main>'
+                      '<h1>サーバーエラー</h1><p>要求を処理できませんでした。記録を残しました。</p>'
+                      '<h1 lang="en">Server error</h1><p lang="en">The request could not be completed; it has been '
+                      'logged.</p><p><a href="/console/">コンソールへ / To the console</a></p></main></body></html>')
+
+
 def readable(path: str) -> bool:
     """No C0 control character and no DEL in the (decoded) path."""
     return not any(ord(c) < 32 or ord(c) == 127 for c in path)
@@ -179,7 +186,7 @@ def create_app(engine: Engine | None = None, housekeeping: bool | None = None) -
         state = getattr(exc.orig, "sqlstate", None)
         busy = str(getattr(exc.orig, "sqlite_errorname", "")).startswith("SQLITE_BUSY")  # SQLite: busy past its wait
         if state not in ("40P01", "40001") and not busy:
-            raise exc
+            raise exc  # the server's 500 (_server_error), logged with its trace
         logging.getLogger("smartcustoms.app").warning("%s %s: %s, rolled back", request.method,
                                                       request.url.path, type(exc.orig).__name__)
         if request.url.path.startswith("/console"):
@@ -192,6 +199,15 @@ def create_app(engine: Engine | None = None, housekeeping: bool | None = None) -
         body = SmartCustomsError("the database rolled this request's transaction back to let a concurrent one "
                                  "finish: send it again", [], 503, "database_conflict")
         return JSONResponse(body.to_dict(), status_code=503, headers={"Retry-After": "1"})
+
+    @app.exception_handler(Exception)
+    async def _server_error(request: Request, exc: Exception) -> Response:
+        # Any error no route handled: Starlette logs it with its trace (and re-raises it to the server and the
+        # tests) after sending this answer — the platform's JSON error shape for the API, a page in both languages
+        # under /console (the session may not be readable here: this runs outside every middleware).
+        if request.url.path.startswith("/console"):
+            return HTMLResponse(_SERVER_ERROR_PAGE, status_code=500)
+        return JSONResponse(SmartCustomsError("internal error", [], 500, "internal_error").to_dict(), status_code=500)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -159,6 +159,33 @@ def test_refused_decision_shows_the_error_in_place(live_server: LiveServer,
     assert live_server.stored(live_server.second)["status"] == lifecycle.AWAITING_INSPECTION
 
 
+def test_a_decision_the_database_stopped_says_so_in_place(live_server: LiveServer, browser_context: Callable[..., Any],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A decision posted by htmx that the database stopped (a deadlock: 503, send it again) shows the page's message
+    in the page (htmx drops other 5xx answers: the officer saw nothing), and nothing was decided."""
+    from sqlalchemy.exc import OperationalError
+
+    from smartcustoms.console import routes
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    def stopped(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("UPDATE import_declarations", {}, Deadlock("deadlock detected"))
+
+    page = browser_context().new_page()
+    _log_in(page, live_server.base)
+    page.goto(f"{live_server.base}/console/declarations/{live_server.second}")
+    page.evaluate("window.__noReload = true")
+    monkeypatch.setattr(routes.service, "decide", stopped)
+    form = page.locator("#form-release")
+    form.get_by_label(i18n.EN["dec.reason"]).fill("inspected: as declared")
+    form.get_by_role("button", name=i18n.EN["action.release"]).click()
+    page.get_by_text(i18n.EN["error.database_conflict"]).wait_for()
+    assert page.evaluate("window.__noReload === true") and page.locator("main").count() == 1
+    assert live_server.stored(live_server.second)["status"] == lifecycle.AWAITING_INSPECTION
+
+
 def test_console_works_without_javascript(live_server: LiveServer, browser_context: Callable[..., Any]) -> None:
     page = browser_context(java_script_enabled=False).new_page()
     _log_in(page, live_server.base)

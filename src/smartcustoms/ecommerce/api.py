@@ -201,17 +201,19 @@ async def submit_manifest(request: Request, idempotency_key: Annotated[str | Non
                 yield data
         finally:
             queue.gone = True
-            if not filler.done():
-                if not queue.ended:  # the intake still reads the body (the client stopped reading the answer)
-                    await filler
-                else:  # the intake has ended (a per-file error, too large): the rest of the body is not wanted
-                    try:
-                        await asyncio.wait_for(asyncio.shield(filler), DRAIN_SECONDS)
-                    except TimeoutError:
-                        filler.cancel()
-            await asyncio.get_running_loop().run_in_executor(None, worker.join)
-            queue.close()
-            spool.close()
+            try:
+                if not filler.done():
+                    if not queue.ended:  # the intake still reads the body (the client stopped reading the answer)
+                        await filler
+                    else:  # the intake has ended (a per-file error, too large): the rest of the body is not wanted
+                        try:
+                            await asyncio.wait_for(asyncio.shield(filler), DRAIN_SECONDS)
+                        except TimeoutError:
+                            filler.cancel()
+                await asyncio.get_running_loop().run_in_executor(None, worker.join)
+            finally:  # also when the server, shutting down, cancels this answer: the temporary files go
+                queue.close()
+                spool.close()
 
     # Connection: close — the server closes the connection when the answer ends, also when the client is still
     # sending a body the intake no longer wants (over the limit, a per-file error): kept alive, such a connection

@@ -117,6 +117,7 @@ class ResultQueue:
         self.ended = False
         self.ready = asyncio.Event()
         self.gone = False  # the response stopped reading (client disconnected): results are stored regardless
+        self.broken = False  # results could not be kept for the answer (disk full): the answer is cut
 
     def put(self, data: bytes) -> None:
         """From the worker: queue `data` for the response (dropped once nobody reads any more)."""
@@ -127,11 +128,18 @@ class ResultQueue:
                 self.memory.append(data)
                 self.in_memory += len(data)
             else:
-                if self.file is None:
-                    self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
-                self.file.seek(self.written)
-                self.file.write(data)
-                self.written += len(data)
+                try:
+                    if self.file is None:
+                        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+                    self.file.seek(self.written)
+                    self.file.write(data)
+                    self.written += len(data)
+                except OSError:
+                    # The disk is full (or gone): the answer cannot be kept whole, so it is cut here (the client
+                    # reads the stored results back: GET …/results) rather than the intake stopped.
+                    self.broken = self.gone = True
+                    self.memory.clear()
+                    self.in_memory = 0
         self.loop.call_soon_threadsafe(self.ready.set)
 
     def end(self) -> None:
@@ -144,6 +152,8 @@ class ResultQueue:
         """The next bytes to send, in order; None once the worker has ended and everything was taken."""
         while True:
             with self.lock:
+                if self.broken:  # cut: the client sees an answer without its summary and reads the stored results
+                    return None
                 if self.memory:
                     data = self.memory.popleft()
                     self.in_memory -= len(data)
@@ -164,6 +174,7 @@ class ResultQueue:
 
     def close(self) -> None:
         with self.lock:
+            self.gone = True  # a put after this keeps nothing
             if self.file is not None:
                 self.file.close()
                 self.file = None
