@@ -20,7 +20,8 @@ router = APIRouter(prefix="/api/v1/officer/import-declarations", tags=["officer"
 
 
 def current_officer(request: Request, session: SessionDep) -> Officer:
-    """The officer in `Authorization: Basic` (console username and password; Argon2-checked)."""
+    """The officer in `Authorization: Basic` (console username and password; Argon2-checked, a success remembered
+    for a few minutes: identity/verified.py)."""
     return basic_officer(request, session)
 
 
@@ -39,7 +40,7 @@ def basic_officer(request: Request, session: Session, rehash: bool = True) -> Of
         username, _, password = base64.b64decode(token, validate=True).decode("utf-8").partition(":")
     except (binascii.Error, UnicodeDecodeError):
         raise Unauthorized("malformed Basic credentials") from None
-    officer = authenticate_officer(session, username, password, rehash)
+    officer = authenticate_officer(session, username, password, rehash, remember=True)
     if officer is None:
         raise Unauthorized("unknown officer, wrong password or disabled account")
     return officer

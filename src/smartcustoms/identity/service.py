@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from smartcustoms.audit import service as audit
 from smartcustoms.db import utcnow
 from smartcustoms.errors import Conflict, FieldError, NotFound, ValidationFailed
+from smartcustoms.identity import verified
 from smartcustoms.identity.models import ROLES, TRADER_KINDS, ApiKey, Officer, Trader
 
 _hasher = PasswordHasher()
@@ -78,24 +79,32 @@ def get_officer(session: Session, username: str) -> Officer:
     return officer
 
 
-def authenticate_officer(session: Session, username: str, password: str, rehash: bool = True) -> Officer | None:
+def authenticate_officer(session: Session, username: str, password: str, rehash: bool = True,
+                         remember: bool = False) -> Officer | None:
     """The active officer with this username and password, else None (same cost either way). With `rehash` a hash
     made with older parameters is replaced in the session (committed by the caller); a read-only session passes
-    False (its flush would fail), and the hash is upgraded at the officer's next login or write."""
+    False (its flush would fail), and the hash is upgraded at the officer's next login or write. With `remember`
+    (the officer APIs, which get the password with every request) a success is remembered for a few minutes and
+    the same credentials against the same stored hash skip Argon2 (`verified.py`)."""
     # A NUL names no officer (PostgreSQL refuses it in text: the query itself would fail, a 500 for a 401).
     officer = None if "\x00" in username else session.scalar(select(Officer).where(Officer.username == username))
     if officer is None:
         # Hash anyway so an unknown username takes as long as a wrong password.
         _hasher.hash(password)
         return None
-    try:
-        _hasher.verify(officer.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return None
+    checked = not (remember and verified.seen(username, password, officer.password_hash))
+    if checked:
+        try:
+            _hasher.verify(officer.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return None
     if not officer.active:
         return None
     if rehash and _hasher.check_needs_rehash(officer.password_hash):
         officer.password_hash = _hasher.hash(password)
+        checked = True
+    if remember and checked:  # remembered from a verification, for TTL_SECONDS from it (a hit does not extend it)
+        verified.keep(username, password, officer.password_hash)
     return officer
 
 
