@@ -68,6 +68,67 @@ def test_the_open_list_gives_the_open_consignments_lane_3_first_then_the_oldest(
         assert first.id not in {c.id for c in after} and total_after == total - 1
 
 
+@pytest.mark.parametrize(("filters", "action"), [
+    ({}, "hold"), ({"status": "open"}, "inspect"), ({"status": "open", "lane": "2"}, "hold"),
+    ({"lane": "2"}, "inspect"), ({"status": "review"}, "hold")])
+def test_paging_by_the_cursor_gives_the_list_in_its_order_and_holds_still_while_officers_decide(
+        stored: Engine, filters: dict[str, str], action: str) -> None:
+    """Page by page the list is the one query's, in order; rows decided meanwhile (held, or ordered inspected:
+    lane 3, ahead of the cursor) leave or stay as the list now has them, and no other row is skipped or repeated."""
+    from smartcustoms.ecommerce.cursor import read
+
+    def whole(s: Session) -> list[Consignment]:  # the list in one query, in its order
+        return list(s.scalars(officer.list_query(filters, 10**6, 0, stored.dialect.name)))
+
+    def key(c: Consignment) -> tuple[int, Any, str]:
+        return -c.lane, c.received_at, c.id
+
+    with Session(stored) as s, s.begin():
+        listed = whole(s)
+        expected = [c.id for c in listed]
+        assert len(expected) > 80
+        paged: list[str] = []
+        after, pages = None, 0
+        while True:
+            rows, nxt = officer.consignments_after(s, filters, 37, after)
+            paged += [c.id for c in rows]
+            pages += 1
+            if nxt is None:
+                break
+            after = read(nxt.token())
+            if pages == 2:  # another officer decides rows of the next pages: the list goes on from where it was
+                ahead = expected[len(paged) + 1:len(paged) + 6]
+                assert officer.act(s, action=action, reason="meanwhile", officer="b", ids=ahead).done
+                last = key(rows[-1])
+                expected = paged + [c.id for c in whole(s) if key(c) > last]
+        assert paged == expected and len(set(paged)) == len(paged) and pages > 2
+
+
+def test_a_page_deep_in_the_open_list_walks_the_open_index_from_the_cursor(stored: Engine) -> None:
+    from smartcustoms.ecommerce.cursor import Cursor
+
+    if stored.dialect.name != "sqlite":
+        pytest.skip("SQLite names the index; PostgreSQL's planner chooses")
+    with Session(stored) as s:
+        rows, _ = officer.consignments_after(s, {"status": "open"}, 5, None)
+        captured: list[str] = []
+        from sqlalchemy import event
+
+        @event.listens_for(stored, "before_cursor_execute")
+        def _keep(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            captured.append(statement)
+
+        try:
+            officer.consignments_after(s, {"status": "open"}, 5, Cursor(rows[-1].lane, rows[-1].received_at,
+                                                                         rows[-1].id))
+        finally:
+            event.remove(stored, "before_cursor_execute", _keep)
+        sql = next(x for x in captured if "(received_at, id) >" in x)
+        plan = " ".join(str(r[-1]) for r in s.connection().exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {sql}", (rows[-1].lane, rows[-1].received_at.isoformat(), rows[-1].id, 5)))
+        assert "ix_ecommerce_consignments_open" in plan and "TEMP B-TREE" not in plan, plan
+
+
 def _statuses(s: Session, ids: list[str]) -> list[str]:
     return [s.get(Consignment, i).status for i in ids]  # type: ignore[union-attr]
 

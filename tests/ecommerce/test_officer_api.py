@@ -129,6 +129,20 @@ def test_lists_and_groups_say_what_the_console_says(client: TestClient, engine: 
     rest = client.get(f"{API}/consignments", params={"seller": manifest["seller"], "status": "open", "limit": 2,
                                                      "offset": 2}, headers=basic).json()
     assert sorted([c["id"] for c in page.json()] + [c["id"] for c in rest]) == manifest["inspected"]
+    # By the cursor: the full page says where to go on, the last says nothing more; the count on the first only.
+    by_cursor, params, headers = [], {"manifest": manifest["id"], "limit": 4}, []
+    while True:
+        r = client.get(f"{API}/consignments", params=params, headers=basic)
+        assert r.status_code == 200, r.text
+        by_cursor += [c["id"] for c in r.json()]
+        headers.append(("X-Total-Count" in r.headers, "X-Next-After" in r.headers))
+        if "X-Next-After" not in r.headers:
+            break
+        params = {**params, "after": r.headers["X-Next-After"]}
+    assert by_cursor == [c["id"] for c in listed] and headers == [(True, True), (False, False)]
+    for bad, code in (({"after": "nonsense"}, "invalid"), ({"after": params["after"], "offset": 2}, "conflict")):
+        r = client.get(f"{API}/consignments", params={"manifest": manifest["id"], **bad}, headers=basic)
+        assert r.status_code == 422 and [(e["field"], e["code"]) for e in r.json()["errors"]] == [("after", code)]
 
     g = client.get(f"{API}/groups", params={"group": "seller", "seller": manifest["seller"]}, headers=basic).json()
     value = sum(r["value_jpy"] for r in manifest["results"] if r["consignment_id"] in manifest["inspected"])

@@ -7,15 +7,30 @@ from datetime import timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Executable, Select, and_, case, func, literal_column, or_, select, text, update
+from sqlalchemy import (
+    Executable,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from smartcustoms.audit import service as audit
 from smartcustoms.db import utcnow
 from smartcustoms.ecommerce import hitrate, lifecycle
 from smartcustoms.ecommerce import totals as group_totals
 from smartcustoms.ecommerce.config import get_ecommerce_settings
+from smartcustoms.ecommerce.cursor import Cursor
 from smartcustoms.ecommerce.models import OPEN_SQL, Consignment, GroupTotal, Manifest
 from smartcustoms.errors import FieldError, NotFound, ValidationFailed
 from smartcustoms.risk import rules
@@ -151,12 +166,18 @@ def recent_manifests(session: Session, limit: int = 20) -> list[Manifest]:
 
 def consignments(session: Session, filters: dict[str, str], limit: int, offset: int) -> tuple[list[Consignment], int]:
     """One page of consignments matching the filters (lane 3 first, then lane 2, oldest first) and the total."""
+    total = count(session, filters)
+    rows = session.scalars(list_query(filters, limit, offset, session.get_bind().dialect.name))
+    return list(rows), total
+
+
+def count(session: Session, filters: dict[str, str]) -> int:
+    """How many consignments match the filters: from the running totals when they hold it, else counted."""
     check_filters(filters)  # before anything reads them (the running totals' lookup too)
     total = count_kept(session, filters)
     if total is None:
         total = session.scalar(select(func.count()).select_from(Consignment).where(*_where(filters))) or 0
-    rows = session.scalars(list_query(filters, limit, offset, session.get_bind().dialect.name))
-    return list(rows), int(total)
+    return int(total)
 
 
 def list_query(filters: dict[str, str], limit: int, offset: int, dialect: str) -> Executable:
@@ -180,6 +201,46 @@ def list_query(filters: dict[str, str], limit: int, offset: int, dialect: str) -
         return select(Consignment).from_statement(text(sql).bindparams(**params))
     return (select(Consignment).where(*where)
             .order_by(Consignment.lane.desc(), Consignment.received_at, Consignment.id).limit(limit).offset(offset))
+
+
+def consignments_after(session: Session, filters: dict[str, str], limit: int, after: Cursor | None
+                       ) -> tuple[list[Consignment], Cursor | None]:
+    """A page of consignments in the list order after `after` (from the start when None), and the cursor of its
+    last row when the page is full (more may follow; ecommerce/cursor.py). At most one query per lane (3, 2, 1),
+    each walking the list index — the open list's own on SQLite, as `list_query` — from where the cursor stands,
+    so a page deep in the list costs what the first does."""
+    where = _where(filters)  # checks the filters' values first
+    given = {k for k, v in filters.items() if k in FILTERS and v}
+    open_index = session.get_bind().dialect.name == "sqlite" and filters.get("status") == "open" \
+        and given <= {"status", "lane"}
+    lanes = [int(filters["lane"])] if filters.get("lane") else [3, 2, 1]
+    rows: list[Consignment] = []
+    for lane in lanes if after is None else [x for x in lanes if x <= after.lane]:
+        if len(rows) >= limit:
+            break
+        start = after if after is not None and after.lane == lane else None
+        rows += _lane_page(session, where, lane, start, limit - len(rows), open_index)
+    last = rows[-1] if len(rows) == limit else None
+    return rows, None if last is None else Cursor(last.lane, last.received_at, last.id)
+
+
+def _lane_page(session: Session, where: list[ColumnElement[bool]], lane: int, start: Cursor | None, limit: int,
+               open_index: bool) -> list[Consignment]:
+    c = Consignment
+    if open_index:  # fixed names and the open statuses only (models.OPEN_SQL); the values are bound
+        after_sql = " AND (received_at, id) > (:received_at, :id)" if start else ""
+        sql = ("SELECT * FROM ecommerce_consignments INDEXED BY ix_ecommerce_consignments_open "  # noqa: S608
+               f"WHERE {OPEN_SQL} AND lane = :lane{after_sql} ORDER BY received_at, id LIMIT :limit")
+        bound: list[BindParameter[Any]] = [bindparam("lane", lane), bindparam("limit", limit)]
+        if start:
+            bound += [bindparam("received_at", start.received_at, type_=c.received_at.type),
+                      bindparam("id", start.id, type_=c.id.type)]
+        return list(session.scalars(select(c).from_statement(text(sql).bindparams(*bound))))
+    query = select(c).where(*where, c.lane == lane)
+    if start:
+        query = query.where(tuple_(c.received_at, c.id) > tuple_(literal(start.received_at, c.received_at.type),
+                                                                  literal(start.id, c.id.type)))
+    return list(session.scalars(query.order_by(c.received_at, c.id).limit(limit)))
 
 
 def count_kept(session: Session, filters: dict[str, str]) -> int | None:

@@ -30,7 +30,7 @@ from smartcustoms.audit import service as audit
 from smartcustoms.declarations.idempotency import IdemKey, StoredAnswer, answer_once, stored_key
 from smartcustoms.declarations.officer_api import OfficerDep, ReadOfficerDep
 from smartcustoms.deps import ReadSessionDep, SessionDep
-from smartcustoms.ecommerce import hitrate, lifecycle, officer, valueref_service
+from smartcustoms.ecommerce import cursor, hitrate, lifecycle, officer, valueref_service
 from smartcustoms.ecommerce.config import get_ecommerce_settings
 from smartcustoms.ecommerce.models import ActionKey, Consignment, Manifest
 from smartcustoms.ecommerce.pipeline import summary
@@ -134,13 +134,26 @@ def consignments(
     split_group: Filter = None, consignee: Filter = None,
     limit: Annotated[int, Query(ge=1, le=LIST_MAX)] = 100,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    after: Annotated[str | None, Query(max_length=400, description="X-Next-After of the page before")] = None,
 ) -> list[dict[str, Any]]:
-    """A page of consignments matching the filters, lane 3 first then the oldest (the console's list); the number
-    matching in `X-Total-Count`."""
+    """A page of consignments matching the filters, lane 3 first then the oldest (the console's list). The number
+    matching is in `X-Total-Count` (on a page read by `offset`, and the first page); a full page carries
+    `X-Next-After`, the cursor to send as `after=` for the next one (ecommerce/cursor.py: a script reading a long
+    list should page by it: a deep offset steps over every row before the page)."""
     filters = _filters(manifest=manifest, platform=platform, seller=seller, lane=lane, status=status,
                        split_group=split_group, consignee=consignee)
-    rows, total = officer.consignments(session, filters, limit, offset)
-    response.headers["X-Total-Count"] = str(total)
+    if after is not None and offset:
+        raise ValidationFailed([FieldError("after", "page by after or by offset, not both", "conflict")])
+    if offset:
+        rows, total = officer.consignments(session, filters, limit, offset)
+        response.headers["X-Total-Count"] = str(total)
+        return [consignment_out(c) for c in rows]
+    start = None if after is None else cursor.read(after)
+    rows, next_after = officer.consignments_after(session, filters, limit, start)
+    if start is None:  # the first page says how many match (counting again on every page would cost a count each)
+        response.headers["X-Total-Count"] = str(officer.count(session, filters))
+    if next_after is not None:
+        response.headers["X-Next-After"] = next_after.token()
     return [consignment_out(c) for c in rows]
 
 

@@ -1,0 +1,93 @@
+"""A page deep in the officers' consignment list, by offset against by the cursor (the officer API's `after=`).
+
+    .venv/bin/python benchmarks/officer_list_paging.py --count 200000 --backend sqlite
+    .venv/bin/python benchmarks/officer_list_paging.py --count 200000 --backend postgresql \
+        --database-url postgresql://postgres@127.0.0.1:54329/postgres
+
+Generates COUNT consignments and ingests them through the intake, then reads a page of LIMIT at several depths of
+the whole list and of the open list (10 %, 50 %, 90 % of it) both ways — `offset` (officer.consignments' query) and
+the cursor of the row just before the page (officer.consignments_after) — best of 5 each, checks that both give
+the same rows, and prints the times. A script reading the whole list by offset pays the sum of the offsets'
+pages: printed as the estimated time to read the list to its end each way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ecommerce_ingest import drop_database, fresh_database, pipeline_run, prepare
+from machine_reference import describe as machine_reference
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from smartcustoms.ecommerce import officer
+from smartcustoms.ecommerce.cursor import Cursor
+from smartcustoms.ecommerce.generate import jsonl_lines
+
+
+def best_of(fn: object, times: int = 5) -> float:
+    best = float("inf")
+    for _ in range(times):
+        start = time.perf_counter()
+        fn()  # type: ignore[operator]
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--count", type=int, default=200_000)
+    ap.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    ap.add_argument("--database-url", help="a PostgreSQL server (the script creates and drops its own database)")
+    ap.add_argument("--limit", type=int, default=500)
+    ap.add_argument("--workdir", type=Path, default=None)
+    args = ap.parse_args()
+    print(machine_reference())
+    tmp = Path(tempfile.mkdtemp(dir=args.workdir))
+    url = fresh_database(args.backend, args.database_url, tmp, "paging")
+    engine, trader_id, _ = prepare(url, tmp)
+    try:
+        path = tmp / "m.jsonl"
+        with path.open("wb") as f:
+            for line in jsonl_lines(args.count, 11):
+                f.write(line)
+        figures = pipeline_run(engine, trader_id, path, 10_000)
+        print(f"ingested {figures['lines']:,.0f} consignments at {figures['rate']:,.0f}/s")
+        if engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE ecommerce_consignments"))
+        for name, filters in (("whole list", {}), ("open list", {"status": "open"})):
+            with Session(engine) as s:
+                total = officer.count(s, filters)
+                print(f"{name}: {total:,} consignments, pages of {args.limit}")
+                for share in (10, 50, 90):
+                    offset = total * share // 100
+                    before = next(iter(s.scalars(officer.list_query(filters, 1, offset - 1, engine.dialect.name))))
+                    cursor = Cursor(before.lane, before.received_at, before.id)
+                    by_offset, _ = officer.consignments(s, filters, args.limit, offset)
+                    by_cursor, _ = officer.consignments_after(s, filters, args.limit, cursor)
+                    same = [c.id for c in by_offset] == [c.id for c in by_cursor]
+                    t_offset = best_of(lambda f=filters, o=offset: s.scalars(  # type: ignore[misc]
+                        officer.list_query(f, args.limit, o, engine.dialect.name)).all())
+                    t_cursor = best_of(lambda f=filters, c=cursor: officer.consignments_after(  # type: ignore[misc]
+                        s, f, args.limit, c))
+                    print(f"  at {share:>2} % (row {offset:>9,}): offset {t_offset * 1000:8.1f} ms, cursor "
+                          f"{t_cursor * 1000:6.1f} ms{'' if same else '  DIFFERENT ROWS'}")
+                pages = -(-total // args.limit)
+                # Reading it all: by offset the k-th page costs about k/pages of the last one (linear in the
+                # offset, the 90 % figure scaled); by the cursor each page costs about the same.
+                print(f"  reading it all ({pages:,} pages), estimated: offset {t_offset / 0.9 * pages / 2:,.1f} s, "
+                      f"cursor {t_cursor * pages:,.1f} s")
+    finally:
+        engine.dispose()
+        if args.backend == "postgresql" and args.database_url:
+            drop_database(args.database_url, url)
+    print("done", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
