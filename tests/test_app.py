@@ -114,7 +114,7 @@ def test_a_deadlock_is_a_503_to_retry_and_other_database_errors_stay_500s(new_da
         "sqlite": OperationalError("UPDATE x", {}, Orig(None, "SQLITE_CORRUPT")),
     }
 
-    @app.get("/probe/{kind}")
+    @app.get("/api/v1/probe/{kind}")
     @app.get("/console/probe/{kind}")
     def probe(kind: str) -> None:
         if kind == "bug":
@@ -124,7 +124,7 @@ def test_a_deadlock_is_a_503_to_retry_and_other_database_errors_stay_500s(new_da
     try:
         with TestClient(app, raise_server_exceptions=False) as client:
             for kind in ("deadlock", "serialization", "busy"):
-                r = client.get(f"/probe/{kind}")
+                r = client.get(f"/api/v1/probe/{kind}")
                 assert r.status_code == 503 and r.headers["Retry-After"] == "1", r.text
                 assert r.json()["error"] == "database_conflict" and "send it again" in r.json()["message"]
                 for lang in ("en", "ja"):
@@ -132,12 +132,17 @@ def test_a_deadlock_is_a_503_to_retry_and_other_database_errors_stay_500s(new_da
                     assert page.status_code == 503 and page.headers["Retry-After"] == "1"
                     assert page.headers["content-type"].startswith("text/html")
                     assert translate(lang, "error.database_conflict") in page.text
-            for kind in ("other", "sqlite", "bug"):  # the server's 500: JSON for the API, a page under /console
-                r = client.get(f"/probe/{kind}")
+                # Posted in place by htmx (which swaps 2xx and 4xx only): a 409 whose page replaces the main part.
+                swapped = client.get(f"/console/probe/{kind}", headers={"HX-Request": "true"})
+                assert swapped.status_code == 409 and swapped.headers["HX-Retarget"] == "#main"
+                assert swapped.headers["HX-Reselect"] == "#main" and 'id="main"' in swapped.text
+            for kind in ("other", "sqlite", "bug"):  # the server's 500: JSON for the API, a page elsewhere
+                r = client.get(f"/api/v1/probe/{kind}")
                 assert r.status_code == 500 and r.json()["error"] == "internal_error"
                 page = client.get(f"/console/probe/{kind}")
                 assert page.status_code == 500 and "サーバーエラー" in page.text and "Server error" in page.text
+                assert page.headers["x-frame-options"] == "DENY" and page.headers["cache-control"] == "no-store"
         with TestClient(app) as client, pytest.raises(IntegrityError):
-            client.get("/probe/other")  # raised on to the server (and the tests) after the answer
+            client.get("/api/v1/probe/other")  # raised on to the server (and the tests) after the answer
     finally:
         engine.dispose()

@@ -195,6 +195,11 @@ def create_app(engine: Engine | None = None, housekeeping: bool | None = None) -
 
             page = render(request, "error.html", lang_of(request), {"message_key": "error.database_conflict"}, 503)
             page.headers["Retry-After"] = "1"
+            if request.headers.get("hx-request") == "true":
+                # A decision posted in place (htmx swaps 2xx and 4xx only, and a 503 from a proxy must not blank
+                # the page): 409, with the page's main part put in place of the page's.
+                page.status_code = 409
+                page.headers.update({"HX-Retarget": "#main", "HX-Reswap": "outerHTML", "HX-Reselect": "#main"})
             return page
         body = SmartCustomsError("the database rolled this request's transaction back to let a concurrent one "
                                  "finish: send it again", [], 503, "database_conflict")
@@ -203,11 +208,16 @@ def create_app(engine: Engine | None = None, housekeeping: bool | None = None) -
     @app.exception_handler(Exception)
     async def _server_error(request: Request, exc: Exception) -> Response:
         # Any error no route handled: Starlette logs it with its trace (and re-raises it to the server and the
-        # tests) after sending this answer — the platform's JSON error shape for the API, a page in both languages
-        # under /console (the session may not be readable here: this runs outside every middleware).
-        if request.url.path.startswith("/console"):
-            return HTMLResponse(_SERVER_ERROR_PAGE, status_code=500)
-        return JSONResponse(SmartCustomsError("internal error", [], 500, "internal_error").to_dict(), status_code=500)
+        # tests) after sending this answer — the platform's JSON error shape under /api, else a page in both
+        # languages (the console, the travellers' pages) with the console's security headers (this runs outside
+        # every middleware, so they are set here; the session cannot be read here either).
+        if request.url.path.startswith("/api/"):
+            return JSONResponse(SmartCustomsError("internal error", [], 500, "internal_error").to_dict(),
+                                status_code=500)
+        from smartcustoms.console.routes import SECURITY_HEADERS
+
+        return HTMLResponse(_SERVER_ERROR_PAGE, status_code=500,
+                            headers={**SECURITY_HEADERS, "cache-control": "no-store"})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -92,5 +92,6 @@ def parse_rows(path: Path, columns: Sequence[str], parse: Callable[[dict[str, st
     except UnicodeDecodeError as exc:
         raise ValidationFailed([FieldError("file", f"not UTF-8 text (byte {exc.start}); save it as UTF-8")]) from exc
     if errors:
-        raise ValidationFailed(errors[:MAX_REPORTED], f"{len(errors)} bad row(s) in {path.name}; nothing loaded")
+        rows_bad = len({e.field for e in errors})  # a row may have several problems, each its own error
+        raise ValidationFailed(errors[:MAX_REPORTED], f"{rows_bad} bad row(s) in {path.name}; nothing loaded")
     return rows

@@ -24,6 +24,8 @@ def test_a_token_reads_back_as_the_cursor_it_was_made_from() -> None:
     base64.urlsafe_b64encode(b"3|2026-11-24T05:06:07+00:00|").decode(),
     base64.urlsafe_b64encode(b"3|2026-11-24T05:06:07+00:00|a\x00b").decode(),
     base64.urlsafe_b64encode(b"3|yesterday|x").decode(), base64.urlsafe_b64encode(b"\xff\xfe").decode(),
+    base64.urlsafe_b64encode(b"3|0001-01-01T00:00:00+01:00|x").decode(),  # before year 1 in UTC (found by a review)
+    base64.urlsafe_b64encode(b"3|9999-12-31T23:59:59-01:00|x").decode(),
 ])
 def test_anything_else_is_refused_naming_after(token: str) -> None:
     with pytest.raises(ValidationFailed) as refused:

@@ -4,7 +4,9 @@ oldest received, then the id), as an opaque token for `after=`.
 Decision: a script that reads a long list pages by the cursor rather than by `offset`: an offset makes the database
 step over every row before the page (a page deep in a national-scale list read hundreds of thousands of index
 entries), the cursor starts at the last row seen. It also holds still while officers decide: a row decided away
-does not shift the next page by one, as it does under an offset. Pure: no database.
+does not shift the next page by one, as it does under an offset. It is a position in the list order, not bound to
+the filters it came with; rows that move ahead of it while a script pages (a parcel ordered inspected goes to lane
+3) or arrive there are not met again by that pass. Pure: no database.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from smartcustoms.errors import FieldError, ValidationFailed
 from smartcustoms.textcheck import printable
@@ -39,7 +41,7 @@ def read(token: str) -> Cursor:
         received_at = datetime.fromisoformat(when)
         if lane not in ("1", "2", "3") or received_at.tzinfo is None or not cid or not printable(cid):
             raise ValueError(raw)
-        return Cursor(int(lane), received_at, cid)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return Cursor(int(lane), received_at.astimezone(UTC), cid)  # a time past year 1 or 9999 in UTC overflows
+    except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError):
         raise ValidationFailed([FieldError("after", "not a cursor this list gave (X-Next-After of the page before)",
                                            "invalid")]) from None

@@ -81,7 +81,8 @@ def get_officer(session: Session, username: str) -> Officer:
 
 def authenticate_officer(session: Session, username: str, password: str, rehash: bool = True,
                          remember: bool = False) -> Officer | None:
-    """The active officer with this username and password, else None (same cost either way). With `rehash` a hash
+    """The active officer with this username and password, else None (an unknown officer costs what a wrong password
+    does; a remembered success costs less, see below). With `rehash` a hash
     made with older parameters is replaced in the session (committed by the caller); a read-only session passes
     False (its flush would fail), and the hash is upgraded at the officer's next login or write. With `remember`
     (the officer APIs, which get the password with every request) a success is remembered for a few minutes and

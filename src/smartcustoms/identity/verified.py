@@ -8,7 +8,9 @@ Argon2. What is kept is an HMAC-SHA256 of the username and password under a key 
 (never the password), with the stored hash it matched and when. A hit needs the same stored hash, so a new
 password (or a rehash) misses; the account's active flag and role are read from the database on every request as
 before. Failures are never remembered: a wrong guess costs a full Argon2 every time. The console's login always
-verifies (it happens once a session).
+verifies (it happens once a session). What this gives up: someone who can read the server process's memory (a core
+dump) gets the key and the digests of the officers who used the API lately, which can be guessed against at
+HMAC speed rather than Argon2's; such a reader could as well read the passwords of the requests in flight.
 """
 
 from __future__ import annotations

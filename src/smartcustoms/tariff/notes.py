@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from decimal import Decimal
 
 _Say = Callable[[re.Match[str]], str]
 
@@ -23,7 +24,12 @@ def _tag(text: str | None) -> str:
     if not text:
         return ""
     source, unverified = (text[:-len("; unverified")], True) if text.endswith("; unverified") else (text, False)
-    return f"（根拠: {source}{'、未検証' if unverified else ''}）"
+    return f"（根拠：{source}{'、未検証' if unverified else ''}）"
+
+
+def _percent(rate: str) -> str:
+    """A consumption-tax rate written as a fraction (0.078) as a percentage (7.8%)."""
+    return f"{(Decimal(rate) * 100).normalize():f}%"
 
 
 _TAG = r"(?: \((?P<tag>(?:[^()]|\([^()]*\))*)\))?"  # a source may hold brackets of its own, one level deep
@@ -31,28 +37,28 @@ _DESC = r"(?P<desc>.+) \(HS (?P<hs>[0-9]+)\)"
 
 _JA: list[tuple[re.Pattern[str], _Say]] = [
     (re.compile(rf"personal-use valuation: (?P<value>¥[0-9,]+) × (?P<ratio>[0-9.]+) = (?P<dutiable>¥[0-9,]+){_TAG}"),
-     lambda m: f"個人使用の課税価格: {m['value']} × {m['ratio']} = {m['dutiable']}{_tag(m['tag'])}"),
+     lambda m: f"個人使用貨物の課税価格の特例：{m['value']} × {m['ratio']} = {m['dutiable']}{_tag(m['tag'])}"),
     (re.compile(rf"personal-use ratio not in force: full value{_TAG}"),
-     lambda m: f"個人使用の課税価格の特例は適用期間外: 価格の全額で評価{_tag(m['tag'])}"),
+     lambda m: f"個人使用貨物の課税価格の特例の適用なし（適用期間外）：価格の全額を課税価格とする{_tag(m['tag'])}"),
     (re.compile(rf"importer opted for the general tariff: no simplified rates{_TAG}"),
-     lambda m: f"輸入者が一般の税率を選択: 簡易税率は適用しない{_tag(m['tag'])}"),
+     lambda m: f"簡易税率の不適用の申出あり：一般の税率を適用{_tag(m['tag'])}"),
     (re.compile(rf"no simplified rate: {_DESC} is excluded{_TAG}"),
-     lambda m: f"簡易税率の対象外: {m['desc']}（HS {m['hs']}）{_tag(m['tag'])}"),
+     lambda m: f"簡易税率の対象外：{m['desc']}（HS {m['hs']}）{_tag(m['tag'])}"),
     (re.compile(rf"simplified rate (?P<rate>.+?) for (?P<desc>.+?){_TAG}"),
-     lambda m: f"簡易税率 {m['rate']}: {m['desc']}{_tag(m['tag'])}"),
+     lambda m: f"簡易税率 {m['rate']} を適用：{m['desc']}{_tag(m['tag'])}"),
     (re.compile(r"no tariff schedule rate for this code on this date: the claimed rate is used"),
-     lambda m: "この日のこの品目の実行税率がないため、申告された税率を使用"),
+     lambda m: "申告日に有効な実行税率がないため、申告税率を適用"),
     (re.compile(rf"not exempt: {_DESC} is excluded from the low-value exemption{_TAG}"),
-     lambda m: f"少額免税の対象外: {m['desc']}（HS {m['hs']}）{_tag(m['tag'])}"),
+     lambda m: f"少額免税の対象外：{m['desc']}（HS {m['hs']}）{_tag(m['tag'])}"),
     (re.compile(rf"low-value exemption: declaration total (?P<total>¥[0-9,]+) ≤ (?P<limit>¥[0-9,]+), "
                 rf"no duty or consumption tax{_TAG}"),
-     lambda m: f"少額免税: 課税価格の合計 {m['total']} ≤ {m['limit']}、関税・消費税なし{_tag(m['tag'])}"),
+     lambda m: f"少額免税：課税価格の合計 {m['total']} ≤ {m['limit']}、関税及び消費税等を免除{_tag(m['tag'])}"),
     (re.compile(r"rate mismatch: claimed (?P<claimed>.+), (?P<source>tariff|simplified|claimed) rate (?P<rate>.+)"),
-     lambda m: f"税率の不一致: 申告 {m['claimed']}、{_SOURCE_JA[m['source']]} {m['rate']}"),
+     lambda m: f"申告税率 {m['claimed']} と{_SOURCE_JA[m['source']]} {m['rate']} が不一致"),
     (re.compile(rf"no (?P<kind>standard|reduced) consumption-tax rate on (?P<on>[0-9-]+): "
                 rf"the (?P<used>standard|reduced) rate (?P<rate>[0-9.]+) applies{_TAG}"),
-     lambda m: f"{m['on']} に消費税の{_CT_JA[m['kind']]}はないため、{_CT_JA[m['used']]} {m['rate']} を適用"
-               f"{_tag(m['tag'])}"),
+     lambda m: f"{m['on']} に消費税（国税）の{_CT_JA[m['kind']]}はないため、{_CT_JA[m['used']]} "
+               f"{_percent(m['rate'])} を適用{_tag(m['tag'])}"),
 ]
 
 
