@@ -393,6 +393,24 @@ def _split_record(parcel: str, seller: str, consignee: str, description: str = "
                        "currency": "JPY", "origin_country": "CN"}]}
 
 
+def _two_writers(new_database_url: Callable[[], str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: str
+                 ) -> tuple[Engine, tuple[int, str, str]]:
+    """PostgreSQL only (SQLite runs one writer at a time): a database of its own, intake in process (no worker, so
+    the test's pauses are the intake's), and a carrier."""
+    from smartcustoms.ecommerce.config import get_ecommerce_settings
+
+    engine = make_engine(new_database_url())
+    if engine.dialect.name != "postgresql":
+        engine.dispose()
+        pytest.skip("SQLite runs one writer at a time")
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_WORKERS", "0")
+    get_ecommerce_settings.cache_clear()
+    prepare(engine, tmp_path)
+    with Session(engine) as s, s.begin():
+        t = identity.create_trader(s, code.title(), code, "broker")
+        return engine, (t.id, t.code, "")
+
+
 @pytest.mark.parametrize("scope", ["ids", "filter"])
 def test_a_decision_and_an_intake_linking_the_same_parcels_wait_for_each_other(
         new_database_url: Callable[[], str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scope: str) -> None:
@@ -407,16 +425,7 @@ def test_a_decision_and_an_intake_linking_the_same_parcels_wait_for_each_other(
     from smartcustoms.ecommerce.config import get_ecommerce_settings
     from tests.ecommerce.test_pipeline import jl
 
-    engine = make_engine(new_database_url())
-    if engine.dialect.name != "postgresql":
-        engine.dispose()
-        pytest.skip("SQLite runs one writer at a time")
-    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_WORKERS", "0")
-    get_ecommerce_settings.cache_clear()
-    prepare(engine, tmp_path)
-    with Session(engine) as s, s.begin():
-        t = identity.create_trader(s, "Lock Express", "LOCK-EXPRESS", "broker")
-        sub = (t.id, t.code, "")
+    engine, sub = _two_writers(new_database_url, tmp_path, monkeypatch, "LOCK-EXPRESS")
     first = [_split_record(f"F{i}", "FILL", f"FC{i}") for i in range(8)]
     first += [_split_record("K1-a", "SPL", "K1", "gift"), _split_record("K2-a", "SPL", "K2", "gift")]  # lane 2
     _, summary = run(engine, sub, jl(*first))
@@ -475,16 +484,7 @@ def test_a_decision_and_a_resent_manifest_adding_a_parcel_of_the_same_seller_bot
     from smartcustoms.ecommerce.config import get_ecommerce_settings
     from tests.ecommerce.test_pipeline import jl
 
-    engine = make_engine(new_database_url())
-    if engine.dialect.name != "postgresql":
-        engine.dispose()
-        pytest.skip("SQLite runs one writer at a time")
-    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_WORKERS", "0")
-    get_ecommerce_settings.cache_clear()
-    prepare(engine, tmp_path)
-    with Session(engine) as s, s.begin():
-        t = identity.create_trader(s, "Resend Express", "RESEND-EXPRESS", "broker")
-        sub = (t.id, t.code, "")
+    engine, sub = _two_writers(new_database_url, tmp_path, monkeypatch, "RESEND-EXPRESS")
     parcel = _split_record("A-1", "SELLR", "CA", "gift")  # a vague description: lane 2, in review
     _, first = run(engine, sub, jl(parcel))
     with Session(engine) as s:
