@@ -512,7 +512,32 @@ def test_an_inspection_result_is_recorded_from_the_consignment_page_and_counted_
     assert (counts(after)[0] - counts(before)[0], counts(after)[1] - counts(before)[1]) == (1, 1)
     row = re.search(r"<tr><td>EC test: inspect seller</td>(.*?)</tr>", after, re.S)
     assert row is not None and 'data-testid="insp-chart"' in after and "<svg" in after
+    assert re.search(r"\d+\.\d% – \d+\.\d%", row.group(1))  # its 95 % interval
     ja = officer_client.get("/console/ecommerce/inspections?lang=ja").text
     assert "的中率" in ja and "過去90日" in ja
     bad = officer_client.get("/console/ecommerce/inspections?lang=ja&days=abc")
     assert bad.status_code == 422 and "日数は1〜3660の整数です" in bad.text
+
+
+def test_the_hit_rates_say_a_selection_finds_more_only_when_the_difference_is_clear(
+        officer_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Against a random sample finding 5 % (10 of 200): 3 of 3 is clearly more, 1 of 3 (33 %) is not clear yet —
+    the page said "higher" for any share above the sample's."""
+    from smartcustoms.ecommerce import hitrate, officer
+
+    def rates(session: Any, days: int) -> hitrate.HitRates:
+        out = hitrate.HitRates(rows=[hitrate.HitRow(("random", 9, "Sample"), None, 200, 10),
+                                     hitrate.HitRow(("rule", 1, "Sure"), None, 3, 3),
+                                     hitrate.HitRow(("rule", 2, "Few"), None, 3, 1)], inspected=206,
+                               discrepancies=14)
+        out.drawn = out.rows[0]
+        return out
+
+    monkeypatch.setattr(officer, "inspection_results", rates)
+    for lang, higher, unclear in (("en", "higher", "not clear yet"), ("ja", "上回る", "差は明らかでない")):
+        page = officer_client.get(f"/console/ecommerce/inspections?lang={lang}").text
+        sure = re.search(r"<tr><td>Sure</td>(.*?)</tr>", page, re.S)
+        few = re.search(r"<tr><td>Few</td>(.*?)</tr>", page, re.S)
+        assert sure and few
+        assert 'data-against="higher"' in sure.group(1) and higher in sure.group(1)
+        assert 'data-against="unclear"' in few.group(1) and unclear in few.group(1)

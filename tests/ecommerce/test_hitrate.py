@@ -71,3 +71,22 @@ def test_a_parcel_drawn_by_two_samples_counts_once_and_a_sampled_targeted_profil
     rows = {r.key: r for r in rates.rows}
     assert not rows[("rule", 3, "Handbags 10% sample")].baseline and rows[("rule", 3, "Handbags 10% sample")].rate == 1
     assert (rows[("random", 1, "Sample A")].inspected, rows[("random", 2, "Sample B")].inspected) == (2, 1)
+
+
+def test_a_selection_is_said_to_find_more_only_when_the_difference_is_clear() -> None:
+    def row(found: int, inspected: int) -> hitrate.HitRow:
+        return hitrate.HitRow(("rule", 1, "P"), None, inspected, found)
+
+    base = row(10, 200)  # the random sample finds 5 %
+    assert hitrate.against(row(1, 3), base) == hitrate.UNCLEAR  # 33 % of three: says little
+    assert hitrate.against(row(3, 3), base) == hitrate.HIGHER  # three of three at a 5 % base rate: it does
+    assert hitrate.against(row(40, 200), base) == hitrate.HIGHER  # 20 % of 200
+    assert hitrate.against(row(0, 400), base) == hitrate.LOWER
+    assert hitrate.against(row(12, 200), base) == hitrate.UNCLEAR  # 6 % against 5 %
+    assert hitrate.against(row(0, 0), base) == hitrate.UNCLEAR
+    assert hitrate.against(row(0, 50), row(0, 80)) == hitrate.UNCLEAR
+    lo, hi = row(2, 3).interval
+    assert lo < 2 / 3 < hi and hi - lo > 0.5  # wide: three inspections
+    lo, hi = row(40, 200).interval
+    assert 0.14 < lo < 0.2 < hi < 0.27
+    assert row(0, 0).interval == (0.0, 1.0)

@@ -460,6 +460,9 @@ def test_inspection_results_are_recorded_by_decisions_and_counted_in_the_hit_rat
         assert r.status_code == 200, r.text
         body = r.json()
         assert body["days"] == 30
+        for sel in body["selections"]:  # each with its 95 % interval, and a verdict only against a baseline
+            assert sel["interval"][0] <= sel["rate"] <= sel["interval"][1]
+            assert ("against_baseline" in sel) == (body["baseline"] is not None and sel["kind"] != "random")
         return body["inspected"], body["discrepancies"], {
             s["profile"] or s["kind"]: (s["inspected"], s["discrepancies"]) for s in body["selections"]}
 

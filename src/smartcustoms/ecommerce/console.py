@@ -217,8 +217,8 @@ def inspections(request: Request, session: ReadSessionDep, who: ReadOfficerDep, 
         return f"{label} ({t('ec.insp.random')})" if r.baseline else label
 
     rows = [{"name": name(r), "inspected": r.inspected, "discrepancies": r.discrepancies,
-             "rate": f"{r.rate:.1%}", "baseline": r.baseline,
-             "beats": None if rates.baseline is None or r.baseline else r.rate > rates.baseline.rate}
+             "rate": f"{r.rate:.1%}", "interval": "{:.1%} – {:.1%}".format(*r.interval), "baseline": r.baseline,
+             "against": None if rates.baseline is None or r.baseline else hitrate.against(r, rates.baseline)}
             for r in rates.rows]
     items = [(str(row["name"]), r.rate * 100, f"{row['rate']} ({r.discrepancies:,}/{r.inspected:,})")
              for row, r in zip(rows, rates.rows, strict=True)][:15]

@@ -9,15 +9,24 @@ order to inspect). Reasons for lane 2 are not counted: they asked for a document
 baseline counts each parcel once, however many random samples drew it, and only draws of a profile without
 criteria: a profile that samples a share of the parcels its criteria match (HS 4202, 10 % of them) draws from
 targeted parcels, so it is a selection of its own, not what inspecting at random finds.
+
+Decision: a selection is said to find more (or less) than the random sample only when the difference is clear at
+95 % — Fisher's exact test, one-sided each way at 2.5 %, exact for the handful of inspections a new profile has;
+otherwise "not clear yet". One discrepancy in three inspections is 33 %, against a sample's 5 %, yet says little: a
+raw comparison of the shares told officers that such a profile was targeting. Each row also carries its 95 %
+Wilson interval. The test takes the two groups as independent; a parcel both drawn at random and selected by a
+profile is in both, which makes the verdict a little cautious, not bold.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from scipy.stats import fisher_exact
 
 from smartcustoms.ecommerce.lifecycle import DISCREPANCY
 
@@ -42,6 +51,11 @@ class HitRow:
     def baseline(self) -> bool:
         return self.key[0] == RANDOM
 
+    @property
+    def interval(self) -> tuple[float, float]:
+        """The 95 % Wilson interval of the hit rate ((0, 1) when nothing was inspected)."""
+        return wilson(self.discrepancies, self.inspected)
+
 
 @dataclass
 class HitRates:
@@ -63,6 +77,31 @@ class HitRates:
 
 
 RANDOM = "random"
+Z95 = 1.959964  # the two-sided 95 % quantile of the normal distribution (the Wilson interval)
+HIGHER, LOWER, UNCLEAR = "higher", "lower", "unclear"
+
+
+def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval of k successes in n trials."""
+    if n == 0:
+        return 0.0, 1.0
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def against(row: HitRow, base: HitRow) -> str:
+    """Whether `row` finds clearly more (HIGHER) or less (LOWER) than `base` at 95 %, else UNCLEAR."""
+    if not row.inspected or not base.inspected:
+        return UNCLEAR
+    table = [[row.discrepancies, row.inspected - row.discrepancies],
+             [base.discrepancies, base.inspected - base.discrepancies]]
+    if float(fisher_exact(table, alternative="greater").pvalue) < 0.025:
+        return HIGHER
+    if float(fisher_exact(table, alternative="less").pvalue) < 0.025:
+        return LOWER
+    return UNCLEAR
 _DRAW_ONLY = frozenset({"random_rate", "draw", "aeo_capped"})  # what a draw of a profile without criteria matched
 
 

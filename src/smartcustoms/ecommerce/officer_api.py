@@ -170,9 +170,13 @@ def consignment(consignment_id: str, session: ReadSessionDep, who: ReadOfficerDe
     return out
 
 
-def _hit_out(r: hitrate.HitRow) -> dict[str, Any]:
-    return {"kind": r.key[0], "profile_id": r.key[1], "profile": r.key[2], "inspected": r.inspected,
-            "discrepancies": r.discrepancies, "rate": round(r.rate, 4)}
+def _hit_out(r: hitrate.HitRow, base: hitrate.HitRow | None = None) -> dict[str, Any]:
+    lo, hi = r.interval
+    out = {"kind": r.key[0], "profile_id": r.key[1], "profile": r.key[2], "inspected": r.inspected,
+           "discrepancies": r.discrepancies, "rate": round(r.rate, 4), "interval": [round(lo, 4), round(hi, 4)]}
+    if base is not None and not r.baseline:  # higher, lower, or unclear at 95 % (Fisher's exact test)
+        out["against_baseline"] = hitrate.against(r, base)
+    return out
 
 
 @router.get("/inspections")
@@ -181,12 +185,14 @@ def inspections(session: ReadSessionDep, who: ReadOfficerDep,
                 ) -> dict[str, Any]:
     """The hit rates of the inspections of parcels received in the last `days` days: per selection (profile,
     signal, random draw, an officer's order), the parcels it sent to inspection that have a result and the share
-    found with a discrepancy; `baseline` is the random sample's (kind `random`, all draws together)."""
+    found with a discrepancy with its 95 % Wilson `interval`; `baseline` is the random sample's (kind `random`, all
+    draws together), and `against_baseline` says whether a selection finds clearly more (`higher`), clearly less
+    (`lower`) or `unclear` at 95 % (Fisher's exact test: a raw comparison of a few inspections misleads)."""
     rates = officer.inspection_results(session, days)
     base = rates.baseline
     return {"days": days, "inspected": rates.inspected, "discrepancies": rates.discrepancies,
             "rate": round(rates.rate, 4), "baseline": _hit_out(base) if base else None,
-            "selections": [_hit_out(r) for r in rates.rows]}
+            "selections": [_hit_out(r, base) for r in rates.rows]}
 
 
 @router.get("/value-refs")
