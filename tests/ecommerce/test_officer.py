@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -411,18 +412,52 @@ def _two_writers(new_database_url: Callable[[], str], tmp_path: Path, monkeypatc
         return engine, (t.id, t.code, "")
 
 
-@pytest.mark.parametrize("scope", ["ids", "filter"])
-def test_a_decision_and_an_intake_linking_the_same_parcels_wait_for_each_other(
-        new_database_url: Callable[[], str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scope: str) -> None:
-    """PostgreSQL: an officer decides lines 9 and 10 of a manifest while an intake links the same two parcels into
-    split groups. Both lock them in the order of their ids; in the order the rows were stored (9 before 10, where
-    the ids sort "-10" first) they deadlocked, and the officer or the intake's manifest failed (found by a probe)."""
+@contextmanager
+def _officer_paused(engine: Engine, seconds: float, **act: Any) -> Iterator[dict[str, Any]]:
+    """An officer's decision (`officer.act(**act)`) on connections of its own, paused `seconds` after its first
+    update of a consignment: the block runs while it waits, holding its locks. Yields where the outcome (or the
+    exception) is put once the decision has ended."""
     import threading
     import time
 
     from sqlalchemy import event
 
     from smartcustoms.ecommerce.config import get_ecommerce_settings
+
+    deciding = make_engine(engine.url.render_as_string(hide_password=False))
+    paused, done = threading.Event(), {}
+
+    @event.listens_for(deciding, "after_cursor_execute")
+    def _pause(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE ECOMMERCE_CONSIGNMENTS") and not paused.is_set():
+            paused.set()
+            time.sleep(seconds)
+
+    def decide() -> None:
+        try:
+            with Session(deciding) as s:
+                done["officer"] = officer.act(s, **act)
+                s.commit()
+        except Exception as exc:  # reported by the test
+            done["officer"] = exc
+
+    thread = threading.Thread(target=decide)
+    thread.start()
+    try:
+        assert paused.wait(30)
+        yield done
+    finally:
+        thread.join(60)
+        deciding.dispose()
+        get_ecommerce_settings.cache_clear()
+
+
+@pytest.mark.parametrize("scope", ["ids", "filter"])
+def test_a_decision_and_an_intake_linking_the_same_parcels_wait_for_each_other(
+        new_database_url: Callable[[], str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scope: str) -> None:
+    """PostgreSQL: an officer decides lines 9 and 10 of a manifest while an intake links the same two parcels into
+    split groups. Both lock them in the order of their ids; in the order the rows were stored (9 before 10, where
+    the ids sort "-10" first) they deadlocked, and the officer or the intake's manifest failed (found by a probe)."""
     from tests.ecommerce.test_pipeline import jl
 
     engine, sub = _two_writers(new_database_url, tmp_path, monkeypatch, "LOCK-EXPRESS")
@@ -431,32 +466,11 @@ def test_a_decision_and_an_intake_linking_the_same_parcels_wait_for_each_other(
     _, summary = run(engine, sub, jl(*first))
     mid = summary["manifest_id"]
     nine, ten = f"{mid}-9", f"{mid}-10"
-    deciding = make_engine(engine.url.render_as_string(hide_password=False))  # the officer's own connections
-    paused, done = threading.Event(), {}
-
-    @event.listens_for(deciding, "after_cursor_execute")
-    def _pause(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().upper().startswith("UPDATE ECOMMERCE_CONSIGNMENTS") and not paused.is_set():
-            paused.set()
-            time.sleep(1.5)  # the intake meets the parcels now, between the officer's two updates
-
-    def decide() -> None:
-        try:
-            with Session(deciding) as s:
-                done["officer"] = officer.act(
-                    s, action="hold", reason="probe", officer="o",
-                    **({"ids": [nine, ten]} if scope == "ids" else {"filters": {"manifest": mid, "status": "review"}}))
-                s.commit()
-        except Exception as exc:  # reported below
-            done["officer"] = exc
-
-    thread = threading.Thread(target=decide)
-    thread.start()
-    assert paused.wait(30)
-    results, second = run(engine, sub, jl(_split_record("K1-b", "SPL", "K1"), _split_record("K2-b", "SPL", "K2")))
-    thread.join(60)
-    deciding.dispose()
-    get_ecommerce_settings.cache_clear()
+    scoped: dict[str, Any] = {"ids": [nine, ten]} if scope == "ids" else {
+        "filters": {"manifest": mid, "status": "review"}}
+    # The intake meets the parcels while the officer waits between its two updates.
+    with _officer_paused(engine, 1.5, action="hold", reason="probe", officer="o", **scoped) as done:
+        results, second = run(engine, sub, jl(_split_record("K1-b", "SPL", "K1"), _split_record("K2-b", "SPL", "K2")))
     try:
         assert isinstance(done["officer"], officer.ActionOutcome), done["officer"]
         assert set(done["officer"].changed) == {nine, ten}
@@ -476,12 +490,6 @@ def test_a_decision_and_a_resent_manifest_adding_a_parcel_of_the_same_seller_bot
     seller. The intake's chunk updates the seller's running totals, then stores A's repeat (its foreign key takes a
     key-share lock on A); the decision holds A and updates the same totals next. With A locked FOR UPDATE the two
     deadlocked (found by a review); FOR NO KEY UPDATE, the lock the UPDATE takes anyway, lets the repeat through."""
-    import threading
-    import time
-
-    from sqlalchemy import event
-
-    from smartcustoms.ecommerce.config import get_ecommerce_settings
     from tests.ecommerce.test_pipeline import jl
 
     engine, sub = _two_writers(new_database_url, tmp_path, monkeypatch, "RESEND-EXPRESS")
@@ -491,30 +499,9 @@ def test_a_decision_and_a_resent_manifest_adding_a_parcel_of_the_same_seller_bot
         a = s.scalars(select(Consignment).where(Consignment.manifest_id == first["manifest_id"])).one()
         assert a.status == lifecycle.REVIEW
         aid = a.id
-    deciding = make_engine(engine.url.render_as_string(hide_password=False))
-    paused, done = threading.Event(), {}
-
-    @event.listens_for(deciding, "after_cursor_execute")
-    def _pause(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().upper().startswith("UPDATE ECOMMERCE_CONSIGNMENTS") and not paused.is_set():
-            paused.set()
-            time.sleep(2.0)  # the re-sent manifest's chunk runs now: the totals, then the repeat's row
-
-    def decide() -> None:
-        try:
-            with Session(deciding) as s:
-                done["officer"] = officer.act(s, action="release", reason="documents fine", officer="o", ids=[aid])
-                s.commit()
-        except Exception as exc:  # reported below
-            done["officer"] = exc
-
-    thread = threading.Thread(target=decide)
-    thread.start()
-    assert paused.wait(30)
-    results, second = run(engine, sub, jl(parcel, _split_record("A-2", "SELLR", "CB", "plastic phone case")))
-    thread.join(60)
-    deciding.dispose()
-    get_ecommerce_settings.cache_clear()
+    # The re-sent manifest's chunk runs while the officer waits: the totals, then the repeat's row.
+    with _officer_paused(engine, 2.0, action="release", reason="documents fine", officer="o", ids=[aid]) as done:
+        results, second = run(engine, sub, jl(parcel, _split_record("A-2", "SELLR", "CB", "plastic phone case")))
     try:
         assert isinstance(done["officer"], officer.ActionOutcome), done["officer"]
         assert done["officer"].changed == (aid,)
