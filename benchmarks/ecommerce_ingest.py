@@ -39,6 +39,8 @@ import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -140,6 +142,28 @@ def fresh_database(backend: str, server: str | None, tmp: Path, name: str) -> st
         conn.execute(text(f'CREATE DATABASE "{db}"'))
     admin.dispose()
     return make_url(server).set(database=db).render_as_string(hide_password=False)
+
+
+@contextmanager
+def ingested(backend: str, server: str | None, workdir: Path | None, count: int, seed: int, name: str
+             ) -> Iterator[Engine]:
+    """A fresh database (the server's own, dropped after) holding `count` generated consignments ingested through
+    the pipeline in manifests of 10,000: the set-up of the benchmarks that measure what officers read."""
+    tmp = Path(tempfile.mkdtemp(dir=workdir))
+    url = fresh_database(backend, server, tmp, name)
+    engine, trader_id, _ = prepare(url, tmp)
+    try:
+        path = tmp / "m.jsonl"
+        with path.open("wb") as f:
+            for line in jsonl_lines(count, seed):
+                f.write(line)
+        figures = pipeline_run(engine, trader_id, path, 10_000)
+        print(f"ingested {figures['lines']:,.0f} consignments at {figures['rate']:,.0f}/s")
+        yield engine
+    finally:
+        engine.dispose()
+        if backend == "postgresql" and server:
+            drop_database(server, url)
 
 
 def drop_database(server: str, url: str) -> None:

@@ -17,17 +17,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from ecommerce_ingest import drop_database, fresh_database, pipeline_run, prepare
+from ecommerce_ingest import ingested
 from machine_reference import describe as machine_reference
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from smartcustoms.ecommerce import officer
-from smartcustoms.ecommerce.generate import jsonl_lines
 
 
 def main() -> None:
@@ -39,16 +37,7 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=None)
     args = ap.parse_args()
     print(machine_reference())
-    tmp = Path(tempfile.mkdtemp(dir=args.workdir))
-    url = fresh_database(args.backend, args.database_url, tmp, "hits")
-    engine, trader_id, _ = prepare(url, tmp)
-    try:
-        path = tmp / "m.jsonl"
-        with path.open("wb") as f:
-            for line in jsonl_lines(args.count, 7):
-                f.write(line)
-        figures = pipeline_run(engine, trader_id, path, 10_000)
-        print(f"ingested {figures['lines']:,.0f} consignments at {figures['rate']:,.0f}/s")
+    with ingested(args.backend, args.database_url, args.workdir, args.count, 7, "hits") as engine:
         with Session(engine) as s, s.begin():
             s.execute(text(
                 "UPDATE ecommerce_consignments SET inspection_result = CASE WHEN line_no % 7 = 0 THEN 'discrepancy' "
@@ -68,10 +57,6 @@ def main() -> None:
               f"inspected parcel, {len(rates.rows)} selections")
         for r in rates.rows:
             print(f"  {r.key[0]:<8} {r.key[2] or '':<24} {r.inspected:>9,} {r.discrepancies:>9,} {r.rate:7.1%}")
-    finally:
-        engine.dispose()
-        if args.backend == "postgresql" and args.database_url:
-            drop_database(args.database_url, url)
     print("done", file=sys.stderr)
 
 

@@ -15,18 +15,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from ecommerce_ingest import drop_database, fresh_database, pipeline_run, prepare
+from ecommerce_ingest import ingested
 from machine_reference import describe as machine_reference
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from smartcustoms.ecommerce import officer
 from smartcustoms.ecommerce.cursor import Cursor
-from smartcustoms.ecommerce.generate import jsonl_lines
 
 
 def best_of(fn: object, times: int = 5) -> float:
@@ -47,16 +45,7 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=None)
     args = ap.parse_args()
     print(machine_reference())
-    tmp = Path(tempfile.mkdtemp(dir=args.workdir))
-    url = fresh_database(args.backend, args.database_url, tmp, "paging")
-    engine, trader_id, _ = prepare(url, tmp)
-    try:
-        path = tmp / "m.jsonl"
-        with path.open("wb") as f:
-            for line in jsonl_lines(args.count, 11):
-                f.write(line)
-        figures = pipeline_run(engine, trader_id, path, 10_000)
-        print(f"ingested {figures['lines']:,.0f} consignments at {figures['rate']:,.0f}/s")
+    with ingested(args.backend, args.database_url, args.workdir, args.count, 11, "paging") as engine:
         if engine.dialect.name == "postgresql":
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text("VACUUM ANALYZE ecommerce_consignments"))
@@ -82,10 +71,6 @@ def main() -> None:
                 # offset, the 90 % figure scaled); by the cursor each page costs about the same.
                 print(f"  reading it all ({pages:,} pages), estimated: offset {t_offset / 0.9 * pages / 2:,.1f} s, "
                       f"cursor {t_cursor * pages:,.1f} s")
-    finally:
-        engine.dispose()
-        if args.backend == "postgresql" and args.database_url:
-            drop_database(args.database_url, url)
     print("done", file=sys.stderr)
 
 
