@@ -10,7 +10,7 @@ import math
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 from smartcustoms.app import create_app
 from smartcustoms.audit.chain import canonical_json
 from smartcustoms.audit.models import AuditEntry
-from smartcustoms.db import make_engine
+from smartcustoms.db import make_engine, utcnow
+from smartcustoms.declarations.flows import declaration_date
 from smartcustoms.declarations.idempotency import StoredAnswer, answer_once
 from smartcustoms.ecommerce import lifecycle, officer, valueref_service
 from smartcustoms.ecommerce.config import get_ecommerce_settings
@@ -315,7 +316,7 @@ def test_the_value_references_show_each_band_and_where_the_intake_flags(
         t = identity.create_trader(s, "Value API Express", f"VAPI-{uuid.uuid4().hex[:6]}", "broker")
         sub = (t.id, t.code, "")
     run(engine, sub, _prefixed(71, 1500, "V"))
-    today = date.today()
+    today = declaration_date(utcnow())  # the window is of Japanese dates: UTC's date is a day behind from 15:00
     with Session(engine) as s, s.begin():
         done, stored = valueref_service.refresh(s, today, 90, 30, 5000, 1_000_000, actor="test")
     assert stored and done.bands
