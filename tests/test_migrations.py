@@ -53,6 +53,7 @@ STEPS = [
     ("0016_scheduled_runs", "0015_value_refs_seen", ("scheduled_runs",)),
     ("0017_ecommerce_manifest_keys", "0016_scheduled_runs", ("ecommerce_manifest_keys",)),
     ("0018_ecommerce_inspection", "0017_ecommerce_manifest_keys", ()),  # a column and an index: see below
+    ("0019_ecommerce_split_partial", "0018_ecommerce_inspection", ()),  # a column and an index: see below
 ]
 
 
@@ -311,5 +312,68 @@ def test_0018_adds_the_inspection_result_and_its_index_and_takes_them_back(
                 sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = "
                                            "'ix_ecommerce_consignments_open'").scalar()
             assert "lane DESC" in str(sql) and "WHERE status IN" in str(sql)
+    finally:
+        engine.dispose()
+
+
+def test_0019_clears_the_split_keys_above_the_exemption_and_makes_the_window_index_partial_and_back(
+        new_database_url: Callable[[], str]) -> None:
+    """Parcels stored at 0018 keep their split key within ¥10,000 and lose it above; the split window's index holds
+    only the parcels with a key (and the other indexes stay as they were); downgrade gives the keyless parcels 0 and
+    the whole index back, and the upgrade clears them again."""
+    engine = make_engine(new_database_url())
+
+    def index_sql() -> str:
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                return str(conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = "
+                                                "'ix_ecommerce_consignments_split'").scalar())
+            return str(conn.exec_driver_sql("SELECT indexdef FROM pg_indexes WHERE indexname = "
+                                            "'ix_ecommerce_consignments_split'").scalar())
+
+    def keys() -> dict[str, Any]:
+        with engine.connect() as conn:
+            return dict(conn.exec_driver_sql("SELECT parcel_id, split_key FROM ecommerce_consignments").tuples().all())
+
+    def nullable() -> bool:
+        return bool({c["name"]: c for c in inspect(engine).get_columns("ecommerce_consignments")}["split_key"]
+                    ["nullable"])
+
+    try:
+        migrate.upgrade(engine, "0018_ecommerce_inspection")
+        now = datetime.now(UTC)
+        with Session(engine) as s, s.begin():
+            trader = identity.create_trader(s, "Carrier T19", "CAR-T19", "broker")
+            s.add(Manifest(id="M19", submitter_id=trader.id, source="cli", format="jsonl", status="complete",
+                           received_at=now, lines=2, accepted=2, rejected=0, repeats=0, lane1=2, lane2=0, lane3=0,
+                           value_jpy=31000, duty_jpy=0, tax_jpy=0))
+            trader_id = trader.id
+        table = Table("ecommerce_consignments", MetaData(), autoload_with=engine)  # 0018's columns
+        with engine.begin() as conn:
+            for line, (pid, value, key) in enumerate((("LOW", 6000, 11), ("HIGH", 25000, -22)), start=1):
+                conn.execute(table.insert().values(
+                    id=f"M19-{line}", manifest_id="M19", line_no=line, submitter_id=trader_id, parcel_id=pid,
+                    platform="Shop", seller_id="S19", seller_name="Split Co", seller_country="CN", mail_order=True,
+                    consignee_name="Tanaka Ren", consignee_address="Osaka", delivery_place="Osaka",
+                    personal_use=False, goods="[]", value_jpy=value, dutiable_value_jpy=value, duty_jpy=0,
+                    ct_national_jpy=0, ct_local_jpy=0, total_tax_jpy=0, exempt=value <= 10000, lane=1,
+                    status="released", lane_reasons="[]", split_key=key, received_at=now))
+        assert not nullable() and "WHERE" not in index_sql()
+        migrate.upgrade(engine)
+        assert keys() == {"LOW": 11, "HIGH": None}
+        assert nullable() and "split_key IS NOT NULL" in index_sql()
+        if engine.dialect.name == "sqlite":  # the column is replaced in place: the other indexes stay as they were
+            with engine.connect() as conn:
+                sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = "
+                                           "'ix_ecommerce_consignments_open'").scalar()
+            assert "lane DESC" in str(sql) and "WHERE status IN" in str(sql)
+        cfg = migrate.alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0018_ecommerce_inspection")
+        assert keys() == {"LOW": 11, "HIGH": 0}
+        assert not nullable() and "WHERE" not in index_sql()
+        migrate.upgrade(engine)
+        assert keys() == {"LOW": 11, "HIGH": None} and "split_key IS NOT NULL" in index_sql()
     finally:
         engine.dispose()

@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session
 
 from smartcustoms.audit import service as audit
 from smartcustoms.audit.models import AuditEntry
+from smartcustoms.db import utcnow
 from smartcustoms.ecommerce.generate import jsonl_lines
 from smartcustoms.ecommerce.intake import ingest
 from smartcustoms.ecommerce.models import Consignment, Manifest
-from smartcustoms.ecommerce.pipeline import ChunkStore, Intake
+from smartcustoms.ecommerce.pipeline import ChunkStore, Intake, _members, _received_processor, window_sql
+from smartcustoms.ecommerce.split import split_key
 from smartcustoms.identity import service as identity
 from tests.ecommerce.conftest import consignment, goods
 
@@ -174,6 +176,40 @@ def test_a_parcel_within_the_threshold_with_excluded_goods_is_taxed_not_exempt_a
     # A repeat reports the stored flag.
     again, _ = run(ec_engine, submitter, jl(bag))
     assert again[0]["result"] == "repeat" and again[0]["exempt"] is False
+
+
+def test_a_parcel_above_the_exemption_gets_no_split_key_and_the_window_reads_its_partial_index(
+        ec_engine: Engine, submitter: Any) -> None:
+    """A parcel above the ¥10,000 exemption joins no split group: it is stored without a split key, so the split
+    window's partial index (migration 0019) leaves it out; two parcels of the same pair within it still make a
+    group, and the window's query, as the intake runs it, reads that index on both databases."""
+    tag = submitter[1]
+    results, summary = run(ec_engine, submitter, jl(_split_parcel(f"{tag}-K1", "25000"),
+                                                    _split_parcel(f"{tag}-K2", "4000"),
+                                                    _split_parcel(f"{tag}-K3", "7000")))
+    above, first, second = results
+    assert above["exempt"] is False and above["dutiable_value_jpy"] == 25000 and "split_group" not in above
+    assert first["split_group"] == second["split_group"] == first["consignment_id"]  # ¥11,000 together
+    with Session(ec_engine) as s:
+        keys = dict(s.execute(select(Consignment.parcel_id, Consignment.split_key).where(
+            Consignment.manifest_id == summary["manifest_id"])).tuples().all())
+    pair = split_key(f"SELLER-{tag}", None, "Tanaka Ren", "4-5-6 Kita-ku, Osaka")
+    assert keys == {f"{tag}-K1": None, f"{tag}-K2": pair, f"{tag}-K3": pair}
+    with ec_engine.begin() as conn:
+        member, params, mark = next(_members(conn, "split_key", [pair]))
+        stamp = _received_processor(conn.dialect)
+        now = utcnow()
+        args = (*params, stamp(now - timedelta(hours=1)), stamp(now + timedelta(hours=1)), 10_000,
+                summary["manifest_id"], 1, 1)
+        sql = window_sql(member, mark, True)
+        found = conn.exec_driver_sql(sql, args).all()
+        if conn.dialect.name == "sqlite":
+            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", args))
+        else:
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")  # as the intake's store does
+            plan = " ".join(str(r[0]) for r in conn.exec_driver_sql(f"EXPLAIN {sql}", args))
+    assert sorted(r[1] for r in found) == sorted([first["consignment_id"], second["consignment_id"]])
+    assert "ix_ecommerce_consignments_split " in plan + " ", plan
 
 
 @pytest.mark.parametrize("workers", ["0", "1"])  # one-step stores; two-step ones on PostgreSQL

@@ -332,7 +332,9 @@ class Preparer:
                    orjson.dumps([g.to_json() for g in rec.goods]).decode(), val.value_jpy, val.dutiable_value_jpy,
                    val.duty_jpy, val.ct_national_jpy, val.ct_local_jpy, val.total_tax_jpy, val.exempt,
                    val.assessment_json, None, None, None, None,
-                   split_key(rec.seller_id, rec.consignee_id, rec.consignee_name, rec.consignee_address),
+                   # A parcel above the exemption joins no split group: no key, and none in the window's index.
+                   split_key(rec.seller_id, rec.consignee_id, rec.consignee_name, rec.consignee_address)
+                   if val.within_exemption else None,
                    None, None, None]
             hits = screen.hits(cid, rec, val)
             stored = [h.to_dict() for h in hits] if hits else []
@@ -1060,12 +1062,7 @@ class ChunkStore:
         cutoff, until = (_received_processor(conn.dialect)(self.received_at + sign * timedelta(
             hours=self.split_window_hours)) for sign in (-1, 1))
         for member, params, mark in _members(conn, "split_key", sorted(keys)):
-            # Fixed column names and placeholders only: the keys are bound.
-            sql = ("SELECT split_key, id, dutiable_value_jpy, split_group FROM ecommerce_consignments "  # noqa: S608
-                   f"WHERE {member} AND received_at >= {mark} AND received_at <= {mark} "
-                   f"AND dutiable_value_jpy <= {mark} "
-                   + (f"AND NOT (manifest_id = {mark} AND line_no BETWEEN {mark} AND {mark}) " if own else "")
-                   + "ORDER BY received_at, id")
+            sql = window_sql(member, mark, own is not None)
             args = (*params, cutoff, until, self.exemption_max, *((self.manifest_id, *own) if own else ()))
             for key, cid, value, group in conn.exec_driver_sql(sql, args):
                 tracker.preload(key, Member(cid, int(value), group))
@@ -1217,6 +1214,18 @@ def _lock_split_keys(conn: Any, keys: set[int]) -> None:
     conn.exec_driver_sql(
         "SELECT count(pg_advisory_xact_lock(%s, b)) FROM unnest(%s::int[]) AS t(b)", (_SPLIT_LOCK_CLASS, buckets))
 
+
+
+def window_sql(member: str, mark: str, own: bool) -> str:
+    """The split window's query: the parcels under the keys of `member` (_members) received between two times,
+    within a threshold, less a line range of one manifest when `own`. `split_key IN (...)` / `= ANY(...)` implies
+    the condition of the window's partial index (split_key IS NOT NULL, migration 0019), so both databases use it."""
+    # Fixed column names and placeholders only: the keys are bound.
+    return ("SELECT split_key, id, dutiable_value_jpy, split_group FROM ecommerce_consignments "  # noqa: S608
+            f"WHERE {member} AND received_at >= {mark} AND received_at <= {mark} "
+            f"AND dutiable_value_jpy <= {mark} "
+            + (f"AND NOT (manifest_id = {mark} AND line_no BETWEEN {mark} AND {mark}) " if own else "")
+            + "ORDER BY received_at, id")
 
 
 def _split_hit(hit: SplitHit, threshold: int) -> rules.RuleHit:
