@@ -542,7 +542,7 @@ def main() -> None:
           f"{peak + p['worker_peak']:.0f} MB")
     print(f"raw bulk insert of the same {raw['rows']:,} rows ({args.raw}): {raw['seconds']:,.1f} s = "
           f"{raw['rate']:,.0f} rows/s")
-    print(f"ratio pipeline / raw insert: {p['rate'] / raw['rate']:.0%}")
+    print(f"ratio pipeline / raw insert: {p['rate'] / raw['rate']:.1%}")
     for kind, (kept, counted) in overview.items():
         print(f"officers' overview per {kind} (100 groups, best of 3): {kept * 1000:,.0f} ms from the running "
               f"totals, {counted * 1000:,.0f} ms counting every consignment")

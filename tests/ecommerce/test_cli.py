@@ -29,6 +29,12 @@ def cli_db(new_database_url: Callable[[], str], tmp_path: Path, monkeypatch: pyt
     return url
 
 
+def _flat(output: str) -> str:
+    """The CLI's error text as one line: the error box wraps it at the terminal's width, so a long temporary path
+    (pytest's directory under xdist, say) moved "the manifest being ingested" onto two lines."""
+    return " ".join(re.sub(r"[│╭╮╰╯─]", " ", output).split())
+
+
 def test_generate_then_ingest_csv_and_again(cli_db: str, tmp_path: Path) -> None:
     runner = CliRunner()
     manifest, results = tmp_path / "m.csv", tmp_path / "r.jsonl"
@@ -107,7 +113,7 @@ def test_a_results_path_that_cannot_be_written_is_refused_before_a_manifest_is_o
     assert runner.invoke(app, ["ecommerce", "generate", "--count", "3", "--out", str(manifest)]).exit_code == 0
     r = runner.invoke(app, ["ecommerce", "ingest", str(manifest), "--submitter", "POST-JP",
                             "--results", str(tmp_path / "missing" / "r.jsonl")])
-    assert r.exit_code == 2 and "--results" in r.output and "cannot write" in r.output
+    assert r.exit_code == 2 and "--results" in r.output and "cannot write" in _flat(r.output)
     # The manifest itself, or a link to it, as the results file: refused, the manifest left whole.
     before = manifest.read_bytes()
     link = tmp_path / "link.jsonl"
@@ -115,7 +121,8 @@ def test_a_results_path_that_cannot_be_written_is_refused_before_a_manifest_is_o
     for same in (manifest, link, tmp_path / "." / "m.jsonl"):
         r = runner.invoke(app, ["ecommerce", "ingest", str(manifest), "--submitter", "POST-JP", "--results",
                                 str(same)])
-        assert r.exit_code == 2 and "--results" in r.output and "the manifest being ingested" in r.output, r.output
+        assert r.exit_code == 2 and "--results" in r.output and "the manifest being ingested" in _flat(r.output), \
+            r.output
         assert manifest.read_bytes() == before
     # A refused submitter leaves an earlier results file as it was; a run that opens its manifest replaces it.
     earlier = tmp_path / "earlier.jsonl"

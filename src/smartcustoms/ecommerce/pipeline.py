@@ -666,6 +666,8 @@ class Intake:
                 results = self._collect(*storing)
                 storing = None
                 yield results
+                del results
+            workers.trim(now=True)  # between manifests, whatever the count of chunks
         finally:
             if held is not None:  # an error in this process: the worker must not store the chunk after it
                 workers.release(held[0], False)
