@@ -200,9 +200,10 @@ _TRIMS = itertools.count(1)
 def trim(now: bool = False) -> None:
     """Hand the heap's free memory back to the system (glibc keeps what a chunk's objects used; the next chunk's
     objects land elsewhere, so without it the resident size creeps up by a chunk or two): every TRIM_EVERY-th call,
-    or `now`. After every chunk, the pages handed back were faulted in again by the next chunk's objects: at
-    300,000 consignments into SQLite the intake ran 2-4 % faster trimming every fourth chunk, with the same peak
-    (docs/ecommerce.md, twelfth session)."""
+    or `now` (the intake's process, between manifests). Trimmed after every chunk, the pages handed back were
+    faulted in again by the next chunk's objects: in interleaved pairs of 300,000 consignments the intake ran
+    21,759-22,064/s against 20,464-21,635/s on SQLite and 18,956-20,500/s against 18,904-19,843/s on PostgreSQL
+    trimming every fourth chunk, with the same peak RSS (docs/ecommerce.md, twelfth session)."""
     if _TRIM is not None and (now or next(_TRIMS) % TRIM_EVERY == 0):
         _TRIM(0)
 
