@@ -62,8 +62,8 @@ class Consignment(Base):
         UniqueConstraint("submitter_id", "parcel_id", name="uq_ecommerce_consignments_parcel"),
         UniqueConstraint("manifest_id", "line_no", name="uq_ecommerce_consignments_line"),
         # The split window's index holds the parcels that have a split key, those within the exemption when stored
-        # (migration 0019): the window never looks up another, and the random keys of the rest made it the costliest
-        # index for a bulk intake to insert into.
+        # (migration 0019): the window never looks up another, and its random keys make it the costliest index for a
+        # bulk intake to insert into.
         Index("ix_ecommerce_consignments_split", "split_key", "received_at",
               sqlite_where=text("split_key IS NOT NULL"), postgresql_where=text("split_key IS NOT NULL")),
         Index("ix_ecommerce_consignments_queue", "status", "lane"),

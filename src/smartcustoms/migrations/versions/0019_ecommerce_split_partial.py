@@ -12,8 +12,10 @@ SQLite, `split_key = ANY(...)` on PostgreSQL) implies the index's condition, so 
 
 Why: the keys are 64-bit digests, so every insert into that index lands on a random page; it was the costliest of the
 table's indexes for a bulk intake (a raw insert of 1M consignments without it ran 27,181 rows/s against 16,291 with
-all indexes). About 40 % of the generator's parcels are above the exemption; at 1M on SQLite the intake ran
-20,287/s against 17,918/s with the whole index (docs/ecommerce.md, round of 2026-11-24, twelfth session).
+all indexes). 15 % of the generator's parcels are above the exemption, so the index holds 15 % fewer entries: at
+1M on SQLite a trial ran 20,287 and 19,485/s against 17,918 and 18,846/s with the whole index, the code as built
+18,051 and 18,846/s (runs of the same code spread by ±5 % on that machine; docs/ecommerce.md, round of
+2026-11-24, twelfth session).
 
 Upgrade: the keys of stored parcels above ¥10,000 (the only exemption in force since the platform's first
 release) are cleared. Downgrade: parcels without a key get 0, which matches no parcel's key (the code before this
