@@ -8,7 +8,8 @@ Generates COUNT consignments and ingests them through the intake, then reads a p
 the whole list and of the open list (10 %, 50 %, 90 % of it) both ways — `offset` (officer.consignments' query) and
 the cursor of the row just before the page (officer.consignments_after) — best of 5 each, checks that both give
 the same rows, and prints the times. A script reading the whole list by offset pays the sum of the offsets'
-pages: printed as the estimated time to read the list to its end each way.
+pages: printed as the estimated time to read the list to its end each way. Last, after an officer holds 200 parcels,
+the count and first page of the list filtered by each status, and the console's counts per status.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from pathlib import Path
 
 from ecommerce_ingest import ingested
 from machine_reference import describe as machine_reference
-from sqlalchemy import text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
-from smartcustoms.ecommerce import officer
+from smartcustoms.ecommerce import lifecycle, officer
 from smartcustoms.ecommerce.cursor import Cursor
+from smartcustoms.ecommerce.models import Consignment
 
 
 def best_of(fn: object, times: int = 5) -> float:
@@ -71,7 +73,27 @@ def main() -> None:
                 # offset, the 90 % figure scaled); by the cursor each page costs about the same.
                 print(f"  reading it all ({pages:,} pages), estimated: offset {t_offset / 0.9 * pages / 2:,.1f} s, "
                       f"cursor {t_cursor * pages:,.1f} s")
+        by_status(engine, args.limit)
     print("done", file=sys.stderr)
+
+
+def by_status(engine: Engine, limit: int) -> None:
+    """The list filtered by each status (its count and first page by the cursor) and the console's per-status
+    counts, after an officer has held 200 parcels: the status index holds only the open ones (migration 0020)."""
+    c = Consignment
+    with Session(engine) as s, s.begin():
+        ids = list(s.scalars(select(c.id).where(c.status == lifecycle.REVIEW).order_by(c.id).limit(200)))
+        officer.act(s, action="hold", reason="benchmark", officer="bench", ids=ids)
+    with Session(engine) as s:
+        print(f"by status, pages of {limit} (best of 5):")
+        for status in lifecycle.STATUSES:
+            filters = {"status": status}
+            total = officer.count(s, filters)
+            t_count = best_of(lambda f=filters: officer.count(s, f))  # type: ignore[misc]
+            t_page = best_of(lambda f=filters: officer.consignments_after(s, f, limit, None))  # type: ignore[misc]
+            print(f"  {status:<18} {total:>9,}: count {t_count * 1000:7.1f} ms, first page {t_page * 1000:7.1f} ms")
+        t_totals = best_of(lambda: officer.totals(s))
+        print(f"  the console's counts per status: {t_totals * 1000:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -54,6 +54,7 @@ STEPS = [
     ("0017_ecommerce_manifest_keys", "0016_scheduled_runs", ("ecommerce_manifest_keys",)),
     ("0018_ecommerce_inspection", "0017_ecommerce_manifest_keys", ()),  # a column and an index: see below
     ("0019_ecommerce_split_partial", "0018_ecommerce_inspection", ()),  # a column and an index: see below
+    ("0020_ecommerce_queue_partial", "0019_ecommerce_split_partial", ()),  # an index only: see below
 ]
 
 
@@ -375,5 +376,37 @@ def test_0019_clears_the_split_keys_above_the_exemption_and_makes_the_window_ind
         assert not nullable() and "WHERE" not in index_sql()
         migrate.upgrade(engine)
         assert keys() == {"LOW": 11, "HIGH": None} and "split_key IS NOT NULL" in index_sql()
+    finally:
+        engine.dispose()
+
+
+def test_0020_leaves_the_released_consignments_out_of_the_status_index_and_takes_them_back(
+        new_database_url: Callable[[], str]) -> None:
+    """The status index becomes partial over the open statuses (as the open list's, 0011), and whole again on
+    downgrade."""
+    engine = make_engine(new_database_url())
+
+    def index_sql() -> str:
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                return str(conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = "
+                                                "'ix_ecommerce_consignments_queue'").scalar())
+            return str(conn.exec_driver_sql("SELECT indexdef FROM pg_indexes WHERE indexname = "
+                                            "'ix_ecommerce_consignments_queue'").scalar())
+
+    try:
+        migrate.upgrade(engine, "0019_ecommerce_split_partial")
+        assert "status" in index_sql() and "WHERE" not in index_sql()
+        migrate.upgrade(engine)
+        after = index_sql()
+        assert "WHERE" in after and all(f"'{s}'" in after for s in ("review", "inspection", "inspection_ordered",
+                                                                     "held")) and "'released'" not in after
+        cfg = migrate.alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0019_ecommerce_split_partial")
+        assert "status" in index_sql() and "WHERE" not in index_sql()
+        migrate.upgrade(engine)
+        assert index_sql() == after
     finally:
         engine.dispose()
