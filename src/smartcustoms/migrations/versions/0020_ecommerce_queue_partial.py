@@ -10,8 +10,8 @@ generator's parcels, are no longer written into it, which a bulk intake paid on 
 
 What reads it, and how without it for the released ones (ecommerce/officer.py):
 - the per-status counts of the console: `status IN (<the open statuses>)`, the index's own condition, written as
-  that very text (both databases match a partial index's condition only so; SQLite never matches bound values);
-- a list or count filtered by one open status: `status = ?` with the same text beside it;
+  that very text (SQLite never matches bound values to an index's condition, PostgreSQL not in a generic plan);
+- a list or count filtered by one open status: `status = '<that status>'` with the same text beside it;
 - released ones are counted from the running totals (all minus open, both kept per platform), and their list walks
   the list index (ix_ecommerce_consignments_list), where they are most of the rows.
 
