@@ -317,6 +317,14 @@ def test_0018_adds_the_inspection_result_and_its_index_and_takes_them_back(
         engine.dispose()
 
 
+def _index_sql(engine: Engine, name: str) -> str:
+    """An index's definition as the database states it (its columns and condition)."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            return str(conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).scalar())
+        return str(conn.exec_driver_sql("SELECT indexdef FROM pg_indexes WHERE indexname = %s", (name,)).scalar())
+
+
 def test_0019_clears_the_split_keys_above_the_exemption_and_makes_the_window_index_partial_and_back(
         new_database_url: Callable[[], str]) -> None:
     """Parcels stored at 0018 keep their split key within ¥10,000 and lose it above; the split window's index holds
@@ -325,12 +333,7 @@ def test_0019_clears_the_split_keys_above_the_exemption_and_makes_the_window_ind
     engine = make_engine(new_database_url())
 
     def index_sql() -> str:
-        with engine.connect() as conn:
-            if engine.dialect.name == "sqlite":
-                return str(conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = "
-                                                "'ix_ecommerce_consignments_split'").scalar())
-            return str(conn.exec_driver_sql("SELECT indexdef FROM pg_indexes WHERE indexname = "
-                                            "'ix_ecommerce_consignments_split'").scalar())
+        return _index_sql(engine, "ix_ecommerce_consignments_split")
 
     def keys() -> dict[str, Any]:
         with engine.connect() as conn:
@@ -387,12 +390,7 @@ def test_0020_leaves_the_released_consignments_out_of_the_status_index_and_takes
     engine = make_engine(new_database_url())
 
     def index_sql() -> str:
-        with engine.connect() as conn:
-            if engine.dialect.name == "sqlite":
-                return str(conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = "
-                                                "'ix_ecommerce_consignments_queue'").scalar())
-            return str(conn.exec_driver_sql("SELECT indexdef FROM pg_indexes WHERE indexname = "
-                                            "'ix_ecommerce_consignments_queue'").scalar())
+        return _index_sql(engine, "ix_ecommerce_consignments_queue")
 
     try:
         migrate.upgrade(engine, "0019_ecommerce_split_partial")
