@@ -209,6 +209,36 @@ def test_acting_on_all_matching_takes_its_window_among_what_the_action_applies_t
     get_ecommerce_settings.cache_clear()
 
 
+@pytest.mark.parametrize("filters", [{}, {"lane": "2"}])
+def test_acting_on_all_matching_finds_its_consignments_through_the_status_index(
+        stored: Engine, filters: dict[str, str]) -> None:
+    """The window of an action on all matching is read through the status index, which holds only the open
+    consignments (migration 0020): its query, as executed with its bound statuses, is planned on that index rather
+    than a scan of every consignment."""
+    if stored.dialect.name != "sqlite":
+        pytest.skip("SQLite plans without statistics, on the query's text; PostgreSQL's planner chooses")
+    from sqlalchemy import event
+
+    captured: list[tuple[str, Any]] = []
+
+    def keep(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        if "ORDER BY ecommerce_consignments.received_at" in statement:
+            captured.append((statement, parameters))
+
+    with Session(stored) as s:
+        event.listen(stored, "before_cursor_execute", keep)
+        try:
+            out = officer.act(s, action="hold", reason="audit", officer="test", filters=filters)
+        finally:
+            event.remove(stored, "before_cursor_execute", keep)
+        s.rollback()
+        assert out.done > 0 and captured
+        statement, parameters = captured[0]
+        plan = " ".join(str(r[-1]) for r in s.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}",
+                                                                          parameters))
+        assert "ix_ecommerce_consignments_queue" in plan or "ix_ecommerce_consignments_open" in plan, plan
+
+
 def test_a_selection_over_the_limit_or_naming_unknown_consignments_changes_nothing(
         stored: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     from smartcustoms.ecommerce.config import get_ecommerce_settings

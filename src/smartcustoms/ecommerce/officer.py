@@ -419,7 +419,10 @@ def act(session: Session, *, action: str, reason: str, officer: str, ids: list[s
     else:
         # All matching: the window is taken among the consignments the action applies to (the ones it does not
         # would fill it again at every try), the oldest first; one more tells whether others remain.
-        where = [*_where(filters or {}), c.status.in_(allowed)]
+        # Every action applies to open consignments only: the index's condition, as written there, lets both
+        # databases find them through the status index (migration 0020), which a bound `status IN (...)` alone does
+        # not (SQLite scanned the whole table).
+        where = [*_where(filters or {}), OPEN_CLAUSE, c.status.in_(allowed)]
         if action == "release":  # the ones pending inspection need a finding of their own (see the docstring)
             where.append(or_(c.lane != 3, c.inspection_result.is_not(None)))
         rows = session.execute(stmt.where(*where).order_by(c.received_at, c.id).limit(cap + 1)).all()
