@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -108,6 +108,15 @@ def test_reconciliation_upload_report_and_csv(officer: TestClient, session: Sess
     bad = officer.post("/console/payments/reconciliation", data={"csrf_token": csrf_of(page), "day": "2026-03-02"},
                        files={"settlements": ("s.csv", b"nonsense\n", "text/csv")})
     assert bad.status_code == 422 and 'id="rec-error"' in bad.text
+
+
+def test_the_reconciliation_form_offers_yesterday_in_japan(officer: TestClient,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # 16:00 UTC on the 24th is 01:00 JST on the 25th: yesterday in Japan is the 24th (the UTC date's yesterday, the
+    # 23rd, was offered before).
+    monkeypatch.setattr("smartcustoms.payments.console.utcnow", lambda: datetime(2026, 11, 24, 16, 0, tzinfo=UTC))
+    page = officer.get("/console/payments/reconciliation").text
+    assert 'name="day" value="2026-11-24"' in page
 
 
 def test_means_of_payment_console_shows_flags(officer: TestClient) -> None:

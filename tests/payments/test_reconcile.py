@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.orm import Session
@@ -99,3 +100,12 @@ def test_cli_reconcile_writes_csv_and_fails_when_unbalanced(tmp_path: Path, monk
     r = runner.invoke(cli_app, ["payments", "reconcile", "--date", DAY.isoformat(), "--settlements", str(broken)])
     assert r.exit_code == 2 and "missing column" in r.output
 
+
+
+@pytest.mark.parametrize(("now", "day"), [
+    (datetime(2026, 11, 24, 14, 59, tzinfo=UTC), date(2026, 11, 23)),  # 23:59 JST on the 24th
+    (datetime(2026, 11, 24, 15, 0, tzinfo=UTC), date(2026, 11, 24)),  # midnight JST: the 25th has begun in Japan
+    (datetime(2026, 11, 25, 0, 30, tzinfo=ZoneInfo("Asia/Tokyo")), date(2026, 11, 24)),
+])
+def test_the_day_offered_is_yesterday_in_japan_whatever_the_clock_s_zone(now: datetime, day: date) -> None:
+    assert reconcile.previous_day(now) == day

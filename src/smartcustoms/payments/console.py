@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date
 from functools import partial
 from typing import Annotated, Any
 
@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from smartcustoms.console.auth import OfficerDep, ReadOfficerDep, check_csrf, is_supervisor, lang_of
 from smartcustoms.console.risk_routes import bar_chart
 from smartcustoms.console.views import error_view, render, templates
+from smartcustoms.db import utcnow
 from smartcustoms.deps import ReadSessionDep, SessionDep
 from smartcustoms.errors import Conflict, FieldError, NotFound, SmartCustomsError, ValidationFailed
 from smartcustoms.meansofpayment import rules as mop_rules
@@ -155,7 +156,7 @@ def reconciliation_page(request: Request, session: ReadSessionDep, officer: Read
     current = session.get(ReconciliationRun, int(run)) if run.isascii() and run.isdigit() and len(run) < 10 else None
     ctx = {"runs": _runs(session), "run": current, "report": current.report if current else None,
            "chart": _report_chart(current.report, t) if current else None, "error": None,
-           "day": (current.day if current else date.today() - timedelta(days=1)).isoformat(),
+           "day": (current.day if current else reconcile.previous_day(utcnow())).isoformat(),
            "sections": ("amount_differences", "missing_at_platform", "missing_at_agent", "matched")}
     return _page(request, "payments_reconciliation.html", officer, ctx)
 

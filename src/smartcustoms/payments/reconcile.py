@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,15 @@ COLUMNS = ("transaction_id", "order_id", "type", "amount_jpy", "settled_at")
 TYPES = ("paid", "refunded")
 MAX_ROWS = 1_000_000
 JST = ZoneInfo("Asia/Tokyo")
+
+
+def previous_day(now: datetime) -> date:
+    """The day a reconciliation is run for by default: yesterday in Japan, where the agent settles by JST days.
+
+    From 15:00 UTC Japan's date is a day ahead of UTC's, so the machine's own date (a server kept on UTC) would
+    offer the day before yesterday for nine hours of every day.
+    """
+    return now.astimezone(JST).date() - timedelta(days=1)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -238,7 +238,3 @@ def create_agent_app(agent: SandboxAgent) -> FastAPI:
                                  headers={"Content-Disposition": f'attachment; filename="settlements_{d}.csv"'})
 
     return app
-
-
-def yesterday_jst() -> date:
-    return datetime.now(JST).date() - timedelta(days=1)
