@@ -9,7 +9,8 @@ the whole list and of the open list (10 %, 50 %, 90 % of it) both ways — `offs
 the cursor of the row just before the page (officer.consignments_after) — best of 5 each, checks that both give
 the same rows, and prints the times. A script reading the whole list by offset pays the sum of the offsets'
 pages: printed as the estimated time to read the list to its end each way. Last, after an officer holds 200 parcels,
-the count and first page of the list filtered by each status, and the console's counts per status.
+the count and first page of the list filtered by each status, and the console's counts per status; then one
+seller's whole, open and released list (the busiest, the median and one of the rarest sellers).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from ecommerce_ingest import ingested
 from machine_reference import describe as machine_reference
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from smartcustoms.ecommerce import lifecycle, officer
@@ -74,6 +75,7 @@ def main() -> None:
                 print(f"  reading it all ({pages:,} pages), estimated: offset {t_offset / 0.9 * pages / 2:,.1f} s, "
                       f"cursor {t_cursor * pages:,.1f} s")
         by_status(engine, args.limit)
+        by_seller(engine, args.limit)
     print("done", file=sys.stderr)
 
 
@@ -94,6 +96,26 @@ def by_status(engine: Engine, limit: int) -> None:
             print(f"  {status:<18} {total:>9,}: count {t_count * 1000:7.1f} ms, first page {t_page * 1000:7.1f} ms")
         t_totals = best_of(lambda: officer.totals(s))
         print(f"  the console's counts per status: {t_totals * 1000:.1f} ms")
+
+
+def by_seller(engine: Engine, limit: int) -> None:
+    """One seller's list (count and first page by the cursor), whole, open and released, for the busiest seller,
+    the median one and one of the rarest: on SQLite the seller index holds only the open consignments (migration
+    0021), so a seller's whole and released lists walk the list index."""
+    c = Consignment
+    with Session(engine) as s:
+        counts = s.execute(select(c.seller_id, func.count()).group_by(c.seller_id)
+                           .order_by(func.count().desc(), c.seller_id)).all()
+        print(f"by seller ({len(counts):,} sellers), pages of {limit} (best of 5):")
+        for name, (seller, _) in (("busiest", counts[0]), ("median", counts[len(counts) // 2]),
+                                  ("rarest", counts[-1])):
+            for status in ("", "open", lifecycle.RELEASED):
+                filters = {"seller": seller, **({"status": status} if status else {})}
+                total = officer.count(s, filters)
+                t_count = best_of(lambda f=filters: officer.count(s, f))  # type: ignore[misc]
+                t_page = best_of(lambda f=filters: officer.consignments_after(s, f, limit, None))  # type: ignore[misc]
+                print(f"  {name:<8} {status or 'all':<9} {total:>7,}: count {t_count * 1000:7.1f} ms, first page "
+                      f"{t_page * 1000:7.1f} ms")
 
 
 if __name__ == "__main__":

@@ -55,6 +55,7 @@ STEPS = [
     ("0018_ecommerce_inspection", "0017_ecommerce_manifest_keys", ()),  # a column and an index: see below
     ("0019_ecommerce_split_partial", "0018_ecommerce_inspection", ()),  # a column and an index: see below
     ("0020_ecommerce_queue_partial", "0019_ecommerce_split_partial", ()),  # an index only: see below
+    ("0021_ecommerce_seller_open", "0020_ecommerce_queue_partial", ()),  # an index only, on SQLite: see below
 ]
 
 
@@ -404,6 +405,37 @@ def test_0020_leaves_the_released_consignments_out_of_the_status_index_and_takes
             cfg.attributes["connection"] = conn
             command.downgrade(cfg, "0019_ecommerce_split_partial")
         assert "status" in index_sql() and "WHERE" not in index_sql()
+        migrate.upgrade(engine)
+        assert index_sql() == after
+    finally:
+        engine.dispose()
+
+
+def test_0021_keeps_only_the_open_consignments_in_the_seller_index_on_sqlite_and_every_one_on_postgresql(
+        new_database_url: Callable[[], str]) -> None:
+    """SQLite: the seller index becomes partial over the open statuses, whole again on downgrade. PostgreSQL: the
+    migration leaves it whole."""
+    engine = make_engine(new_database_url())
+
+    def index_sql() -> str:
+        return _index_sql(engine, "ix_ecommerce_consignments_seller_id")
+
+    try:
+        migrate.upgrade(engine, "0020_ecommerce_queue_partial")
+        before = index_sql()
+        assert "seller_id" in before and "WHERE" not in before
+        migrate.upgrade(engine)
+        after = index_sql()
+        if engine.dialect.name == "sqlite":
+            assert "seller_id" in after and "WHERE" in after and "'released'" not in after
+            assert all(f"'{s}'" in after for s in ("review", "inspection", "inspection_ordered", "held"))
+        else:
+            assert after == before
+        cfg = migrate.alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0020_ecommerce_queue_partial")
+        assert index_sql() == before
         migrate.upgrade(engine)
         assert index_sql() == after
     finally:
