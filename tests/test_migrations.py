@@ -55,7 +55,7 @@ STEPS = [
     ("0018_ecommerce_inspection", "0017_ecommerce_manifest_keys", ()),  # a column and an index: see below
     ("0019_ecommerce_split_partial", "0018_ecommerce_inspection", ()),  # a column and an index: see below
     ("0020_ecommerce_queue_partial", "0019_ecommerce_split_partial", ()),  # an index only: see below
-    ("0021_ecommerce_seller_open", "0020_ecommerce_queue_partial", ()),  # an index only, on SQLite: see below
+    ("0021_ecommerce_open_indexes", "0020_ecommerce_queue_partial", ()),  # indexes only: see below
 ]
 
 
@@ -411,26 +411,30 @@ def test_0020_leaves_the_released_consignments_out_of_the_status_index_and_takes
         engine.dispose()
 
 
-def test_0021_keeps_only_the_open_consignments_in_the_seller_index_on_sqlite_and_every_one_on_postgresql(
+def test_0021_keeps_only_the_open_ones_in_the_seller_index_on_sqlite_and_orders_the_status_index(
         new_database_url: Callable[[], str]) -> None:
-    """SQLite: the seller index becomes partial over the open statuses, whole again on downgrade. PostgreSQL: the
-    migration leaves it whole."""
+    """SQLite: the seller index becomes partial over the open statuses (PostgreSQL: left whole). Both: the status
+    index (still over the open ones) takes the list order after the status. Downgrade gives both back as they were."""
     engine = make_engine(new_database_url())
 
-    def index_sql() -> str:
-        return _index_sql(engine, "ix_ecommerce_consignments_seller_id")
+    def index_sql() -> tuple[str, str]:
+        return (_index_sql(engine, "ix_ecommerce_consignments_seller_id"),
+                _index_sql(engine, "ix_ecommerce_consignments_queue"))
 
     try:
         migrate.upgrade(engine, "0020_ecommerce_queue_partial")
         before = index_sql()
-        assert "seller_id" in before and "WHERE" not in before
+        assert "seller_id" in before[0] and "WHERE" not in before[0]
+        assert "received_at" not in before[1] and "WHERE" in before[1]
         migrate.upgrade(engine)
         after = index_sql()
         if engine.dialect.name == "sqlite":
-            assert "seller_id" in after and "WHERE" in after and "'released'" not in after
-            assert all(f"'{s}'" in after for s in ("review", "inspection", "inspection_ordered", "held"))
+            assert "seller_id" in after[0] and "WHERE" in after[0] and "'released'" not in after[0]
+            assert all(f"'{s}'" in after[0] for s in ("review", "inspection", "inspection_ordered", "held"))
         else:
-            assert after == before
+            assert after[0] == before[0]
+        queue = after[1].replace('"', "").lower()
+        assert "status, lane desc, received_at, id" in queue and "where" in queue and "'released'" not in queue
         cfg = migrate.alembic_config()
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn

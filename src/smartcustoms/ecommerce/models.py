@@ -120,9 +120,10 @@ Index("ix_ecommerce_consignments_open", Consignment.lane.desc(), Consignment.rec
       sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL))
 # The statuses of the open consignments only (migration 0020): the released ones, lane 1's at intake and most of the
 # rows, are counted from the running totals and listed through the list index (officer.py), so a bulk intake no longer
-# writes every row into it. Queries name the open statuses as this very text (officer.OPEN_CLAUSE).
-Index("ix_ecommerce_consignments_queue", Consignment.status, Consignment.lane,
-      sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL))
+# writes every row into it. Queries name the open statuses as this very text (officer.OPEN_CLAUSE). In the list order
+# after the status (migration 0021): one open status's list is read from it in order, however few its rows are.
+Index("ix_ecommerce_consignments_queue", Consignment.status, Consignment.lane.desc(), Consignment.received_at,
+      Consignment.id, sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL))
 # The officers' drill-down by seller. On SQLite over the open consignments only (migration 0021): sellers come in
 # random order, so every parcel's entry dirtied a page of its own, which the one writer wrote to the WAL and again at
 # the checkpoint (1M consignments: 16,753-16,844/s with it on every row, 18,778/s open only). A seller's open parcels

@@ -57,9 +57,11 @@ class GroupRow:
     split_flagged: int
 
 
-def _where(filters: dict[str, str]) -> list[ColumnElement[bool]]:
+def _where(filters: dict[str, str], status_indexed: bool = True) -> list[ColumnElement[bool]]:
     """Conditions for the list filters (unknown or empty filters are ignored; bad values refused). For queries of
-    ecommerce_consignments alone: the open filter names `status` unqualified (OPEN_CLAUSE)."""
+    ecommerce_consignments alone: the open filter names `status` unqualified (OPEN_CLAUSE). Not `status_indexed`
+    (SQLite only): one status's own condition is written `+status = '…'`, which keeps the status index out of
+    SQLite's choice."""
     c = Consignment
     out: list[ColumnElement[bool]] = []
     unreadable = [FieldError(k, "no control or invisible characters", "invalid")
@@ -93,7 +95,7 @@ def _where(filters: dict[str, str]) -> list[ColumnElement[bool]]:
         # One of lifecycle.STATUSES (checked above), written into the query: PostgreSQL then plans for that status
         # with its statistics, where its generic plan for any status (psycopg prepares a statement run 5 times)
         # walked every open consignment for 200 held ones (57 ms against 3 ms at 300,000; officer_list_paging.py).
-        out.append(c.status == literal_column(f"'{status}'"))
+        out.append((c.status if status_indexed else literal_column("+status")) == literal_column(f"'{status}'"))
         if status in lifecycle.OPEN:
             # The status index holds the open consignments only (migration 0020): its condition, as written there,
             # lets the planner use it for one open status. Released ones are found through the list index.
@@ -206,8 +208,17 @@ def list_query(filters: dict[str, str], limit: int, offset: int, dialect: str) -
                "ORDER BY lane DESC, received_at, id LIMIT :limit OFFSET :offset")
         params: dict[str, int] = {"limit": limit, "offset": offset, **({"lane": int(lane)} if lane else {})}
         return select(Consignment).from_statement(text(sql).bindparams(**params))
+    if dialect == "sqlite" and _seller_open(filters, given):
+        where = _where(filters, status_indexed=False)  # the seller's open ones through the seller index (below)
     return (select(Consignment).where(*where)
             .order_by(Consignment.lane.desc(), Consignment.received_at, Consignment.id).limit(limit).offset(offset))
+
+
+def _seller_open(filters: dict[str, str], given: set[str]) -> bool:
+    """A seller's open consignments, or those in one open status: on SQLite read through the seller index, which holds
+    only the open ones there (migration 0021)."""
+    status = filters.get("status", "")
+    return "seller" in given and (status == "open" or status in lifecycle.OPEN)
 
 
 def consignments_after(session: Session, filters: dict[str, str], limit: int, after: Cursor | None
@@ -218,8 +229,12 @@ def consignments_after(session: Session, filters: dict[str, str], limit: int, af
     so a page deep in the list costs what the first does."""
     where = _where(filters)  # checks the filters' values first
     given = {k for k, v in filters.items() if k in FILTERS and v}
-    open_index = session.get_bind().dialect.name == "sqlite" and filters.get("status") == "open" \
-        and given <= {"status", "lane"}
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite and _seller_open(filters, given):
+        # The seller's open ones through the seller index: one status's condition written `+status`, else SQLite
+        # (no statistics) took the status index and checked every review parcel for the seller.
+        return _seller_open_page(session, _where(filters, status_indexed=False), after, limit)
+    open_index = sqlite and filters.get("status") == "open" and given <= {"status", "lane"}
     lanes = [int(filters["lane"])] if filters.get("lane") else [3, 2, 1]
     rows: list[Consignment] = []
     for lane in lanes if after is None else [x for x in lanes if x <= after.lane]:
@@ -227,6 +242,23 @@ def consignments_after(session: Session, filters: dict[str, str], limit: int, af
             break
         start = after if after is not None and after.lane == lane else None
         rows += _lane_page(session, where, lane, start, limit - len(rows), open_index)
+    last = rows[-1] if len(rows) == limit else None
+    return rows, None if last is None else Cursor(last.lane, last.received_at, last.id)
+
+
+def _seller_open_page(session: Session, where: list[ColumnElement[bool]], after: Cursor | None, limit: int
+                      ) -> tuple[list[Consignment], Cursor | None]:
+    """A seller's open consignments on SQLite, in one query in the list order: its seller index holds only the open
+    ones (migration 0021) and finds the seller's few among them, sorted. A query per lane had SQLite walk the open
+    list's index instead (its lane and order matched the query's), every open consignment checked for the seller:
+    168 ms for a seller's 4 open parcels among 176,184 at a million."""
+    c = Consignment
+    query = select(c).where(*where)
+    if after is not None:
+        at = tuple_(c.received_at, c.id) > tuple_(literal(after.received_at, c.received_at.type),
+                                                   literal(after.id, c.id.type))
+        query = query.where(or_(c.lane < after.lane, and_(c.lane == after.lane, at)))
+    rows = list(session.scalars(query.order_by(c.lane.desc(), c.received_at, c.id).limit(limit)))
     last = rows[-1] if len(rows) == limit else None
     return rows, None if last is None else Cursor(last.lane, last.received_at, last.id)
 
