@@ -2,7 +2,7 @@
 
 Revision ID: 0021_ecommerce_open_indexes
 Revises: 0020_ecommerce_queue_partial
-Create Date: 2026-11-25 00:00:00
+Create Date: 2026-11-24 23:30:00
 
 1. `ix_ecommerce_consignments_seller_id` becomes partial on SQLite: only the open consignments (review, inspection,
    inspection ordered, held), as the status index (0020). PostgreSQL keeps it whole.
@@ -10,7 +10,8 @@ Create Date: 2026-11-25 00:00:00
    Why: sellers arrive in random order, so each parcel's entry dirtied a page of its own, which SQLite's one writer
    wrote to the WAL and again at the checkpoint. At 1,000,000 consignments the intake ran 16,753 and 16,844/s with
    every parcel in the index against 18,778/s with the open ones only, back to back (raw insert of the same rows
-   22,219-22,894 against 27,186 rows/s; docs/ecommerce.md, round of 2026-11-25, fourteenth session).
+   22,219-22,894 against 27,186 rows/s); in a slower phase, where the processes' CPU set the pace, no faster
+   (docs/ecommerce.md, round of 2026-11-24, fourteenth session).
 
    What reads it (ecommerce/officer.py): a seller's open consignments, filtered with the open statuses written as
    the index's own text. A seller's released ones, or the whole list of a seller, walk the list index
