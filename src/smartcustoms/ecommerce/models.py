@@ -77,7 +77,7 @@ class Consignment(Base):
     submitter_id: Mapped[int] = mapped_column(ForeignKey("traders.id"))
     parcel_id: Mapped[str] = mapped_column(String(64))
     platform: Mapped[str] = mapped_column(String(120))
-    seller_id: Mapped[str] = mapped_column(String(64))  # indexed below (ix_ecommerce_consignments_seller_id)
+    seller_id: Mapped[str] = mapped_column(String(64), index=True)
     seller_name: Mapped[str] = mapped_column(String(200))
     seller_country: Mapped[str] = mapped_column(String(2))
     seller_registration_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -124,14 +124,6 @@ Index("ix_ecommerce_consignments_open", Consignment.lane.desc(), Consignment.rec
 # after the status (migration 0021): one open status's list is read from it in order, however few its rows are.
 Index("ix_ecommerce_consignments_queue", Consignment.status, Consignment.lane.desc(), Consignment.received_at,
       Consignment.id, sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL))
-# The officers' drill-down by seller. On SQLite over the open consignments only (migration 0021): sellers come in
-# random order, so every parcel's entry dirtied a page of its own, which the one writer wrote to the WAL and again at
-# the checkpoint (1M consignments: 16,753-16,844/s with it on every row, 18,778/s open only; no gain when the CPU
-# sets the pace; docs/ecommerce.md). A seller's open parcels are filtered with the open statuses written as this very
-# text (officer.OPEN_CLAUSE); the released ones, and a seller's whole list, walk the list index; their counts come
-# from the running totals. PostgreSQL keeps every parcel in it: a national-scale post-clearance audit of one seller
-# runs there, and its intake pays the index as its raw COPY does.
-Index("ix_ecommerce_consignments_seller_id", Consignment.seller_id, sqlite_where=text(OPEN_SQL))
 # The inspected parcels only (the inspection results page): the intake stores none, so it costs the intake nothing.
 Index("ix_ecommerce_consignments_inspected", Consignment.received_at,
       sqlite_where=text("inspection_result IS NOT NULL"), postgresql_where=text("inspection_result IS NOT NULL"))
