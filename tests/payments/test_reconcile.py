@@ -109,3 +109,8 @@ def test_cli_reconcile_writes_csv_and_fails_when_unbalanced(tmp_path: Path, monk
 ])
 def test_the_day_offered_is_yesterday_in_japan_whatever_the_clock_s_zone(now: datetime, day: date) -> None:
     assert reconcile.previous_day(now) == day
+
+
+def test_the_day_offered_needs_a_clock_with_its_zone() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        reconcile.previous_day(datetime(2026, 11, 24, 16, 0))

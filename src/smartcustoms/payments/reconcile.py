@@ -26,8 +26,10 @@ def previous_day(now: datetime) -> date:
     """The day a reconciliation is run for by default: yesterday in Japan, where the agent settles by JST days.
 
     From 15:00 UTC Japan's date is a day ahead of UTC's, so the machine's own date (a server kept on UTC) would
-    offer the day before yesterday for nine hours of every day.
+    offer the day before yesterday for nine hours of every day. A naive `now` is refused: its zone is unknown.
     """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
     return now.astimezone(JST).date() - timedelta(days=1)
 
 
