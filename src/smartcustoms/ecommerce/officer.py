@@ -185,8 +185,7 @@ def count(session: Session, filters: dict[str, str]) -> int:
     check_filters(filters)  # before anything reads them (the running totals' lookup too)
     total = count_kept(session, filters)
     if total is None:
-        given = {k for k, v in filters.items() if k in FILTERS and v}
-        indexed = not (session.get_bind().dialect.name == "sqlite" and "seller" in given)  # see _seller_page
+        indexed = not _seller_on_sqlite(session.get_bind().dialect.name, filters)
         total = session.scalar(select(func.count()).select_from(Consignment)
                                .where(*_where(filters, status_indexed=indexed))) or 0
     return int(total)
@@ -211,8 +210,8 @@ def list_query(filters: dict[str, str], limit: int, offset: int, dialect: str) -
                "ORDER BY lane DESC, received_at, id LIMIT :limit OFFSET :offset")
         params: dict[str, int] = {"limit": limit, "offset": offset, **({"lane": int(lane)} if lane else {})}
         return select(Consignment).from_statement(text(sql).bindparams(**params))
-    if dialect == "sqlite" and "seller" in given:
-        where = _where(filters, status_indexed=False)  # a seller's through the seller index (_seller_page)
+    if _seller_on_sqlite(dialect, filters):
+        where = _where(filters, status_indexed=False)
     return (select(Consignment).where(*where)
             .order_by(Consignment.lane.desc(), Consignment.received_at, Consignment.id).limit(limit).offset(offset))
 
@@ -225,10 +224,10 @@ def consignments_after(session: Session, filters: dict[str, str], limit: int, af
     so a page deep in the list costs what the first does; on SQLite a seller's in one query (`_seller_page`)."""
     where = _where(filters)  # checks the filters' values first
     given = {k for k, v in filters.items() if k in FILTERS and v}
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    if sqlite and "seller" in given:
+    dialect = session.get_bind().dialect.name
+    if _seller_on_sqlite(dialect, filters):
         return _seller_page(session, _where(filters, status_indexed=False), after, limit)
-    open_index = sqlite and filters.get("status") == "open" and given <= {"status", "lane"}
+    open_index = dialect == "sqlite" and filters.get("status") == "open" and given <= {"status", "lane"}
     lanes = [int(filters["lane"])] if filters.get("lane") else [3, 2, 1]
     rows: list[Consignment] = []
     for lane in lanes if after is None else [x for x in lanes if x <= after.lane]:
@@ -238,6 +237,12 @@ def consignments_after(session: Session, filters: dict[str, str], limit: int, af
         rows += _lane_page(session, where, lane, start, limit - len(rows), open_index)
     last = rows[-1] if len(rows) == limit else None
     return rows, None if last is None else Cursor(last.lane, last.received_at, last.id)
+
+
+def _seller_on_sqlite(dialect: str, filters: dict[str, str]) -> bool:
+    """Whether a list or count filtered by a seller reads the seller index on SQLite (see `_seller_page`): its one
+    status's condition written `+status`, and by the cursor one query rather than one per lane."""
+    return dialect == "sqlite" and bool(filters.get("seller"))
 
 
 def _seller_page(session: Session, where: list[ColumnElement[bool]], after: Cursor | None, limit: int
