@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, case, func, select, text
 from sqlalchemy.orm import Session
 
 from smartcustoms.db import make_engine
@@ -102,11 +102,13 @@ def test_a_seller_s_lists_come_right_and_on_sqlite_read_the_seller_index(stored:
     order and checked every row of it for the seller: 0.6 s at a million)."""
     c = Consignment
     with Session(stored) as s, s.begin():
+        def how_many(status: str) -> Any:
+            return func.sum(case((c.status == status, 1), else_=0))
+
         sellers = s.execute(select(c.seller_id, func.count()).group_by(c.seller_id)
-                            .having(func.count(func.nullif(c.status, lifecycle.RELEASED)) > 0)
-                            .having(func.count(func.nullif(c.status, lifecycle.REVIEW)) > 0)
+                            .having(how_many(lifecycle.RELEASED) > 0).having(how_many(lifecycle.REVIEW) > 1)
                             .order_by(func.count().desc(), c.seller_id)).all()
-        assert sellers, "the fixture has a seller with parcels both open and released"
+        assert sellers, "the fixture has a seller with parcels released and in review (two, one of them held below)"
         seller = sellers[0][0]
         some = list(s.scalars(select(c.id).where(c.seller_id == seller, c.status == lifecycle.REVIEW).limit(1)))
         assert officer.act(s, action="hold", reason="check", officer="officer:test", ids=some).done == 1
@@ -118,7 +120,7 @@ def test_a_seller_s_lists_come_right_and_on_sqlite_read_the_seller_index(stored:
             expected = [x.id for x in everyone if x.seller_id == seller
                         and (not status or x.status == status or (status == "open" and x.status in lifecycle.OPEN))
                         and ("lane" not in filters or str(x.lane) == filters["lane"])]
-            assert expected or status in ("held", "review"), filters
+            assert expected or ("lane" in filters and status == "review"), filters  # that lane may have none
             page, total = officer.consignments(s, filters, 10**6, 0)
             assert total == len(expected) and [x.id for x in page] == expected, filters
             rows, _ = officer.consignments_after(s, filters, 10**6, None)
