@@ -8,9 +8,10 @@ Generates COUNT consignments and ingests them through the intake, then reads a p
 the whole list and of the open list (10 %, 50 %, 90 % of it) both ways — `offset` (officer.consignments' query) and
 the cursor of the row just before the page (officer.consignments_after) — best of 5 each, checks that both give
 the same rows, and prints the times. A script reading the whole list by offset pays the sum of the offsets'
-pages: printed as the estimated time to read the list to its end each way. Last, after an officer holds 200 parcels,
-the count and first page of the list filtered by each status, and the console's counts per status; then one
-seller's whole, open and released list (the busiest, the median and one of the rarest sellers).
+pages: printed as the estimated time to read the list to its end each way. Last, after officers hold 200 parcels and
+release 1,000 from lane 2 and 200 from lane 3 (inspected), the count and first page of the list filtered by each
+status and of the released list by lane, and the console's counts per status; then one seller's whole, open and
+released list (the busiest, the median and one of the rarest sellers).
 """
 
 from __future__ import annotations
@@ -80,20 +81,34 @@ def main() -> None:
 
 
 def by_status(engine: Engine, limit: int) -> None:
-    """The list filtered by each status (its count and first page by the cursor) and the console's per-status
-    counts, after an officer has held 200 parcels: the status index holds only the open ones (migration 0020)."""
+    """The list filtered by each status (its count and first page by the cursor and by offset) and the console's
+    per-status counts, after officers have held 200 parcels, released 1,000 from lane 2 and, inspected, 200 from lane
+    3 (taken evenly through the list): the status index holds only the open ones (migration 0020), the released
+    ones of lanes 2 and 3 have their own index (migration 0022)."""
     c = Consignment
     with Session(engine) as s, s.begin():
-        ids = list(s.scalars(select(c.id).where(c.status == lifecycle.REVIEW).order_by(c.id).limit(200)))
-        officer.act(s, action="hold", reason="benchmark", officer="bench", ids=ids)
+        review = list(s.scalars(select(c.id).where(c.status == lifecycle.REVIEW).order_by(c.id)))
+        step = max(1, len(review) // 1400)
+        held, released, inspected = review[:200 * step:step], review[200 * step:1200 * step:step], \
+            review[1200 * step:1400 * step:step]
+        officer.act(s, action="hold", reason="benchmark", officer="bench", ids=held)
+        for i in range(0, len(released), 500):
+            officer.act(s, action="release", reason="benchmark", officer="bench", ids=released[i:i + 500])
+        officer.act(s, action="inspect", reason="benchmark", officer="bench", ids=inspected)
+        officer.act(s, action="release", reason="benchmark", officer="bench", ids=inspected,
+                    inspection_result=lifecycle.NO_DISCREPANCY)
     with Session(engine) as s:
         print(f"by status, pages of {limit} (best of 5):")
-        for status in lifecycle.STATUSES:
-            filters = {"status": status}
+        for status, lane in [(x, "") for x in lifecycle.STATUSES] + [(lifecycle.RELEASED, x) for x in "321"]:
+            filters = {"status": status, **({"lane": lane} if lane else {})}
             total = officer.count(s, filters)
             t_count = best_of(lambda f=filters: officer.count(s, f))  # type: ignore[misc]
             t_page = best_of(lambda f=filters: officer.consignments_after(s, f, limit, None))  # type: ignore[misc]
-            print(f"  {status:<18} {total:>9,}: count {t_count * 1000:7.1f} ms, first page {t_page * 1000:7.1f} ms")
+            t_offset = best_of(lambda f=filters: s.scalars(  # type: ignore[misc]
+                officer.list_query(f, limit, 0, engine.dialect.name)).all())
+            name = f"{status}{f' lane {lane}' if lane else ''}"
+            print(f"  {name:<18} {total:>9,}: count {t_count * 1000:7.1f} ms, first page {t_page * 1000:7.1f} ms by "
+                  f"cursor, {t_offset * 1000:7.1f} ms by offset")
         t_totals = best_of(lambda: officer.totals(s))
         print(f"  the console's counts per status: {t_totals * 1000:.1f} ms")
 

@@ -4,6 +4,7 @@ goes down (its tables gone) and up again."""
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, MetaData, Table, inspect, text
+from sqlalchemy import Engine, MetaData, Table, inspect, select, text
 from sqlalchemy.orm import Session
 
 import smartcustoms.models_registry  # noqa: F401  (registers every table)
@@ -24,7 +25,7 @@ from smartcustoms.demo import demo_rates_csv
 from smartcustoms.ecommerce import officer
 from smartcustoms.ecommerce.generate import jsonl_lines
 from smartcustoms.ecommerce.intake import ingest
-from smartcustoms.ecommerce.models import Manifest
+from smartcustoms.ecommerce.models import Consignment, Manifest
 from smartcustoms.ecommerce.pipeline import Intake
 from smartcustoms.ecommerce.split import consignee_key, split_key
 from smartcustoms.identity import service as identity
@@ -56,6 +57,7 @@ STEPS = [
     ("0019_ecommerce_split_partial", "0018_ecommerce_inspection", ()),  # a column and an index: see below
     ("0020_ecommerce_queue_partial", "0019_ecommerce_split_partial", ()),  # an index only: see below
     ("0021_ecommerce_queue_order", "0020_ecommerce_queue_partial", ()),  # an index only: see below
+    ("0022_ecommerce_decided_index", "0021_ecommerce_queue_order", ()),  # an index only: see below
 ]
 
 
@@ -436,5 +438,45 @@ def test_0021_puts_the_status_index_in_the_list_order_and_back(new_database_url:
         assert index_sql() == before
         migrate.upgrade(engine)
         assert index_sql() == after
+    finally:
+        engine.dispose()
+
+
+def test_0022_indexes_the_parcels_officers_released_from_lanes_2_and_3_and_back(
+        new_database_url: Callable[[], str], tmp_path: Path) -> None:
+    """The index of the officers' releases from lanes 2 and 3 is built over the parcels already released (the
+    released list of lane 2 reads them from it), dropped on downgrade and built again; the other indexes stay."""
+    engine = make_engine(new_database_url())
+
+    def index_sql() -> str:
+        return _index_sql(engine, "ix_ecommerce_consignments_decided")
+
+    try:
+        trader_id = _rated_carrier(engine, tmp_path, "CAR-T22")
+        intake = Intake.open(engine, trader_id, "CAR-T22", "jsonl", "cli")
+        ingest(engine, intake, list(jsonl_lines(400, 3)), "jsonl", lambda _results: None)
+        with Session(engine) as s, s.begin():
+            review = list(s.scalars(select(Consignment.id).where(Consignment.status == "review")
+                                    .order_by(Consignment.id).limit(5)))
+            assert len(review) == 5
+            assert officer.act(s, action="release", reason="fine", officer="officer:test", ids=review).done == 5
+        after = index_sql()
+        condition = re.sub(r'::text|[()"]', "", after).lower()  # PostgreSQL writes ((status)::text = …)
+        assert "lane desc, received_at, id" in condition and "status = 'released'" in condition, after
+        assert "lane > 1" in condition, after
+        kept = ("ix_ecommerce_consignments_list", "ix_ecommerce_consignments_queue")
+        others = [_index_sql(engine, name) for name in kept]
+        cfg = migrate.alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0021_ecommerce_queue_order")
+        assert index_sql() == "None"
+        assert [_index_sql(engine, name) for name in kept] == others
+        migrate.upgrade(engine)
+        assert index_sql() == after
+        with Session(engine) as s:
+            assert officer.count(s, {"status": "released", "lane": "2"}) == 5
+            rows, _ = officer.consignments_after(s, {"status": "released", "lane": "2"}, 50, None)
+            assert sorted(r.id for r in rows) == sorted(review)
     finally:
         engine.dispose()

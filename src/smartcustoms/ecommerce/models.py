@@ -124,6 +124,13 @@ Index("ix_ecommerce_consignments_open", Consignment.lane.desc(), Consignment.rec
 # after the status (migration 0021): one open status's list is read from it in order, however few its rows are.
 Index("ix_ecommerce_consignments_queue", Consignment.status, Consignment.lane.desc(), Consignment.received_at,
       Consignment.id, sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL))
+# The parcels officers released from lanes 2 and 3 (migration 0022), in the list order: the released list reads lanes 3
+# and 2 from it and lane 1, where every parcel is released at intake, from the list index. The intake stores none
+# (it releases lane 1 only), so it costs the intake nothing. Queries name the condition as this very text
+# (officer.DECIDED_SQL).
+DECIDED_SQL = f"status = '{lifecycle.RELEASED}' AND lane > 1"
+Index("ix_ecommerce_consignments_decided", Consignment.lane.desc(), Consignment.received_at, Consignment.id,
+      sqlite_where=text(DECIDED_SQL), postgresql_where=text(DECIDED_SQL))
 # The inspected parcels only (the inspection results page): the intake stores none, so it costs the intake nothing.
 Index("ix_ecommerce_consignments_inspected", Consignment.received_at,
       sqlite_where=text("inspection_result IS NOT NULL"), postgresql_where=text("inspection_result IS NOT NULL"))
