@@ -66,11 +66,13 @@ def test_the_server_runs_its_scheduled_jobs_while_it_serves_and_a_tests_engine_d
             while time.monotonic() < deadline:
                 with Session(own) as s:
                     rows = {r.job: r for r in s.scalars(select(ScheduledRun)) if r.finished_at is not None}
-                if len(rows) == 2:
+                if len(rows) == 3:
                     break
                 time.sleep(0.05)
         assert not keeper.running
         assert rows["ecommerce.sweep"].outcome == "0 manifest(s) marked interrupted"
+        assert rows["ecommerce.key_expiry"].outcome == ("0 manifest key(s) and 0 action key(s) older than 30 day(s) "
+                                                        "removed")
         assert (rows["ecommerce.value_refs"].outcome or "").startswith("no band of 30 lines from 0 consignment(s)")
     finally:
         own.dispose()

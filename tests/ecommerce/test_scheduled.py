@@ -19,7 +19,7 @@ from smartcustoms.ecommerce import scheduled, valueref_service
 from smartcustoms.ecommerce.config import EcommerceSettings, get_ecommerce_settings
 from smartcustoms.ecommerce.generate import jsonl_lines
 from smartcustoms.ecommerce.intake import ingest
-from smartcustoms.ecommerce.models import Manifest, ValueReference
+from smartcustoms.ecommerce.models import Manifest, ManifestKey, ValueReference
 from smartcustoms.ecommerce.pipeline import Intake
 from smartcustoms.ecommerce.valueref import Band
 from smartcustoms.housekeeping.models import ScheduledRun
@@ -46,8 +46,10 @@ def _keeper(engine: Engine, settings: EcommerceSettings, clock: Callable[[], dat
 
 
 def test_the_settings_choose_the_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert [j.name for j in scheduled.jobs(EcommerceSettings())] == [scheduled.VALUE_REFS, scheduled.SWEEP]
-    assert scheduled.jobs(EcommerceSettings(value_ref_refresh_at="off", sweep_every_minutes=0)) == []
+    assert [j.name for j in scheduled.jobs(EcommerceSettings())] == [scheduled.VALUE_REFS, scheduled.SWEEP,
+                                                                     scheduled.KEY_EXPIRY]
+    assert scheduled.jobs(EcommerceSettings(value_ref_refresh_at="off", sweep_every_minutes=0,
+                                            idempotency_key_days=0)) == []
     monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_VALUE_REF_REFRESH_AT", "25:00")
     with pytest.raises(ValidationError, match="value_ref_refresh_at") as err:
         get_ecommerce_settings()
@@ -58,7 +60,7 @@ def test_the_daily_refresh_stores_bands_once_per_slot_and_is_audited(own: tuple[
     engine, tid = own
     ingest(engine, Intake.open(engine, tid, "NIGHT-EXP", "jsonl", "cli"), list(jsonl_lines(600, 33)), "jsonl",
            lambda _r: None)
-    settings = EcommerceSettings(sweep_every_minutes=0)
+    settings = EcommerceSettings(sweep_every_minutes=0, idempotency_key_days=0)
     done = _keeper(engine, settings).run_due()
     with Session(engine) as s:
         count = valueref_service.count(s)
@@ -76,7 +78,7 @@ def test_the_daily_refresh_stores_bands_once_per_slot_and_is_audited(own: tuple[
 def test_a_slot_whose_references_are_newer_is_skipped_and_no_band_keeps_what_is_stored(
         own: tuple[Engine, int]) -> None:
     engine, _ = own
-    settings = EcommerceSettings(sweep_every_minutes=0)
+    settings = EcommerceSettings(sweep_every_minutes=0, idempotency_key_days=0)
     # No parcel at all: nothing stored, and it says so.
     assert _keeper(engine, settings).run_due() == {
         scheduled.VALUE_REFS: f"no band of {settings.value_ref_min_lines} lines from 0 consignment(s) of 0 "
@@ -102,7 +104,7 @@ def test_the_sweep_marks_a_silent_manifest_interrupted(own: tuple[Engine, int]) 
     # The live one first: opening a manifest sweeps too (at its own, earlier, clock here).
     live = _cut_short(engine, (tid, "NIGHT-EXP", ""), "NL", ago=timedelta(minutes=2))
     killed = _cut_short(engine, (tid, "NIGHT-EXP", ""), "NS", ago=timedelta(minutes=45))
-    settings = EcommerceSettings(value_ref_refresh_at="off")
+    settings = EcommerceSettings(value_ref_refresh_at="off", idempotency_key_days=0)
     done = _keeper(engine, settings).run_due()
     assert done == {scheduled.SWEEP: f"1 manifest(s) marked interrupted: {killed.manifest_id}"}
     with Session(engine) as s:
@@ -113,3 +115,22 @@ def test_the_sweep_marks_a_silent_manifest_interrupted(own: tuple[Engine, int]) 
     later = datetime.now(UTC) + timedelta(minutes=5)  # the next slot: the live one is still within its 30 minutes
     assert _keeper(engine, settings, clock=lambda: later).run_due() == {scheduled.SWEEP: "0 manifest(s) marked "
                                                                                          "interrupted"}
+
+
+def test_the_key_expiry_removes_old_keys_every_hour(own: tuple[Engine, int]) -> None:
+    engine, tid = own
+    kept = _cut_short(engine, (tid, "NIGHT-EXP", ""), "NK", ago=timedelta(minutes=2))
+    old = _cut_short(engine, (tid, "NIGHT-EXP", ""), "NO", ago=timedelta(minutes=2))
+    with Session(engine) as s, s.begin():
+        s.add_all([ManifestKey(submitter_id=tid, key="kept", manifest_id=kept.manifest_id),
+                   ManifestKey(submitter_id=tid, key="old", manifest_id=old.manifest_id)])
+        s.execute(update(Manifest).where(Manifest.id == old.manifest_id)
+                  .values(received_at=utcnow() - timedelta(days=8)))
+    settings = EcommerceSettings(value_ref_refresh_at="off", sweep_every_minutes=0, idempotency_key_days=7)
+    done = _keeper(engine, settings).run_due()
+    assert done == {scheduled.KEY_EXPIRY: "1 manifest key(s) and 0 action key(s) older than 7 day(s) removed"}
+    with Session(engine) as s:
+        assert set(s.scalars(select(ManifestKey.key))) == {"kept"}
+        run = s.scalars(select(ScheduledRun).where(ScheduledRun.job == scheduled.KEY_EXPIRY)).one()
+    assert run.outcome == done[scheduled.KEY_EXPIRY]
+    assert _keeper(engine, settings).run_due() == {}  # once per hour's slot

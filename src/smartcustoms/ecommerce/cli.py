@@ -266,19 +266,27 @@ def sweep(
         "--after-minutes", min=1, help="Silence after which a manifest still receiving counts as interrupted "
                                        "(default: SMARTCUSTOMS_ECOMMERCE_INTERRUPTED_AFTER_MINUTES, 30)")] = None,
 ) -> None:
-    """Mark manifests whose intake stopped without an end (server killed, connection lost) as interrupted."""
+    """Mark manifests whose intake stopped without an end (server killed, connection lost) as interrupted, and
+    remove the Idempotency-Keys older than SMARTCUSTOMS_ECOMMERCE_IDEMPOTENCY_KEY_DAYS (30; 0 keeps them). The
+    server does both by itself; this is for cron when SMARTCUSTOMS_HOUSEKEEPING is off."""
     from datetime import timedelta
 
     from smartcustoms.db import utcnow
+    from smartcustoms.ecommerce import key_expiry
     from smartcustoms.ecommerce.config import get_ecommerce_settings
     from smartcustoms.ecommerce.stale import mark_interrupted
 
-    minutes = after_minutes or get_ecommerce_settings().interrupted_after_minutes
+    settings = get_ecommerce_settings()
+    minutes = after_minutes or settings.interrupted_after_minutes
     with platform_errors(), Session(get_engine()) as s, s.begin():
-        done = mark_interrupted(s, utcnow(), timedelta(minutes=minutes), actor="cli")
+        now = utcnow()
+        done = mark_interrupted(s, now, timedelta(minutes=minutes), actor="cli")
+        days = settings.idempotency_key_days
+        expired = key_expiry.expire(s, now, days).line(days) if days else "Idempotency-Keys kept (no expiry set)"
     for mid in done:
         typer.echo(f"interrupted: {mid}")
     typer.echo(f"{len(done)} manifest(s) marked interrupted (nothing committed for {minutes} min or more)")
+    typer.echo(expired)
 
 
 @app.command("value-refs")

@@ -39,6 +39,10 @@ class EcommerceSettings(BaseSettings):
     # marked interrupted by the retry and the key moves to the retry's manifest (ecommerce/manifest_keys.py): its
     # sender has given up on it, so a live server would have ended it (connection lost) by then.
     key_takeover_seconds: Annotated[int, Field(ge=1)] = 120
+    # An Idempotency-Key (manifests, officers' actions) answers retries of its request for this many days, then is
+    # removed (every hour by the server, and by `smartcustoms ecommerce sweep`); 0 keeps every key
+    # (ecommerce/key_expiry.py).
+    idempotency_key_days: Annotated[int, Field(ge=0, le=3660)] = 30
     # The undervaluation signal (ecommerce/valueref.py): a goods line whose unit value's robust z-score against the
     # band of its HS subheading and unit is below this cut sends the parcel to lane 2. The bands come from the lines
     # stored in the last value_ref_days days (`smartcustoms ecommerce value-refs`), at least value_ref_min_lines

@@ -8,6 +8,8 @@
 - `ecommerce.sweep`: every sweep_every_minutes minutes, marks manifests silent for interrupted_after_minutes as
   interrupted (also done when a manifest is opened; without this a killed intake stayed "receiving" on the
   officers' pages until the next manifest came).
+- `ecommerce.key_expiry`: every hour, removes the Idempotency-Keys older than idempotency_key_days
+  (ecommerce/key_expiry.py); not run when that is 0.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from smartcustoms.declarations.flows import declaration_date
+from smartcustoms.ecommerce import key_expiry
 from smartcustoms.ecommerce.config import EcommerceSettings, get_ecommerce_settings
 from smartcustoms.ecommerce.stale import mark_interrupted
 from smartcustoms.ecommerce.valueref_service import compute, save, stored_window
@@ -28,6 +31,7 @@ from smartcustoms.settings import get_settings
 
 VALUE_REFS = "ecommerce.value_refs"
 SWEEP = "ecommerce.sweep"
+KEY_EXPIRY = "ecommerce.key_expiry"
 ACTOR = "scheduler"
 SKIPPED = "skipped:"  # the outcome of a slot whose references were already computed after it
 
@@ -50,6 +54,14 @@ def jobs(settings: EcommerceSettings) -> list[Job]:
             return f"{len(done)} manifest(s) marked interrupted" + (f": {', '.join(done[:20])}" if done else "")
 
         out.append(Job(SWEEP, lambda now: every_slot(now, minutes), sweep))
+    if settings.idempotency_key_days:
+        days = settings.idempotency_key_days
+
+        def expire_keys(sessions: Sessions, now: datetime, slot: datetime) -> str:
+            with sessions.write() as s, s.begin():
+                return key_expiry.expire(s, now, days).line(days)
+
+        out.append(Job(KEY_EXPIRY, lambda now: every_slot(now, 60), expire_keys))
     return out
 
 
