@@ -125,9 +125,9 @@ Index("ix_ecommerce_consignments_open", Consignment.lane.desc(), Consignment.rec
 Index("ix_ecommerce_consignments_queue", Consignment.status, Consignment.lane.desc(), Consignment.received_at,
       Consignment.id, sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL))
 # The parcels officers released from lanes 2 and 3 (migration 0022), in the list order: the released list reads lanes 3
-# and 2 from it and lane 1, where every parcel is released at intake, from the list index. The intake stores none
-# (it releases lane 1 only), so it costs the intake nothing. Queries name the condition as this very text
-# (officer.DECIDED_SQL).
+# and 2 from it (their counts on both databases, their pages on SQLite; PostgreSQL's planner finds it for the lanes'
+# plain queries) and lane 1, where every parcel is released at intake, from the list index. The intake stores none
+# (it releases lane 1 only), so it costs the intake nothing. Queries name the condition as this very text.
 DECIDED_SQL = f"status = '{lifecycle.RELEASED}' AND lane > 1"
 Index("ix_ecommerce_consignments_decided", Consignment.lane.desc(), Consignment.received_at, Consignment.id,
       sqlite_where=text(DECIDED_SQL), postgresql_where=text(DECIDED_SQL))
