@@ -61,7 +61,31 @@ def test_a_key_whose_manifest_is_older_than_the_days_is_removed_and_its_retry_st
         assert s.scalar(select(func.count()).where(Consignment.submitter_id == submitter[0])) == stored
 
 
-def test_a_key_moved_to_a_newer_manifest_and_recent_action_keys_stay(ec_engine: Engine, submitter: Any) -> None:
+def test_a_key_moved_to_a_newer_manifest_stays_as_long_as_that_manifest(
+        ec_client: TestClient, ec_engine: Engine, submitter: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A key first bound to a manifest cut by the size limit moves to its retry's manifest; with the cut one received
+    long ago and the retry's today, the key stays (it is dated by the manifest it names now), and goes once that one
+    is old too."""
+    body = _body(submitter[1])
+    monkeypatch.setenv("SMARTCUSTOMS_ECOMMERCE_MAX_MANIFEST_BYTES", str(len(body) // 2))
+    get_ecommerce_settings.cache_clear()
+    _, cut = _post(ec_client, submitter, iter([body[i:i + 300] for i in range(0, len(body), 300)]), "moved")
+    assert cut[-1]["error"]["code"] == "too_large"
+    monkeypatch.delenv("SMARTCUSTOMS_ECOMMERCE_MAX_MANIFEST_BYTES")
+    get_ecommerce_settings.cache_clear()
+    _, retry = _post(ec_client, submitter, body, "moved")
+    assert retry[0]["retry_of"] == cut[0]["manifest_id"]
+    _age(ec_engine, cut[0]["manifest_id"], 40)
+    with Session(ec_engine) as s, s.begin():
+        key_expiry.expire(s, utcnow(), 30)
+    assert _key_names(ec_engine, submitter[0], "moved") == retry[0]["manifest_id"]
+    _age(ec_engine, retry[0]["manifest_id"], 31)
+    with Session(ec_engine) as s, s.begin():
+        key_expiry.expire(s, utcnow(), 30)
+    assert _key_names(ec_engine, submitter[0], "moved") is None
+
+
+def test_action_keys_go_once_recorded_longer_ago_than_the_days(ec_engine: Engine) -> None:
     with Session(ec_engine) as s, s.begin():
         oid = identity.create_officer(s, f"keys{uuid.uuid4().hex[:6]}", "a-long-enough-pass", "officer").id
         for key, days in (("a-old", 40), ("a-new", 2)):

@@ -6,8 +6,9 @@ counter, say) and grows its table with every manifest and action. So a manifest 
 names was received more than the days ago (a retry that moved the key to a newer manifest keeps it that long again),
 an officer's action key once it was recorded that long ago; 0 keeps every key. A retry after that is a new request:
 a manifest's parcels already stored come back as repeats and nothing is stored twice (the parcel ids are unique per
-submitter), an action finds its consignments decided and skips them. Run by the server every hour
-(ecommerce/scheduled.py) and by `smartcustoms ecommerce sweep`.
+submitter); an action is decided again on what it selects now (on all matching, the parcels that match today; by
+id, the ones still in a status it applies to, and with `seen` only those still as the officer saw them). Run by the
+server every hour (ecommerce/scheduled.py) and by `smartcustoms ecommerce sweep`.
 
 No transactions of its own: the caller owns it.
 """

@@ -6,9 +6,9 @@ Create Date: 2026-11-25 02:30:00
 
 `ix_ecommerce_consignments_decided` (lane DESC, received_at, id) over the consignments released from lanes 2 and 3
 (`status = 'released' AND lane > 1`), on both databases. The officers' released list read lanes 3 and 2 through the
-list index, checking every row's status, before it reached lane 1, where the intake releases every parcel: 210 ms
-for its first page at a million on SQLite (docs/ecommerce.md, round of 2026-11-25, fifteenth session). Now lanes 3
-and 2 come from this index and lane 1 from the list index. Only an officer's release adds an entry (the intake
+list index, checking every row's status, before it reached lane 1, where the intake releases every parcel: 126-130
+ms for its first page at a million on SQLite, 148 ms on PostgreSQL (docs/ecommerce.md, round of 2026-11-25,
+fifteenth session). Now lanes 3 and 2 come from this index and lane 1 from the list index: 7-8 ms. Only an officer's release adds an entry (the intake
 releases lane 1 alone): it costs the intake nothing.
 
 Upgrade builds the index (a scan of the table); downgrade drops it.
