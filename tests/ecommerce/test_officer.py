@@ -95,6 +95,17 @@ def test_the_status_index_holds_the_open_ones_and_counts_by_status_still_come_ri
         assert officer.count_kept(s, {"status": "released"}) == counted["released"]
 
 
+def _by_cursor(s: Session, filters: dict[str, str], size: int = 2) -> list[str]:
+    """The list's ids read by the cursor, `size` at a time."""
+    paged: list[str] = []
+    after = None
+    while True:
+        rows, after = officer.consignments_after(s, filters, size, after)
+        paged += [x.id for x in rows]
+        if after is None:
+            return paged
+
+
 def test_a_seller_s_lists_come_right_and_on_sqlite_read_the_seller_index(stored: Engine) -> None:
     """A seller's lists, whole, open, released or of one status, by offset, by the cursor (two at a time too) and
     counted, match the consignments filtered one by one, on both databases; on SQLite the offset page, the count and
@@ -126,14 +137,7 @@ def test_a_seller_s_lists_come_right_and_on_sqlite_read_the_seller_index(stored:
             rows, _ = officer.consignments_after(s, filters, 10**6, None)
             assert [x.id for x in rows] == expected, filters
             assert officer.count(s, filters) == len(expected), filters
-            paged: list[str] = []
-            after = None
-            while True:  # by the cursor, two at a time: across lanes and within one
-                rows, after = officer.consignments_after(s, filters, 2, after)
-                paged += [x.id for x in rows]
-                if after is None:
-                    break
-            assert paged == expected, filters
+            assert _by_cursor(s, filters) == expected, filters  # two at a time: across lanes and within one
         if stored.dialect.name == "sqlite":
             for filters in ({"seller": seller}, {"seller": seller, "status": "released"},
                             {"seller": seller, "status": "open"}, {"seller": seller, "status": "held"},
@@ -176,14 +180,7 @@ def test_the_released_list_reads_lanes_3_and_2_from_the_officers_releases(stored
             for offset, limit in ((0, 3), (2, 5), (3, 6), (9, 4), (10, 3), (len(expected) - 2, 5)):
                 page, _ = officer.consignments(s, filters, limit, offset)
                 assert [x.id for x in page] == expected[offset:offset + limit], (filters, offset, limit)
-            paged: list[str] = []
-            after = None
-            while True:  # by the cursor, two at a time: across lanes and within one
-                rows, after = officer.consignments_after(s, filters, 2, after)
-                paged += [x.id for x in rows]
-                if after is None:
-                    break
-            assert paged == expected, filters
+            assert _by_cursor(s, filters) == expected, filters  # two at a time: across lanes and within one
         lanes = [x.lane for x in everyone if x.status == lifecycle.RELEASED]
         assert lanes.count(3) >= 4 and lanes.count(2) >= 7 and lanes.count(1) > 0
         if stored.dialect.name == "sqlite":
