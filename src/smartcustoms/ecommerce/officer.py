@@ -57,11 +57,12 @@ class GroupRow:
     split_flagged: int
 
 
-def _where(filters: dict[str, str], status_indexed: bool = True) -> list[ColumnElement[bool]]:
+def _where(filters: dict[str, str], seller_index: bool = False) -> list[ColumnElement[bool]]:
     """Conditions for the list filters (unknown or empty filters are ignored; bad values refused). For queries of
-    ecommerce_consignments alone: the open filter names `status` unqualified (OPEN_CLAUSE). Not `status_indexed`
-    (SQLite only, a seller's): the status and lane conditions are written `+status …` and `+lane = …`, which keeps
-    the indexes of the lists (list, open, status) out of SQLite's choice, leaving the filters' own (the seller's)."""
+    ecommerce_consignments alone: the open filter names `status` unqualified (OPEN_CLAUSE). With `seller_index`
+    (SQLite only, a seller's filter; `_seller_on_sqlite`): the status and lane conditions are written `+status …` and
+    `+lane = …`, which keeps the indexes of the lists (list, open, status) out of SQLite's choice, leaving the
+    filters' own (the seller's)."""
     c = Consignment
     out: list[ColumnElement[bool]] = []
     unreadable = [FieldError(k, "no control or invisible characters", "invalid")
@@ -82,21 +83,21 @@ def _where(filters: dict[str, str], status_indexed: bool = True) -> list[ColumnE
     if lane:
         if lane not in ("1", "2", "3"):
             raise ValidationFailed([FieldError("lane", "1, 2 or 3", "invalid")])
-        out.append((c.lane if status_indexed else literal_column("+lane")) == int(lane))
+        out.append((literal_column("+lane") if seller_index else c.lane) == int(lane))
     status = filters.get("status", "")
     if status == "open":
         # As the open list's partial index states it (models.OPEN_SQL): a planner uses that index only for a
         # condition it can match to the index's; SQLite never matches bound values, PostgreSQL not in a generic
         # plan.
-        out.append(OPEN_CLAUSE if status_indexed else literal_column(f"+{OPEN_SQL}"))
+        out.append(literal_column(f"+{OPEN_SQL}") if seller_index else OPEN_CLAUSE)
     elif status:
         if status not in lifecycle.STATUSES:
             raise ValidationFailed([FieldError("status", f"open or one of {', '.join(lifecycle.STATUSES)}")])
         # One of lifecycle.STATUSES (checked above), written into the query: PostgreSQL then plans for that status
         # with its statistics, where its generic plan for any status (psycopg prepares a statement run 5 times)
         # walked every open consignment for 200 held ones (57 ms against 3 ms at 300,000; officer_list_paging.py).
-        out.append((c.status if status_indexed else literal_column("+status")) == literal_column(f"'{status}'"))
-        if status in lifecycle.OPEN and status_indexed:
+        out.append((literal_column("+status") if seller_index else c.status) == literal_column(f"'{status}'"))
+        if status in lifecycle.OPEN and not seller_index:
             # The status index holds the open consignments only (migration 0020): its condition, as written there,
             # lets the planner use it for one open status. Released ones are found through the list index.
             out.append(OPEN_CLAUSE)
@@ -222,9 +223,8 @@ def count(session: Session, filters: dict[str, str]) -> int:
                f"WHERE {OPEN_SQL} AND lane = 1")
         total = int(lane1) - int(session.scalar(text(sql)) or 0)
     if total is None:
-        indexed = not _seller_on_sqlite(dialect, filters)
         total = session.scalar(select(func.count()).select_from(Consignment)
-                               .where(*_where(filters, status_indexed=indexed))) or 0
+                               .where(*_where(filters, seller_index=_seller_on_sqlite(dialect, filters)))) or 0
     return int(total)
 
 
@@ -234,9 +234,11 @@ def list_query(filters: dict[str, str], limit: int, offset: int, dialect: str) -
 
     SQLite without ANALYZE statistics (the platform never runs it) took the status index for the open list and
     sorted every open consignment (206 ms with 170,492 open among 400,000; 1.0 ms walking the open index): there
-    the open list, alone or by lane, names its index (INDEXED BY; the database must be at migration 0011). With
-    another filter (a manifest, a seller) the planner keeps its choice, since that filter's own index finds fewer
-    rows."""
+    the open list, alone or by lane, names its index (INDEXED BY; the database must be at migration 0011), and the
+    released list reads the index of the officers' releases (`_released_query`, migration 0022); a seller's reads
+    the seller index (`_seller_page`). With another filter (a manifest) the planner keeps its choice, since that
+    filter's own index finds fewer rows. On PostgreSQL the released list's page is not this one query:
+    `consignments` reads it lane by lane (`_released_pages`)."""
     where = _where(filters)  # checks the filters' values first
     given = {k for k, v in filters.items() if k in FILTERS and v}
     if dialect == "sqlite" and filters.get("status") == "open" and given <= {"status", "lane"}:
@@ -250,7 +252,7 @@ def list_query(filters: dict[str, str], limit: int, offset: int, dialect: str) -
     if dialect == "sqlite" and _released_only(filters):
         return _released_query(filters.get("lane", ""), limit, offset)
     if _seller_on_sqlite(dialect, filters):
-        where = _where(filters, status_indexed=False)
+        where = _where(filters, seller_index=True)
     return (select(Consignment).where(*where)
             .order_by(Consignment.lane.desc(), Consignment.received_at, Consignment.id).limit(limit).offset(offset))
 
@@ -265,7 +267,7 @@ def consignments_after(session: Session, filters: dict[str, str], limit: int, af
     given = {k for k, v in filters.items() if k in FILTERS and v}
     dialect = session.get_bind().dialect.name
     if _seller_on_sqlite(dialect, filters):
-        return _seller_page(session, _where(filters, status_indexed=False), after, limit)
+        return _seller_page(session, _where(filters, seller_index=True), after, limit)
     open_index = dialect == "sqlite" and filters.get("status") == "open" and given <= {"status", "lane"}
     lanes = [int(filters["lane"])] if filters.get("lane") else [3, 2, 1]
     released = dialect == "sqlite" and _released_only(filters)
@@ -552,7 +554,7 @@ def act(session: Session, *, action: str, reason: str, officer: str, ids: list[s
             # Every action's statuses are open ones, so the condition is implied; left out, no partial index of
             # the open ones is a candidate.
             assert set(allowed) <= set(lifecycle.OPEN)
-            where = [*_where(filters or {}, status_indexed=False), c.status.in_(allowed)]
+            where = [*_where(filters or {}, seller_index=True), c.status.in_(allowed)]
         else:
             where = [*_where(filters or {}), OPEN_CLAUSE, c.status.in_(allowed)]
         if action == "release":  # the ones pending inspection need a finding of their own (see the docstring)
