@@ -31,6 +31,7 @@ from smartcustoms.audit import service as audit
 from smartcustoms.db import READ_ONLY, bulk_checkpoints, checkpointing, pg_text_array, utcnow
 from smartcustoms.declarations.flows import declaration_date
 from smartcustoms.ecommerce import (
+    collector,
     lifecycle,
     manifest_keys,
     parse,
@@ -524,6 +525,7 @@ class Intake:
         Without a worker (a borrowed session, a database only this process can see) a helper thread prepares the
         next chunk while this one is stored. Results still wait for the commit.
         """
+        collector.tune(self.settings.gc_threshold)  # the worker's is set when it starts (workers._started)
         if not self.overlap:
             for chunk in self._chunks(items):
                 yield self.commit(self.prepare(chunk))

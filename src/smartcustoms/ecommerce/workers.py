@@ -63,7 +63,8 @@ def _pool() -> ProcessPoolExecutor:
             words = ctx.RawArray("q", _REGIONS * _SLOTS)
             _WORDS[:] = [words]
             _POOL.append(ProcessPoolExecutor(max(1, get_ecommerce_settings().workers), mp_context=ctx,
-                                             initializer=_started, initargs=(os.getpid(), words)))
+                                             initializer=_started,
+                                             initargs=(os.getpid(), words, get_ecommerce_settings().gc_threshold)))
             _WARM[:] = [_POOL[0].submit(_warm_up)]
         return _POOL[0]
 
@@ -243,8 +244,11 @@ _WRITERS: dict[str, Any] = {}
 _MINE: list[Any] = []  # this worker's view of the words
 
 
-def _started(parent: int, words: Any) -> None:
+def _started(parent: int, words: Any, gc_threshold: int) -> None:
+    from smartcustoms.ecommerce import collector
+
     _MINE[:] = [words]
+    collector.tune(gc_threshold)  # the intake's process's setting (collector.py)
     # Ctrl-C goes to the whole process group: the parent decides what happens, not the worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
