@@ -35,7 +35,7 @@ class EcommerceSettings(BaseSettings):
     # Python's cycle collector in the intake's processes: the youngest generation is collected after this many new
     # container objects, each older one after 20 collections of the one below (Python's own: 700, 10, 10); 0 leaves
     # Python's thresholds. The intake's objects are freed by reference counting; with Python's thresholds the
-    # collector took 15-20 % of the intake's CPU (ecommerce/collector.py).
+    # collector took 10-20 % of the intake's CPU (ecommerce/collector.py).
     gc_threshold: Annotated[int, Field(ge=0)] = 20_000
     # A manifest still receiving with nothing committed for this long is marked interrupted (its server was
     # killed or its connection lost); checked when a manifest is opened and by `smartcustoms ecommerce sweep`.
