@@ -33,6 +33,18 @@ SHARED_DATA = Path(
 )
 
 
+@pytest.fixture(autouse=True)
+def _cycle_gc_thresholds() -> Iterator[None]:
+    """The e-commerce intake and app raise this process's cycle-collector thresholds (ecommerce/cycle_gc.py): put
+    back after each test, so a later test meets the collector as it was (a finaliser in a cycle runs when it used
+    to, not in some unrelated test)."""
+    import gc
+
+    before = gc.get_threshold()
+    yield
+    gc.set_threshold(*before)
+
+
 def shared_data(*parts: str) -> Path:
     """A file of ../shared/data; missing in CI is a failure, elsewhere the test is skipped."""
     path = SHARED_DATA.joinpath(*parts)

@@ -31,7 +31,7 @@ from smartcustoms.audit import service as audit
 from smartcustoms.db import READ_ONLY, bulk_checkpoints, checkpointing, pg_text_array, utcnow
 from smartcustoms.declarations.flows import declaration_date
 from smartcustoms.ecommerce import (
-    collector,
+    cycle_gc,
     lifecycle,
     manifest_keys,
     parse,
@@ -525,7 +525,8 @@ class Intake:
         Without a worker (a borrowed session, a database only this process can see) a helper thread prepares the
         next chunk while this one is stored. Results still wait for the commit.
         """
-        collector.tune(self.settings.gc_threshold)  # the worker's is set when it starts (workers._started)
+        # The server's are set when its routes are mounted, the CLI's here; the worker's when it starts (cycle_gc.py).
+        cycle_gc.tune(self.settings.gc_threshold)
         if not self.overlap:
             for chunk in self._chunks(items):
                 yield self.commit(self.prepare(chunk))

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import TYPE_CHECKING, Any
 
+from smartcustoms.ecommerce import cycle_gc
 from smartcustoms.ecommerce.config import get_ecommerce_settings
 
 if TYPE_CHECKING:
@@ -62,9 +63,10 @@ def _pool() -> ProcessPoolExecutor:
             ctx = get_context("spawn")
             words = ctx.RawArray("q", _REGIONS * _SLOTS)
             _WORDS[:] = [words]
-            _POOL.append(ProcessPoolExecutor(max(1, get_ecommerce_settings().workers), mp_context=ctx,
-                                             initializer=_started,
-                                             initargs=(os.getpid(), words, get_ecommerce_settings().gc_threshold)))
+            settings = get_ecommerce_settings()
+            # The workers collect cyclic garbage as the process that starts them does (cycle_gc.py).
+            _POOL.append(ProcessPoolExecutor(max(1, settings.workers), mp_context=ctx, initializer=_started,
+                                             initargs=(os.getpid(), words, settings.gc_threshold)))
             _WARM[:] = [_POOL[0].submit(_warm_up)]
         return _POOL[0]
 
@@ -245,10 +247,8 @@ _MINE: list[Any] = []  # this worker's view of the words
 
 
 def _started(parent: int, words: Any, gc_threshold: int) -> None:
-    from smartcustoms.ecommerce import collector
-
     _MINE[:] = [words]
-    collector.tune(gc_threshold)  # the intake's process's setting (collector.py)
+    cycle_gc.tune(gc_threshold)  # the setting of the process that started this one, before _warm_up's imports
     # Ctrl-C goes to the whole process group: the parent decides what happens, not the worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
