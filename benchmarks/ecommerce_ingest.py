@@ -522,7 +522,7 @@ def main() -> None:
     print(f"backend {args.backend}; {os.cpu_count()} CPUs; load average at the end {load[0]:.1f} {load[1]:.1f}; "
           f"chunk {chunk} rows; manifests of {args.manifest_size:,}; "
           f"{get_ecommerce_settings().workers} worker process(es); cycle collector thresholds {gc.get_threshold()} "
-          "(SMARTCUSTOMS_ECOMMERCE_GC_THRESHOLD)")
+          "here, the worker's from the same SMARTCUSTOMS_ECOMMERCE_GC_THRESHOLD")
     cpu = p["cpu"] + p["worker_cpu"]
     print(f"pipeline: {p['lines']:,} lines ({p['accepted']:,} accepted) in {p['seconds']:,.1f} s wall "
           f"({p['cpu']:,.1f} s CPU here + {p['worker_cpu']:,.1f} s in the worker = "

@@ -6,6 +6,7 @@ installs and starts); without it the suite runs on a temporary SQLite file.
 
 from __future__ import annotations
 
+import gc
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -38,8 +39,6 @@ def _cycle_gc_thresholds() -> Iterator[None]:
     """The e-commerce intake and app raise this process's cycle-collector thresholds (ecommerce/cycle_gc.py): put
     back after each test, so a later test meets the collector as it was (a finaliser in a cycle runs when it used
     to, not in some unrelated test)."""
-    import gc
-
     before = gc.get_threshold()
     yield
     gc.set_threshold(*before)
